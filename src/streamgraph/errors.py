@@ -1,0 +1,110 @@
+"""Exceptions raised by streamgraph.
+
+Errors share one root, so ``except StreamGraphError`` catches everything we raise on purpose.
+LangGraph's names and builtin bases are kept, so code that catches ``RecursionError`` or
+``ValueError`` keeps working::
+
+    StreamGraphError
+    ├── GraphSetupError(ValueError)          an invalid graph, at add_*/compile time
+    ├── InvalidUpdateError                   a bad node return value or graph input, or two
+    │                                        writes to a single-value key in one step
+    ├── EmptyInputError                      no input for a fresh run
+    ├── EmptyChannelError                    a channel read before its first write
+    └── GraphRecursionError(RecursionError)  recursion_limit reached
+
+    GraphBubbleUp                            control flow, not an error
+    ├── GraphInterrupt                       interrupt(), interrupt_before/after
+    └── ParentCommand                        Command(graph=Command.PARENT)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamgraph.types import Command, Interrupt
+
+__all__ = (
+    "EmptyChannelError",
+    "EmptyInputError",
+    "ErrorCode",
+    "GraphBubbleUp",
+    "GraphInterrupt",
+    "GraphRecursionError",
+    "GraphSetupError",
+    "InvalidUpdateError",
+    "NodeInterrupt",
+    "ParentCommand",
+    "StreamGraphError",
+    "create_error_message",
+)
+
+
+class ErrorCode(Enum):
+    """Codes LangGraph attaches to some errors; kept so messages can be searched for."""
+
+    GRAPH_RECURSION_LIMIT = "GRAPH_RECURSION_LIMIT"
+    INVALID_CONCURRENT_GRAPH_UPDATE = "INVALID_CONCURRENT_GRAPH_UPDATE"
+    INVALID_GRAPH_NODE_RETURN_VALUE = "INVALID_GRAPH_NODE_RETURN_VALUE"
+    MULTIPLE_SUBGRAPHS = "MULTIPLE_SUBGRAPHS"
+    INVALID_CHAT_HISTORY = "INVALID_CHAT_HISTORY"
+
+
+def create_error_message(*, message: str, error_code: ErrorCode) -> str:
+    """Append the error code to a message, the way LangGraph's messages end with one."""
+    return f"{message}\n(error code: {error_code.value})"
+
+
+class StreamGraphError(Exception):
+    """Root of every error streamgraph raises on purpose."""
+
+
+class GraphSetupError(StreamGraphError, ValueError):
+    """The graph is invalid: raised by ``add_node``/``add_edge``/``compile``."""
+
+
+class InvalidUpdateError(StreamGraphError):
+    """A state update cannot be applied: wrong type, or two values for a one-value key."""
+
+
+class EmptyInputError(StreamGraphError):
+    """A fresh run received no input."""
+
+
+class EmptyChannelError(StreamGraphError):
+    """A channel was read before anything was written to it."""
+
+
+class GraphRecursionError(StreamGraphError, RecursionError):
+    """The run took ``recursion_limit`` super-steps without finishing."""
+
+
+class GraphBubbleUp(Exception):
+    """Control flow that travels up through nodes and graphs; never an error for the caller."""
+
+
+class GraphInterrupt(GraphBubbleUp):
+    """Raised inside a node by ``interrupt()``; the run stops after the current step."""
+
+    def __init__(self, interrupts: Sequence[Interrupt] = ()) -> None:
+        super().__init__(tuple(interrupts))
+        self.interrupts: tuple[Interrupt, ...] = tuple(interrupts)
+
+
+class NodeInterrupt(GraphInterrupt):
+    """Deprecated LangGraph spelling: raise it in a node to interrupt with a value."""
+
+    def __init__(self, value: Any, id: str | None = None) -> None:
+        from streamgraph.types import Interrupt
+
+        super().__init__([Interrupt(value=value, id=id or "")])
+
+
+class ParentCommand(GraphBubbleUp):
+    """Carries a ``Command(graph=Command.PARENT)`` from a subgraph to its parent graph."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command)
+        self.command = command

@@ -1,0 +1,168 @@
+"""State schemas (TypedDict, dataclass, pydantic model) turned into channels and converters.
+
+A schema answers three questions for the runtime: which keys exist and how each merges writes
+(its channel), how to build what a node receives from a dict of values, and how to turn a
+returned or given state object back into ``(key, value)`` writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from functools import cache
+from typing import Annotated, Any
+
+from typing_extensions import is_typeddict
+
+from streamgraph.channels import BaseChannel, BinaryOperatorAggregate, LastValue
+from streamgraph.errors import GraphSetupError, InvalidUpdateError
+
+__all__ = ("Schema", "channel_for", "is_schema_class", "schema_of")
+
+Writes = list[tuple[str, Any]]
+
+
+def _is_pydantic(cls: Any) -> bool:
+    return isinstance(cls, type) and hasattr(cls, "model_fields") and hasattr(cls, "model_validate")
+
+
+def is_schema_class(obj: Any) -> bool:
+    """Whether ``obj`` can serve as a state schema (used to read a node's input type hint)."""
+    if not isinstance(obj, type) or obj in (dict, object):
+        return False
+    return is_typeddict(obj) or dataclasses.is_dataclass(obj) or _is_pydantic(obj)
+
+
+def _is_reducer(fn: Any) -> bool:
+    if not callable(fn) or isinstance(fn, type):
+        return False
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
+def channel_for(key: str, hint: Any) -> BaseChannel:
+    """The channel a state key annotation asks for: a reducer, a channel, or last-value."""
+    if typing.get_origin(hint) is Annotated:
+        typ, *meta = typing.get_args(hint)
+        for item in reversed(meta):
+            if isinstance(item, BaseChannel):
+                channel = item.copy_empty()
+                channel.key = key
+                return channel
+            if isinstance(item, type) and issubclass(item, BaseChannel):
+                return item(typ, key=key)  # type: ignore[call-arg]
+            if _is_reducer(item):
+                return BinaryOperatorAggregate(typ, item, key=key)
+        return LastValue(typ, key=key)
+    return LastValue(hint, key=key)
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except Exception:
+        # Unresolvable forward references (a class defined inside a function): keep the raw
+        # annotations; keys without a resolvable reducer become last-value keys.
+        hints: dict[str, Any] = {}
+        for base in reversed(cls.__mro__):
+            hints.update(getattr(base, "__annotations__", {}))
+        return hints
+
+
+class Schema:
+    """One state schema class, analysed once."""
+
+    __slots__ = ("cls", "kind", "keys", "hints", "_fields_required")
+
+    def __init__(self, cls: Any) -> None:
+        self.cls = cls
+        if _is_pydantic(cls):
+            self.kind = "pydantic"
+            hints = _type_hints(cls)
+            keys = tuple(cls.model_fields)
+        elif dataclasses.is_dataclass(cls) and isinstance(cls, type):
+            self.kind = "dataclass"
+            hints = _type_hints(cls)
+            keys = tuple(f.name for f in dataclasses.fields(cls))
+        elif isinstance(cls, type) and (is_typeddict(cls) or hasattr(cls, "__annotations__")):
+            self.kind = "dict"
+            hints = _type_hints(cls)
+            keys = tuple(k for k in hints if typing.get_origin(hints[k]) is not typing.ClassVar)
+        else:
+            raise GraphSetupError(
+                f"Unsupported state schema {cls!r}: use a TypedDict, a dataclass or a "
+                "pydantic model"
+            )
+        self.keys: tuple[str, ...] = keys
+        self.hints = {k: hints.get(k, Any) for k in keys}
+
+    def channels(self) -> dict[str, BaseChannel]:
+        return {key: channel_for(key, self.hints[key]) for key in self.keys}
+
+    def coerce(self, values: dict[str, Any]) -> Any:
+        """What a node with this input schema receives, given the current values."""
+        if self.kind == "dict":
+            return values
+        return self.cls(**values)
+
+    def writes_from_object(self, obj: Any) -> Writes | None:
+        """Writes for a state object (all its fields); ``None`` if ``obj`` is not one."""
+        if self.kind == "pydantic" and _is_pydantic(type(obj)):
+            return [(k, getattr(obj, k)) for k in type(obj).model_fields]
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+        return None
+
+    def input_writes(self, value: Any, allowed: frozenset[str]) -> Writes:
+        """Writes for graph input: a dict (validated for pydantic schemas) or a state object."""
+        if isinstance(value, dict):
+            if self.kind == "pydantic":
+                model = self.cls(**value)
+                return [(k, getattr(model, k)) for k in value if k in allowed]
+            return [(k, v) for k, v in value.items() if k in allowed]
+        if _is_pydantic(type(value)):
+            return [(k, getattr(value, k)) for k in value.model_fields_set if k in allowed]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)
+                    if f.name in allowed]
+        raise InvalidUpdateError(
+            f"Expected dict, got {value!r}: graph input must be a dict of state keys "
+            f"or a {getattr(self.cls, '__name__', self.cls)} instance, not "
+            f"{type(value).__name__}"
+        )
+
+    def to_output(self, values: dict[str, Any]) -> Any:
+        """``values`` as an instance of this schema (v2 output); the dict when that fails."""
+        if self.kind == "dict":
+            return values
+        try:
+            return self.cls(**values)
+        except Exception:
+            return values
+
+
+@cache
+def schema_of(cls: Any) -> Schema:
+    return Schema(cls)
+
+
+def first_param_schema(fn: Callable[..., Any]) -> Any | None:
+    """The schema class a node function's first parameter is annotated with, if any."""
+    try:
+        target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else fn.__call__  # type: ignore[operator]
+        params = list(inspect.signature(target).parameters.values())
+        if not params:
+            return None
+        hints = typing.get_type_hints(target)
+        hint = hints.get(params[0].name)
+    except Exception:
+        return None
+    return hint if is_schema_class(hint) else None

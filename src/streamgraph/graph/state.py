@@ -1,0 +1,324 @@
+"""StateGraph: declare nodes and edges over a state schema, then ``compile()`` to run it."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from typing_extensions import Self
+
+from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
+from streamgraph.errors import GraphSetupError
+from streamgraph.graph._schema import Schema, first_param_schema, schema_of
+from streamgraph.graph._validate import validate_graph
+from streamgraph.pregel.main import Pregel
+from streamgraph.types import CachePolicy, Command, RetryPolicy
+
+__all__ = ("CompiledStateGraph", "StateGraph")
+
+
+@dataclass
+class NodeSpec:
+    """A node as declared with ``add_node``."""
+
+    fn: Any
+    input_schema: Any
+    metadata: dict[str, Any] | None
+    retry_policy: RetryPolicy | Sequence[RetryPolicy] | None
+    destinations: dict[str, str] | tuple[str, ...] | None
+    ends: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class BranchSpec:
+    """A conditional edge as declared with ``add_conditional_edges``."""
+
+    path: Callable[..., Any]
+    path_map: dict[Hashable, str] | None
+    ends: tuple[str, ...] | None  # targets known statically (path_map or Literal hint)
+
+
+def _node_name(fn: Any) -> str:
+    if isinstance(fn, Pregel):
+        return fn.name
+    name = getattr(fn, "__name__", None)
+    if isinstance(name, str):
+        return name
+    runnable_name = getattr(fn, "name", None)
+    if isinstance(runnable_name, str) and hasattr(fn, "invoke"):
+        return runnable_name
+    return type(fn).__name__
+
+
+def _literal_targets(annotation: Any) -> tuple[str, ...] | None:
+    """Node names in a ``Literal[...]`` (or ``Command[Literal[...]]``) annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is Command:
+        args = typing.get_args(annotation)
+        return _literal_targets(args[0]) if args else None
+    if origin is Literal:
+        return tuple(str(a) for a in typing.get_args(annotation))
+    if origin is typing.Union:
+        found: list[str] = []
+        for arg in typing.get_args(annotation):
+            targets = _literal_targets(arg)
+            if targets is None:
+                return None
+            found.extend(targets)
+        return tuple(found)
+    return None
+
+
+def _return_targets(fn: Any) -> tuple[str, ...] | None:
+    try:
+        hint = typing.get_type_hints(fn).get("return")
+    except Exception:
+        return None
+    return None if hint is None else _literal_targets(hint)
+
+
+class StateGraph:
+    """A graph whose nodes read and update a shared state.
+
+    Example::
+
+        class State(TypedDict):
+            topic: str
+            joke: str
+
+        graph = (
+            StateGraph(State)
+            .add_node(refine_topic)
+            .add_node(generate_joke)
+            .add_edge(START, "refine_topic")
+            .add_edge("refine_topic", "generate_joke")
+            .compile()
+        )
+    """
+
+    def __init__(
+        self,
+        state_schema: Any = None,
+        context_schema: Any = None,
+        *,
+        input_schema: Any = None,
+        output_schema: Any = None,
+        **legacy: Any,
+    ) -> None:
+        input_schema = input_schema or legacy.pop("input", None)
+        output_schema = output_schema or legacy.pop("output", None)
+        context_schema = context_schema or legacy.pop("config_schema", None)
+        if legacy:
+            raise TypeError(f"StateGraph() got unexpected arguments: {sorted(legacy)}")
+        if state_schema is None:
+            if input_schema is None:
+                raise GraphSetupError("StateGraph needs a state schema: StateGraph(State)")
+            state_schema = input_schema
+        self.state_schema = state_schema
+        self.input_schema = input_schema or state_schema
+        self.output_schema = output_schema or state_schema
+        self.context_schema = context_schema
+        self.schemas: dict[Any, Schema] = {}
+        for schema in (state_schema, self.input_schema, self.output_schema):
+            self._add_schema(schema)
+        self.nodes: dict[str, NodeSpec] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.waiting_edges: list[tuple[tuple[str, ...], str]] = []
+        self.branches: dict[str, dict[str, BranchSpec]] = {}
+        self.compiled = False
+
+    def _add_schema(self, schema: Any) -> Schema:
+        if schema not in self.schemas:
+            self.schemas[schema] = schema_of(schema)
+        return self.schemas[schema]
+
+    # -- declaring ---------------------------------------------------------------------------
+
+    def add_node(
+        self,
+        node: Any,
+        action: Any = None,
+        *,
+        defer: bool = False,
+        metadata: dict[str, Any] | None = None,
+        input_schema: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: CachePolicy | None = None,
+        destinations: dict[str, str] | tuple[str, ...] | None = None,
+        **legacy: Any,
+    ) -> Self:
+        """Add a node: a function of the state (sync or async), or a compiled graph.
+
+        The name is ``node`` when it is a string (then ``action`` is the function), else the
+        function's ``__name__``. The node receives the state (or the keys of ``input_schema``,
+        or of its first parameter's type hint) and returns an update.
+        """
+        input_schema = input_schema or legacy.pop("input", None)
+        retry_policy = retry_policy or legacy.pop("retry", None)
+        if legacy:
+            raise TypeError(f"add_node() got unexpected arguments: {sorted(legacy)}")
+        if isinstance(node, str):
+            name, fn = node, action
+            if fn is None:
+                raise GraphSetupError(f"add_node({name!r}) needs the node's function as well")
+        else:
+            if action is not None:
+                raise GraphSetupError("add_node(fn, action): pass the name as a string first")
+            fn, name = node, _node_name(node)
+        if not (callable(fn) or isinstance(fn, Pregel)):
+            raise TypeError(
+                "Expected a Runnable, callable or dict.Instead got an unsupported type: "
+                f"{type(fn)!r} (node {name!r})"
+            )
+        self._check_name(name)
+        if defer:
+            raise GraphSetupError(f"Node `{name}`: defer=True is not supported by streamgraph")
+        if cache_policy is not None:
+            raise GraphSetupError(f"Node `{name}`: cache_policy is not supported by streamgraph")
+        if input_schema is None and not isinstance(fn, Pregel):
+            input_schema = first_param_schema(fn)
+        if input_schema is not None:
+            self._add_schema(input_schema)
+        ends = tuple(destinations) if destinations else _return_targets(fn) or ()
+        self.nodes[name] = NodeSpec(fn, input_schema, metadata, retry_policy, destinations, ends)
+        return self
+
+    def _check_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise GraphSetupError(f"Node names must be non-empty strings, got {name!r}")
+        if name in self.nodes:
+            raise GraphSetupError(f"Node `{name}` already present.")
+        if name in RESERVED_NAMES:
+            raise GraphSetupError(f"Node `{name}` is reserved.")
+        for char in (NS_END, NS_SEP):
+            if char in name:
+                raise GraphSetupError(
+                    f"'{char}' is a reserved character and is not allowed in the node names "
+                    f"(node {name!r})."
+                )
+
+    def add_edge(self, start_key: str | Sequence[str], end_key: str) -> Self:
+        """Run ``end_key`` after ``start_key``; a list of starts waits for all of them."""
+        if isinstance(start_key, str):
+            if start_key == END:
+                raise GraphSetupError("END cannot be a start node")
+            if end_key == START:
+                raise GraphSetupError("START cannot be an end node")
+            self.edges.append((start_key, end_key))
+            return self
+        starts = tuple(start_key)
+        if not starts:
+            raise GraphSetupError(f"add_edge([], {end_key!r}): give at least one start node")
+        for start in starts:
+            if start == END:
+                raise GraphSetupError("END cannot be a start node")
+        if end_key == START:
+            raise GraphSetupError("START cannot be an end node")
+        self.waiting_edges.append((starts, end_key))
+        return self
+
+    def add_conditional_edges(
+        self,
+        source: str,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | Sequence[str] | None = None,
+    ) -> Self:
+        """After ``source``, run the node(s) ``path(state)`` returns (names, ``END``, or
+        ``Send``s), mapped through ``path_map`` when given."""
+        if not callable(path):
+            raise TypeError(f"add_conditional_edges({source!r}, ...): path must be callable")
+        name = getattr(path, "__name__", None) or "condition"
+        if name == "<lambda>":
+            name = "condition"
+        if name in self.branches.get(source, {}):
+            raise GraphSetupError(f"Branch with name `{name}` already exists for node `{source}`")
+        mapping: dict[Hashable, str] | None
+        if path_map is None:
+            mapping = None
+        elif isinstance(path_map, dict):
+            mapping = dict(path_map)
+        else:
+            mapping = {target: target for target in path_map}
+        ends = tuple(mapping.values()) if mapping is not None else _return_targets(path)
+        self.branches.setdefault(source, {})[name] = BranchSpec(path, mapping, ends)
+        return self
+
+    def add_sequence(self, nodes: Sequence[Any]) -> Self:
+        """Add nodes (functions, or ``(name, function)`` pairs) that run one after another."""
+        if not nodes:
+            raise GraphSetupError("add_sequence() needs at least one node")
+        previous: str | None = None
+        for item in nodes:
+            if isinstance(item, tuple):
+                name, fn = item
+                self.add_node(name, fn)
+            else:
+                name = _node_name(item)
+                self.add_node(item)
+            if previous is not None:
+                self.add_edge(previous, name)
+            previous = name
+        return self
+
+    def set_entry_point(self, key: str) -> Self:
+        return self.add_edge(START, key)
+
+    def set_conditional_entry_point(
+        self, path: Callable[..., Any], path_map: dict[Hashable, str] | Sequence[str] | None = None
+    ) -> Self:
+        return self.add_conditional_edges(START, path, path_map)
+
+    def set_finish_point(self, key: str) -> Self:
+        return self.add_edge(key, END)
+
+    # -- compiling ---------------------------------------------------------------------------
+
+    def validate(self, interrupt: Sequence[str] | None = None) -> Self:
+        validate_graph(self, interrupt or ())
+        return self
+
+    def compile(
+        self,
+        checkpointer: Any = None,
+        *,
+        cache: Any = None,
+        store: Any = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        debug: bool = False,
+        name: str | None = None,
+    ) -> CompiledStateGraph:
+        """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
+        from streamgraph.graph._compile import compile_graph
+
+        interrupts = [
+            *([] if interrupt_before in (None, "*") else interrupt_before),
+            *([] if interrupt_after in (None, "*") else interrupt_after),
+        ]
+        self.validate(interrupts)
+        self.compiled = True
+        return compile_graph(
+            self,
+            checkpointer=checkpointer,
+            store=store,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            name=name or "LangGraph",
+        )
+
+
+class CompiledStateGraph(Pregel):
+    """A compiled ``StateGraph``: ``invoke``/``stream`` it, draw it with ``get_graph()``."""
+
+    stream_mode = "updates"
+
+    builder: StateGraph
+
+    def get_graph(self, config: dict[str, Any] | None = None, *, xray: int | bool = False) -> Any:
+        """A drawable view of the graph (``.draw_mermaid()``, ``.draw_ascii()``, ...);
+        ``xray`` expands subgraph nodes (an int limits the depth)."""
+        from streamgraph.graph._draw import draw_graph
+
+        return draw_graph(self, xray=xray)

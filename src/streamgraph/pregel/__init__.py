@@ -1,0 +1,7 @@
+"""The super-step runtime compiled graphs run on."""
+
+from __future__ import annotations
+
+from streamgraph.pregel.main import Pregel
+
+__all__ = ("Pregel",)

@@ -1,0 +1,60 @@
+"""AsyncInbox: a queue that any thread can put into and one coroutine reads from.
+
+Events from async nodes arrive on the event loop's thread; events from sync nodes (worker
+threads) arrive from elsewhere. A put from another thread schedules at most one wake-up
+at a time, so a node writing thousands of events costs thousands of appends, not thousands of
+``call_soon_threadsafe`` calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from typing import Any
+
+__all__ = ("AsyncInbox",)
+
+
+class AsyncInbox:
+    __slots__ = ("_items", "_loop", "_thread", "_waiter", "_wake_scheduled")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] = deque()
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._waiter: asyncio.Future[None] | None = None
+        self._wake_scheduled = False
+
+    def put(self, item: Any) -> None:
+        self._items.append(item)
+        if threading.get_ident() == self._thread:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+        elif not self._wake_scheduled:
+            self._wake_scheduled = True
+            try:
+                self._loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:  # the loop is closed: nobody is left to read
+                pass
+
+    def _wake(self) -> None:
+        self._wake_scheduled = False
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def get_nowait(self) -> Any:
+        """The next item; ``IndexError`` when there is none."""
+        return self._items.popleft()
+
+    async def get(self) -> Any:
+        items = self._items
+        while not items:
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return items.popleft()

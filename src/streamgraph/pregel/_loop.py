@@ -1,0 +1,492 @@
+"""Loop: one run of one graph level, as a state machine with no I/O and no threads.
+
+The drivers (``_drive.py``) own threads and event loops; they ask the loop for the tasks of a
+step (``start``, ``tick``), run them, and report each finished task (``finish_task``). The
+loop turns all of that into stream events (``out``) and channel updates.
+
+Invariants: every task of a step reads the state as it was when the step started; writes of
+step N are applied together, in task-path order, before step N+1 is prepared; events are built
+only for modes somebody asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.channels.base import MISSING
+from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PULL, PUSH, START, TASKS
+from streamgraph.errors import (
+    EmptyInputError,
+    ErrorCode,
+    GraphRecursionError,
+    create_error_message,
+)
+from streamgraph.pregel._ids import run_seed, task_id
+from streamgraph.pregel._scope import Scope
+from streamgraph.pregel._stream import Event, Listener
+from streamgraph.types import Command, Interrupt, Send
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._node import Node
+    from streamgraph.pregel.main import Pregel
+
+__all__ = ("Loop", "Task")
+
+_NO_NS: tuple[str, ...] = ()
+_FRAMEWORK_META = frozenset(
+    ("langgraph_step", "langgraph_node", "langgraph_triggers", "langgraph_path",
+     "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns", "run_id",
+     "assistant_id", "graph_id", "task_id")
+)
+_PROPAGATED_CONFIGURABLE = ("thread_id", "checkpoint_id", "run_id", "assistant_id", "graph_id")
+
+
+def _no_op_writer(_: Any) -> None:
+    return None
+
+
+class Task:
+    """One node execution within a step."""
+
+    __slots__ = (
+        "error", "hidden", "id", "input", "interrupts", "name", "node", "ns", "ns_path",
+        "order", "path", "resume", "scope", "step", "triggers", "writes",
+    )
+
+    def __init__(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
+                 order: tuple[int, Any], triggers: tuple[str, ...], step: int, id: str,
+                 ns: str, ns_path: tuple[str, ...]) -> None:
+        self.node = node
+        self.name = name
+        self.input = input
+        self.path = path
+        self.order = order
+        self.triggers = triggers
+        self.step = step
+        self.id = id
+        self.ns = ns
+        self.ns_path = ns_path
+        self.writes: list[tuple[str, Any]] = []
+        self.error: BaseException | None = None
+        self.interrupts: tuple[Interrupt, ...] = ()
+        self.resume: list[Any] = []
+        self.hidden = False
+        self.scope: Scope = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r}, id={self.id!r}, step={self.step})"
+
+
+class Loop:
+    """The state of one graph level's run; see the module docstring."""
+
+    def __init__(
+        self,
+        graph: Pregel,
+        *,
+        config: dict[str, Any],
+        own_modes: frozenset[str],
+        own_subgraphs: bool,
+        listeners: tuple[Listener, ...] = (),
+        ns: tuple[str, ...] = (),
+        checkpoint_ns: str = "",
+        output_keys: str | tuple[str, ...] | None = None,
+        interrupt_before: frozenset[str] = frozenset(),
+        interrupt_after: frozenset[str] = frozenset(),
+        context: Any = None,
+    ) -> None:
+        self.graph = graph
+        self.config = config
+        self.context = context
+        self.store = graph.store
+        self.ns = ns
+        self.checkpoint_ns = checkpoint_ns
+        self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
+        self.limit: int = config.get("recursion_limit", 25)
+        keys = output_keys if output_keys is not None else graph.stream_keys
+        self.stream_keys = keys
+        self.stream_keys_set: frozenset[str] = (
+            frozenset((keys,)) if isinstance(keys, str)
+            else graph.stream_keys_set if keys is graph.stream_keys else frozenset(keys)
+        )
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self.channels = {k: proto.copy_empty() for k, proto in graph.channel_protos.items()}
+        self.barriers = {k: proto.copy_empty() for k, proto in graph.barrier_protos.items()}
+        self.seed = run_seed()
+        self.step = 0
+        self.out: list[Event] = []
+        self.done: list[Task] = []
+        self.interrupts: list[Interrupt] = []
+        self.interrupted = False
+        self.own_put: Callable[[Event], None] | None = None
+        self._route_events(own_modes, own_subgraphs, listeners)
+
+    # -- who gets which events ---------------------------------------------------------------
+
+    def _route_events(self, own: frozenset[str], own_subgraphs: bool,
+                      listeners: tuple[Listener, ...]) -> None:
+        depth = len(self.ns)
+        self.own_modes = own
+        self.own_subgraphs = own_subgraphs
+        self.listeners = listeners
+        forward: dict[str, list[tuple[Callable[[Event], None], tuple[str, ...]]]] = {}
+        for listener in listeners:
+            rel_ns = self.ns[listener.depth:]
+            for mode in listener.wants(depth):
+                forward.setdefault(mode, []).append((listener.put, rel_ns))
+        self.forward = forward
+        modes = own | frozenset(forward)
+        self.modes = modes
+        self.want_values = "values" in modes
+        self.want_updates = "updates" in modes
+        self.want_tasks = "tasks" in modes or "debug" in modes
+        self.want_custom = "custom" in modes
+        # A single task may run on the consumer's thread when nothing needs delivering
+        # while it runs: no custom/messages events and no nested graphs' events for our
+        # own consumer. Events for enclosing streams are put straight into their inboxes.
+        self.inline_ok = not (own & {"custom", "messages", "tools"}) and not own_subgraphs
+        self._writer: Callable[[Any], None] | None = None
+
+    def emit(self, mode: str, payload: Any) -> None:
+        if mode in self.own_modes:
+            self.out.append((_NO_NS, mode, payload))
+        targets = self.forward.get(mode)
+        if targets:
+            for put, rel_ns in targets:
+                put((rel_ns, mode, payload))
+
+    def writer_for(self, task: Task) -> Callable[[Any], None]:
+        """The ``custom`` writer of this level's tasks (one per level: events carry the
+        level's namespace, not the task's)."""
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = self._make_writer()
+        return writer
+
+    def _make_writer(self) -> Callable[[Any], None]:
+        targets = list(self.forward.get("custom", ()))
+        if "custom" in self.own_modes:
+            if self.own_put is None:
+                raise RuntimeError("the driver must set own_put before tasks are prepared")
+            targets.insert(0, (self.own_put, _NO_NS))
+        if not targets:
+            return _no_op_writer
+        if len(targets) == 1:
+            put, ns = targets[0]
+
+            def write_one(chunk: Any) -> None:
+                put((ns, "custom", chunk))
+
+            return write_one
+
+        def write_all(chunk: Any) -> None:
+            for put, ns in targets:
+                put((ns, "custom", chunk))
+
+        return write_all
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def start(self, input: Any) -> list[Task]:
+        """Step 0: the hidden task that writes the input and follows START's edges."""
+        graph = self.graph
+        node = graph.start_node
+        if input is None:
+            raise EmptyInputError("Received no input for __start__")
+        if isinstance(input, Command):
+            if input.resume is not None:
+                raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
+            writes = node.writes_for_command(Command(update=input.update, goto=input.goto))
+            if input.goto:
+                node = graph.bare_start_node
+        else:
+            writes = graph.input_schema.input_writes(input, graph.input_keys)
+        task = self._task(node, START, writes, (PULL, START), (0, START), (START,), 0)
+        task.hidden = True
+        return [task]
+
+    def finish_task(self, task: Task) -> None:
+        """Record a finished task and emit what its completion shows in each mode."""
+        if task.hidden:
+            self.done.append(task)
+            return
+        if task.interrupts:
+            self.interrupts.extend(task.interrupts)
+            if self.want_updates:
+                self.emit("updates", {INTERRUPT: task.interrupts})
+            if self.want_values:
+                self.emit("values", {**self.values(), INTERRUPT: task.interrupts})
+        elif self.want_updates and (task.error is None or task.writes):
+            self.emit("updates", {task.name: self._update_payload(task.writes)})
+        if self.want_tasks:
+            self._emit_task_event(task, self._result_payload(task))
+        if task.error is None:
+            self.done.append(task)
+
+    def tick(self) -> list[Task]:
+        """After every task of a step finished: apply their writes, emit ``values``, and
+        prepare the next step. ``[]`` when the run is over."""
+        just_ran = self.done
+        pull, sends, updated = self._apply_writes()
+        if self.want_values and updated and not updated.isdisjoint(self.stream_keys_set):
+            self.emit("values", self.values())
+        if self.interrupts:
+            self.interrupted = True
+            return []
+        if self.interrupt_after and any(t.name in self.interrupt_after for t in just_ran):
+            return self._interrupt_here()
+        step = self.step + 1
+        if step > self.limit:
+            raise GraphRecursionError(
+                create_error_message(
+                    message=f"Recursion limit of {self.limit} reached without hitting a stop "
+                    "condition. You can increase the limit by setting the `recursion_limit` "
+                    "config key.",
+                    error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
+                )
+            )
+        tasks = self._prepare(step, pull, sends)
+        if not tasks:
+            return []
+        if self.interrupt_before and any(t.name in self.interrupt_before for t in tasks):
+            return self._interrupt_here()
+        self.step = step
+        if self.want_tasks:
+            for task in tasks:
+                self._emit_task_event(task, self._start_payload(task))
+        return tasks
+
+    def _interrupt_here(self) -> list[Task]:
+        self.interrupted = True
+        if self.want_updates:
+            self.emit("updates", {INTERRUPT: ()})
+        return []
+
+    def _apply_writes(self) -> tuple[set[str], list[Send], set[str]]:
+        done = self.done
+        self.done = []
+        if len(done) > 1:
+            done.sort(key=_task_order)
+        grouped: dict[str, list[Any]] = {}
+        for task in done:
+            for key, value in task.writes:
+                values = grouped.get(key)
+                if values is None:
+                    grouped[key] = [value]
+                else:
+                    values.append(value)
+        graph = self.graph
+        branch_targets = graph.branch_targets
+        channels = self.channels
+        pull: set[str] = set()
+        sends: list[Send] = []
+        updated: set[str] = set()
+        for key, values in grouped.items():
+            target = branch_targets.get(key)
+            if target is not None:
+                pull.add(target)
+            elif key in channels:
+                if channels[key].update(values):
+                    updated.add(key)
+            elif key == TASKS:
+                sends.extend(values)
+            elif key in self.barriers:
+                barrier = self.barriers[key]
+                barrier.update(values)
+                if barrier.is_available():
+                    pull.add(graph.barrier_targets[key])
+        for key in graph.ephemeral_keys:
+            if key not in grouped and channels[key].update(()):
+                updated.add(key)
+        return pull, sends, updated
+
+    def _prepare(self, step: int, pull: set[str], sends: list[Send]) -> list[Task]:
+        nodes = self.graph.nodes
+        tasks: list[Task] = []
+        for index, send in enumerate(sends):
+            node = nodes[send.node]
+            tasks.append(self._task(node, send.node, send.arg, (PUSH, index, False),
+                                    (1, index), (PUSH,), step))
+        for name in sorted(pull):
+            node = nodes[name]
+            for key in node.triggers:
+                barrier = self.barriers.get(key)
+                if barrier is not None:
+                    barrier.consume()
+            tasks.append(self._task(node, name, self.read(node), (PULL, name), (0, name),
+                                    node.triggers, step))
+        return tasks
+
+    def _task(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
+              order: tuple[int, Any], triggers: tuple[str, ...], step: int) -> Task:
+        id = task_id(self.seed, self.checkpoint_ns, str(step), name, *map(str, path))
+        local = f"{name}{NS_END}{id}"
+        task = Task(node, name, input, path, order, triggers, step, id,
+                    self.ns_prefix + local, (*self.ns, local))
+        task.scope = Scope(self, task)
+        return task
+
+    def read(self, node: Node) -> Any:
+        """What ``node`` receives: its input keys' current values, in its schema's type."""
+        channels = self.channels
+        values = {}
+        for key in node.input_keys:
+            value = channels[key].value
+            if value is not MISSING:
+                values[key] = value
+        return node.input_schema.coerce(values)
+
+    def fresh_state(self, writes: list[tuple[str, Any]]) -> Any:
+        """The state with one task's writes applied, as its routing functions see it."""
+        channels = self.channels
+        pending: dict[str, list[Any]] = {}
+        for key, value in writes:
+            if key in channels:
+                pending.setdefault(key, []).append(value)
+        values = {}
+        for key in self.graph.state_schema.keys:
+            channel = channels[key]
+            if key in pending:
+                channel = channel.copy_empty()
+                channel.value = channels[key].value
+                channel.update(pending[key])
+            if channel.value is not MISSING:
+                values[key] = channel.value
+        return self.graph.state_schema.coerce(values)
+
+    # -- payloads ----------------------------------------------------------------------------
+
+    def values(self) -> Any:
+        keys = self.stream_keys
+        channels = self.channels
+        if isinstance(keys, str):
+            return channels[keys].value
+        out = {}
+        for key in keys:
+            value = channels[key].value
+            if value is not MISSING:
+                out[key] = value
+        return out
+
+    def output(self) -> Any:
+        """What ``invoke`` returns: the output keys' values (plus ``__interrupt__``)."""
+        keys = self.graph.output_keys
+        channels = self.channels
+        if isinstance(keys, str):
+            return channels[keys].value
+        out = {}
+        for key in keys:
+            value = channels[key].value
+            if value is not MISSING:
+                out[key] = value
+        return out
+
+    def _update_payload(self, writes: list[tuple[str, Any]]) -> Any:
+        keys = self.stream_keys
+        if isinstance(keys, str):
+            for key, value in writes:
+                if key == keys:
+                    return value
+            return None
+        stream = self.stream_keys_set
+        update = {}
+        count = 0
+        for key, value in writes:
+            if key in stream:
+                update[key] = value
+                count += 1
+        if not count:
+            return None
+        if count != len(update):  # a key written twice: one dict per write, in order
+            return [{key: value} for key, value in writes if key in stream]
+        return update
+
+    def _start_payload(self, task: Task) -> dict[str, Any]:
+        payload = {"id": task.id, "name": task.name, "input": task.input,
+                   "triggers": task.triggers}
+        meta = self._user_metadata(task)
+        if meta:
+            payload["metadata"] = meta
+        return payload
+
+    def _user_metadata(self, task: Task) -> dict[str, Any]:
+        meta = {k: v for k, v in self.config.get("metadata", {}).items()
+                if k not in _FRAMEWORK_META}
+        meta.update(task.node.metadata)
+        tags = self.config.get("tags")
+        if tags:
+            meta["tags"] = tags
+        return meta
+
+    def _result_payload(self, task: Task) -> dict[str, Any]:
+        stream = self.stream_keys_set
+        result: dict[str, Any] = {}
+        for key, value in task.writes:
+            if key not in stream:
+                continue
+            if key in result:
+                previous = result[key]
+                if type(previous) is dict and "$writes" in previous:
+                    previous["$writes"].append(value)
+                else:
+                    result[key] = {"$writes": [previous, value]}
+            else:
+                result[key] = value
+        return {
+            "id": task.id,
+            "name": task.name,
+            "error": task.error,
+            "result": result,
+            "interrupts": [
+                {"value": i.value, "id": i.id, "response_schema": i.response_schema}
+                for i in task.interrupts
+            ],
+        }
+
+    def _emit_task_event(self, task: Task, payload: dict[str, Any]) -> None:
+        if "tasks" in self.modes:
+            self.emit("tasks", payload)
+        if "debug" in self.modes:
+            self.emit("debug", {
+                "step": task.step,
+                "timestamp": datetime.now(timezone.utc).isoformat(),
+                "type": "task_result" if "result" in payload else "task",
+                "payload": payload,
+            })
+
+    def task_config(self, task: Task) -> dict[str, Any]:
+        """The config a node sees (``config`` parameter, ``get_config()``)."""
+        base = self.config
+        configurable = {**base.get("configurable", {}), "checkpoint_ns": task.ns}
+        metadata = dict(base.get("metadata", {}))
+        for key in _PROPAGATED_CONFIGURABLE:
+            if key in configurable:
+                metadata[key] = configurable[key]
+        metadata.update(task.node.metadata)
+        metadata.update(
+            langgraph_step=task.step,
+            langgraph_node=task.name,
+            langgraph_triggers=task.triggers,
+            langgraph_path=task.path,
+            langgraph_checkpoint_ns=task.ns,
+        )
+        config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
+        config["tags"] = [*base.get("tags", ()), *task.node.tags]
+        config["metadata"] = metadata
+        config["configurable"] = configurable
+        return config
+
+    def finish_error(self, task: Task) -> BaseException:
+        """The exception to raise for a failed task, with a note naming the task."""
+        error = task.error
+        assert error is not None
+        if isinstance(error, Exception):
+            error.add_note(f"During task with name '{task.name}' and id '{task.id}'")
+        return error
+
+
+def _task_order(task: Task) -> tuple[int, Any]:
+    return task.order

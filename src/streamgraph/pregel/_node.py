@@ -1,0 +1,275 @@
+"""What a task runs: a user callable adapted once at compile time, plus its routing.
+
+``Node.call`` invokes the callable with the parameters it asked for (``config``, ``writer``,
+``runtime``, ``store``). ``Node.writes_for`` turns whatever it returned into ``(channel,
+value)`` writes. ``Branch.route`` evaluates a conditional edge on the state as the task sees it
+(its own writes applied), which is why routing runs inside the task.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.constants import BRANCH_PREFIX, END, TASKS
+from streamgraph.errors import (
+    ErrorCode,
+    InvalidUpdateError,
+    ParentCommand,
+    create_error_message,
+)
+from streamgraph.types import Command, RetryPolicy, Send
+
+if TYPE_CHECKING:
+    from streamgraph.graph._schema import Schema
+    from streamgraph.pregel._scope import Scope
+
+__all__ = ("Branch", "Node", "adapt_callable", "is_async_callable")
+
+Writes = list[tuple[str, Any]]
+Caller = Callable[[Any, "Scope"], Any]
+
+
+def is_async_callable(fn: Any) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(fn, "__call__", None)  # noqa: B004 - instances with an async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _injections(fn: Callable[..., Any]) -> dict[str, str]:
+    """Map parameter name -> what to inject, read from the signature once."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    wanted: dict[str, str] = {}
+    for param in params[1:]:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = param.annotation
+        text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if param.name == "config":
+            wanted["config"] = "config"
+        elif param.name == "writer" and (annotation is param.empty or "StreamWriter" in str(text)
+                                         or _is_stream_writer(annotation)):
+            wanted["writer"] = "writer"
+        elif param.name == "runtime" or text == "Runtime":
+            wanted[param.name] = "runtime"
+        elif param.name == "store":
+            wanted["store"] = "store"
+    return wanted
+
+
+def _is_stream_writer(annotation: Any) -> bool:
+    from streamgraph.types import StreamWriter
+
+    return annotation == StreamWriter or "Callable[[Any], None]" in str(annotation)
+
+
+def adapt_callable(fn: Callable[..., Any]) -> Caller:
+    """A ``(input, scope) -> result`` caller for ``fn`` with its injections resolved."""
+    wanted = _injections(fn)
+    if not wanted:
+        return lambda value, scope: fn(value)
+    if wanted == {"config": "config"}:
+        return lambda value, scope: fn(value, config=scope.config)
+    if wanted == {"writer": "writer"}:
+        return lambda value, scope: fn(value, writer=scope.writer)
+    items = tuple(wanted.items())
+
+    def call(value: Any, scope: Scope) -> Any:
+        return fn(value, **{name: getattr(scope, what) for name, what in items})
+
+    return call
+
+
+class Branch:
+    """A conditional edge: ``path(state)`` returns node names, ``END`` or ``Send``s."""
+
+    __slots__ = ("call", "is_async", "name", "path", "path_map")
+
+    def __init__(
+        self, path: Callable[..., Any], path_map: dict[Hashable, str] | None, name: str
+    ) -> None:
+        self.path = path
+        self.path_map = path_map
+        self.name = name
+        self.is_async = is_async_callable(path)
+        self.call = adapt_callable(path)
+
+    def writes_for(self, result: Any, source: str, known: frozenset[str]) -> Writes:
+        items = result if isinstance(result, list | tuple) else (result,)
+        writes: Writes = []
+        for item in items:
+            if isinstance(item, Send):
+                _check_target(item.node, source, known, f"branch '{self.name}' sent to")
+                writes.append((TASKS, item))
+                continue
+            if self.path_map is not None:
+                if item not in self.path_map:
+                    raise InvalidUpdateError(
+                        f"Branch '{self.name}' of node '{source}' returned {item!r}, which is "
+                        f"not in its path_map (expected one of {list(self.path_map)})"
+                    )
+                item = self.path_map[item]
+            if item is None or item == END:
+                continue
+            _check_target(item, source, known, f"branch '{self.name}' routed to")
+            writes.append((BRANCH_PREFIX + item, None))
+        return writes
+
+
+def _check_target(target: Any, source: str, known: frozenset[str], what: str) -> None:
+    if target not in known:
+        raise InvalidUpdateError(
+            f"Node '{source}': {what} unknown node {target!r}; "
+            f"known nodes: {sorted(known)}"
+        )
+
+
+class Node:
+    """A node of a compiled graph, ready to be run by tasks."""
+
+    __slots__ = (
+        "branches",
+        "call",
+        "edge_writes",
+        "fn",
+        "input_keys",
+        "input_schema",
+        "is_async",
+        "is_runnable",
+        "is_subgraph",
+        "known",
+        "metadata",
+        "name",
+        "retry_policy",
+        "state_schema",
+        "tags",
+        "triggers",
+        "writable",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        fn: Any,
+        *,
+        input_schema: Schema,
+        state_schema: Schema,
+        writable: frozenset[str],
+        triggers: tuple[str, ...],
+        metadata: dict[str, Any] | None = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+    ) -> None:
+        from streamgraph.pregel.main import Pregel
+
+        self.name = name
+        self.fn = fn
+        self.input_schema = input_schema
+        self.input_keys = input_schema.keys
+        self.state_schema = state_schema
+        self.writable = writable
+        self.triggers = triggers
+        self.metadata = metadata or {}
+        self.tags: list[str] = []
+        if isinstance(retry_policy, RetryPolicy):
+            retry_policy = (retry_policy,)
+        self.retry_policy: tuple[RetryPolicy, ...] = tuple(retry_policy or ())
+        self.edge_writes: Writes = []
+        self.branches: list[Branch] = []
+        self.known: frozenset[str] = frozenset()
+        self.is_subgraph = isinstance(fn, Pregel)
+        self.is_runnable = not self.is_subgraph and _is_runnable(fn)
+        if self.is_subgraph:
+            self.is_async = False
+            self.call = lambda value, scope: fn.invoke(value)
+        elif self.is_runnable:
+            self.is_async = False
+            self.call = lambda value, scope: fn.invoke(value, scope.config)
+        else:
+            self.is_async = is_async_callable(fn)
+            self.call = adapt_callable(fn)
+
+    async def acall(self, value: Any, scope: Scope) -> Any:
+        """The async form of ``call`` (subgraphs and runnables have native async twins)."""
+        if self.is_subgraph:
+            return await self.fn.ainvoke(value)
+        if self.is_runnable:
+            return await self.fn.ainvoke(value, scope.config)
+        if self.is_async:
+            return await self.call(value, scope)
+        return self.call(value, scope)
+
+    def writes_for(self, value: Any) -> Writes:
+        """The state writes and gotos a node's return value stands for."""
+        if value is None:
+            return []
+        if type(value) is dict:
+            writable = self.writable
+            return [(k, v) for k, v in value.items() if k in writable]
+        if isinstance(value, Command):
+            return self._command_writes(value)
+        if isinstance(value, list | tuple) and value and all(
+            item is None or isinstance(item, dict | Command) for item in value
+        ):
+            writes: Writes = []
+            for item in value:
+                writes.extend(self.writes_for(item))
+            return writes
+        if isinstance(value, dict):
+            return self.writes_for(dict(value))
+        writes_or_none = self.state_schema.writes_from_object(value)
+        if writes_or_none is not None:
+            return [(k, v) for k, v in writes_or_none if k in self.writable]
+        raise InvalidUpdateError(
+            create_error_message(
+                message=f"Expected dict, got {value!r}: node '{self.name}' returned a "
+                f"{type(value).__name__}, but a node must return a dict of state updates, "
+                "a Command, None, or a list of those",
+                error_code=ErrorCode.INVALID_GRAPH_NODE_RETURN_VALUE,
+            )
+        )
+
+    def _command_writes(self, command: Command[Any]) -> Writes:
+        if command.graph == Command.PARENT:
+            raise ParentCommand(command)
+        update = command.update
+        writes: Writes = []
+        if update is not None:
+            if isinstance(update, list | tuple):
+                writes.extend((k, v) for k, v in update if k in self.writable)
+            else:
+                writes.extend(self.writes_for(update))
+        goto = command.goto
+        if goto or goto == 0:
+            targets = goto if isinstance(goto, list | tuple) else (goto,)
+            for target in targets:
+                if isinstance(target, Send):
+                    _check_target(target.node, self.name, self.known, "Command sent to")
+                    writes.append((TASKS, target))
+                elif target != END:
+                    _check_target(target, self.name, self.known, "Command(goto=...) to")
+                    writes.append((BRANCH_PREFIX + target, None))
+        return writes
+
+
+def _is_runnable(fn: Any) -> bool:
+    """A LangChain ``Runnable`` (only possible when the user's code imported langchain-core)."""
+    module = sys.modules.get("langchain_core.runnables.base")
+    return module is not None and isinstance(fn, module.Runnable)
+
+
+class StartNode(Node):
+    """The hidden ``__start__`` task's node: its input is already a list of writes."""
+
+    __slots__ = ()
+
+    def writes_for(self, value: Any) -> Writes:
+        return list(value)
+
+    def writes_for_command(self, command: Command[Any]) -> Writes:
+        return self._command_writes(command)

@@ -1,0 +1,102 @@
+"""Stream events, who listens to them, and the shapes they are handed out in.
+
+Every streamed thing is one event ``(ns, mode, payload)``: ``ns`` is the namespace tuple
+(``()`` for the root graph). A run level (a graph, or a subgraph running inside a task) sends
+each event to its own consumer and to any enclosing stream that wants it; ``Listener`` is such
+an enclosing stream. At the edge, ``shaper()`` turns events into v1 tuples or v2 dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from streamgraph.constants import INTERRUPT
+from streamgraph.types import STREAM_MODES
+
+__all__ = ("Event", "Listener", "parse_modes", "shaper")
+
+Event = tuple[tuple[str, ...], str, Any]
+
+VALID_MODES = frozenset((*STREAM_MODES, "tools"))
+
+NESTED_WITHOUT_SUBGRAPHS = frozenset({"custom"})
+"""Modes a stream receives from nested graphs even without ``subgraphs=True``.
+
+Divergence: LangGraph drops ``custom`` events written inside subgraphs unless the caller set
+``subgraphs=True``; we deliver them (see COMPAT.md).
+"""
+
+REALTIME_MODES = frozenset({"custom", "messages", "tools"})
+"""Modes whose events are produced while a node runs (so the node cannot run inline)."""
+
+
+class Listener(NamedTuple):
+    """A consumer of events produced at a deeper level (a subgraph's, seen from its parent)."""
+
+    put: Callable[[Event], None]
+    """Thread-safe: hands an event to the consumer's inbox."""
+    modes: frozenset[str]
+    """Modes the consumer asked for."""
+    subgraphs: bool
+    """Whether the consumer asked for events of nested graphs."""
+    depth: int
+    """Length of the consumer's own namespace; events are delivered relative to it."""
+
+    def wants(self, depth: int) -> frozenset[str]:
+        """The modes this consumer wants from a level ``depth`` namespace elements deep."""
+        if depth == self.depth or self.subgraphs:
+            return self.modes
+        return self.modes & NESTED_WITHOUT_SUBGRAPHS
+
+
+def parse_modes(stream_mode: str | Sequence[str]) -> tuple[frozenset[str], bool]:
+    """Validate ``stream_mode``; return the mode set and whether chunks carry the mode name."""
+    if isinstance(stream_mode, str):
+        modes: Sequence[Any] = (stream_mode,)
+        tagged = False
+    elif isinstance(stream_mode, list | tuple):
+        modes = stream_mode
+        # LangGraph tags chunks with their mode only when given a list, not a tuple.
+        tagged = isinstance(stream_mode, list)
+    else:
+        raise ValueError(
+            f"stream_mode must be a string or a list of strings, got "
+            f"{type(stream_mode).__name__}: {stream_mode!r}"
+        )
+    for mode in modes:
+        if mode not in VALID_MODES:
+            raise ValueError(
+                f"Unknown stream_mode {mode!r}; valid modes are: {', '.join(STREAM_MODES)}"
+            )
+    return frozenset(modes), tagged
+
+
+def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
+    def part(event: Event) -> dict[str, Any]:
+        ns, mode, payload = event
+        if mode != "values":
+            return {"type": mode, "ns": ns, "data": payload}
+        interrupts: tuple[Any, ...] = ()
+        if isinstance(payload, dict) and INTERRUPT in payload:
+            payload = dict(payload)
+            interrupts = payload.pop(INTERRUPT)
+        if output_schema is not None and isinstance(payload, dict):
+            payload = output_schema.to_output(payload)
+        return {"type": mode, "ns": ns, "data": payload, "interrupts": interrupts}
+
+    return part
+
+
+def shaper(
+    *, tagged: bool, subgraphs: bool, version: str, output_schema: Any = None
+) -> Callable[[Event], Any]:
+    """The function that turns an event into what ``stream()`` yields."""
+    if version == "v2":
+        return _v2_part(output_schema)
+    if version != "v1":
+        raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
+    if subgraphs:
+        return (lambda e: e) if tagged else itemgetter(0, 2)
+    return itemgetter(1, 2) if tagged else itemgetter(2)

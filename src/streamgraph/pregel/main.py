@@ -1,0 +1,427 @@
+"""Pregel: a compiled graph's public run API (invoke, stream and their async twins).
+
+Each public method is a few lines over ``_start_run`` (build a ``Loop`` for this call) and a
+driver from ``_drive.py``. Runs started inside a running node (a subgraph node, or
+``sub.invoke()`` inside a node function) attach to the enclosing run: their events flow to the
+enclosing stream under their namespace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from streamgraph._context import SCOPE
+from streamgraph.constants import INTERRUPT
+from streamgraph.errors import GraphInterrupt
+from streamgraph.pregel._drive import adrive, drive
+from streamgraph.pregel._loop import Loop
+from streamgraph.pregel._stream import Listener, parse_modes, shaper
+from streamgraph.types import GraphOutput
+
+if TYPE_CHECKING:
+    from streamgraph.channels import BaseChannel, NamedBarrierValue
+    from streamgraph.graph._schema import Schema
+    from streamgraph.pregel._node import Node, StartNode
+    from streamgraph.pregel._scope import Scope
+
+__all__ = ("Pregel",)
+
+_DURABILITY = ("sync", "async", "exit")
+_MERGED_KEYS = ("metadata", "configurable")
+
+
+def merge_configs(*configs: dict[str, Any] | None) -> dict[str, Any]:
+    """Later configs win; ``metadata``/``configurable`` merge key by key, ``tags`` add up."""
+    merged: dict[str, Any] = {}
+    for config in configs:
+        if not config:
+            continue
+        for key, value in config.items():
+            if key in _MERGED_KEYS and key in merged:
+                merged[key] = {**merged[key], **(value or {})}
+            elif key == "tags" and key in merged:
+                merged[key] = [*merged[key], *(t for t in value or () if t not in merged[key])]
+            else:
+                merged[key] = value
+    return merged
+
+
+def _names(value: Any, known: Any) -> frozenset[str]:
+    if not value:
+        return frozenset()
+    if value == "*":
+        return frozenset(known)
+    return frozenset([value] if isinstance(value, str) else value)
+
+
+class Pregel:
+    """A compiled graph. Built by ``StateGraph.compile()``; not meant to be made directly."""
+
+    stream_mode: str = "values"
+    """Stream mode used when ``stream()`` is called without one."""
+
+    def __init__(
+        self,
+        *,
+        nodes: dict[str, Node],
+        start_node: StartNode,
+        bare_start_node: StartNode,
+        channel_protos: dict[str, BaseChannel],
+        barrier_protos: dict[str, NamedBarrierValue],
+        barrier_targets: dict[str, str],
+        state_schema: Schema,
+        input_schema: Schema,
+        output_schema: Schema,
+        stream_keys: tuple[str, ...],
+        output_keys: tuple[str, ...],
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        checkpointer: Any = None,
+        store: Any = None,
+        name: str = "LangGraph",
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        self.nodes = nodes
+        self.start_node = start_node
+        self.bare_start_node = bare_start_node
+        self.channel_protos = channel_protos
+        self.barrier_protos = barrier_protos
+        self.barrier_targets = barrier_targets
+        self.branch_targets = {f"branch:to:{name}": name for name in nodes}
+        self.ephemeral_keys = tuple(
+            k for k, c in channel_protos.items() if c.clears_each_step
+        )
+        self.state_schema = state_schema
+        self.input_schema = input_schema
+        self.output_schema = output_schema
+        self.input_keys = frozenset(input_schema.keys)
+        self.stream_keys = stream_keys
+        self.stream_keys_set = frozenset(stream_keys)
+        self.output_keys = output_keys
+        self.interrupt_before_nodes = _names(interrupt_before, nodes)
+        self.interrupt_after_nodes = _names(interrupt_after, nodes)
+        self.checkpointer = checkpointer
+        self.store = store
+        self.name = name
+        self.config = config
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _start_run(
+        self,
+        config: dict[str, Any] | None,
+        *,
+        modes: frozenset[str],
+        subgraphs: bool,
+        output_keys: str | Sequence[str] | None,
+        interrupt_before: Any,
+        interrupt_after: Any,
+        context: Any,
+        durability: str | None,
+    ) -> Loop:
+        if durability is not None and durability not in _DURABILITY:
+            raise ValueError(
+                f"Unknown durability {durability!r}; valid values are: {', '.join(_DURABILITY)}"
+            )
+        parent: Scope | None = SCOPE.get()
+        if parent is not None:
+            config = merge_configs(parent.loop.config, self.config, config)
+            ns, checkpoint_ns = parent.child_namespace()
+            listeners = _listeners_below(parent.loop)
+            if context is None:
+                context = parent.loop.context
+        else:
+            config = merge_configs(self.config, config)
+            ns, checkpoint_ns, listeners = (), "", ()
+        limit = config.get("recursion_limit", 25)
+        if not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
+        if output_keys is not None and not isinstance(output_keys, str):
+            output_keys = tuple(output_keys)
+        for key in (output_keys,) if isinstance(output_keys, str) else output_keys or ():
+            if key not in self.channel_protos:
+                raise ValueError(f"Key {key} not in channels")
+        return Loop(
+            self,
+            config=config,
+            own_modes=modes,
+            own_subgraphs=subgraphs,
+            listeners=listeners,
+            ns=ns,
+            checkpoint_ns=checkpoint_ns,
+            output_keys=output_keys,  # type: ignore[arg-type]
+            interrupt_before=_names(interrupt_before, self.nodes) or self.interrupt_before_nodes,
+            interrupt_after=_names(interrupt_after, self.nodes) or self.interrupt_after_nodes,
+            context=context,
+        )
+
+    def _prepare_stream(self, config: Any, kwargs: dict[str, Any]) -> tuple[Loop, Any]:
+        stream_mode = kwargs.pop("stream_mode", None)
+        modes, tagged = parse_modes(stream_mode if stream_mode is not None else self.stream_mode)
+        subgraphs = bool(kwargs.pop("subgraphs", False))
+        version = kwargs.pop("version", "v1")
+        shape = shaper(tagged=tagged, subgraphs=subgraphs, version=version,
+                       output_schema=self.output_schema)
+        loop = self._start_run(config, modes=modes, subgraphs=subgraphs, **kwargs)
+        return loop, shape
+
+    def stream(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] | None = None,
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: str | None = None,
+        subgraphs: bool = False,
+        version: str = "v1",
+    ) -> Iterator[Any]:
+        """Run the graph and yield what it streams, chunk by chunk, as it happens.
+
+        ``stream_mode`` picks what to stream: ``"values"`` (state after each step),
+        ``"updates"`` (each node's update), ``"custom"`` (what nodes write with their
+        ``StreamWriter``), ``"messages"``, ``"tasks"``, ``"debug"``, ``"checkpoints"``; a list
+        of modes yields ``(mode, chunk)`` pairs. ``subgraphs=True`` adds nested graphs'
+        chunks, each prefixed by its namespace. ``version="v2"`` yields
+        ``{"type", "ns", "data"}`` dicts instead.
+
+        Example::
+
+            for chunk in graph.stream({"topic": "ice cream"}, stream_mode="updates"):
+                print(chunk)
+        """
+        loop, shape = self._prepare_stream(config, {
+            "stream_mode": stream_mode, "subgraphs": subgraphs, "version": version,
+            "output_keys": output_keys, "interrupt_before": interrupt_before,
+            "interrupt_after": interrupt_after, "context": context, "durability": durability,
+        })
+        return _bubble(loop, drive(loop, input, shape))
+
+    def astream(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] | None = None,
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: str | None = None,
+        subgraphs: bool = False,
+        version: str = "v1",
+    ) -> AsyncIterator[Any]:
+        """The async twin of ``stream()``: ``async for chunk in graph.astream(...)``."""
+        loop, shape = self._prepare_stream(config, {
+            "stream_mode": stream_mode, "subgraphs": subgraphs, "version": version,
+            "output_keys": output_keys, "interrupt_before": interrupt_before,
+            "interrupt_after": interrupt_after, "context": context, "durability": durability,
+        })
+        return _abubble(loop, adrive(loop, input, shape))
+
+    def invoke(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: str | None = None,
+        version: str = "v1",
+    ) -> Any:
+        """Run the graph to the end and return its final state (output keys only).
+
+        With another ``stream_mode`` it returns the list of chunks that mode streams.
+        """
+        if stream_mode != "values":
+            return list(self.stream(
+                input, config, context=context, stream_mode=stream_mode,
+                output_keys=output_keys, interrupt_before=interrupt_before,
+                interrupt_after=interrupt_after, durability=durability, version=version,
+            ))
+        loop = self._invoke_loop(config, output_keys, interrupt_before, interrupt_after,
+                                 context, durability, version)
+        for _ in drive(loop, input, _never):
+            pass
+        return self._invoke_result(loop, version)
+
+    async def ainvoke(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] = "values",
+        output_keys: str | Sequence[str] | None = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: str | None = None,
+        version: str = "v1",
+    ) -> Any:
+        """The async twin of ``invoke()``."""
+        if stream_mode != "values":
+            return [c async for c in self.astream(
+                input, config, context=context, stream_mode=stream_mode,
+                output_keys=output_keys, interrupt_before=interrupt_before,
+                interrupt_after=interrupt_after, durability=durability, version=version,
+            )]
+        loop = self._invoke_loop(config, output_keys, interrupt_before, interrupt_after,
+                                 context, durability, version)
+        async for _ in adrive(loop, input, _never):
+            pass
+        return self._invoke_result(loop, version)
+
+    def _invoke_loop(self, config: Any, output_keys: Any, interrupt_before: Any,
+                     interrupt_after: Any, context: Any, durability: Any, version: str) -> Loop:
+        if version not in ("v1", "v2"):
+            raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2")
+        return self._start_run(
+            config, modes=frozenset(), subgraphs=False, output_keys=output_keys,
+            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+            context=context, durability=durability,
+        )
+
+    def _invoke_result(self, loop: Loop, version: str) -> Any:
+        interrupts = tuple(loop.interrupts)
+        if loop.interrupted and loop.ns:
+            raise GraphInterrupt(interrupts)
+        output = loop.output() if loop.stream_keys is self.stream_keys else loop.values()
+        if version == "v2":
+            return GraphOutput(self.output_schema.to_output(output), interrupts)
+        if interrupts and isinstance(output, dict):
+            return {**output, INTERRUPT: list(interrupts)}
+        return output
+
+    def batch(
+        self,
+        inputs: Sequence[Any],
+        config: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """``invoke`` each input, concurrently on the worker pool; results in input order."""
+        from streamgraph.pregel._pool import submit
+        from threading import Event
+
+        configs = _per_input(config, len(inputs))
+        results: list[Any] = [None] * len(inputs)
+        finished = [Event() for _ in inputs]
+
+        def one(index: int) -> None:
+            try:
+                results[index] = self.invoke(inputs[index], configs[index], **kwargs)
+            except Exception as error:
+                results[index] = error
+            finally:
+                finished[index].set()
+
+        for index in range(len(inputs)):
+            submit(one, index)
+        for event in finished:
+            event.wait()
+        return _collect(results, return_exceptions)
+
+    async def abatch(
+        self,
+        inputs: Sequence[Any],
+        config: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """The async twin of ``batch()``: the runs share the event loop."""
+        configs = _per_input(config, len(inputs))
+        results = await asyncio.gather(
+            *(self.ainvoke(i, c, **kwargs) for i, c in zip(inputs, configs, strict=True)),
+            return_exceptions=True,
+        )
+        return _collect(list(results), return_exceptions)
+
+    def with_config(self, config: dict[str, Any] | None = None, **kwargs: Any) -> Pregel:
+        """A copy of this graph whose runs start from ``config`` merged with ``kwargs``."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.config = merge_configs(self.config, config, kwargs)
+        return clone
+
+    # -- persistence (needs a checkpointer) ---------------------------------------------------
+
+    def get_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> Any:
+        """The thread's current state; needs a checkpointer."""
+        raise ValueError("No checkpointer set")
+
+    async def aget_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> Any:
+        return self.get_state(config, subgraphs=subgraphs)
+
+    def get_state_history(self, config: dict[str, Any], **kwargs: Any) -> Iterator[Any]:
+        raise ValueError("No checkpointer set")
+
+    def update_state(self, config: dict[str, Any], values: Any, as_node: str | None = None,
+                     task_id: str | None = None) -> dict[str, Any]:
+        raise ValueError("No checkpointer set")
+
+
+def _listeners_below(loop: Loop) -> tuple[Listener, ...]:
+    """Who listens to graphs started inside ``loop``'s tasks: its own consumer and its own
+    listeners."""
+    listeners = loop.listeners
+    if loop.own_modes and loop.own_put is not None:
+        own = Listener(loop.own_put, loop.own_modes, loop.own_subgraphs, len(loop.ns))
+        listeners = (own, *listeners)
+    return listeners
+
+
+def _never(event: Any) -> Any:
+    raise AssertionError(f"invoke produced an event: {event!r}")
+
+
+def _per_input(config: Any, count: int) -> list[Any]:
+    if isinstance(config, Sequence) and not isinstance(config, dict):
+        if len(config) != count:
+            raise ValueError(f"got {len(config)} configs for {count} inputs")
+        return list(config)
+    return [config] * count
+
+
+def _collect(results: list[Any], return_exceptions: bool) -> list[Any]:
+    if not return_exceptions:
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+    return results
+
+
+def _bubble(loop: Loop, events: Iterator[Any]) -> Iterator[Any]:
+    """A stream started inside a node ends with ``GraphInterrupt`` when the nested run was
+    interrupted, so the enclosing task is interrupted too."""
+    if not loop.ns:
+        return events
+    return _nested_stream(loop, events)
+
+
+def _nested_stream(loop: Loop, events: Iterator[Any]) -> Iterator[Any]:
+    yield from events
+    if loop.interrupted:
+        raise GraphInterrupt(tuple(loop.interrupts))
+
+
+def _abubble(loop: Loop, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    if not loop.ns:
+        return events
+    return _anested_stream(loop, events)
+
+
+async def _anested_stream(loop: Loop, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for event in events:
+        yield event
+    if loop.interrupted:
+        raise GraphInterrupt(tuple(loop.interrupts))

@@ -1,0 +1,226 @@
+"""Public value types: what nodes return, what streams carry, what snapshots hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+
+__all__ = (
+    "All",
+    "CachePolicy",
+    "Command",
+    "Durability",
+    "GraphOutput",
+    "Interrupt",
+    "Overwrite",
+    "PregelTask",
+    "RetryPolicy",
+    "Send",
+    "StateSnapshot",
+    "StreamMode",
+    "StreamWriter",
+    "default_retry_on",
+    "interrupt",
+)
+
+N = TypeVar("N", bound=Hashable)
+
+StreamMode = Literal["values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"]
+"""How ``stream()`` reports a run; pass one mode or a list of them."""
+
+STREAM_MODES: tuple[str, ...] = (
+    "values",
+    "updates",
+    "checkpoints",
+    "tasks",
+    "debug",
+    "messages",
+    "custom",
+)
+
+StreamWriter = Callable[[Any], None]
+"""The callable a node writes ``custom`` stream data with (``writer: StreamWriter``)."""
+
+Durability = Literal["sync", "async", "exit"]
+"""When checkpoints are written: before the next step, while it runs, or at the end."""
+
+All = Literal["*"]
+"""``interrupt_before="*"``: every node."""
+
+
+def default_retry_on(exc: BaseException) -> bool:
+    """Whether a ``RetryPolicy`` retries ``exc`` by default.
+
+    Transient failures are retried (lost connections, HTTP 5xx, anything unknown); mistakes
+    in the code are not (``ValueError``, ``TypeError``, ``KeyError``, ...).
+    """
+    if isinstance(exc, ConnectionError):
+        return True
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int) and type(exc).__name__ in ("HTTPStatusError", "HTTPError"):
+        return 500 <= status < 600
+    programming_errors = (
+        ValueError,
+        TypeError,
+        ArithmeticError,
+        ImportError,
+        LookupError,
+        NameError,
+        SyntaxError,
+        RuntimeError,
+        ReferenceError,
+        StopIteration,
+        StopAsyncIteration,
+        OSError,
+    )
+    return not isinstance(exc, programming_errors)
+
+
+class RetryPolicy(NamedTuple):
+    """How a node is retried when it raises. Retries are invisible in every stream mode."""
+
+    initial_interval: float = 0.5
+    """Seconds before the first retry."""
+    backoff_factor: float = 2.0
+    """Multiplier applied to the interval after each retry."""
+    max_interval: float = 128.0
+    """Upper bound on the interval, in seconds."""
+    max_attempts: int = 3
+    """Attempts in all, the first one included."""
+    jitter: bool = True
+    """Add up to one second of random delay to each interval."""
+    retry_on: (
+        type[BaseException] | Sequence[type[BaseException]] | Callable[[Exception], bool]
+    ) = default_retry_on
+    """Exception classes to retry, or a predicate."""
+
+
+class CachePolicy(NamedTuple):
+    """Accepted for signature compatibility; node results are not cached."""
+
+    key_func: Callable[..., str | bytes] = repr
+    ttl: int | None = None
+
+
+@dataclass(slots=True)
+class Interrupt:
+    """A pause requested by ``interrupt(value)``; ``id`` is what ``Command(resume=...)`` keys on."""
+
+    value: Any
+    """What the node asked: shown to whoever resumes the run."""
+    id: str = ""
+    """Stable per interrupt (derived from the task's namespace and the interrupt's index)."""
+    response_schema: Any = None
+    """Reserved: LangGraph 1.2 carries it; always ``None`` here."""
+
+
+class Send:
+    """Run ``node`` in the next step with ``arg`` as its input (map-reduce fan-out).
+
+    Returned from a conditional edge's path function, or as a ``Command``'s ``goto``.
+    """
+
+    __slots__ = ("arg", "node")
+
+    def __init__(self, node: str, arg: Any) -> None:
+        self.node = node
+        self.arg = arg
+
+    def __repr__(self) -> str:
+        return f"Send(node={self.node!r}, arg={self.arg!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Send) and (self.node, self.arg) == (other.node, other.arg)
+
+    def __hash__(self) -> int:
+        return hash(self.node)
+
+
+@dataclass(kw_only=True, slots=True)
+class Command(Generic[N]):
+    """What a node returns to update state and choose where to go next, in one value.
+
+    As graph input, ``Command(resume=...)`` answers a pending ``interrupt()``.
+    """
+
+    graph: str | None = None
+    """``None`` for the current graph, ``Command.PARENT`` for the one around it."""
+    update: Any = None
+    """State update: a dict, a list of ``(key, value)`` pairs, or a state object."""
+    resume: Any = None
+    """Value(s) for pending interrupts: one value, or ``{interrupt_id: value}``."""
+    goto: Send | Sequence[Send | N] | N = ()
+    """Node name(s) or ``Send``(s) to run next."""
+
+    PARENT: ClassVar[Literal["__parent__"]] = "__parent__"
+
+    def __repr__(self) -> str:
+        shown = []
+        for name in ("graph", "update", "resume", "goto"):
+            value = getattr(self, name)
+            if value is not None and value != ():
+                shown.append(f"{name}={value!r}")
+        return f"Command({', '.join(shown)})"
+
+
+@dataclass(slots=True)
+class Overwrite:
+    """Write ``value`` to a reducer key as-is, bypassing its reducer."""
+
+    value: Any
+    type: Literal["__overwrite__"] = field(default="__overwrite__")
+
+
+class PregelTask(NamedTuple):
+    """A task of a checkpoint: what ran or will run, and how it ended."""
+
+    id: str
+    name: str
+    path: tuple[str | int | tuple[Any, ...], ...]
+    error: Exception | None = None
+    interrupts: tuple[Interrupt, ...] = ()
+    state: Any = None
+    result: Any | None = None
+
+
+class StateSnapshot(NamedTuple):
+    """The state of a thread at one checkpoint."""
+
+    values: dict[str, Any] | Any
+    """State values at this checkpoint."""
+    next: tuple[str, ...]
+    """Nodes that run in the next step."""
+    config: dict[str, Any]
+    """Config that points at this checkpoint."""
+    metadata: dict[str, Any] | None
+    """Checkpoint metadata (``source``, ``step``, ``parents``, ...)."""
+    created_at: str | None
+    """ISO-8601 creation time."""
+    parent_config: dict[str, Any] | None
+    """Config of the previous checkpoint, if any."""
+    tasks: tuple[PregelTask, ...]
+    """Tasks of the next step, with errors and interrupts."""
+    interrupts: tuple[Interrupt, ...] = ()
+    """Interrupts waiting for a resume."""
+
+
+class GraphOutput(NamedTuple):
+    """What ``invoke(..., version="v2")`` returns."""
+
+    value: Any
+    interrupts: tuple[Interrupt, ...]
+
+
+def interrupt(value: Any) -> Any:
+    """Pause the run inside a node and ask for input.
+
+    The first time, this raises ``GraphInterrupt`` and the run stops after the current step,
+    reporting ``value`` under ``__interrupt__``. When the run is resumed with
+    ``Command(resume=answer)``, the node runs again from the start and this call returns
+    ``answer``. Resuming needs a checkpointer.
+    """
+    from streamgraph._context import current_scope
+
+    return current_scope().interrupt(value)
