@@ -65,10 +65,8 @@ def compile_graph(
 
     start = StartNode(START, _identity, input_schema=state, state_schema=state,
                       writable=writable, triggers=(START,))
-    bare_start = StartNode(START, _identity, input_schema=state, state_schema=state,
-                           writable=writable, triggers=(START,))
     by_name: dict[str, Node] = {**nodes, START: start}
-    for node in (*by_name.values(), bare_start):
+    for node in by_name.values():
         node.known = known
     for source, end in builder.edges:
         if end != END:
@@ -86,7 +84,6 @@ def compile_graph(
     graph = CompiledStateGraph(
         nodes=nodes,
         start_node=start,
-        bare_start_node=bare_start,
         channel_protos=channels,
         barrier_protos=barriers,
         barrier_targets=barrier_targets,

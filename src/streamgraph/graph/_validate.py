@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,11 @@ from streamgraph.errors import GraphSetupError
 if TYPE_CHECKING:
     from streamgraph.graph.state import StateGraph
 
-__all__ = ("validate_graph",)
+__all__ = ("UnreachableNodeWarning", "validate_graph")
+
+
+class UnreachableNodeWarning(UserWarning):
+    """A node that no edge leads to."""
 
 
 def validate_graph(builder: StateGraph, interrupt: Iterable[str]) -> None:
@@ -74,7 +79,7 @@ def _may_route_dynamically(fn: Any) -> bool:
 
 
 def _check_reachable(builder: StateGraph) -> None:
-    """A node no path from START can reach would silently never run: name it.
+    """A node no edge from START leads to would silently never run: name it.
 
     Only decided when every route is known statically; a conditional edge without a
     ``path_map``/``Literal`` hint, or a node that may return ``Command``/``Send`` without
@@ -105,7 +110,12 @@ def _check_reachable(builder: StateGraph) -> None:
                 frontier.append(target)
     for name in builder.nodes:
         if name not in reached:
-            raise GraphSetupError(
-                f"Node `{name}` is not reachable from START: add an edge to it "
-                f"(e.g. add_edge(..., {name!r})) or remove it"
+            # A warning, not an error: graph input such as Command(goto=name) can still
+            # reach the node, and such programs are valid LangGraph.
+            warnings.warn(
+                f"Node `{name}` is not reachable from START by any edge: it runs only if "
+                f"the input is Command(goto={name!r}). Add an edge to it "
+                f"(e.g. add_edge(..., {name!r})) or remove it.",
+                UnreachableNodeWarning,
+                stacklevel=4,
             )

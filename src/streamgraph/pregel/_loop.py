@@ -199,9 +199,7 @@ class Loop:
         if isinstance(input, Command):
             if input.resume is not None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
-            writes = node.writes_for_command(Command(update=input.update, goto=input.goto))
-            if input.goto:
-                node = graph.bare_start_node
+            writes = node.writes_for(Command(update=input.update, goto=input.goto))
         else:
             writes = graph.input_schema.input_writes(input, graph.input_keys)
         task = self._task(node, START, writes, (PULL, START), (0, START), (START,), 0)

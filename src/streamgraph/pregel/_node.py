@@ -269,7 +269,6 @@ class StartNode(Node):
     __slots__ = ()
 
     def writes_for(self, value: Any) -> Writes:
-        return list(value)
-
-    def writes_for_command(self, command: Command[Any]) -> Writes:
-        return self._command_writes(command)
+        if type(value) is list:  # the input's writes, prepared by Loop.start
+            return list(value)
+        return super().writes_for(value)

@@ -67,7 +67,6 @@ class Pregel:
         *,
         nodes: dict[str, Node],
         start_node: StartNode,
-        bare_start_node: StartNode,
         channel_protos: dict[str, BaseChannel],
         barrier_protos: dict[str, NamedBarrierValue],
         barrier_targets: dict[str, str],
@@ -85,7 +84,6 @@ class Pregel:
     ) -> None:
         self.nodes = nodes
         self.start_node = start_node
-        self.bare_start_node = bare_start_node
         self.channel_protos = channel_protos
         self.barrier_protos = barrier_protos
         self.barrier_targets = barrier_targets
