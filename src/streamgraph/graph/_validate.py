@@ -72,7 +72,8 @@ def _may_route_dynamically(fn: Any) -> bool:
     pending = [fn.__code__]
     while pending:
         code = pending.pop()
-        if "Command" in code.co_names or "Send" in code.co_names:
+        names = (*code.co_names, *code.co_freevars)
+        if "Command" in names or "Send" in names:
             return True
         pending.extend(c for c in code.co_consts if inspect.iscode(c))
     return False

@@ -21,6 +21,8 @@ from streamgraph.errors import (
     EmptyInputError,
     ErrorCode,
     GraphRecursionError,
+    InvalidUpdateError,
+    ParentCommand,
     create_error_message,
 )
 from streamgraph.pregel._ids import run_seed, task_id
@@ -481,6 +483,11 @@ class Loop:
         """The exception to raise for a failed task, with a note naming the task."""
         error = task.error
         assert error is not None
+        if isinstance(error, ParentCommand) and not self.ns:
+            error = InvalidUpdateError(
+                f"Node '{task.name}' returned {error.command!r}, but graph "
+                f"'{self.graph.name}' has no parent graph to send it to"
+            )
         if isinstance(error, Exception):
             error.add_note(f"During task with name '{task.name}' and id '{task.id}'")
         return error
