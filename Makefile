@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 demo: $(STAMP)
-	$(PY) -m streamgraph.demo
+	$(PY) examples/seeds.py
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

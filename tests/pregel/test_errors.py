@@ -63,7 +63,8 @@ def test_unknown_durability(invoke: Any) -> None:
 
 @pytest.mark.parametrize("bad", ["hello", [1, 2], 5])
 def test_input_that_is_not_a_mapping(bad: Any, invoke: Any) -> None:
-    with pytest.raises(InvalidUpdateError, match=f"graph input must be a dict.*not {type(bad).__name__}"):
+    expected = f"graph input must be a dict.*not {type(bad).__name__}"
+    with pytest.raises(InvalidUpdateError, match=expected):
         invoke(graph_of(one), bad)
 
 

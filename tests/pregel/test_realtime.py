@@ -62,9 +62,10 @@ def check_live(received: list[tuple[float, Any]]) -> None:
 
 
 def test_custom_events_arrive_while_a_sync_node_runs() -> None:
+    graph = one_node(slow_writer("w"))
     received = [
         (time.perf_counter(), chunk)
-        for chunk in one_node(slow_writer("w")).stream({"log": []}, stream_mode=["custom", "updates"])
+        for chunk in graph.stream({"log": []}, stream_mode=["custom", "updates"])
     ]
     check_live(received)
 

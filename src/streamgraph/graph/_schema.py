@@ -80,7 +80,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
 class Schema:
     """One state schema class, analysed once."""
 
-    __slots__ = ("cls", "kind", "keys", "hints", "_fields_required")
+    __slots__ = ("_fields_required", "cls", "hints", "keys", "kind")
 
     def __init__(self, cls: Any) -> None:
         self.cls = cls

@@ -5,9 +5,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from typing_extensions import Self
+from typing import Any, Literal, Self
 
 from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
 from streamgraph.errors import GraphSetupError

@@ -34,7 +34,7 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
     """Run a task on a worker thread and put it back into the inbox when it is done."""
     try:
         context.run(run_task, task, loop)
-    except BaseException as error:  # noqa: BLE001 - the driver decides what to raise
+    except BaseException as error:
         task.error = error
     put(task)
 
@@ -104,7 +104,7 @@ async def _areport(task: Task, loop: Loop, put: Callable[[Any], None]) -> None:
         await arun_task(task, loop)
     except asyncio.CancelledError:
         raise
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         task.error = error
     put(task)
 

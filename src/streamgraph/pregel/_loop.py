@@ -12,7 +12,7 @@ only for modes somebody asked for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
@@ -452,7 +452,7 @@ class Loop:
         if "debug" in self.modes:
             self.emit("debug", {
                 "step": task.step,
-                "timestamp": datetime.now(timezone.utc).isoformat(),
+                "timestamp": datetime.now(UTC).isoformat(),
                 "type": "task_result" if "result" in payload else "task",
                 "payload": payload,
             })

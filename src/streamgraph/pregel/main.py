@@ -307,8 +307,9 @@ class Pregel:
         **kwargs: Any,
     ) -> list[Any]:
         """``invoke`` each input, concurrently on the worker pool; results in input order."""
-        from streamgraph.pregel._pool import submit
         from threading import Event
+
+        from streamgraph.pregel._pool import submit
 
         configs = _per_input(config, len(inputs))
         results: list[Any] = [None] * len(inputs)

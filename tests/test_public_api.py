@@ -1,0 +1,60 @@
+"""The public surface: LangGraph's import paths, complete __all__ tuples, and a light import."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PUBLIC_MODULES = [
+    "streamgraph.channels",
+    "streamgraph.config",
+    "streamgraph.constants",
+    "streamgraph.errors",
+    "streamgraph.graph",
+    "streamgraph.pregel",
+    "streamgraph.runtime",
+    "streamgraph.types",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_modules_declare_a_complete_sorted_all(name: str) -> None:
+    module = importlib.import_module(name)
+    assert isinstance(module.__all__, tuple)
+    assert list(module.__all__) == sorted(module.__all__)
+    for attribute in module.__all__:
+        assert hasattr(module, attribute), f"{name}.{attribute}"
+
+
+def test_langgraph_names_are_importable_from_the_same_places() -> None:
+    from streamgraph.config import get_config, get_stream_writer  # noqa: F401
+    from streamgraph.errors import (  # noqa: F401
+        EmptyInputError,
+        GraphInterrupt,
+        GraphRecursionError,
+        InvalidUpdateError,
+        ParentCommand,
+    )
+    from streamgraph.graph import END, START, StateGraph  # noqa: F401
+    from streamgraph.types import (  # noqa: F401
+        Command,
+        Interrupt,
+        RetryPolicy,
+        Send,
+        StateSnapshot,
+        StreamMode,
+        StreamWriter,
+        interrupt,
+    )
+
+
+def test_importing_the_graph_api_does_not_import_langchain() -> None:
+    code = (
+        "import sys, streamgraph.graph, streamgraph.types, streamgraph.config;"
+        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'pydantic'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
