@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 __all__ = (
@@ -104,16 +103,33 @@ class CachePolicy(NamedTuple):
     ttl: int | None = None
 
 
-@dataclass(slots=True)
 class Interrupt:
-    """A pause requested by ``interrupt(value)``; ``id`` is what ``Command(resume=...)`` keys on."""
+    """A pause requested by ``interrupt(value)``; ``id`` is what ``Command(resume=...)`` keys on.
 
-    value: Any
-    """What the node asked: shown to whoever resumes the run."""
-    id: str = ""
-    """Stable per interrupt (derived from the task's namespace and the interrupt's index)."""
-    response_schema: Any = None
-    """Reserved: LangGraph 1.2 carries it; always ``None`` here."""
+    Attributes:
+        value: What the node asked: shown to whoever resumes the run.
+        id: Stable per interrupt (derived from the task's namespace and the interrupt's index).
+        response_schema: Reserved: LangGraph 1.2 carries it; always ``None`` here.
+    """
+
+    __slots__ = ("id", "response_schema", "value")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, value: Any, id: str = "", response_schema: Any = None) -> None:
+        self.value = value
+        self.id = id
+        self.response_schema = response_schema
+
+    def __repr__(self) -> str:
+        return (
+            f"Interrupt(value={self.value!r}, id={self.id!r}, "
+            f"response_schema={self.response_schema!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Interrupt) and (
+            self.value, self.id, self.response_schema
+        ) == (other.value, other.id, other.response_schema)
 
 
 class Send:
@@ -138,23 +154,41 @@ class Send:
         return hash(self.node)
 
 
-@dataclass(kw_only=True, slots=True)
 class Command(Generic[N]):
     """What a node returns to update state and choose where to go next, in one value.
 
     As graph input, ``Command(resume=...)`` answers a pending ``interrupt()``.
+
+    Attributes:
+        graph: ``None`` for the current graph, ``Command.PARENT`` for the one around it.
+        update: State update: a dict, a list of ``(key, value)`` pairs, or a state object.
+        resume: Value(s) for pending interrupts: one value, or ``{interrupt_id: value}``.
+        goto: Node name(s) or ``Send``(s) to run next.
     """
 
-    graph: str | None = None
-    """``None`` for the current graph, ``Command.PARENT`` for the one around it."""
-    update: Any = None
-    """State update: a dict, a list of ``(key, value)`` pairs, or a state object."""
-    resume: Any = None
-    """Value(s) for pending interrupts: one value, or ``{interrupt_id: value}``."""
-    goto: Send | Sequence[Send | N] | N = ()
-    """Node name(s) or ``Send``(s) to run next."""
+    __slots__ = ("goto", "graph", "resume", "update")
+    __hash__ = None  # type: ignore[assignment]
 
     PARENT: ClassVar[Literal["__parent__"]] = "__parent__"
+
+    def __init__(
+        self,
+        *,
+        graph: str | None = None,
+        update: Any = None,
+        resume: Any = None,
+        goto: Send | Sequence[Send | N] | N = (),
+    ) -> None:
+        self.graph = graph
+        self.update = update
+        self.resume = resume
+        self.goto = goto
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.graph, self.update, self.resume, self.goto)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Command) and self._fields() == other._fields()
 
     def __repr__(self) -> str:
         shown = []
@@ -165,12 +199,21 @@ class Command(Generic[N]):
         return f"Command({', '.join(shown)})"
 
 
-@dataclass(slots=True)
 class Overwrite:
     """Write ``value`` to a reducer key as-is, bypassing its reducer."""
 
-    value: Any
-    type: Literal["__overwrite__"] = field(default="__overwrite__")
+    __slots__ = ("type", "value")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, value: Any, type: Literal["__overwrite__"] = "__overwrite__") -> None:
+        self.value = value
+        self.type = type
+
+    def __repr__(self) -> str:
+        return f"Overwrite(value={self.value!r}, type={self.type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Overwrite) and self.value == other.value
 
 
 class PregelTask(NamedTuple):

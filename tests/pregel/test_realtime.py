@@ -240,3 +240,60 @@ def test_sync_nodes_under_astream_do_not_block_the_event_loop() -> None:
 
     asyncio.run(main())
     assert threads and threads[0] != threading.main_thread().name
+
+
+def test_max_concurrency_limits_parallel_tasks(invoke: Any) -> None:
+    running: list[int] = []
+    peak: list[int] = []
+    lock = threading.Lock()
+
+    def sleeper(name: str) -> Any:
+        def node(state: S) -> dict:
+            with lock:
+                running.append(1)
+                peak.append(len(running))
+            time.sleep(0.02)
+            with lock:
+                running.pop()
+            return {"log": [name]}
+
+        node.__name__ = name
+        return node
+
+    builder = StateGraph(S)
+    for i in range(8):
+        builder.add_node(sleeper(f"n{i}")).add_edge(START, f"n{i}")
+    result = invoke(builder.compile(), {"log": []}, config={"max_concurrency": 2})
+    assert len(result["log"]) == 8
+    assert max(peak) == 2
+
+
+def test_cancelling_ainvoke_of_a_sync_graph_stops_at_the_next_step() -> None:
+    log: list[str] = []
+
+    def first(state: S) -> dict:
+        time.sleep(0.1)
+        log.append("first")
+        return {"log": ["first"]}
+
+    def second(state: S) -> dict:
+        log.append("second")
+        return {"log": ["second"]}
+
+    graph = StateGraph(S).add_sequence([first, second]).add_edge(START, "first").compile()
+
+    async def main() -> None:
+        task = asyncio.create_task(graph.ainvoke({"log": []}))
+        await asyncio.sleep(0.02)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("ainvoke was not cancelled")
+        assert log == ["first"]  # returned once the running node ended; nothing after it
+
+    asyncio.run(main())
+    time.sleep(0.05)
+    assert log == ["first"]

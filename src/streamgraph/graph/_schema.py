@@ -7,14 +7,10 @@ returned or given state object back into ``(key, value)`` writes.
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import typing
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
-
-from typing_extensions import is_typeddict
 
 from streamgraph.channels import BaseChannel, BinaryOperatorAggregate, LastValue
 from streamgraph.errors import GraphSetupError, InvalidUpdateError
@@ -22,6 +18,22 @@ from streamgraph.errors import GraphSetupError, InvalidUpdateError
 __all__ = ("Schema", "channel_for", "is_schema_class", "schema_of")
 
 Writes = list[tuple[str, Any]]
+
+
+def is_typeddict(cls: Any) -> bool:
+    """A TypedDict class, from ``typing`` or ``typing_extensions``."""
+    return isinstance(cls, type) and issubclass(cls, dict) and hasattr(cls, "__total__")
+
+
+def is_dataclass(obj: Any) -> bool:
+    """A dataclass or an instance of one (without importing ``dataclasses``)."""
+    return hasattr(obj, "__dataclass_fields__")
+
+
+def _field_names(obj: Any) -> tuple[str, ...]:
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(obj))
 
 
 def _is_pydantic(cls: Any) -> bool:
@@ -32,12 +44,14 @@ def is_schema_class(obj: Any) -> bool:
     """Whether ``obj`` can serve as a state schema (used to read a node's input type hint)."""
     if not isinstance(obj, type) or obj in (dict, object):
         return False
-    return is_typeddict(obj) or dataclasses.is_dataclass(obj) or _is_pydantic(obj)
+    return is_typeddict(obj) or is_dataclass(obj) or _is_pydantic(obj)
 
 
 def _is_reducer(fn: Any) -> bool:
     if not callable(fn) or isinstance(fn, type):
         return False
+    import inspect
+
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -88,10 +102,10 @@ class Schema:
             self.kind = "pydantic"
             hints = _type_hints(cls)
             keys = tuple(cls.model_fields)
-        elif dataclasses.is_dataclass(cls) and isinstance(cls, type):
+        elif is_dataclass(cls) and isinstance(cls, type):
             self.kind = "dataclass"
             hints = _type_hints(cls)
-            keys = tuple(f.name for f in dataclasses.fields(cls))
+            keys = _field_names(cls)
         elif isinstance(cls, type) and (is_typeddict(cls) or hasattr(cls, "__annotations__")):
             self.kind = "dict"
             hints = _type_hints(cls)
@@ -117,8 +131,8 @@ class Schema:
         """Writes for a state object (all its fields); ``None`` if ``obj`` is not one."""
         if self.kind == "pydantic" and _is_pydantic(type(obj)):
             return [(k, getattr(obj, k)) for k in type(obj).model_fields]
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+        if is_dataclass(obj) and not isinstance(obj, type):
+            return [(name, getattr(obj, name)) for name in _field_names(obj)]
         return None
 
     def input_writes(self, value: Any, allowed: frozenset[str]) -> Writes:
@@ -130,9 +144,9 @@ class Schema:
             return [(k, v) for k, v in value.items() if k in allowed]
         if _is_pydantic(type(value)):
             return [(k, getattr(value, k)) for k in value.model_fields_set if k in allowed]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)
-                    if f.name in allowed]
+        if is_dataclass(value) and not isinstance(value, type):
+            return [(name, getattr(value, name)) for name in _field_names(value)
+                    if name in allowed]
         raise InvalidUpdateError(
             f"Expected dict, got {value!r}: graph input must be a dict of state keys "
             f"or a {getattr(self.cls, '__name__', self.cls)} instance, not "
@@ -156,6 +170,8 @@ def schema_of(cls: Any) -> Schema:
 
 def first_param_schema(fn: Callable[..., Any]) -> Any | None:
     """The schema class a node function's first parameter is annotated with, if any."""
+    import inspect
+
     try:
         target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else fn.__call__  # type: ignore[operator]
         params = list(inspect.signature(target).parameters.values())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -67,6 +66,8 @@ def _may_route_dynamically(fn: Any) -> bool:
     Plain functions are inspected: one whose code never names ``Command`` or ``Send`` cannot
     build one directly. Anything else (classes, partials, subgraphs, runnables) may.
     """
+    import inspect
+
     if not inspect.isfunction(fn):
         return True
     pending = [fn.__code__]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
 from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
@@ -17,25 +16,42 @@ from streamgraph.types import CachePolicy, Command, RetryPolicy
 __all__ = ("CompiledStateGraph", "StateGraph")
 
 
-@dataclass
 class NodeSpec:
     """A node as declared with ``add_node``."""
 
-    fn: Any
-    input_schema: Any
-    metadata: dict[str, Any] | None
-    retry_policy: RetryPolicy | Sequence[RetryPolicy] | None
-    destinations: dict[str, str] | tuple[str, ...] | None
-    ends: tuple[str, ...] = field(default=())
+    __slots__ = ("destinations", "ends", "fn", "input_schema", "metadata", "retry_policy")
+
+    def __init__(
+        self,
+        fn: Any,
+        input_schema: Any,
+        metadata: dict[str, Any] | None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None,
+        destinations: dict[str, str] | tuple[str, ...] | None,
+        ends: tuple[str, ...] = (),
+    ) -> None:
+        self.fn = fn
+        self.input_schema = input_schema
+        self.metadata = metadata
+        self.retry_policy = retry_policy
+        self.destinations = destinations
+        self.ends = ends  # targets known statically (destinations or Command[Literal] hint)
 
 
-@dataclass
 class BranchSpec:
     """A conditional edge as declared with ``add_conditional_edges``."""
 
-    path: Callable[..., Any]
-    path_map: dict[Hashable, str] | None
-    ends: tuple[str, ...] | None  # targets known statically (path_map or Literal hint)
+    __slots__ = ("ends", "path", "path_map")
+
+    def __init__(
+        self,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | None,
+        ends: tuple[str, ...] | None,
+    ) -> None:
+        self.path = path
+        self.path_map = path_map
+        self.ends = ends  # targets known statically (path_map or Literal hint)
 
 
 def _node_name(fn: Any) -> str:

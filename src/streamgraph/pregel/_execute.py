@@ -7,8 +7,6 @@ raise for a node's failure: the outcome lands on the task (``writes``, ``error``
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +36,8 @@ def _from_parent(error: ParentCommand) -> Command[Any]:
 
 
 def _retry_delay(policy: RetryPolicy, attempt: int) -> float:
+    import random
+
     delay = min(policy.max_interval, policy.initial_interval * policy.backoff_factor**attempt)
     return delay + random.uniform(0, 1) if policy.jitter else delay
 
@@ -148,5 +148,7 @@ async def arun_task(task: Task, loop: Loop) -> None:
                     task.writes = []
                 task.error = error
                 return
+            import asyncio
+
             await asyncio.sleep(_retry_delay(policy, attempt))
             attempt += 1

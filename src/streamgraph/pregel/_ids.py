@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 import random
 import time
-from hashlib import blake2b
+
+try:  # the C module itself: skips loading OpenSSL through hashlib at import time
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
 
 __all__ = ("checkpoint_id", "interrupt_id", "run_seed", "task_id")
 

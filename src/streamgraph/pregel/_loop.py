@@ -12,7 +12,6 @@ only for modes somebody asked for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._node import Node
     from streamgraph.pregel.main import Pregel
 
-__all__ = ("Loop", "Task")
+__all__ = ("Loop", "StopRun", "Task")
 
 _NO_NS: tuple[str, ...] = ()
 _FRAMEWORK_META = frozenset(
@@ -47,6 +46,10 @@ _PROPAGATED_CONFIGURABLE = ("thread_id", "checkpoint_id", "run_id", "assistant_i
 
 def _no_op_writer(_: Any) -> None:
     return None
+
+
+class StopRun(BaseException):
+    """Raised at a step boundary after ``stop_requested`` was set: the run ends there."""
 
 
 class Task:
@@ -107,6 +110,7 @@ class Loop:
         self.checkpoint_ns = checkpoint_ns
         self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
         self.limit: int = config.get("recursion_limit", 25)
+        self.max_concurrency: int = config.get("max_concurrency") or 1_000_000
         keys = output_keys if output_keys is not None else graph.stream_keys
         self.stream_keys = keys
         self.stream_keys_set: frozenset[str] = (
@@ -123,6 +127,7 @@ class Loop:
         self.done: list[Task] = []
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
+        self.stop_requested = False  # set from another thread to stop at the next step
         self.own_put: Callable[[Event], None] | None = None
         self._route_events(own_modes, own_subgraphs, listeners)
 
@@ -229,6 +234,8 @@ class Loop:
     def tick(self) -> list[Task]:
         """After every task of a step finished: apply their writes, emit ``values``, and
         prepare the next step. ``[]`` when the run is over."""
+        if self.stop_requested:
+            raise StopRun
         just_ran = self.done
         pull, sends, updated = self._apply_writes()
         if self.want_values and updated and not updated.isdisjoint(self.stream_keys_set):
@@ -450,6 +457,8 @@ class Loop:
         if "tasks" in self.modes:
             self.emit("tasks", payload)
         if "debug" in self.modes:
+            from datetime import UTC, datetime
+
             self.emit("debug", {
                 "step": task.step,
                 "timestamp": datetime.now(UTC).isoformat(),

@@ -8,7 +8,6 @@ value)`` writes. ``Branch.route`` evaluates a conditional edge on the state as t
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,8 @@ Caller = Callable[[Any, "Scope"], Any]
 
 
 def is_async_callable(fn: Any) -> bool:
+    import inspect
+
     if inspect.iscoroutinefunction(fn):
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - instances with an async __call__
@@ -41,6 +42,8 @@ def is_async_callable(fn: Any) -> bool:
 
 def _injections(fn: Callable[..., Any]) -> dict[str, str]:
     """Map parameter name -> what to inject, read from the signature once."""
+    import inspect
+
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):

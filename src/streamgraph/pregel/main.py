@@ -8,14 +8,13 @@ enclosing stream under their namespace.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.constants import INTERRUPT
 from streamgraph.errors import GraphInterrupt
-from streamgraph.pregel._drive import adrive, drive
+from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
 from streamgraph.pregel._stream import Listener, parse_modes, shaper
 from streamgraph.types import GraphOutput
@@ -105,6 +104,20 @@ class Pregel:
         self.name = name
         self.config = config
 
+    @property
+    def all_sync(self) -> bool:
+        """Whether every node and routing function, nested graphs included, is sync (then
+        ``ainvoke`` can run the whole graph on one worker thread)."""
+        cached = self.__dict__.get("_all_sync")
+        if cached is None:
+            cached = self.__dict__["_all_sync"] = all(
+                (node.fn.all_sync if node.is_subgraph else not (node.is_async or
+                                                                 node.is_runnable))
+                and not any(branch.is_async for branch in node.branches)
+                for node in (*self.nodes.values(), self.start_node)
+            )
+        return bool(cached)
+
     # -- running -----------------------------------------------------------------------------
 
     def _start_run(
@@ -136,6 +149,9 @@ class Pregel:
         limit = config.get("recursion_limit", 25)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
+        concurrency = config.get("max_concurrency")
+        if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+            raise ValueError(f"max_concurrency must be a positive int, got {concurrency!r}")
         if output_keys is not None and not isinstance(output_keys, str):
             output_keys = tuple(output_keys)
         for key in (output_keys,) if isinstance(output_keys, str) else output_keys or ():
@@ -220,6 +236,8 @@ class Pregel:
             "output_keys": output_keys, "interrupt_before": interrupt_before,
             "interrupt_after": interrupt_after, "context": context, "durability": durability,
         })
+        from streamgraph.pregel._adrive import adrive
+
         return _abubble(loop, adrive(loop, input, shape))
 
     def invoke(
@@ -273,8 +291,13 @@ class Pregel:
             )]
         loop = self._invoke_loop(config, output_keys, interrupt_before, interrupt_after,
                                  context, durability, version)
-        async for _ in adrive(loop, input, _never):
-            pass
+        from streamgraph.pregel._adrive import adrive, arun_on_worker
+
+        if self.all_sync:
+            await arun_on_worker(loop, input)
+        else:
+            async for _ in adrive(loop, input, _never):
+                pass
         return self._invoke_result(loop, version)
 
     def _invoke_loop(self, config: Any, output_keys: Any, interrupt_before: Any,
@@ -338,6 +361,8 @@ class Pregel:
         **kwargs: Any,
     ) -> list[Any]:
         """The async twin of ``batch()``: the runs share the event loop."""
+        import asyncio
+
         configs = _per_input(config, len(inputs))
         results = await asyncio.gather(
             *(self.ainvoke(i, c, **kwargs) for i, c in zip(inputs, configs, strict=True)),

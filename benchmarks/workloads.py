@@ -1,0 +1,144 @@
+"""The benchmarked workloads, written once against a ``lib`` namespace so the same code runs
+on streamgraph and on LangGraph.
+
+Each workload builds its graph outside the timed region and returns ``(run, unit_count)``:
+``run`` is a zero-argument callable doing one unit of work (an ``async def`` for the async
+rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import operator
+import types
+from collections.abc import Callable
+from typing import Annotated, Any, TypedDict
+
+WORKLOADS: dict[str, Callable[[Any], Any]] = {}
+
+
+def workload(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        WORKLOADS[name] = fn
+        return fn
+
+    return register
+
+
+def load(package: str) -> types.SimpleNamespace:
+    graph = importlib.import_module(f"{package}.graph")
+    config = importlib.import_module(f"{package}.config")
+    return types.SimpleNamespace(
+        StateGraph=graph.StateGraph, START=graph.START, get_stream_writer=config.get_stream_writer
+    )
+
+
+class Joke(TypedDict):
+    topic: str
+    joke: str
+
+
+class Count(TypedDict):
+    n: int
+
+
+class Fan(TypedDict):
+    xs: Annotated[list, operator.add]
+
+
+def refine_topic(state: Joke) -> dict:
+    return {"topic": state["topic"] + " and cats"}
+
+
+def generate_joke(state: Joke) -> dict:
+    return {"joke": f"This is a joke about {state['topic']}"}
+
+
+def joke_graph(lib: Any, *, writes_custom: bool = False) -> Any:
+    def generate(state: Joke) -> dict:
+        if writes_custom:
+            lib.get_stream_writer()({"custom_key": "writing"})
+        return generate_joke(state)
+
+    return (
+        lib.StateGraph(Joke)
+        .add_node(refine_topic)
+        .add_node("generate_joke", generate)
+        .add_edge(lib.START, "refine_topic")
+        .add_edge("refine_topic", "generate_joke")
+        .compile()
+    )
+
+
+@workload("2-node graph, stream(updates)")
+def two_node_updates(lib: Any) -> Any:
+    graph = joke_graph(lib)
+    return lambda: list(graph.stream({"topic": "ice cream"}, stream_mode="updates"))
+
+
+@workload("2-node graph, stream([values, updates, custom, debug])")
+def two_node_four_modes(lib: Any) -> Any:
+    graph = joke_graph(lib, writes_custom=True)
+    modes = ["values", "updates", "custom", "debug"]
+    return lambda: list(graph.stream({"topic": "ice cream"}, stream_mode=modes))
+
+
+@workload("2-node graph, invoke")
+def two_node_invoke(lib: Any) -> Any:
+    graph = joke_graph(lib)
+    return lambda: graph.invoke({"topic": "ice cream"})
+
+
+@workload("2-node graph, ainvoke")
+def two_node_ainvoke(lib: Any) -> Any:
+    graph = joke_graph(lib)
+
+    async def run() -> Any:
+        return await graph.ainvoke({"topic": "ice cream"})
+
+    return run
+
+
+@workload("100-node chain, invoke")
+def chain_100(lib: Any) -> Any:
+    builder = lib.StateGraph(Count)
+    previous = lib.START
+    for i in range(100):
+        builder.add_node(f"n{i}", lambda s: {"n": s["n"] + 1})
+        builder.add_edge(previous, f"n{i}")
+        previous = f"n{i}"
+    graph = builder.compile()
+    return lambda: graph.invoke({"n": 0}, {"recursion_limit": 200})
+
+
+@workload("100-way fan-out with a list reducer, invoke")
+def fanout_100(lib: Any) -> Any:
+    builder = lib.StateGraph(Fan)
+    for i in range(100):
+        builder.add_node(f"n{i}", lambda s: {"xs": [1]})
+        builder.add_edge(lib.START, f"n{i}")
+    graph = builder.compile()
+    return lambda: graph.invoke({"xs": []})
+
+
+@workload("one node writing 20,000 custom events, stream(custom)")
+def custom_20k(lib: Any) -> Any:
+    def writer_node(state: Count) -> dict:
+        write = lib.get_stream_writer()
+        for i in range(20_000):
+            write(i)
+        return {"n": 1}
+
+    graph = lib.StateGraph(Count).add_node(writer_node).add_edge(lib.START, "writer_node").compile()
+
+    def run() -> int:
+        count = sum(1 for _ in graph.stream({"n": 0}, stream_mode="custom"))
+        assert count == 20_000
+        return count
+
+    return run
+
+
+def is_async(run: Any) -> bool:
+    return asyncio.iscoroutinefunction(run)

@@ -1,0 +1,188 @@
+"""The async driver: ``adrive``, the twin of ``drive`` in ``_drive.py`` (same shape).
+
+Kept in its own module so that ``import streamgraph.graph`` does not import asyncio; the
+first ``astream``/``ainvoke`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextvars import copy_context
+from typing import Any
+
+from streamgraph._context import SCOPE
+from streamgraph.pregel._drive import Shape, _report, drive
+from streamgraph.pregel._execute import arun_task
+from streamgraph.pregel._inbox import AsyncInbox
+from streamgraph.pregel._loop import Loop, StopRun, Task
+from streamgraph.pregel._pool import submit
+
+__all__ = ("adrive", "arun_on_worker")
+
+
+async def _areport(task: Task, loop: Loop, put: Callable[[Any], None]) -> None:
+    try:
+        await arun_task(task, loop)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as error:
+        task.error = error
+    put(task)
+
+
+async def _run_inline(task: Task, loop: Loop) -> None:
+    token = SCOPE.set(task.scope)
+    try:
+        await arun_task(task, loop)
+    finally:
+        SCOPE.reset(token)
+
+
+def _has_async(task: Task) -> bool:
+    node = task.node
+    return node.is_async or node.is_subgraph or node.is_runnable
+
+
+async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
+    inbox = AsyncInbox()
+    loop.own_put = inbox.put
+    tasks = loop.start(input)
+    running: list[tuple[Task, asyncio.Task[None]]] = []
+    pending: set[Task] = set()
+    try:
+        while tasks:
+            task = tasks[0]
+            if len(tasks) == 1 and (task.hidden or (loop.inline_ok and _has_async(task))):
+                for event in _take(loop, inbox, shape, inbox_too=True):
+                    yield event
+                await _run_inline(task, loop)
+                loop.finish_task(task)
+                for event in _take(loop, inbox, shape, inbox_too=True):
+                    yield event
+                if task.error is not None:
+                    raise loop.finish_error(task)
+            else:
+                waiting = tasks[::-1]
+                running = []
+                while waiting and len(pending) < loop.max_concurrency:
+                    _launch(waiting.pop(), loop, inbox, pending, running)
+                for event in _take(loop, inbox, shape):
+                    yield event
+                while pending:
+                    item = await inbox.get()
+                    if type(item) is tuple:
+                        yield shape(item)
+                        continue
+                    pending.discard(item)
+                    if waiting:  # max_concurrency: start the next one
+                        _launch(waiting.pop(), loop, inbox, pending, running)
+                    loop.finish_task(item)
+                    for event in _take(loop, inbox, shape):
+                        yield event
+                    if item.error is not None:
+                        await _astop(running, inbox, pending)
+                        raise loop.finish_error(item)
+            tasks = loop.tick()
+        for event in _take(loop, inbox, shape):
+            yield event
+    finally:
+        if pending:
+            await _astop(running, inbox, pending)
+
+
+def _launch(task: Task, loop: Loop, inbox: AsyncInbox, pending: set[Task],
+            running: list[tuple[Task, asyncio.Task[None]]]) -> None:
+    pending.add(task)
+    if _has_async(task):
+        job = asyncio.create_task(_areport(task, loop, inbox.put), context=copy_context())
+        running.append((task, job))
+    else:
+        submit(_report, copy_context(), task, loop, inbox.put)
+
+
+def _take(loop: Loop, inbox: AsyncInbox, shape: Shape, inbox_too: bool = False) -> list[Any]:
+    """Events ready to hand out: the loop's own, then (around inline steps) anything that
+    arrived in the inbox meanwhile."""
+    events = [shape(e) for e in loop.out] if loop.out else []
+    loop.out = []
+    if inbox_too:
+        while True:
+            try:
+                events.append(shape(inbox.get_nowait()))
+            except IndexError:
+                break
+    return events
+
+
+async def _astop(
+    running: list[tuple[Task, asyncio.Task[None]]], inbox: AsyncInbox, pending: set[Task]
+) -> None:
+    """Cancel this level's async tasks and wait until every task (threads too) is over."""
+    jobs = [job for _, job in running if not job.done()]
+    for job in jobs:
+        job.cancel()
+    if jobs:
+        await asyncio.gather(*jobs, return_exceptions=True)
+    for task, job in running:
+        if job.cancelled():
+            pending.discard(task)
+    while pending:
+        while True:
+            try:
+                item = inbox.get_nowait()
+            except IndexError:
+                break
+            if type(item) is not tuple:
+                pending.discard(item)
+        if pending:
+            item = await inbox.get()
+            if type(item) is not tuple:
+                pending.discard(item)
+
+
+async def arun_on_worker(loop: Loop, input: Any) -> None:
+    """Run a whole level with the sync driver on one worker thread and wait for it.
+
+    For ``ainvoke`` of graphs whose nodes are all sync: one thread round trip per run
+    instead of one per step, and the event loop is never blocked. If the waiting coroutine
+    is cancelled, the run stops at its next step boundary and this returns only after that
+    (nothing of it is still running).
+    """
+    done = asyncio.get_running_loop().create_future()
+
+    def finish(error: BaseException | None) -> None:
+        if not done.done():
+            done.set_result(error)
+
+    def job() -> None:
+        error: BaseException | None = None
+        try:
+            for _ in drive(loop, input, _no_events):
+                pass
+        except BaseException as raised:  # handed to the awaiting coroutine
+            error = raised
+        try:
+            done.get_loop().call_soon_threadsafe(finish, error)
+        except RuntimeError:  # the event loop is gone: nobody is waiting any more
+            pass
+
+    submit(copy_context().run, job)
+    try:
+        error = await asyncio.shield(done)
+    except asyncio.CancelledError:
+        loop.stop_requested = True
+        while not done.done():
+            try:
+                await asyncio.shield(done)
+            except asyncio.CancelledError:
+                continue
+        raise
+    if error is not None:
+        if isinstance(error, StopRun):
+            raise asyncio.CancelledError
+        raise error
+
+
+def _no_events(event: Any) -> Any:
+    raise AssertionError(f"an invoke-style run produced an event: {event!r}")
