@@ -71,6 +71,8 @@ def test_input_that_is_not_a_mapping(bad: Any, invoke: Any) -> None:
 def test_no_input_for_a_fresh_run(invoke: Any) -> None:
     with pytest.raises(EmptyInputError, match="Received no input"):
         invoke(graph_of(one), None)
+    with pytest.raises(EmptyInputError, match="the Command is empty"):
+        invoke(graph_of(one), Command())
 
 
 def test_resume_without_checkpointer(invoke: Any) -> None:

@@ -297,3 +297,43 @@ def test_cancelling_ainvoke_of_a_sync_graph_stops_at_the_next_step() -> None:
     asyncio.run(main())
     time.sleep(0.05)
     assert log == ["first"]
+
+
+def test_parallel_writers_inside_a_subgraph_node_arrive_live() -> None:
+    """The outer step has one task (run in a greenlet on the consumer's thread); inside it a
+    subgraph runs two writers on worker threads. Their events must still arrive live."""
+    inner = (
+        StateGraph(S).add_node(slow_writer("a")).add_node(slow_writer("b"))
+        .add_edge(START, "a").add_edge(START, "b").compile()
+    )
+
+    def calls_inner(state: S) -> dict:
+        return inner.invoke(state)
+
+    graph = StateGraph(S).add_node(calls_inner).add_edge(START, "calls_inner").compile()
+    for subgraphs in (False, True):
+        received = []
+        for chunk in graph.stream({"log": []}, stream_mode=["custom", "updates"],
+                                  subgraphs=subgraphs):
+            received.append((time.perf_counter(), chunk[-2:]))
+        customs = [(t, c) for t, (m, c) in received if m == "custom"]
+        assert sorted(c["node"] for _, c in customs) == ["a", "a", "a", "b", "b", "b"]
+        for got, chunk in customs:
+            assert got - chunk["t"] < BOUND
+
+
+def test_a_consumer_that_stops_mid_node_lets_the_node_finish() -> None:
+    finished: list[str] = []
+
+    def chatty(state: S) -> dict:
+        writer = get_stream_writer()
+        for i in range(5):
+            writer(i)
+        finished.append("done")
+        return {"log": ["chatty"]}
+
+    graph = one_node(chatty)
+    for chunk in graph.stream({"log": []}, stream_mode="custom"):
+        assert chunk == 0
+        break
+    assert finished == ["done"]

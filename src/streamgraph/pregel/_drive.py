@@ -1,11 +1,15 @@
 """The drivers: the only code that knows threads and event loops.
 
 ``drive`` (sync, here) and ``adrive`` (async, ``_adrive.py``) have the same shape: ask the
-loop for a step's tasks, run them, hand each finished task back to the loop, and yield events as
-they appear. Events
-written while a node runs (``custom``, nested graphs) reach the consumer through the level's
-inbox while the node is still running; a step with a single task and nobody waiting for such
-events runs inline on the consumer's thread (the fast path).
+loop for a step's tasks, run them, hand each finished task back to the loop, and yield events
+as they appear. How a step runs depends on who is waiting for what:
+
+- one task, and nobody needs events while it runs: inline on the consumer's thread;
+- one task whose events the consumer wants live (``custom``, ``messages``, nested graphs):
+  in a greenlet on the consumer's thread, each event handed over by a switch (no thread hop),
+  or on a worker thread for nodes that write events by the thousand;
+- several tasks: on worker threads, concurrently; events and results are yielded as they
+  arrive.
 
 Stopping is structured: when a level stops (success, error, or the consumer closing the
 stream), nothing it started is still running. Async tasks are cancelled; worker threads
@@ -17,15 +21,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextvars import copy_context
 from queue import SimpleQueue
+from threading import get_ident
 from typing import Any
+
+from greenlet import getcurrent, greenlet
 
 from streamgraph.pregel._execute import run_task
 from streamgraph.pregel._loop import Loop, Task
+from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._pool import submit
 
 __all__ = ("drive",)
 
 Shape = Callable[[Any], Any]
+Inbox = SimpleQueue[Any]
+
+GREENLET_MAX_EVENTS = 64
+"""A single task streaming live runs in a greenlet on the consumer's thread (no thread hop:
+best for short nodes) unless its node wrote more events than this last time: a worker thread
+then lets node and consumer run side by side (best for nodes writing thousands of events)."""
 
 
 def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) -> None:
@@ -38,52 +52,120 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
 
 
 def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
-    inbox: SimpleQueue[Any] = SimpleQueue()
-    loop.own_put = inbox.put
+    mailbox = Mailbox()
+    loop.own_put = mailbox.put
     tasks = loop.start(input)
-    pending = 0
+    while tasks:
+        task = tasks[0]
+        if len(tasks) == 1 and (loop.inline_ok or task.hidden):
+            yield from _inline_step(loop, task, mailbox.queue, shape)
+        elif (len(tasks) == 1 and not task.node.is_async
+              and task.node.live_events <= GREENLET_MAX_EVENTS):
+            yield from _greenlet_step(loop, task, mailbox, shape)
+        else:
+            yield from _parallel_step(loop, tasks, mailbox.queue, shape)
+        tasks = loop.tick()
+    if loop.out:
+        yield from _flush(loop, shape)
+
+
+def _inline_step(loop: Loop, task: Task, inbox: Inbox, shape: Shape) -> Iterator[Any]:
+    """The fast path: nobody needs events while the task runs, so run it right here."""
+    if loop.out:
+        yield from _flush(loop, shape)
+    copy_context().run(run_task, task, loop)
+    yield from _drain(inbox, shape)
+    yield from _finish(loop, task, shape)
+
+
+def _greenlet_step(loop: Loop, task: Task, mailbox: Mailbox, shape: Shape) -> Iterator[Any]:
+    """One task whose events the consumer wants live: run it in a greenlet on this thread;
+    each event it writes switches here to be yielded (see ``_mailbox.py``)."""
+    if loop.out:
+        yield from _flush(loop, shape)
+    context = copy_context()
+    context.run(PUMP.set, (*PUMP.get(), mailbox))
+    runner = greenlet(_run_then_done)
+    runner.gr_context = context
+    queue = mailbox.queue
+    mailbox.driver, mailbox.thread = getcurrent(), get_ident()
+    origin = runner
+    events = 0
     try:
-        while tasks:
-            if len(tasks) == 1 and (loop.inline_ok or tasks[0].hidden):
-                task = tasks[0]
-                if loop.out:
-                    yield from _flush(loop, shape)
-                copy_context().run(run_task, task, loop)
-                while not inbox.empty():
-                    yield shape(inbox.get())
-                loop.finish_task(task)
-                if loop.out:
-                    yield from _flush(loop, shape)
-                if task.error is not None:
-                    raise loop.finish_error(task)
-            else:
-                waiting = tasks[::-1]
-                while waiting and pending < loop.max_concurrency:
-                    submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
-                    pending += 1
-                if loop.out:
-                    yield from _flush(loop, shape)
-                while pending:
-                    item = inbox.get()
-                    if type(item) is tuple:
-                        yield shape(item)
-                        continue
-                    pending -= 1
-                    if waiting:  # max_concurrency: start the next one
-                        submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
-                        pending += 1
-                    loop.finish_task(item)
-                    if loop.out:
-                        yield from _flush(loop, shape)
-                    if item.error is not None:
-                        pending = _wait(inbox, pending)
-                        raise loop.finish_error(item)
-            tasks = loop.tick()
+        result = runner.switch(task, loop)
+        while result is not _DONE:
+            event, origin = result
+            events += 1
+            yield shape(event)
+            if not queue.empty():
+                yield from _drain(queue, shape)
+            result = origin.switch()
+    finally:
+        mailbox.driver = None
+        task.node.live_events = events
+        while not runner.dead:  # the consumer stopped listening: let the node finish quietly
+            origin.switch()
+    yield from _drain(queue, shape)
+    yield from _finish(loop, task, shape)
+
+
+_DONE = object()
+
+
+def _run_then_done(task: Task, loop: Loop) -> object:
+    run_task(task, loop)
+    return _DONE
+
+
+def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) -> Iterator[Any]:
+    """Several tasks: run them on worker threads; yield events and results as they come."""
+    waiting = tasks[::-1]
+    pending = 0
+    events = 0
+    get = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
+    try:
+        while waiting and pending < loop.max_concurrency:
+            submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
+            pending += 1
         if loop.out:
             yield from _flush(loop, shape)
+        while pending:
+            item = get()
+            if type(item) is tuple:
+                events += 1
+                yield shape(item)
+                continue
+            pending -= 1
+            if waiting:  # max_concurrency: start the next one
+                submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
+                pending += 1
+            loop.finish_task(item)
+            if loop.out:
+                yield from _flush(loop, shape)
+            if item.error is not None:
+                pending = _wait(inbox, pending)
+                raise loop.finish_error(item)
     finally:
+        if len(tasks) == 1:
+            tasks[0].node.live_events = events
         if pending:
             _wait(inbox, pending)
+
+
+def _finish(loop: Loop, task: Task, shape: Shape) -> Iterator[Any]:
+    loop.finish_task(task)
+    if loop.out:
+        yield from _flush(loop, shape)
+    if task.error is not None:
+        raise loop.finish_error(task)
+
+
+def _drain(inbox: Inbox, shape: Shape) -> Iterator[Any]:
+    """Events already in the inbox (put by other threads)."""
+    while not inbox.empty():
+        item = inbox.get()
+        if type(item) is tuple:
+            yield shape(item)
 
 
 def _flush(loop: Loop, shape: Shape) -> Iterator[Any]:
@@ -93,9 +175,9 @@ def _flush(loop: Loop, shape: Shape) -> Iterator[Any]:
         yield shape(event)
 
 
-def _wait(inbox: SimpleQueue[Any], pending: int) -> int:
+def _wait(inbox: Inbox, pending: int) -> int:
     """Block until ``pending`` running tasks have finished; drop their events."""
     while pending:
-        if type(inbox.get()) is not tuple:
+        if isinstance(inbox.get(), Task):
             pending -= 1
     return 0

@@ -204,6 +204,8 @@ class Loop:
         if input is None:
             raise EmptyInputError("Received no input for __start__")
         if isinstance(input, Command):
+            if input.update is None and not input.goto and input.resume is None:
+                raise EmptyInputError("Received no input for __start__: the Command is empty")
             if input.resume is not None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
             writes = node.writes_for(Command(update=input.update, goto=input.goto))

@@ -147,6 +147,7 @@ class Node:
         "is_runnable",
         "is_subgraph",
         "known",
+        "live_events",
         "metadata",
         "name",
         "retry_policy",
@@ -183,6 +184,9 @@ class Node:
             retry_policy = (retry_policy,)
         self.retry_policy: tuple[RetryPolicy, ...] = tuple(retry_policy or ())
         self.edge_writes: Writes = []
+        # Events written while running, last time a task of this node streamed them live
+        # (the sync driver's choice between a greenlet and a worker thread; see _drive.py).
+        self.live_events = 0
         self.branches: list[Branch] = []
         self.known: frozenset[str] = frozenset()
         self.is_subgraph = isinstance(fn, Pregel)
