@@ -95,9 +95,9 @@ def main() -> None:
         print("(langgraph is not installed: streamgraph's numbers only)")
 
     rows: list[dict[str, Any]] = []
-    header = f"| {'workload':58} | {'streamgraph':>12} | {'langgraph':>12} | {'speed-up':>8} |"
+    header = f"| {'workload':66} | {'streamgraph':>12} | {'langgraph':>12} | {'speed-up':>8} |"
     print(header)
-    print(f"|{'-' * 60}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
+    print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
     for name in WORKLOADS:
         result = bench_workload(name, libs, rounds, budget)
         rows.append({"workload": name, **result})
@@ -118,7 +118,7 @@ def print_row(name: str, result: dict[str, float]) -> None:
     theirs = result.get("langgraph")
     other = fmt(theirs) if theirs is not None else "-"
     ratio = f"{theirs / ours:.1f}x" if theirs is not None else "-"
-    print(f"| {name:58} | {fmt(ours):>12} | {other:>12} | {ratio:>8} |", flush=True)
+    print(f"| {name:66} | {fmt(ours):>12} | {other:>12} | {ratio:>8} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -90,9 +90,32 @@ def two_node_invoke(lib: Any) -> Any:
     return lambda: graph.invoke({"topic": "ice cream"})
 
 
-@workload("2-node graph, ainvoke")
+@workload("2-node graph, ainvoke (sync nodes: each run hops to a thread)")
 def two_node_ainvoke(lib: Any) -> Any:
     graph = joke_graph(lib)
+
+    async def run() -> Any:
+        return await graph.ainvoke({"topic": "ice cream"})
+
+    return run
+
+
+@workload("2-node graph, ainvoke (async nodes)")
+def two_node_ainvoke_async_nodes(lib: Any) -> Any:
+    async def refine(state: Joke) -> dict:
+        return refine_topic(state)
+
+    async def generate(state: Joke) -> dict:
+        return generate_joke(state)
+
+    graph = (
+        lib.StateGraph(Joke)
+        .add_node("refine_topic", refine)
+        .add_node("generate_joke", generate)
+        .add_edge(lib.START, "refine_topic")
+        .add_edge("refine_topic", "generate_joke")
+        .compile()
+    )
 
     async def run() -> Any:
         return await graph.ainvoke({"topic": "ice cream"})

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from streamgraph.pregel._scope import Scope
+    from streamgraph.pregel._scope import Task as Scope
 
 SCOPE: ContextVar[Scope | None] = ContextVar("streamgraph_scope", default=None)
 

@@ -18,21 +18,33 @@ class BinaryOperatorAggregate(BaseChannel):
     which is why such keys always appear in ``values`` output.
     """
 
-    __slots__ = ("operator",)
+    __slots__ = ("factory", "operator")
 
     def __init__(self, typ: Any, operator: Callable[[Any, Any], Any], key: str = "") -> None:
         super().__init__(typ, key)
         self.operator = operator
+        origin = typing.get_origin(typ) or typ
+        self.factory: Callable[[], Any] | None = None
+        if origin is not typing.Union and callable(origin):
+            try:
+                origin()
+                self.factory = origin
+            except Exception:
+                pass
         self.value = self.initial_value()
 
     def initial_value(self) -> Any:
-        origin = typing.get_origin(self.typ) or self.typ
-        if origin is typing.Union or not callable(origin):
-            return MISSING
-        try:
-            return origin()
-        except Exception:
-            return MISSING
+        factory = self.factory
+        return MISSING if factory is None else factory()
+
+    def copy_empty(self) -> BinaryOperatorAggregate:
+        new = BinaryOperatorAggregate.__new__(BinaryOperatorAggregate)
+        new.key = self.key
+        new.typ = self.typ
+        new.operator = self.operator
+        new.factory = factory = self.factory
+        new.value = MISSING if factory is None else factory()
+        return new
 
     def update(self, values: Sequence[Any]) -> bool:
         if not values:

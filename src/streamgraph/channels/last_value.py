@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from streamgraph.channels.base import BaseChannel
+from streamgraph.channels.base import MISSING, BaseChannel
 from streamgraph.errors import ErrorCode, InvalidUpdateError, create_error_message
 from streamgraph.types import Overwrite
 
@@ -14,6 +14,13 @@ class LastValue(BaseChannel):
     """A key without a reducer: holds the last value; two writes in one step are an error."""
 
     __slots__ = ()
+
+    def copy_empty(self) -> LastValue:
+        new = LastValue.__new__(LastValue)
+        new.key = self.key
+        new.typ = self.typ
+        new.value = MISSING
+        return new
 
     def update(self, values: Sequence[Any]) -> bool:
         if not values:

@@ -305,6 +305,11 @@ class StateGraph:
         name: str | None = None,
     ) -> CompiledStateGraph:
         """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
+        if checkpointer not in (None, False):
+            raise GraphSetupError(
+                "compile(checkpointer=...): checkpointers are not supported by streamgraph yet; "
+                "compile without one (interrupts then cannot be resumed)"
+            )
         from streamgraph.graph._compile import compile_graph
 
         interrupts = [

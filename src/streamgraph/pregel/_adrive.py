@@ -32,7 +32,7 @@ async def _areport(task: Task, loop: Loop, put: Callable[[Any], None]) -> None:
 
 
 async def _run_inline(task: Task, loop: Loop) -> None:
-    token = SCOPE.set(task.scope)
+    token = SCOPE.set(task)
     try:
         await arun_task(task, loop)
     finally:

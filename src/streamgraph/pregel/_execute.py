@@ -62,7 +62,7 @@ def _route(task: Task, loop: Loop) -> None:
     for branch in node.branches:
         if branch.is_async:
             raise _sync_only(task, f"conditional edge '{branch.name}'")
-        result = branch.call(state, task.scope)
+        result = branch.call(state, task)
         task.writes.extend(branch.writes_for(result, node.name, node.known))
 
 
@@ -70,7 +70,7 @@ async def _aroute(task: Task, loop: Loop) -> None:
     node = task.node
     state = loop.fresh_state(task.writes)
     for branch in node.branches:
-        result = branch.call(state, task.scope)
+        result = branch.call(state, task)
         if branch.is_async:
             result = await result
         task.writes.extend(branch.writes_for(result, node.name, node.known))
@@ -86,7 +86,7 @@ def _record_failure(task: Task, error: BaseException) -> None:
 
 def run_task(task: Task, loop: Loop) -> None:
     """Run ``task`` to completion on this thread (call inside the task's context)."""
-    SCOPE.set(task.scope)
+    SCOPE.set(task)
     node = task.node
     attempt = 0
     while True:
@@ -95,7 +95,7 @@ def run_task(task: Task, loop: Loop) -> None:
             if node.is_async:
                 raise _sync_only(task, "node function")
             try:
-                result = node.call(task.input, task.scope)
+                result = node.call(task.input, task)
             except ParentCommand as command:
                 result = _from_parent(command)
             writes = node.writes_for(result)
@@ -121,14 +121,14 @@ def run_task(task: Task, loop: Loop) -> None:
 
 async def arun_task(task: Task, loop: Loop) -> None:
     """Run ``task`` on the event loop (call inside the task's context)."""
-    SCOPE.set(task.scope)
+    SCOPE.set(task)
     node = task.node
     attempt = 0
     while True:
         routed = False
         try:
             try:
-                result = await node.acall(task.input, task.scope)
+                result = await node.acall(task.input, task)
             except ParentCommand as command:
                 result = _from_parent(command)
             writes = node.writes_for(result)

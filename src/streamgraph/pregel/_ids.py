@@ -16,7 +16,7 @@ try:  # the C module itself: skips loading OpenSSL through hashlib at import tim
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-__all__ = ("checkpoint_id", "interrupt_id", "run_seed", "task_id")
+__all__ = ("checkpoint_id", "interrupt_id", "run_seed", "task_id", "unique_task_id")
 
 _last_ns = 0
 
@@ -48,7 +48,20 @@ def run_seed() -> bytes:
     return os.urandom(16)
 
 
+_SPREAD = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: n -> n * _SPREAD is a bijection
+_MASK = (1 << 128) - 1
+
+
+def unique_task_id(base: int, counter: int) -> str:
+    """A UUID-shaped id, unique within a run (``base`` is the run's random 128 bits), for
+    runs without checkpoints, where no step is ever replayed."""
+    h = f"{(base + counter * _SPREAD) & _MASK:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def task_id(seed: bytes, *parts: str) -> str:
+    """A UUID-shaped id derived from the step's checkpoint id (``seed``) and the task's place
+    in the graph: the same task gets the same id when its step is replayed."""
     h = blake2b(seed + "\x00".join(parts).encode(), digest_size=16).hexdigest()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

@@ -24,8 +24,8 @@ from streamgraph.errors import (
     ParentCommand,
     create_error_message,
 )
-from streamgraph.pregel._ids import run_seed, task_id
-from streamgraph.pregel._scope import Scope
+from streamgraph.pregel._ids import run_seed, unique_task_id
+from streamgraph.pregel._scope import Task
 from streamgraph.pregel._stream import Event, Listener
 from streamgraph.types import Command, Interrupt, Send
 
@@ -50,38 +50,6 @@ def _no_op_writer(_: Any) -> None:
 
 class StopRun(BaseException):
     """Raised at a step boundary after ``stop_requested`` was set: the run ends there."""
-
-
-class Task:
-    """One node execution within a step."""
-
-    __slots__ = (
-        "error", "hidden", "id", "input", "interrupts", "name", "node", "ns", "ns_path",
-        "order", "path", "resume", "scope", "step", "triggers", "writes",
-    )
-
-    def __init__(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
-                 order: tuple[int, Any], triggers: tuple[str, ...], step: int, id: str,
-                 ns: str, ns_path: tuple[str, ...]) -> None:
-        self.node = node
-        self.name = name
-        self.input = input
-        self.path = path
-        self.order = order
-        self.triggers = triggers
-        self.step = step
-        self.id = id
-        self.ns = ns
-        self.ns_path = ns_path
-        self.writes: list[tuple[str, Any]] = []
-        self.error: BaseException | None = None
-        self.interrupts: tuple[Interrupt, ...] = ()
-        self.resume: list[Any] = []
-        self.hidden = False
-        self.scope: Scope = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Task({self.name!r}, id={self.id!r}, step={self.step})"
 
 
 class Loop:
@@ -121,7 +89,8 @@ class Loop:
         self.interrupt_after = interrupt_after
         self.channels = {k: proto.copy_empty() for k, proto in graph.channel_protos.items()}
         self.barriers = {k: proto.copy_empty() for k, proto in graph.barrier_protos.items()}
-        self.seed = run_seed()
+        self.id_base = int.from_bytes(run_seed())
+        self.id_count = 0
         self.step = 0
         self.out: list[Event] = []
         self.done: list[Task] = []
@@ -331,12 +300,11 @@ class Loop:
 
     def _task(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
               order: tuple[int, Any], triggers: tuple[str, ...], step: int) -> Task:
-        id = task_id(self.seed, self.checkpoint_ns, str(step), name, *map(str, path))
+        self.id_count += 1
+        id = unique_task_id(self.id_base, self.id_count)
         local = f"{name}{NS_END}{id}"
-        task = Task(node, name, input, path, order, triggers, step, id,
+        return Task(self, node, name, input, path, order, triggers, step, id,
                     self.ns_prefix + local, (*self.ns, local))
-        task.scope = Scope(self, task)
-        return task
 
     def read(self, node: Node) -> Any:
         """What ``node`` receives: its input keys' current values, in its schema's type."""

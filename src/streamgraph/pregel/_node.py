@@ -23,7 +23,7 @@ from streamgraph.types import Command, RetryPolicy, Send
 
 if TYPE_CHECKING:
     from streamgraph.graph._schema import Schema
-    from streamgraph.pregel._scope import Scope
+    from streamgraph.pregel._scope import Task as Scope
 
 __all__ = ("Branch", "Node", "adapt_callable", "is_async_callable")
 

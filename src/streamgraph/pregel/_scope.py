@@ -1,7 +1,9 @@
-"""Scope: everything node code can reach about the task it runs in.
+"""Task: one node execution within a step, and everything node code can reach about it.
 
-One per task, set in the task's copied context (``streamgraph._context.SCOPE``). It builds the
-task's config lazily because most nodes never look at it.
+The running task is what ``streamgraph._context.SCOPE`` holds while its node runs (set in the
+task's copied context), so ``get_config()``, ``get_stream_writer()`` and ``interrupt()`` find
+it from sync nodes, async nodes, tools and nested graphs alike. Its config is built lazily
+because most nodes never look at it.
 """
 
 from __future__ import annotations
@@ -14,28 +16,54 @@ from streamgraph.pregel._ids import interrupt_id
 from streamgraph.types import Interrupt
 
 if TYPE_CHECKING:
-    from streamgraph.pregel._loop import Loop, Task
+    from streamgraph.pregel._loop import Loop
+    from streamgraph.pregel._node import Node
 
-__all__ = ("Scope",)
+__all__ = ("Task",)
 
 
-class Scope:
-    __slots__ = ("_config", "_runtime", "children", "interrupts_seen", "loop", "task", "writer")
+class Task:
+    __slots__ = (
+        "_config", "_runtime", "children", "error", "hidden", "id", "input", "interrupts",
+        "interrupts_seen", "loop", "name", "node", "ns", "ns_path", "order", "path", "resume",
+        "step", "triggers", "writer", "writes",
+    )
 
-    def __init__(self, loop: Loop, task: Task) -> None:
+    def __init__(self, loop: Loop, node: Node, name: str, input: Any, path: tuple[Any, ...],
+                 order: tuple[int, Any], triggers: tuple[str, ...], step: int, id: str,
+                 ns: str, ns_path: tuple[str, ...]) -> None:
         self.loop = loop
-        self.task = task
-        self.writer = loop.writer_for(task)
+        self.node = node
+        self.name = name
+        self.input = input
+        self.path = path
+        self.order = order  # writes of a step apply in this order: pulls by name, then pushes
+        self.triggers = triggers
+        self.step = step
+        self.id = id
+        self.ns = ns  # checkpoint namespace: "node:<id>", nested "parent:<id>|node:<id>"
+        self.ns_path = ns_path  # the same as a tuple: the stream namespace of nested graphs
+        self.writes: list[tuple[str, Any]] = []
+        self.error: BaseException | None = None
+        self.interrupts: tuple[Interrupt, ...] = ()
+        self.resume: list[Any] = []
+        self.hidden = False
+        self.writer = loop.writer_for(self)
         self._config: dict[str, Any] | None = None
         self._runtime: Any = None
         self.children = 0
         self.interrupts_seen = 0
 
+    def __repr__(self) -> str:
+        return f"Task({self.name!r}, id={self.id!r}, step={self.step})"
+
+    # -- what node code can reach ------------------------------------------------------------
+
     @property
     def config(self) -> dict[str, Any]:
         config = self._config
         if config is None:
-            config = self._config = self.loop.task_config(self.task)
+            config = self._config = self.loop.task_config(self)
         return config
 
     @property
@@ -58,18 +86,17 @@ class Scope:
 
     def child_namespace(self) -> tuple[tuple[str, ...], str]:
         """Namespace of a graph run started inside this task (the 2nd, 3rd... get a number)."""
-        task = self.task
         index = self.children
         self.children += 1
         if index == 0:
-            return task.ns_path, task.ns
-        return (*task.ns_path, str(index)), f"{task.ns}{NS_SEP}{index}"
+            return self.ns_path, self.ns
+        return (*self.ns_path, str(index)), f"{self.ns}{NS_SEP}{index}"
 
     def interrupt(self, value: Any) -> Any:
         index = self.interrupts_seen
         self.interrupts_seen += 1
-        resume = self.task.resume
-        if index < len(resume):
-            return resume[index]
-        ns = self.task.ns if index == 0 else f"{self.task.ns}{NS_SEP}{index}"
+        if index < len(self.resume):
+            return self.resume[index]
+        ns = self.ns if index == 0 else f"{self.ns}{NS_SEP}{index}"
         raise GraphInterrupt([Interrupt(value=value, id=interrupt_id(ns))])
+

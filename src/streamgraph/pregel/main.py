@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
     from streamgraph.graph._schema import Schema
     from streamgraph.pregel._node import Node, StartNode
-    from streamgraph.pregel._scope import Scope
+    from streamgraph.pregel._scope import Task as Scope
 
 __all__ = ("Pregel",)
 
