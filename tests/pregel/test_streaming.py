@@ -199,3 +199,31 @@ def test_node_state_changes_do_not_leak_between_runs() -> None:
     graph = StateGraph(S).add_node(mutate).add_edge(START, "mutate").compile()
     assert graph.invoke({"foo": "x"})["log"] == ["mutated"]
     assert graph.invoke({"foo": "x"})["log"] == ["mutated"]
+
+
+def test_a_writer_is_injected_by_annotation_under_any_name(stream: Any) -> None:
+    """LangGraph fails with TypeError here (COMPAT.md): it injects by the name ``writer``."""
+
+    def node(state: S, emit: StreamWriter) -> dict:
+        emit("by annotation")
+        return {}
+
+    def plain(state: S, writer) -> dict:  # type: ignore[no-untyped-def]
+        writer("by name")
+        return {}
+
+    graph = (
+        StateGraph(S).add_sequence([node, plain]).add_edge(START, "node").compile()
+    )
+    assert stream(graph, {"log": []}, stream_mode="custom") == ["by annotation", "by name"]
+
+
+def test_a_parameter_named_writer_with_another_annotation_is_left_alone(invoke: Any) -> None:
+    seen: list[Any] = []
+
+    def node(state: S, writer: int = 5) -> dict:
+        seen.append(writer)
+        return {}
+
+    invoke(StateGraph(S).add_node(node).add_edge(START, "node").compile(), {"log": []})
+    assert seen == [5]

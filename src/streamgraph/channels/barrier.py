@@ -27,7 +27,7 @@ class NamedBarrierValue(BaseChannel):
         return set()
 
     def is_available(self) -> bool:
-        return self.value == self.names
+        return bool(self.value == self.names)
 
     def update(self, values: Sequence[Any]) -> bool:
         changed = False

@@ -38,4 +38,4 @@ class Topic(BaseChannel):
             else:
                 new.append(value)
         self.value = new
-        return new != old
+        return bool(new != old)

@@ -72,7 +72,7 @@ def channel_for(key: str, hint: Any) -> BaseChannel:
                 channel.key = key
                 return channel
             if isinstance(item, type) and issubclass(item, BaseChannel):
-                return item(typ, key=key)  # type: ignore[call-arg]
+                return item(typ, key=key)
             if _is_reducer(item):
                 return BinaryOperatorAggregate(typ, item, key=key)
         return LastValue(typ, key=key)

@@ -122,7 +122,7 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
     waiting = tasks[::-1]
     pending = 0
     events = 0
-    get = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
+    get: Callable[[], Any] = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
     try:
         while waiting and pending < loop.max_concurrency:
             submit(_report, copy_context(), waiting.pop(), loop, inbox.put)

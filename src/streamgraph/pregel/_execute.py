@@ -50,7 +50,7 @@ def _policy_for(task: Task, error: Exception, attempt: int) -> RetryPolicy | Non
         elif isinstance(retry_on, list | tuple):
             matches = isinstance(error, tuple(retry_on))
         else:
-            matches = bool(retry_on(error))
+            matches = bool(retry_on(error))  # type: ignore[operator]
         if matches:
             return policy if attempt + 1 < policy.max_attempts else None
     return None

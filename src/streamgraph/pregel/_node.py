@@ -41,35 +41,48 @@ def is_async_callable(fn: Any) -> bool:
 
 
 def _injections(fn: Callable[..., Any]) -> dict[str, str]:
-    """Map parameter name -> what to inject, read from the signature once."""
+    """Map parameter name -> what to inject, read from the signature once.
+
+    ``config`` by name (or a ``RunnableConfig`` annotation); the stream writer by the name
+    ``writer`` (unannotated, or annotated as a writer) or by a ``StreamWriter`` annotation
+    under any name; ``runtime`` by name or ``Runtime`` annotation; ``store`` by name.
+    """
     import inspect
+    import typing
 
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return {}
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:
+        hints = {}
     wanted: dict[str, str] = {}
     for param in params[1:]:
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        annotation = param.annotation
+        annotation = hints.get(param.name, param.annotation)
         text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if param.name == "config":
-            wanted["config"] = "config"
-        elif param.name == "writer" and (annotation is param.empty or "StreamWriter" in str(text)
-                                         or _is_stream_writer(annotation)):
-            wanted["writer"] = "writer"
+        if param.name == "config" or "RunnableConfig" in text:
+            wanted[param.name] = "config"
+        elif _is_stream_writer(annotation) or (
+            param.name == "writer" and annotation is param.empty
+        ):
+            wanted[param.name] = "writer"
         elif param.name == "runtime" or text == "Runtime":
             wanted[param.name] = "runtime"
         elif param.name == "store":
-            wanted["store"] = "store"
+            wanted[param.name] = "store"
     return wanted
 
 
 def _is_stream_writer(annotation: Any) -> bool:
     from streamgraph.types import StreamWriter
 
-    return annotation == StreamWriter or "Callable[[Any], None]" in str(annotation)
+    if isinstance(annotation, str):  # unresolvable under `from __future__ import annotations`
+        return "StreamWriter" in annotation
+    return bool(annotation == StreamWriter)
 
 
 def adapt_callable(fn: Callable[..., Any]) -> Caller:
@@ -79,8 +92,6 @@ def adapt_callable(fn: Callable[..., Any]) -> Caller:
         return lambda value, scope: fn(value)
     if wanted == {"config": "config"}:
         return lambda value, scope: fn(value, config=scope.config)
-    if wanted == {"writer": "writer"}:
-        return lambda value, scope: fn(value, writer=scope.writer)
     items = tuple(wanted.items())
 
     def call(value: Any, scope: Scope) -> Any:
@@ -189,6 +200,7 @@ class Node:
         self.live_events = 0
         self.branches: list[Branch] = []
         self.known: frozenset[str] = frozenset()
+        self.call: Caller
         self.is_subgraph = isinstance(fn, Pregel)
         self.is_runnable = not self.is_subgraph and _is_runnable(fn)
         if self.is_subgraph:

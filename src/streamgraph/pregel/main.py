@@ -165,7 +165,7 @@ class Pregel:
             listeners=listeners,
             ns=ns,
             checkpoint_ns=checkpoint_ns,
-            output_keys=output_keys,  # type: ignore[arg-type]
+            output_keys=output_keys,
             interrupt_before=_names(interrupt_before, self.nodes) or self.interrupt_before_nodes,
             interrupt_after=_names(interrupt_after, self.nodes) or self.interrupt_after_nodes,
             context=context,
