@@ -46,7 +46,7 @@ def _has_async(task: Task) -> bool:
 
 async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     inbox = AsyncInbox()
-    loop.own_put = inbox.put
+    loop.set_own_put(inbox.put)
     tasks = loop.start(input)
     running: list[tuple[Task, asyncio.Task[None]]] = []
     pending: set[Task] = set()

@@ -53,17 +53,21 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
 
 def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
-    loop.own_put = mailbox.put
+    queue = mailbox.queue
     tasks = loop.start(input)
     while tasks:
         task = tasks[0]
         if len(tasks) == 1 and (loop.inline_ok or task.hidden):
-            yield from _inline_step(loop, task, mailbox.queue, shape)
+            loop.set_own_put(queue.put)
+            yield from _inline_step(loop, task, queue, shape)
         elif (len(tasks) == 1 and not task.node.is_async
               and task.node.live_events <= GREENLET_MAX_EVENTS):
+            loop.set_own_put(mailbox.put)
             yield from _greenlet_step(loop, task, mailbox, shape)
         else:
-            yield from _parallel_step(loop, tasks, mailbox.queue, shape)
+            # Nothing runs in a greenlet here, so events skip the mailbox's checks.
+            loop.set_own_put(queue.put)
+            yield from _parallel_step(loop, tasks, queue, shape)
         tasks = loop.tick()
     if loop.out:
         yield from _flush(loop, shape)

@@ -134,9 +134,17 @@ class Loop:
             for put, rel_ns in targets:
                 put((rel_ns, mode, payload))
 
-    def writer_for(self, task: Task) -> Callable[[Any], None]:
-        """The ``custom`` writer of this level's tasks (one per level: events carry the
-        level's namespace, not the task's)."""
+    def set_own_put(self, put: Callable[[Event], None]) -> None:
+        """Where events for this level's own consumer go during the next step (the driver
+        picks the cheapest route for how that step runs)."""
+        if put is not self.own_put:
+            self.own_put = put
+            self._writer = None
+
+    @property
+    def writer(self) -> Callable[[Any], None]:
+        """The ``custom`` writer of this level's tasks (one per level and route: events carry
+        the level's namespace, not the task's)."""
         writer = self._writer
         if writer is None:
             writer = self._writer = self._make_writer()
@@ -146,7 +154,7 @@ class Loop:
         targets = list(self.forward.get("custom", ()))
         if "custom" in self.own_modes:
             if self.own_put is None:
-                raise RuntimeError("the driver must set own_put before tasks are prepared")
+                raise RuntimeError("the driver must call set_own_put() before tasks run")
             targets.insert(0, (self.own_put, _NO_NS))
         if not targets:
             return _no_op_writer

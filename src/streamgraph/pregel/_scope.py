@@ -8,6 +8,7 @@ because most nodes never look at it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.constants import NS_SEP
@@ -26,7 +27,7 @@ class Task:
     __slots__ = (
         "_config", "_runtime", "children", "error", "hidden", "id", "input", "interrupts",
         "interrupts_seen", "loop", "name", "node", "ns", "ns_path", "order", "path", "resume",
-        "step", "triggers", "writer", "writes",
+        "step", "triggers", "writes",
     )
 
     def __init__(self, loop: Loop, node: Node, name: str, input: Any, path: tuple[Any, ...],
@@ -48,7 +49,6 @@ class Task:
         self.interrupts: tuple[Interrupt, ...] = ()
         self.resume: list[Any] = []
         self.hidden = False
-        self.writer = loop.writer_for(self)
         self._config: dict[str, Any] | None = None
         self._runtime: Any = None
         self.children = 0
@@ -65,6 +65,10 @@ class Task:
         if config is None:
             config = self._config = self.loop.task_config(self)
         return config
+
+    @property
+    def writer(self) -> Callable[[Any], None]:
+        return self.loop.writer
 
     @property
     def run(self) -> Loop:
