@@ -29,6 +29,49 @@ def _channels(builder: StateGraph) -> dict[str, BaseChannel]:
     return channels
 
 
+def _joins(builder: StateGraph) -> tuple[dict[str, NamedBarrierValue], dict[str, str]]:
+    """One barrier channel per ``add_edge([a, b], c)``, and the node each one triggers."""
+    barriers: dict[str, NamedBarrierValue] = {}
+    targets: dict[str, str] = {}
+    for starts, end in builder.waiting_edges:
+        key = f"join:{'+'.join(starts)}:{end}"
+        barriers[key] = NamedBarrierValue(str, set(starts), key=key)
+        targets[key] = end
+    return barriers, targets
+
+
+def _nodes(builder: StateGraph, writable: frozenset[str], barrier_targets: dict[str, str],
+           state: Schema) -> dict[str, Node]:
+    nodes: dict[str, Node] = {}
+    for name, spec in builder.nodes.items():
+        joins = [key for key, target in barrier_targets.items() if target == name]
+        nodes[name] = Node(
+            name, spec.fn,
+            input_schema=builder.schemas[spec.input_schema or builder.state_schema],
+            state_schema=state, writable=writable,
+            triggers=tuple(sorted([BRANCH_PREFIX + name, *joins])),
+            metadata=spec.metadata, retry_policy=spec.retry_policy,
+        )
+    return nodes
+
+
+def _wire(builder: StateGraph, by_name: dict[str, Node]) -> None:
+    """Give every node (``__start__`` included) the writes its edges make, and its branches."""
+    known = frozenset(builder.nodes)
+    for node in by_name.values():
+        node.known = known
+    for source, end in builder.edges:
+        if end != END:
+            by_name[source].edge_writes.append((BRANCH_PREFIX + end, None))
+    for starts, end in builder.waiting_edges:
+        key = f"join:{'+'.join(starts)}:{end}"
+        for source in starts:
+            by_name[source].edge_writes.append((key, source))
+    for source, branches in builder.branches.items():
+        for branch_name, branch in branches.items():
+            by_name[source].branches.append(Branch(branch.path, branch.path_map, branch_name))
+
+
 def compile_graph(
     builder: StateGraph,
     *,
@@ -43,43 +86,11 @@ def compile_graph(
     channels = _channels(builder)
     writable = frozenset(channels)
     state = builder.schemas[builder.state_schema]
-    known = frozenset(builder.nodes)
-
-    barriers: dict[str, NamedBarrierValue] = {}
-    barrier_targets: dict[str, str] = {}
-    joins_into: dict[str, list[str]] = {}
-    for starts, end in builder.waiting_edges:
-        key = f"join:{'+'.join(starts)}:{end}"
-        barriers[key] = NamedBarrierValue(str, set(starts), key=key)
-        barrier_targets[key] = end
-        joins_into.setdefault(end, []).append(key)
-
-    nodes: dict[str, Node] = {}
-    for node_name, spec in builder.nodes.items():
-        schema: Schema = builder.schemas[spec.input_schema or builder.state_schema]
-        triggers = tuple(sorted([BRANCH_PREFIX + node_name, *joins_into.get(node_name, ())]))
-        nodes[node_name] = Node(
-            node_name, spec.fn, input_schema=schema, state_schema=state, writable=writable,
-            triggers=triggers, metadata=spec.metadata, retry_policy=spec.retry_policy,
-        )
-
+    barriers, barrier_targets = _joins(builder)
+    nodes = _nodes(builder, writable, barrier_targets, state)
     start = StartNode(START, _identity, input_schema=state, state_schema=state,
                       writable=writable, triggers=(START,))
-    by_name: dict[str, Node] = {**nodes, START: start}
-    for node in by_name.values():
-        node.known = known
-    for source, end in builder.edges:
-        if end != END:
-            by_name[source].edge_writes.append((BRANCH_PREFIX + end, None))
-    for starts, end in builder.waiting_edges:
-        key = f"join:{'+'.join(starts)}:{end}"
-        for source in starts:
-            by_name[source].edge_writes.append((key, source))
-    for source, branches in builder.branches.items():
-        for branch_name, branch in branches.items():
-            by_name[source].branches.append(Branch(branch.path, branch.path_map, branch_name))
-
-    input_schema = builder.schemas[builder.input_schema]
+    _wire(builder, {**nodes, START: start})
     output_schema = builder.schemas[builder.output_schema]
     graph = CompiledStateGraph(
         nodes=nodes,
@@ -88,7 +99,7 @@ def compile_graph(
         barrier_protos=barriers,
         barrier_targets=barrier_targets,
         state_schema=state,
-        input_schema=input_schema,
+        input_schema=builder.schemas[builder.input_schema],
         output_schema=output_schema,
         stream_keys=tuple(channels),
         output_keys=output_schema.keys,
