@@ -59,3 +59,19 @@ def test_importing_the_graph_api_does_not_import_langchain() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_readme_python_examples_run_and_print_what_they_say(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+        expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+        printed = capsys.readouterr().out.splitlines()
+        assert printed[-len(expected):] == expected
