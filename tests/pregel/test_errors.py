@@ -59,6 +59,13 @@ def test_unknown_version(stream: Any, invoke: Any) -> None:
 def test_unknown_durability(invoke: Any) -> None:
     with pytest.raises(ValueError, match="Unknown durability 'forever'"):
         invoke(graph_of(one), {"n": 0}, durability="forever")
+    with pytest.warns(UserWarning, match="no effect when no checkpointer"):
+        invoke(graph_of(one), {"n": 0}, durability="sync")
+
+
+def test_call_time_interrupt_on_unknown_node(stream: Any) -> None:
+    with pytest.raises(ValueError, match="Interrupt node `ghost` not found"):
+        stream(graph_of(one), {"n": 0}, interrupt_before=["ghost"])
 
 
 @pytest.mark.parametrize("bad", ["hello", [1, 2], 5])

@@ -119,7 +119,6 @@ class Loop:
         self.want_values = "values" in modes
         self.want_updates = "updates" in modes
         self.want_tasks = "tasks" in modes or "debug" in modes
-        self.want_custom = "custom" in modes
         # A single task may run on the consumer's thread when nothing needs delivering
         # while it runs: no custom/messages events and no nested graphs' events for our
         # own consumer. Events for enclosing streams are put straight into their inboxes.

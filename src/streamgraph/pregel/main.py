@@ -8,6 +8,7 @@ enclosing stream under their namespace.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,11 +49,16 @@ def merge_configs(*configs: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _names(value: Any, known: Any) -> frozenset[str]:
+    """Node names for ``interrupt_before``/``interrupt_after`` (``"*"`` is every node)."""
     if not value:
         return frozenset()
     if value == "*":
         return frozenset(known)
-    return frozenset([value] if isinstance(value, str) else value)
+    names = frozenset([value] if isinstance(value, str) else value)
+    for name in names:
+        if name not in known:
+            raise ValueError(f"Interrupt node `{name}` not found")
+    return names
 
 
 class Pregel:
@@ -132,10 +138,13 @@ class Pregel:
         context: Any,
         durability: str | None,
     ) -> Loop:
-        if durability is not None and durability not in _DURABILITY:
-            raise ValueError(
-                f"Unknown durability {durability!r}; valid values are: {', '.join(_DURABILITY)}"
-            )
+        if durability is not None:
+            if durability not in _DURABILITY:
+                raise ValueError(f"Unknown durability {durability!r}; valid values are: "
+                                 f"{', '.join(_DURABILITY)}")
+            if self.checkpointer is None:
+                warnings.warn("`durability` has no effect when no checkpointer is present.",
+                              stacklevel=3)
         parent: Scope | None = SCOPE.get()
         if parent is not None:
             config = merge_configs(parent.loop.config, self.config, config)
