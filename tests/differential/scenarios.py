@@ -722,3 +722,75 @@ def command_as_input(lib: Any) -> Any:
         .compile()
     )
     return graph, lib.Command(update={"topic": "V"}, goto="c")
+
+
+@scenario({"stream_mode": ["values", "updates", "tasks"]})
+def pydantic_instance_input(lib: Any) -> Any:
+    def pn(state: P) -> Any:
+        return {"a": state.a + state.b}
+
+    graph = lib.StateGraph(P).add_node(pn).add_edge(lib.START, "pn").compile()
+    return graph, P(b="x")
+
+
+@scenario({"stream_mode": ["values", "updates", "tasks"]})
+def pydantic_instance_input_with_defaults_set(lib: Any) -> Any:
+    def pn(state: P) -> Any:
+        return {"a": state.a + state.b}
+
+    graph = lib.StateGraph(P).add_node(pn).add_edge(lib.START, "pn").compile()
+    return graph, P(a="A", b="x")
+
+
+@scenario({"stream_mode": ["values", "updates", "tasks"]})
+def node_input_schema(lib: Any) -> Any:
+    def only_topic(state: dict) -> Any:  # type: ignore[type-arg]
+        return {"joke": f"sees {sorted(state)}"}
+
+    class TopicOnly(TypedDict):
+        topic: str
+
+    graph = (
+        lib.StateGraph(Joke).add_node("only_topic", only_topic, input_schema=TopicOnly)
+        .add_edge(lib.START, "only_topic").compile()
+    )
+    return graph, {"topic": "t", "joke": "j"}
+
+
+@scenario({"stream_mode": ["values", "updates", "tasks"]},
+          {"stream_mode": ["values", "updates"], "subgraphs": True})
+def subgraph_with_different_keys(lib: Any) -> Any:
+    class Child(TypedDict):
+        foo: str
+        bar: str
+
+    class Outer(TypedDict):
+        foo: str
+        other: str
+
+    def writes_bar(state: Child) -> Any:
+        return {"bar": "b"}
+
+    child = lib.StateGraph(Child).add_node(writes_bar).add_edge(lib.START, "writes_bar").compile()
+    graph = (
+        lib.StateGraph(Outer).add_node("child", child).add_edge(lib.START, "child").compile()
+    )
+    return graph, {"foo": "f", "other": "o"}
+
+
+@scenario({"stream_mode": ["values", "updates"]})
+def overwrite_reducer(lib: Any) -> Any:
+    from langgraph.types import Overwrite as LgOverwrite
+
+    from streamgraph.types import Overwrite as SgOverwrite
+
+    overwrite = LgOverwrite if lib.StateGraph.__module__.startswith("langgraph") else SgOverwrite
+
+    def ow(state: Log) -> Any:
+        return {"log": overwrite(["only"])}
+
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("first")).add_node(ow)
+        .add_edge(lib.START, "first").add_edge("first", "ow").compile()
+    )
+    return graph, {"log": ["x"]}

@@ -142,8 +142,8 @@ class Schema:
                 model = self.cls(**value)
                 return [(k, getattr(model, k)) for k in value if k in allowed]
             return [(k, v) for k, v in value.items() if k in allowed]
-        if _is_pydantic(type(value)):
-            return [(k, getattr(value, k)) for k in value.model_fields_set if k in allowed]
+        if _is_pydantic(type(value)):  # an instance: all its fields, defaults included
+            return [(k, getattr(value, k)) for k in type(value).model_fields if k in allowed]
         if is_dataclass(value) and not isinstance(value, type):
             return [(name, getattr(value, name)) for name in _field_names(value)
                     if name in allowed]
