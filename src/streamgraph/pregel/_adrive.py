@@ -149,11 +149,14 @@ async def arun_on_worker(loop: Loop, input: Any) -> None:
     is cancelled, the run stops at its next step boundary and this returns only after that
     (nothing of it is still running).
     """
-    done = asyncio.get_running_loop().create_future()
+    event_loop = asyncio.get_running_loop()
+    waiters = [event_loop.create_future()]
+    finished: list[BaseException | None] = []
 
-    def finish(error: BaseException | None) -> None:
-        if not done.done():
-            done.set_result(error)
+    def wake(error: BaseException | None) -> None:
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(error)
 
     def job() -> None:
         error: BaseException | None = None
@@ -162,26 +165,35 @@ async def arun_on_worker(loop: Loop, input: Any) -> None:
                 pass
         except BaseException as raised:  # handed to the awaiting coroutine
             error = raised
+        finished.append(error)  # before the wake-up: see the cancellation path below
         try:
-            done.get_loop().call_soon_threadsafe(finish, error)
+            event_loop.call_soon_threadsafe(wake, error)
         except RuntimeError:  # the event loop is gone: nobody is waiting any more
             pass
 
     submit(copy_context().run, job)
     try:
-        error = await asyncio.shield(done)
+        error = await waiters[0]
     except asyncio.CancelledError:
         loop.stop_requested = True
-        while not done.done():
-            try:
-                await asyncio.shield(done)
-            except asyncio.CancelledError:
-                continue
+        await _until_finished(event_loop, waiters, finished)
         raise
+    if isinstance(error, StopRun):
+        raise asyncio.CancelledError
     if error is not None:
-        if isinstance(error, StopRun):
-            raise asyncio.CancelledError
         raise error
+
+
+async def _until_finished(event_loop: asyncio.AbstractEventLoop,
+                          waiters: list[asyncio.Future[Any]], finished: list[Any]) -> None:
+    """After a cancellation: wait, ignoring further cancellations, until the job is over."""
+    waiter = event_loop.create_future()
+    waiters.append(waiter)  # woken by the job's wake-up, unless it already happened:
+    while not finished:
+        try:
+            await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            continue
 
 
 def _no_events(event: Any) -> Any:
