@@ -30,7 +30,9 @@ class Normalizer:
             return ("dict", [(self(k), self(v)) for k, v in value.items()])
         if isinstance(value, list):
             return [self(v) for v in value]
-        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        if isinstance(value, tuple):
+            if hasattr(value, "_fields"):  # StateSnapshot, PregelTask, ...
+                return (name, [(f, self(getattr(value, f))) for f in value._fields])
             return tuple(self(v) for v in value)
         if isinstance(value, BaseException):
             return ("error", name)

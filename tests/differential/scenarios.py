@@ -41,16 +41,19 @@ def scenario(*variants: dict[str, Any]) -> Any:
 
 
 def libs() -> dict[str, types.SimpleNamespace]:
+    import langgraph.checkpoint.memory
     import langgraph.config
     import langgraph.graph
     import langgraph.types
 
+    import streamgraph.checkpoint.memory
     import streamgraph.config
     import streamgraph.graph
     import streamgraph.types
 
-    def ns(graph: Any, types_: Any, config: Any) -> types.SimpleNamespace:
+    def ns(graph: Any, types_: Any, config: Any, memory: Any) -> types.SimpleNamespace:
         return types.SimpleNamespace(
+            InMemorySaver=memory.InMemorySaver,
             StateGraph=graph.StateGraph, START=graph.START, END=graph.END,
             Send=types_.Send, Command=types_.Command, interrupt=types_.interrupt,
             RetryPolicy=types_.RetryPolicy, StreamWriter=types_.StreamWriter,
@@ -58,8 +61,10 @@ def libs() -> dict[str, types.SimpleNamespace]:
         )
 
     return {
-        "langgraph": ns(langgraph.graph, langgraph.types, langgraph.config),
-        "streamgraph": ns(streamgraph.graph, streamgraph.types, streamgraph.config),
+        "langgraph": ns(langgraph.graph, langgraph.types, langgraph.config,
+                        langgraph.checkpoint.memory),
+        "streamgraph": ns(streamgraph.graph, streamgraph.types, streamgraph.config,
+                          streamgraph.checkpoint.memory),
     }
 
 

@@ -305,10 +305,10 @@ class StateGraph:
         name: str | None = None,
     ) -> CompiledStateGraph:
         """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
-        if checkpointer not in (None, False):
+        if checkpointer is True:
             raise GraphSetupError(
-                "compile(checkpointer=...): checkpointers are not supported by streamgraph yet; "
-                "compile without one (interrupts then cannot be resumed)"
+                "compile(checkpointer=True) (a subgraph keeping its own thread) is not "
+                "supported; pass a checkpointer, None (inherit the parent's) or False (none)"
             )
         from streamgraph.graph._compile import compile_graph
 

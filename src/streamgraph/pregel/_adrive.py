@@ -12,10 +12,12 @@ from contextvars import copy_context
 from typing import Any
 
 from streamgraph._context import SCOPE
+from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._drive import Shape, _report, drive
 from streamgraph.pregel._execute import arun_task
 from streamgraph.pregel._inbox import AsyncInbox
 from streamgraph.pregel._loop import Loop, StopRun, Task
+from streamgraph.pregel._persist import AsyncPersister
 from streamgraph.pregel._pool import submit
 
 __all__ = ("adrive", "arun_on_worker")
@@ -45,9 +47,31 @@ def _has_async(task: Task) -> bool:
 
 
 async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
+    if loop.saver is None:
+        async for event in _asteps(loop, input, shape):
+            yield event
+        return
+    persister = loop.persister = AsyncPersister(loop.saver, loop.durability)
+    restore(loop, await persister.restore(loop.saver_config))
+    try:
+        async for event in _asteps(loop, input, shape):
+            yield event
+    finally:
+        await _asave(loop)
+        await persister.close()
+
+
+async def _asave(loop: Loop) -> None:
+    if loop.saves:
+        ops, loop.saves = loop.saves, []
+        await loop.persister.flush(ops)
+
+
+async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     inbox = AsyncInbox()
     loop.set_own_put(inbox.put)
     tasks = loop.start(input)
+    await _asave(loop)
     running: list[tuple[Task, asyncio.Task[None]]] = []
     pending: set[Task] = set()
     try:
@@ -58,37 +82,49 @@ async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
                     yield event
                 await _run_inline(task, loop)
                 loop.finish_task(task)
+                await _asave(loop)
                 for event in _take(loop, inbox, shape, inbox_too=True):
                     yield event
                 if task.error is not None:
                     raise loop.finish_error(task)
             else:
-                waiting = tasks[::-1]
                 running = []
-                while waiting and len(pending) < loop.max_concurrency:
-                    _launch(waiting.pop(), loop, inbox, pending, running)
-                for event in _take(loop, inbox, shape):
+                async for event in _aparallel_step(loop, tasks, inbox, shape, pending, running):
                     yield event
-                while pending:
-                    item = await inbox.get()
-                    if type(item) is tuple:
-                        yield shape(item)
-                        continue
-                    pending.discard(item)
-                    if waiting:  # max_concurrency: start the next one
-                        _launch(waiting.pop(), loop, inbox, pending, running)
-                    loop.finish_task(item)
-                    for event in _take(loop, inbox, shape):
-                        yield event
-                    if item.error is not None:
-                        await _astop(running, inbox, pending)
-                        raise loop.finish_error(item)
             tasks = loop.tick()
+            await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event
     finally:
         if pending:
             await _astop(running, inbox, pending)
+
+
+async def _aparallel_step(
+    loop: Loop, tasks: list[Task], inbox: AsyncInbox, shape: Shape, pending: set[Task],
+    running: list[tuple[Task, asyncio.Task[None]]],
+) -> AsyncIterator[Any]:
+    """Several tasks (or sync ones): async nodes as tasks, sync nodes on worker threads."""
+    waiting = tasks[::-1]
+    while waiting and len(pending) < loop.max_concurrency:
+        _launch(waiting.pop(), loop, inbox, pending, running)
+    for event in _take(loop, inbox, shape):
+        yield event
+    while pending:
+        item = await inbox.get()
+        if type(item) is tuple:
+            yield shape(item)
+            continue
+        pending.discard(item)
+        if waiting:  # max_concurrency: start the next one
+            _launch(waiting.pop(), loop, inbox, pending, running)
+        loop.finish_task(item)
+        await _asave(loop)
+        for event in _take(loop, inbox, shape):
+            yield event
+        if item.error is not None:
+            await _astop(running, inbox, pending)
+            raise loop.finish_error(item)
 
 
 def _launch(task: Task, loop: Loop, inbox: AsyncInbox, pending: set[Task],

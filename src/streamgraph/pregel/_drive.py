@@ -26,9 +26,11 @@ from typing import Any
 
 from greenlet import getcurrent, greenlet
 
+from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
 from streamgraph.pregel._loop import Loop, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
+from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
 
 __all__ = ("drive",)
@@ -52,9 +54,29 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
 
 
 def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    if loop.saver is None:
+        yield from _steps(loop, input, shape)
+        return
+    persister = loop.persister = Persister(loop.saver, loop.durability)
+    restore(loop, persister.restore(loop.saver_config))
+    try:
+        yield from _steps(loop, input, shape)
+    finally:
+        _save(loop)
+        persister.close()
+
+
+def _save(loop: Loop) -> None:
+    if loop.saves:
+        ops, loop.saves = loop.saves, []
+        loop.persister.flush(ops)
+
+
+def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
     queue = mailbox.queue
     tasks = loop.start(input)
+    _save(loop)
     while tasks:
         task = tasks[0]
         if len(tasks) == 1 and (loop.inline_ok or task.hidden):
@@ -69,6 +91,7 @@ def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
             loop.set_own_put(queue.put)
             yield from _parallel_step(loop, tasks, queue, shape)
         tasks = loop.tick()
+        _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
 
@@ -144,6 +167,7 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
                 submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
                 pending += 1
             loop.finish_task(item)
+            _save(loop)
             if loop.out:
                 yield from _flush(loop, shape)
             if item.error is not None:
@@ -158,6 +182,7 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
 
 def _finish(loop: Loop, task: Task, shape: Shape) -> Iterator[Any]:
     loop.finish_task(task)
+    _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
     if task.error is not None:

@@ -56,7 +56,7 @@ def _policy_for(task: Task, error: Exception, attempt: int) -> RetryPolicy | Non
     return None
 
 
-def _route(task: Task, loop: Loop) -> None:
+def route_task(task: Task, loop: Loop) -> None:
     node = task.node
     state = loop.fresh_state(task.writes)
     for branch in node.branches:
@@ -103,7 +103,7 @@ def run_task(task: Task, loop: Loop) -> None:
             task.writes = writes
             if node.branches:
                 routed = True
-                _route(task, loop)
+                route_task(task, loop)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)

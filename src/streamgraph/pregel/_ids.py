@@ -16,7 +16,7 @@ try:  # the C module itself: skips loading OpenSSL through hashlib at import tim
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-__all__ = ("checkpoint_id", "interrupt_id", "run_seed", "task_id", "unique_task_id")
+__all__ = ("checkpoint_id", "interrupt_id", "run_seed", "task_id", "unique_task_id", "utc_now")
 
 _last_ns = 0
 
@@ -69,3 +69,10 @@ def task_id(seed: bytes, *parts: str) -> str:
 def interrupt_id(namespace: str) -> str:
     """32 hex digits, stable for a task's namespace (and interrupt index)."""
     return blake2b(namespace.encode(), digest_size=16).hexdigest()
+
+
+def utc_now() -> str:
+    """ISO-8601 time in UTC, as checkpoints and debug events carry it."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()

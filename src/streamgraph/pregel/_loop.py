@@ -15,16 +15,28 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
+from streamgraph.checkpoint.base import ERROR, NO_WRITES
 from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PULL, PUSH, START, TASKS
 from streamgraph.errors import (
     EmptyInputError,
     ErrorCode,
+    GraphBubbleUp,
     GraphRecursionError,
     InvalidUpdateError,
     ParentCommand,
     create_error_message,
 )
-from streamgraph.pregel._ids import run_seed, unique_task_id
+from streamgraph.pregel._checkpoint import (
+    SaveOp,
+    apply_resume,
+    check_resumable,
+    checkpoint_payload,
+    pending_triggers,
+    replay_saved_writes,
+    resume_value,
+    save_checkpoint,
+)
+from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._scope import Task
 from streamgraph.pregel._stream import Event, Listener
 from streamgraph.types import Command, Interrupt, Send
@@ -69,6 +81,11 @@ class Loop:
         interrupt_before: frozenset[str] = frozenset(),
         interrupt_after: frozenset[str] = frozenset(),
         context: Any = None,
+        saver: Any = None,
+        durability: str = "async",
+        parent_map: dict[str, str] | None = None,
+        resume_input: Any = MISSING,
+        resuming: bool = False,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -98,7 +115,45 @@ class Loop:
         self.interrupted = False
         self.stop_requested = False  # set from another thread to stop at the next step
         self.own_put: Callable[[Event], None] | None = None
+        self.first_step = 0  # the first step this run executes (recursion_limit counts from it)
+        self.saves: list[SaveOp] = []  # for the driver to carry out (see _persist.py)
+        self.persister: Any = None
+        self.durability = durability
         self._route_events(own_modes, own_subgraphs, listeners)
+        self.saver = saver
+        self.resuming = resuming  # a nested run whose enclosing task is being resumed
+        if saver is not None:
+            self._init_persistence(parent_map or {}, resume_input)
+
+    def _init_persistence(self, parent_map: dict[str, str], resume_input: Any) -> None:
+        configurable = self.config.get("configurable", {})
+        self.thread_id = configurable["thread_id"]
+        self.parent_map = parent_map
+        self.resume_input = resume_input
+        self.saved: Any = None
+        self.checkpoint: Any = None
+        self.checkpoint_config: Any = None  # config of the current checkpoint (None: none yet)
+        self.checkpoint_parent: Any = None
+        self.checkpoint_metadata: dict[str, Any] = {}
+        self.versions: dict[str, int] = {}
+        self.versions_seen: dict[str, dict[str, int]] = {}
+        self.pending_writes: list[tuple[str, str, Any]] = []
+        self.changed_since_save: set[str] = set()
+        self.last_updated: set[str] = set()
+        self.stored_metadata = {**self.config.get("metadata", {}), **{
+            k: v for k, v in configurable.items()
+            if isinstance(v, str | int | float | bool) and not k.startswith("__")
+            and k not in ("thread_id", "checkpoint_ns", "checkpoint_id")
+        }}
+
+    @property
+    def saver_config(self) -> dict[str, Any]:
+        """The config the saver is asked for this level's checkpoint with."""
+        configurable = self.config.get("configurable", {})
+        wanted = {"thread_id": self.thread_id, "checkpoint_ns": self.checkpoint_ns}
+        if not self.checkpoint_ns and configurable.get("checkpoint_id"):
+            wanted["checkpoint_id"] = configurable["checkpoint_id"]
+        return {"configurable": wanted}
 
     # -- who gets which events ---------------------------------------------------------------
 
@@ -119,6 +174,7 @@ class Loop:
         self.want_values = "values" in modes
         self.want_updates = "updates" in modes
         self.want_tasks = "tasks" in modes or "debug" in modes
+        self.want_checkpoints = "checkpoints" in modes or "debug" in modes
         # A single task may run on the consumer's thread when nothing needs delivering
         # while it runs: no custom/messages events and no nested graphs' events for our
         # own consumer. Events for enclosing streams are put straight into their inboxes.
@@ -174,9 +230,15 @@ class Loop:
     # -- steps -------------------------------------------------------------------------------
 
     def start(self, input: Any) -> list[Task]:
-        """Step 0: the hidden task that writes the input and follows START's edges."""
-        graph = self.graph
-        node = graph.start_node
+        """The first tasks: the hidden ``__start__`` task that writes the input and follows
+        START's edges or, resuming a thread (input ``None`` or ``Command(resume=...)``), the
+        tasks of the checkpoint's next step."""
+        if self.saver is not None and (input is None or resume_value(input) is not MISSING):
+            check_resumable(self, input)
+            return self._resume(resume_value(input))
+        if self.saver is not None and self.resuming and self.saved is not None:
+            # A subgraph re-run by its resumed parent task continues where it stopped.
+            return self._resume(MISSING)
         if input is None:
             raise EmptyInputError("Received no input for __start__")
         if isinstance(input, Command):
@@ -184,15 +246,75 @@ class Loop:
                 raise EmptyInputError("Received no input for __start__: the Command is empty")
             if input.resume is not None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
+        if self.saver is None:
+            return [self._start_task(input, 0)]
+        self.pending_writes = []  # new input: a step left pending is abandoned
+        self.step = self.step + 1 if self.saved else -1
+        start = self._start_task(input, self.step + 1, checkpoint_first=True)
+        self.step = self.first_step = start.step
+        return [start]
+
+    def _start_task(self, input: Any, step: int, checkpoint_first: bool = False) -> Task:
+        graph = self.graph
+        node = graph.start_node
+        if isinstance(input, Command):
             writes = node.writes_for(Command(update=input.update, goto=input.goto))
         else:
             writes = graph.input_schema.input_writes(input, graph.input_keys)
-        task = self._task(node, START, writes, (PULL, START), (0, START), (START,), 0)
+        if checkpoint_first:  # the input checkpoint: resuming from it re-runs this step
+            save_checkpoint(self, "input", set(), [], start_input=input)
+        task = self._task(node, START, writes, (PULL, START), (0, START), (START,), step)
         task.hidden = True
-        return [task]
+        if checkpoint_first and self.want_checkpoints:
+            self.checkpoint_event([task])
+        return task
+
+    def _resume(self, resume: Any) -> list[Task]:
+        """Continue the thread from its checkpoint: re-run what was left pending there,
+        replaying the writes of the tasks that had finished."""
+        if resume is not MISSING:
+            self.resume_input = resume
+        if self.want_values:
+            self.emit("values", self.values())
+        saved = self.saved
+        self.checkpoint_parent = saved.parent_config
+        self.checkpoint_metadata = {k: saved.metadata.get(k) for k in ("source", "step",
+                                                                        "parents")}
+        self.first_step = self.step + 1
+        values = self.checkpoint["channel_values"]
+        if START in values:  # stopped before its input was processed
+            tasks = [self._start_task(values[START], self.step + 1)]
+        else:
+            pull, sends = pending_triggers(self.checkpoint, self)
+            tasks = self._prepare(self.step + 1, pull, sends)
+        if self.want_checkpoints:
+            self.checkpoint_event(tasks)
+        if not tasks:
+            return []
+        apply_resume(self, tasks, self.resume_input)
+        self.step += 1
+        if self.want_tasks:
+            for task in tasks:
+                if not task.hidden:
+                    self._emit_task_event(task, self._start_payload(task))
+        to_run = replay_saved_writes(self, tasks)
+        return to_run or self.tick()
+
+    def checkpoint_event(self, tasks: list[Task]) -> None:
+        """Emit the current checkpoint (``checkpoints`` mode, and ``debug``)."""
+        metadata = self.checkpoint_metadata
+        payload = checkpoint_payload(self, self.checkpoint_config, self.checkpoint_parent,
+                                     metadata, tasks)
+        if "checkpoints" in self.modes:
+            self.emit("checkpoints", payload)
+        if "debug" in self.modes:
+            self.emit("debug", {"step": metadata["step"], "timestamp": utc_now(),
+                                "type": "checkpoint", "payload": payload})
 
     def finish_task(self, task: Task) -> None:
         """Record a finished task and emit what its completion shows in each mode."""
+        if self.saver is not None:
+            self._save_task_writes(task)
         if task.hidden:
             self.done.append(task)
             return
@@ -203,15 +325,28 @@ class Loop:
             if self.want_values:
                 self.emit("values", {**self.values(), INTERRUPT: task.interrupts})
         elif self.want_updates and (task.error is None or task.writes):
-            self.emit("updates", {task.name: self._update_payload(task.writes)})
+            self.emit("updates", {task.name: self.update_payload(task.writes)})
         if self.want_tasks:
             self._emit_task_event(task, self._result_payload(task))
         if task.error is None:
             self.done.append(task)
 
+    def _save_task_writes(self, task: Task) -> None:
+        if task.interrupts:
+            writes: list[tuple[str, Any]] = [(INTERRUPT, task.interrupts)]
+        elif task.error is not None:
+            if isinstance(task.error, GraphBubbleUp):
+                return
+            writes = [(ERROR, repr(task.error))]
+        else:
+            writes = task.writes or [(NO_WRITES, None)]
+        path = "|".join(str(p) for p in task.path)
+        self.saves.append(SaveOp("put_writes", self.checkpoint_config, (writes, task.id, path)))
+        self.pending_writes.extend((task.id, channel, value) for channel, value in writes)
+
     def tick(self) -> list[Task]:
-        """After every task of a step finished: apply their writes, emit ``values``, and
-        prepare the next step. ``[]`` when the run is over."""
+        """After every task of a step finished: apply their writes, emit ``values``, save a
+        checkpoint, and prepare the next step. ``[]`` when the run is over."""
         if self.stop_requested:
             raise StopRun
         just_ran = self.done
@@ -221,10 +356,19 @@ class Loop:
         if self.interrupts:
             self.interrupted = True
             return []
-        if self.interrupt_after and any(t.name in self.interrupt_after for t in just_ran):
-            return self._interrupt_here()
+        next_names = pull | {send.node for send in sends}
+        stop_after = self._should_interrupt(self.interrupt_after, [t.name for t in just_ran])
+        stop_before = not stop_after and self._should_interrupt(self.interrupt_before,
+                                                                 next_names)
+        if self.saver is not None:
+            save_checkpoint(self, "loop", pull, sends)
         step = self.step + 1
-        if step > self.limit:
+        tasks = self._prepare(step, pull, sends)
+        if self.saver is not None and self.want_checkpoints:
+            self.checkpoint_event(tasks)
+        if stop_after or (stop_before and tasks):
+            return self._interrupt_here()
+        if step - self.first_step > self.limit:
             raise GraphRecursionError(
                 create_error_message(
                     message=f"Recursion limit of {self.limit} reached without hitting a stop "
@@ -233,16 +377,26 @@ class Loop:
                     error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
                 )
             )
-        tasks = self._prepare(step, pull, sends)
         if not tasks:
             return []
-        if self.interrupt_before and any(t.name in self.interrupt_before for t in tasks):
-            return self._interrupt_here()
         self.step = step
         if self.want_tasks:
             for task in tasks:
                 self._emit_task_event(task, self._start_payload(task))
         return tasks
+
+    def _should_interrupt(self, nodes: frozenset[str], names: Any) -> bool:
+        """interrupt_before/after: one of ``names`` is listed, and (with a checkpointer) some
+        channel changed since the last such interrupt (so resuming does not stop again)."""
+        if not nodes or not any(name in nodes for name in names):
+            return False
+        if self.saver is None:
+            return True
+        seen = self.versions_seen.get(INTERRUPT, {})
+        if not any(v > seen.get(k, 0) for k, v in self.versions.items()):
+            return False
+        self.versions_seen[INTERRUPT] = dict(self.versions)
+        return True
 
     def _interrupt_here(self) -> list[Task]:
         self.interrupted = True
@@ -286,7 +440,24 @@ class Loop:
         for key in graph.ephemeral_keys:
             if key not in grouped and channels[key].update(()):
                 updated.add(key)
+        if self.saver is not None:
+            self._bump_versions(done, grouped, updated)
         return pull, sends, updated
+
+    def _bump_versions(self, done: list[Task], grouped: dict[str, Any],
+                       updated: set[str]) -> None:
+        """Every channel written in the step gets the next version; every task that ran
+        records the versions of its triggers it has now seen."""
+        version = max(self.versions.values(), default=0) + 1
+        for key in (*grouped, *updated):
+            self.versions[key] = version
+            self.changed_since_save.add(key)
+        for task in done:
+            if not task.hidden:
+                self.versions_seen[task.name] = {
+                    trigger: self.versions.get(trigger, 0) for trigger in task.triggers
+                }
+        self.last_updated = updated
 
     def _prepare(self, step: int, pull: set[str], sends: list[Send]) -> list[Task]:
         nodes = self.graph.nodes
@@ -307,8 +478,12 @@ class Loop:
 
     def _task(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
               order: tuple[int, Any], triggers: tuple[str, ...], step: int) -> Task:
-        self.id_count += 1
-        id = unique_task_id(self.id_base, self.id_count)
+        if self.saver is None or self.checkpoint is None:
+            self.id_count += 1
+            id = unique_task_id(self.id_base, self.id_count)
+        else:  # derived from the step's checkpoint: a replayed step gets the same ids
+            seed = bytes.fromhex(self.checkpoint["id"].replace("-", ""))
+            id = task_id(seed, self.checkpoint_ns, str(step), name, *map(str, path))
         local = f"{name}{NS_END}{id}"
         return Task(self, node, name, input, path, order, triggers, step, id,
                     self.ns_prefix + local, (*self.ns, local))
@@ -368,7 +543,7 @@ class Loop:
                 out[key] = value
         return out
 
-    def _update_payload(self, writes: list[tuple[str, Any]]) -> Any:
+    def update_payload(self, writes: list[tuple[str, Any]]) -> Any:
         keys = self.stream_keys
         if isinstance(keys, str):
             for key, value in writes:

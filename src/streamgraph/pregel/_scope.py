@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from streamgraph.channels.base import MISSING
 from streamgraph.constants import NS_SEP
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._ids import interrupt_id
@@ -27,7 +28,7 @@ class Task:
     __slots__ = (
         "_config", "_runtime", "children", "error", "hidden", "id", "input", "interrupts",
         "interrupts_seen", "loop", "name", "node", "ns", "ns_path", "order", "path", "resume",
-        "step", "triggers", "writes",
+        "resume_input", "resuming", "step", "triggers", "writes",
     )
 
     def __init__(self, loop: Loop, node: Node, name: str, input: Any, path: tuple[Any, ...],
@@ -47,7 +48,9 @@ class Task:
         self.writes: list[tuple[str, Any]] = []
         self.error: BaseException | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
-        self.resume: list[Any] = []
+        self.resume: list[Any] = []  # answers for this task's interrupt() calls, in order
+        self.resume_input: Any = MISSING  # the run's Command(resume=...), for nested graphs
+        self.resuming = False  # re-run after an interrupt or failure
         self.hidden = False
         self._config: dict[str, Any] | None = None
         self._runtime: Any = None

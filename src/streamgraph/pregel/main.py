@@ -17,8 +17,9 @@ from streamgraph.constants import INTERRUPT
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
+from streamgraph.pregel._state import empty_snapshot, inspect, snapshot, update
 from streamgraph.pregel._stream import Listener, parse_modes, shaper
-from streamgraph.types import GraphOutput
+from streamgraph.types import GraphOutput, StateSnapshot
 
 if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
@@ -142,19 +143,32 @@ class Pregel:
             if durability not in _DURABILITY:
                 raise ValueError(f"Unknown durability {durability!r}; valid values are: "
                                  f"{', '.join(_DURABILITY)}")
-            if self.checkpointer is None:
+            if self.checkpointer is None and SCOPE.get() is None:
                 warnings.warn("`durability` has no effect when no checkpointer is present.",
                               stacklevel=3)
         parent: Scope | None = SCOPE.get()
+        saver = self.checkpointer
+        persistence: dict[str, Any] = {}
         if parent is not None:
             config = merge_configs(parent.loop.config, self.config, config)
             ns, checkpoint_ns = parent.child_namespace()
             listeners = _listeners_below(parent.loop)
             if context is None:
                 context = parent.loop.context
+            if saver is None:  # a subgraph keeps its checkpoints with its parent's
+                saver = parent.loop.saver
+            if saver:
+                persistence = _nested_persistence(parent)
         else:
             config = merge_configs(self.config, config)
             ns, checkpoint_ns, listeners = (), "", ()
+        if saver is False:
+            saver = None
+        if saver is not None and "thread_id" not in config.get("configurable", {}):
+            raise ValueError(
+                "Checkpointer requires one or more of the following 'configurable' keys: "
+                "thread_id, checkpoint_ns, checkpoint_id"
+            )
         limit = config.get("recursion_limit", 25)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
@@ -178,6 +192,9 @@ class Pregel:
             interrupt_before=_names(interrupt_before, self.nodes) or self.interrupt_before_nodes,
             interrupt_after=_names(interrupt_after, self.nodes) or self.interrupt_after_nodes,
             context=context,
+            saver=saver,
+            durability=durability or "async",
+            **persistence,
         )
 
     def _prepare_stream(self, config: Any, kwargs: dict[str, Any]) -> tuple[Loop, Any]:
@@ -388,19 +405,121 @@ class Pregel:
 
     # -- persistence (needs a checkpointer) ---------------------------------------------------
 
-    def get_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> Any:
-        """The thread's current state; needs a checkpointer."""
-        raise ValueError("No checkpointer set")
+    def _state_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        if not self.checkpointer:
+            raise ValueError("No checkpointer set")
+        configurable = config.get("configurable", {})
+        if "thread_id" not in configurable:
+            raise ValueError(
+                "Checkpointer requires one or more of the following 'configurable' keys: "
+                "thread_id, checkpoint_ns, checkpoint_id"
+            )
+        configurable = {"checkpoint_ns": "", **configurable}
+        return merge_configs(self.config, config, {"configurable": configurable})
+
+    def get_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
+        """The thread's state at its latest checkpoint (or the one ``config`` names)."""
+        config = self._state_config(config)
+        saved = self.checkpointer.get_tuple(config)
+        if saved is None:
+            return empty_snapshot(config)
+        found = snapshot(inspect(self, self.checkpointer, config, saved))
+        return self._with_subgraphs(found, config) if subgraphs else found
+
+    def _with_subgraphs(self, found: StateSnapshot, config: dict[str, Any]) -> StateSnapshot:
+        tasks = []
+        for task in found.tasks:
+            node = self.nodes.get(task.name)
+            if task.state is not None and node is not None and node.is_subgraph:
+                child_config = merge_configs(config, task.state)
+                child_config["configurable"].pop("checkpoint_id", None)
+                task = task._replace(state=node.fn.get_state(child_config, subgraphs=True)
+                                     if node.fn.checkpointer else
+                                     self._child_state(node.fn, child_config))
+            tasks.append(task)
+        return found._replace(tasks=tuple(tasks))
+
+    def _child_state(self, child: Pregel, config: dict[str, Any]) -> StateSnapshot:
+        saved = self.checkpointer.get_tuple(config)
+        if saved is None:
+            return empty_snapshot(config)
+        return snapshot(inspect(child, self.checkpointer, config, saved))
 
     async def aget_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> Any:
-        return self.get_state(config, subgraphs=subgraphs)
+        """The async twin of ``get_state()``."""
+        config = self._state_config(config)
+        saved = await self.checkpointer.aget_tuple(config)
+        if saved is None:
+            return empty_snapshot(config)
+        found = snapshot(inspect(self, self.checkpointer, config, saved))
+        if subgraphs:  # nested checkpoints are small reads: do them on a thread
+            import asyncio
 
-    def get_state_history(self, config: dict[str, Any], **kwargs: Any) -> Iterator[Any]:
-        raise ValueError("No checkpointer set")
+            return await asyncio.to_thread(self._with_subgraphs, found, config)
+        return found
+
+    def get_state_history(
+        self,
+        config: dict[str, Any],
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        """The thread's checkpoints, newest first, as ``StateSnapshot``s."""
+        config = self._state_config(config)
+        for saved in self.checkpointer.list(config, filter=filter, before=before, limit=limit):
+            yield snapshot(inspect(self, self.checkpointer, config, saved), apply_pending=False)
+
+    async def aget_state_history(
+        self,
+        config: dict[str, Any],
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[StateSnapshot]:
+        """The async twin of ``get_state_history()``."""
+        config = self._state_config(config)
+        async for saved in self.checkpointer.alist(config, filter=filter, before=before,
+                                                    limit=limit):
+            yield snapshot(inspect(self, self.checkpointer, config, saved), apply_pending=False)
 
     def update_state(self, config: dict[str, Any], values: Any, as_node: str | None = None,
                      task_id: str | None = None) -> dict[str, Any]:
-        raise ValueError("No checkpointer set")
+        """Write ``values`` to the thread as if node ``as_node`` had returned them (by
+        default, the node that ran last). Returns the config of the new checkpoint."""
+        config = self._state_config(config)
+        loop = inspect(self, self.checkpointer, config, self.checkpointer.get_tuple(config))
+        stored = None
+        for op in update(loop, values, as_node):
+            result = getattr(self.checkpointer, op.kind)(op.config, *op.args)
+            stored = result if op.kind == "put" else stored
+        return stored  # type: ignore[no-any-return]
+
+    async def aupdate_state(self, config: dict[str, Any], values: Any,
+                            as_node: str | None = None,
+                            task_id: str | None = None) -> dict[str, Any]:
+        """The async twin of ``update_state()``."""
+        config = self._state_config(config)
+        saved = await self.checkpointer.aget_tuple(config)
+        loop = inspect(self, self.checkpointer, config, saved)
+        stored = None
+        for op in update(loop, values, as_node):
+            result = await getattr(self.checkpointer, "a" + op.kind)(op.config, *op.args)
+            stored = result if op.kind == "put" else stored
+        return stored  # type: ignore[no-any-return]
+
+
+def _nested_persistence(parent: Scope) -> dict[str, Any]:
+    """What a graph run inside ``parent`` needs to keep its checkpoints next to the parent's
+    and to resume with it."""
+    loop = parent.loop
+    parents = dict(loop.parent_map) if loop.saver is not None else {}
+    if loop.saver is not None and loop.checkpoint is not None:
+        parents[loop.checkpoint_ns] = loop.checkpoint["id"]
+    return {"parent_map": parents, "resume_input": parent.resume_input,
+            "resuming": parent.resuming}
 
 
 def _listeners_below(loop: Loop) -> tuple[Listener, ...]:

@@ -1,0 +1,205 @@
+"""Serializing checkpoint values: JSON (via orjson) that round-trips Python types.
+
+Plain JSON values pass through. Everything else becomes a tagged object ``{"__sg__": tag,
+...}``: tuples, sets, bytes, datetimes, UUIDs, decimals, enums, dataclasses, pydantic models
+(LangChain messages among them) and streamgraph's own types (``Send``, ``Interrupt``, ...).
+
+Nothing read back is unpickled. A tagged class is looked up by module and qualified name, and
+rebuilt only if it is a dataclass, a pydantic model or an enum; its module must already be
+imported (the graph that stored it imported it), except for ``langchain_core``, which is
+imported on demand. A value of any other type cannot be stored: ``TypeError`` names it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import importlib
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Protocol
+from uuid import UUID
+
+import orjson
+
+__all__ = ("JsonSerializer", "Serializer")
+
+TAG = "__sg__"
+_IMPORTABLE_PREFIXES = ("langchain_core.",)
+
+
+class Serializer(Protocol):
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]: ...
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any: ...
+
+
+def _class_ref(cls: type) -> list[str]:
+    return [cls.__module__, cls.__qualname__]
+
+
+def _find_class(ref: list[str]) -> type:
+    module_name, qualname = ref
+    module = sys.modules.get(module_name)
+    if module is None and module_name.startswith(_IMPORTABLE_PREFIXES):
+        module = importlib.import_module(module_name)
+    if module is None:
+        raise TypeError(
+            f"cannot restore a {module_name}.{qualname}: module {module_name!r} is not "
+            "imported (import it before reading the checkpoint)"
+        )
+    found: Any = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            raise TypeError(f"cannot restore a {module_name}.{qualname}: no such class")
+    if not isinstance(found, type):
+        raise TypeError(f"cannot restore {module_name}.{qualname}: not a class")
+    return found
+
+
+def _is_pydantic(obj: Any) -> bool:
+    return hasattr(type(obj), "model_fields") and hasattr(obj, "model_dump")
+
+
+def _encode_object(value: Any) -> Any:
+    """The tagged form of a value that is not plain JSON."""
+    from streamgraph.types import Command, Interrupt, Overwrite, Send
+
+    cls = type(value)
+    if cls is tuple:
+        return {TAG: "tuple", "v": [encode(v) for v in value]}
+    if cls in (set, frozenset):
+        return {TAG: cls.__name__, "v": [encode(v) for v in value]}
+    if cls in (bytes, bytearray):
+        return {TAG: cls.__name__, "v": base64.b64encode(value).decode()}
+    if cls is dt.datetime:
+        return {TAG: "datetime", "v": value.isoformat()}
+    if cls is dt.date:
+        return {TAG: "date", "v": value.isoformat()}
+    if cls is dt.time:
+        return {TAG: "time", "v": value.isoformat()}
+    if cls is dt.timedelta:
+        return {TAG: "timedelta", "v": [value.days, value.seconds, value.microseconds]}
+    if cls is UUID:
+        return {TAG: "uuid", "v": str(value)}
+    if cls is Decimal:
+        return {TAG: "decimal", "v": str(value)}
+    if isinstance(value, Enum):
+        return {TAG: "enum", "cls": _class_ref(cls), "v": encode(value.value)}
+    if cls is Send:
+        return {TAG: "send", "v": [value.node, encode(value.arg)]}
+    if cls is Interrupt:
+        return {TAG: "interrupt", "v": [encode(value.value), value.id]}
+    if cls is Overwrite:
+        return {TAG: "overwrite", "v": encode(value.value)}
+    if cls is Command:
+        fields = {"graph": value.graph, "update": value.update, "resume": value.resume,
+                  "goto": value.goto}
+        return {TAG: "command", "v": encode(fields)}
+    if _is_pydantic(value):
+        fields = {name: getattr(value, name) for name in cls.model_fields}
+        return {TAG: "pydantic", "cls": _class_ref(cls), "v": encode(fields)}
+    if hasattr(cls, "__dataclass_fields__"):
+        fields = {name: getattr(value, name) for name in cls.__dataclass_fields__}
+        return {TAG: "dataclass", "cls": _class_ref(cls), "v": encode(fields)}
+    raise TypeError(
+        f"cannot store a value of type {cls.__module__}.{cls.__qualname__} in a checkpoint: "
+        "use JSON types, tuples, sets, bytes, datetimes, UUIDs, decimals, enums, dataclasses "
+        "or pydantic models"
+    )
+
+
+def encode(value: Any) -> Any:
+    """``value`` as plain JSON data (tagged where JSON alone would lose its type)."""
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool or value is None:
+        return value
+    if cls is list:
+        return [encode(v) for v in value]
+    if cls is dict:
+        if all(type(k) is str for k in value) and TAG not in value:
+            return {k: encode(v) for k, v in value.items()}
+        return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    return _encode_object(value)
+
+
+def _rebuild(cls: type, fields: dict[str, Any], kind: str) -> Any:
+    if kind == "pydantic":
+        if not hasattr(cls, "model_construct"):
+            raise TypeError(f"cannot restore {cls!r}: not a pydantic model")
+        return cls.model_construct(**fields)
+    if not hasattr(cls, "__dataclass_fields__"):
+        raise TypeError(f"cannot restore {cls!r}: not a dataclass")
+    init = {k: v for k, v in fields.items() if cls.__dataclass_fields__[k].init}
+    obj = cls(**init)
+    for key, value in fields.items():
+        if key not in init:
+            object.__setattr__(obj, key, value)
+    return obj
+
+
+def _decode_tagged(data: dict[str, Any]) -> Any:
+    from streamgraph.types import Command, Interrupt, Overwrite, Send
+
+    tag, raw = data[TAG], data.get("v")
+    simple: dict[str, Callable[[Any], Any]] = {
+        "tuple": lambda v: tuple(decode(x) for x in v),
+        "set": lambda v: {decode(x) for x in v},
+        "frozenset": lambda v: frozenset(decode(x) for x in v),
+        "bytes": lambda v: base64.b64decode(v),
+        "bytearray": lambda v: bytearray(base64.b64decode(v)),
+        "datetime": dt.datetime.fromisoformat,
+        "date": dt.date.fromisoformat,
+        "time": dt.time.fromisoformat,
+        "timedelta": lambda v: dt.timedelta(*v),
+        "uuid": UUID,
+        "decimal": Decimal,
+        "dict": lambda v: {decode(k): decode(x) for k, x in v},
+        "send": lambda v: Send(v[0], decode(v[1])),
+        "interrupt": lambda v: Interrupt(decode(v[0]), v[1]),
+        "overwrite": lambda v: Overwrite(decode(v)),
+        "command": lambda v: Command(**decode(v)),
+    }
+    if tag in simple:
+        return simple[tag](raw)
+    if tag == "enum":
+        cls = _find_class(data["cls"])
+        if not issubclass(cls, Enum):
+            raise TypeError(f"cannot restore {cls!r}: not an enum")
+        return cls(decode(raw))
+    if tag in ("pydantic", "dataclass"):
+        return _rebuild(_find_class(data["cls"]), decode(raw), tag)
+    raise TypeError(f"unknown tag {tag!r} in stored data")
+
+
+def decode(data: Any) -> Any:
+    cls = type(data)
+    if cls is list:
+        return [decode(v) for v in data]
+    if cls is dict:
+        if TAG in data:
+            return _decode_tagged(data)
+        return {k: decode(v) for k, v in data.items()}
+    return data
+
+
+class JsonSerializer:
+    """The default serializer: tagged JSON, see the module docstring."""
+
+    def dumps(self, obj: Any) -> bytes:
+        return orjson.dumps(encode(obj))
+
+    def loads(self, data: bytes) -> Any:
+        return decode(orjson.loads(data))
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        return "json", self.dumps(obj)
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        kind, payload = data
+        if kind != "json":
+            raise TypeError(f"cannot read stored data of type {kind!r} (only 'json')")
+        return self.loads(payload)

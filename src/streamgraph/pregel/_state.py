@@ -1,0 +1,146 @@
+"""Reading and editing a thread's state: ``get_state``, history, ``update_state``.
+
+These work on a checkpoint already loaded from the saver (the ``Pregel`` methods do the I/O,
+sync or async) and reuse the loop's machinery: a throwaway ``Loop`` restored from the
+checkpoint knows the next step's tasks, their ids and their saved writes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.checkpoint.base import (
+    ERROR,
+    INTERRUPT,
+    NO_WRITES,
+    SPECIAL_WRITES,
+    CheckpointTuple,
+)
+from streamgraph.constants import END, NS_SEP, PULL, START
+from streamgraph.errors import InvalidUpdateError
+from streamgraph.pregel._checkpoint import (
+    SaveOp,
+    pending_triggers,
+    restore,
+    save_checkpoint,
+    task_state,
+)
+from streamgraph.pregel._execute import route_task
+from streamgraph.pregel._loop import Loop
+from streamgraph.types import PregelTask, StateSnapshot
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._scope import Task
+    from streamgraph.pregel.main import Pregel
+
+__all__ = ("empty_snapshot", "inspect", "snapshot", "update")
+
+
+def inspect(graph: Pregel, saver: Any, config: dict[str, Any],
+            saved: CheckpointTuple | None) -> Loop:
+    """A loop restored from ``saved`` that runs nothing: for looking and editing."""
+    configurable = config.get("configurable", {})
+    ns = configurable.get("checkpoint_ns", "")
+    loop = Loop(graph, config=config, own_modes=frozenset(), own_subgraphs=False,
+                ns=tuple(ns.split(NS_SEP)) if ns else (), checkpoint_ns=ns, saver=saver)
+    restore(loop, saved)
+    return loop
+
+
+def next_tasks(loop: Loop) -> list[Task]:
+    values = loop.checkpoint["channel_values"]
+    if START in values:
+        return [loop._start_task(values[START], loop.step + 1)]
+    pull, sends = pending_triggers(loop.checkpoint, loop)
+    return loop._prepare(loop.step + 1, pull, sends)
+
+
+def empty_snapshot(config: dict[str, Any]) -> StateSnapshot:
+    return StateSnapshot(values={}, next=(), config=config, metadata=None, created_at=None,
+                         parent_config=None, tasks=(), interrupts=())
+
+
+def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
+    """The state at ``loop``'s checkpoint, as ``get_state`` shows it: with ``apply_pending``,
+    the saved writes of the next step's finished tasks are applied to ``values`` and those
+    tasks left out of ``next``."""
+    saved = loop.saved
+    order = {name: index for index, name in enumerate(loop.graph.nodes)}
+    tasks = sorted(next_tasks(loop), key=lambda t: (t.path[0] == PULL, order.get(t.name, -1)))
+    writes: dict[str, list[tuple[str, Any]]] = {}
+    for task_id, channel, value in loop.pending_writes:
+        writes.setdefault(task_id, []).append((channel, value))
+    entries: list[PregelTask] = []
+    waiting: list[str] = []
+    interrupts: list[Any] = []
+    for task in tasks:
+        own = writes.get(task.id, [])
+        errors = [v for c, v in own if c == ERROR]
+        stopped = tuple(i for c, v in own if c == INTERRUPT for i in v)
+        finished = bool(own) and not errors and not stopped
+        regular = [(c, v) for c, v in own if c not in SPECIAL_WRITES or c == NO_WRITES]
+        result = {c: v for c, v in regular if c in loop.stream_keys_set} if regular else None
+        interrupts.extend(stopped)
+        entries.append(PregelTask(task.id, task.name, task.path, errors[0] if errors else None,
+                                  stopped, task_state(loop, task), result))
+        if finished and apply_pending:
+            task.writes = [(c, v) for c, v in own if c not in SPECIAL_WRITES]
+            loop.done.append(task)
+        else:
+            waiting.append(task.name)
+    if loop.done:
+        loop._apply_writes()
+    return StateSnapshot(
+        values=loop.values(),
+        next=tuple(waiting),
+        config=saved.config,
+        metadata=saved.metadata,
+        created_at=saved.checkpoint["ts"],
+        parent_config=saved.parent_config,
+        tasks=tuple(entries),
+        interrupts=tuple(interrupts),
+    )
+
+
+def _last_node(loop: Loop) -> str:
+    """The node that ran last (what ``update_state`` acts as when not told)."""
+    seen = {node: max(versions.values(), default=0)
+            for node, versions in loop.versions_seen.items() if node in loop.graph.nodes}
+    if not seen:
+        return START
+    latest = max(seen.values())
+    last = [node for node, version in seen.items() if version == latest]
+    if len(last) > 1:
+        raise InvalidUpdateError(
+            f"Ambiguous update: nodes {sorted(last)} ran last; pass as_node= to say which one "
+            "the update comes from"
+        )
+    return last[0]
+
+
+def update(loop: Loop, values: Any, as_node: str | None) -> list[SaveOp]:
+    """Write ``values`` as if node ``as_node`` had returned them: a new checkpoint (source
+    ``update``) whose next step follows that node's edges. Returns the saves to carry out."""
+    graph = loop.graph
+    if as_node is None:
+        as_node = START if loop.saved is None else _last_node(loop)
+    if as_node != START and as_node not in graph.nodes and as_node != END:
+        raise InvalidUpdateError(
+            f"update_state(as_node={as_node!r}): no such node; nodes are {sorted(graph.nodes)}"
+        )
+    node = graph.start_node if as_node in (START, END) else graph.nodes[as_node]
+    if as_node == START:
+        writes = graph.input_schema.input_writes(values, graph.input_keys)
+    else:
+        writes = node.writes_for(values)
+    task = loop._task(node, as_node, None, (PULL, as_node), (0, as_node), (), loop.step + 1)
+    task.writes = list(writes)
+    if as_node != END:
+        task.writes.extend(node.edge_writes)
+        if node.branches:
+            route_task(task, loop)
+    loop.done = [task]
+    pull, sends, _ = loop._apply_writes()
+    loop.step = loop.step + 1 if loop.saved is not None else 0
+    save_checkpoint(loop, "update", pull, sends)
+    return loop.saves

@@ -1,0 +1,96 @@
+"""The checkpoint serializer round-trips every type a graph's state may hold, and refuses
+what it cannot restore instead of pickling it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from pydantic import BaseModel
+
+from streamgraph.checkpoint.serde import JsonSerializer
+from streamgraph.types import Command, Interrupt, Overwrite, Send
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@dataclass
+class Point:
+    x: int
+    tags: set[str]
+    extra: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Frozen:
+    a: int
+    b: int = field(init=False, default=2)
+
+
+class Model(BaseModel):
+    name: str
+    point: Point | None = None
+    when: dt.datetime | None = None
+
+
+VALUES: list[Any] = [
+    None, True, 1, 2.5, "text", [1, [2]], {"a": {"b": 1}},
+    (1, "two", (3,)), {1, 2}, frozenset({"x"}), b"\x00\xff", bytearray(b"ab"),
+    dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC), dt.date(2026, 1, 2), dt.time(3, 4),
+    dt.timedelta(days=1, seconds=2), uuid4(), Decimal("1.10"), Color.RED,
+    {1: "int key", (1, 2): "tuple key"}, {"__sg__": "a user key that looks like a tag"},
+    Point(1, {"a"}, [3]), Frozen(1), Model(name="m", point=Point(2, set()),
+                                            when=dt.datetime(2026, 1, 1)),
+    Send("node", {"arg": (1,)}), Interrupt("why?", "id1"), Overwrite([1]),
+    Command(update={"a": 1}, goto="x", resume={"i": 2}),
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_round_trip(value: Any) -> None:
+    serde = JsonSerializer()
+    restored = serde.loads_typed(serde.dumps_typed(value))
+    assert restored == value
+    assert type(restored) is type(value)
+
+
+def test_langchain_messages_round_trip() -> None:
+    from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+
+    serde = JsonSerializer()
+    messages = [
+        HumanMessage("hi", id="h1"),
+        AIMessage("hello", id="a1", tool_calls=[{"name": "t", "args": {"q": 1}, "id": "c1"}]),
+        ToolMessage("result", tool_call_id="c1"),
+        AIMessageChunk("tok"),
+    ]
+    restored = serde.loads_typed(serde.dumps_typed({"messages": messages}))
+    assert restored == {"messages": messages}
+    assert [type(m) for m in restored["messages"]] == [type(m) for m in messages]
+
+
+def test_values_of_unknown_types_are_refused_with_their_name() -> None:
+    class Opaque:
+        pass
+
+    with pytest.raises(TypeError, match="cannot store a value of type .*Opaque"):
+        JsonSerializer().dumps_typed({"x": Opaque()})
+
+
+def test_stored_data_naming_a_non_model_class_is_refused() -> None:
+    serde = JsonSerializer()
+    evil = b'{"__sg__": "dataclass", "cls": ["os", "system"], "v": {}}'
+    with pytest.raises(TypeError, match="not a class"):
+        serde.loads_typed(("json", evil))
+    not_imported = b'{"__sg__": "pydantic", "cls": ["some_module_never_imported", "X"], "v": {}}'
+    with pytest.raises(TypeError, match="is not imported"):
+        serde.loads_typed(("json", not_imported))
+    with pytest.raises(TypeError, match="only 'json'"):
+        serde.loads_typed(("pickle", b"..."))

@@ -1,0 +1,230 @@
+"""Thread scenarios: several calls on one thread of a checkpointed graph (runs, resumes,
+state reads and edits), built with LangGraph and with streamgraph from the same code.
+
+Each scenario takes a ``lib`` namespace and returns ``(graph, operations)``. An operation is
+``("stream", input, kwargs)``, ``("get_state", kwargs)``, ``("history", kwargs)`` or
+``("update_state", values, kwargs)``; all of them run on thread "t".
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from typing import Annotated, Any, TypedDict
+
+THREAD_SCENARIOS: dict[str, Any] = {}
+
+ALL = ["values", "updates", "checkpoints", "tasks", "debug"]
+
+
+def thread_scenario(fn: Any) -> Any:
+    THREAD_SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+class Log(TypedDict):
+    log: Annotated[list, operator.add]
+
+
+class Joke(TypedDict):
+    topic: str
+    joke: str
+    hist: Annotated[list, operator.add]
+
+
+def _log_node(name: str, delay: float = 0.0) -> Any:
+    def node(state: Any) -> Any:
+        if delay:
+            time.sleep(delay)
+        return {"log": [name]}
+
+    node.__name__ = name
+    return node
+
+
+def _joke(lib: Any) -> Any:
+    def refine(state: Joke) -> Any:
+        return {"topic": state["topic"] + " and cats", "hist": ["refine"]}
+
+    def joke(state: Joke) -> Any:
+        return {"joke": "J " + state["topic"], "hist": ["joke"]}
+
+    return (
+        lib.StateGraph(Joke).add_node(refine).add_node(joke)
+        .add_edge(lib.START, "refine").add_edge("refine", "joke")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+
+
+@thread_scenario
+def joke_runs_twice(lib: Any) -> Any:
+    return _joke(lib), [
+        ("stream", {"topic": "ice"}, {"stream_mode": ALL}),
+        ("get_state", {}),
+        ("stream", {"topic": "pizza"}, {"stream_mode": ["values", "checkpoints"]}),
+        ("stream", None, {"stream_mode": ALL}),
+        ("stream", {}, {"stream_mode": ["values", "updates"]}),
+        ("history", {}),
+        ("history", {"limit": 2}),
+        ("get_state", {}),
+    ]
+
+
+@thread_scenario
+def interrupt_and_resume(lib: Any) -> Any:
+    def asker(state: Log) -> Any:
+        first = lib.interrupt("q1?")
+        second = lib.interrupt({"q": 2})
+        return {"log": [first, second]}
+
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("worker", 0.02)).add_node(asker)
+        .add_edge(lib.START, "worker").add_edge(lib.START, "asker")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": ALL}),
+        ("get_state", {}),
+        ("stream", lib.Command(resume="A"), {"stream_mode": ALL}),
+        ("get_state", {}),
+        ("stream", lib.Command(resume="B"), {"stream_mode": ALL}),
+        ("stream", lib.Command(resume="C"), {"stream_mode": ["values", "updates"]}),
+        ("get_state", {}),
+        ("history", {}),
+    ]
+
+
+@thread_scenario
+def interrupt_before_then_resume(lib: Any) -> Any:
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("n1")).add_node(_log_node("n2"))
+        .add_node(_log_node("n3"))
+        .add_edge(lib.START, "n1").add_edge("n1", "n2").add_edge("n2", "n3")
+        .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"],
+                 interrupt_after=["n2"])
+    )
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": ["values", "updates", "checkpoints"]}),
+        ("get_state", {}),
+        ("stream", None, {"stream_mode": ["values", "updates", "checkpoints"]}),
+        ("get_state", {}),
+        ("stream", None, {"stream_mode": ["values", "updates", "checkpoints"]}),
+        ("get_state", {}),
+    ]
+
+
+@thread_scenario
+def update_state_between_runs(lib: Any) -> Any:
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("n1")).add_node(_log_node("n2"))
+        .add_edge(lib.START, "n1").add_edge("n1", "n2")
+        .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"])
+    )
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": ["values", "updates"]}),
+        ("update_state", {"log": ["edited"]}, {}),
+        ("get_state", {}),
+        ("stream", None, {"stream_mode": ["values", "updates", "checkpoints"]}),
+        ("update_state", {"log": ["as n1"]}, {"as_node": "n1"}),
+        ("get_state", {}),
+        ("history", {"limit": 3}),
+    ]
+
+
+@thread_scenario
+def update_state_on_a_new_thread(lib: Any) -> Any:
+    return _joke(lib), [
+        ("update_state", {"topic": "set"}, {}),
+        ("get_state", {}),
+        ("stream", None, {"stream_mode": ["values", "updates"]}),
+    ]
+
+
+@thread_scenario
+def failure_then_retry(lib: Any) -> Any:
+    attempts = {"n": 0}
+
+    def flaky(state: Log) -> Any:
+        attempts["n"] += 1
+        time.sleep(0.02)
+        if attempts["n"] == 1:
+            raise ValueError("first time fails")
+        return {"log": ["flaky"]}
+
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("ok")).add_node(flaky)
+        .add_node(_log_node("after"))
+        .add_edge(lib.START, "ok").add_edge(lib.START, "flaky").add_edge("flaky", "after")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": ALL}),
+        ("get_state", {}),
+        ("stream", None, {"stream_mode": ALL}),
+        ("get_state", {}),
+    ]
+
+
+@thread_scenario
+def durability_exit(lib: Any) -> Any:
+    return _joke(lib), [
+        ("stream", {"topic": "x"}, {"stream_mode": ["checkpoints"], "durability": "exit"}),
+        ("history", {}),
+    ]
+
+
+@thread_scenario
+def subgraph_checkpoints(lib: Any) -> Any:
+    class Parent(TypedDict):
+        foo: str
+
+    def inner(state: Parent) -> Any:
+        return {"foo": state["foo"] + "!"}
+
+    sub = lib.StateGraph(Parent).add_node(inner).add_edge(lib.START, "inner").compile()
+    graph = (
+        lib.StateGraph(Parent).add_node("child", sub).add_edge(lib.START, "child")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"foo": "x"}, {"stream_mode": ["checkpoints", "values"], "subgraphs": True}),
+        ("get_state", {}),
+        ("get_state", {"subgraphs": True}),
+    ]
+
+
+@thread_scenario
+def interrupt_inside_subgraph(lib: Any) -> Any:
+    class Parent(TypedDict):
+        foo: str
+
+    def ask(state: Parent) -> Any:
+        return {"foo": state["foo"] + lib.interrupt("sub question")}
+
+    def after(state: Parent) -> Any:
+        return {"foo": state["foo"] + "|after"}
+
+    sub = (
+        lib.StateGraph(Parent).add_node(ask).add_node(after)
+        .add_edge(lib.START, "ask").add_edge("ask", "after").compile()
+    )
+    graph = (
+        lib.StateGraph(Parent).add_node(_log_node_foo("pre")).add_node("child", sub)
+        .add_edge(lib.START, "pre").add_edge("pre", "child")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"foo": "x"}, {"stream_mode": ["updates", "values"], "subgraphs": True}),
+        ("get_state", {}),
+        ("stream", lib.Command(resume="+answer"), {"stream_mode": ["updates", "values"],
+                                                   "subgraphs": True}),
+        ("get_state", {}),
+    ]
+
+
+def _log_node_foo(name: str) -> Any:
+    def node(state: Any) -> Any:
+        return {"foo": state["foo"] + "|" + name}
+
+    node.__name__ = name
+    return node
