@@ -30,6 +30,8 @@ class Normalizer:
             return ("dict", [(self(k), self(v)) for k, v in value.items()])
         if isinstance(value, list):
             return [self(v) for v in value]
+        if name == "GraphOutput":
+            return ("GraphOutput", self(value.value), self(tuple(value.interrupts)))
         if isinstance(value, tuple):
             if hasattr(value, "_fields"):  # StateSnapshot, PregelTask, ...
                 return (name, [(f, self(getattr(value, f))) for f in value._fields])
@@ -42,8 +44,6 @@ class Normalizer:
             return ("Send", value.node, self(value.arg))
         if name == "Command":
             return ("Command", self(value.update), self(value.goto), self(value.resume))
-        if name == "GraphOutput":
-            return ("GraphOutput", self(value.value), self(tuple(value.interrupts)))
         if name == "Overwrite":
             return ("Overwrite", self(value.value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):

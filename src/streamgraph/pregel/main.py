@@ -491,11 +491,11 @@ class Pregel:
         default, the node that ran last). Returns the config of the new checkpoint."""
         config = self._state_config(config)
         loop = inspect(self, self.checkpointer, config, self.checkpointer.get_tuple(config))
-        stored = None
+        stored: dict[str, Any] = {}
         for op in update(loop, values, as_node):
             result = getattr(self.checkpointer, op.kind)(op.config, *op.args)
             stored = result if op.kind == "put" else stored
-        return stored  # type: ignore[no-any-return]
+        return stored
 
     async def aupdate_state(self, config: dict[str, Any], values: Any,
                             as_node: str | None = None,
@@ -504,11 +504,11 @@ class Pregel:
         config = self._state_config(config)
         saved = await self.checkpointer.aget_tuple(config)
         loop = inspect(self, self.checkpointer, config, saved)
-        stored = None
+        stored: dict[str, Any] = {}
         for op in update(loop, values, as_node):
             result = await getattr(self.checkpointer, "a" + op.kind)(op.config, *op.args)
             stored = result if op.kind == "put" else stored
-        return stored  # type: ignore[no-any-return]
+        return stored
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
