@@ -20,8 +20,14 @@ LIBS = libs()
 CONFIG = {"configurable": {"thread_id": "t"}}
 
 
-async def _astream(graph: Any, input: Any, kwargs: dict[str, Any]) -> list[Any]:
-    return [chunk async for chunk in graph.astream(input, CONFIG, **kwargs)]
+async def _astream(graph: Any, input: Any, config: Any, kwargs: dict[str, Any]) -> list[Any]:
+    return [chunk async for chunk in graph.astream(input, config, **kwargs)]
+
+
+def _command(graph: Any, resume: Any) -> Any:
+    module = type(graph).__module__.split(".")[0]
+    types_module = __import__(f"{module}.types", fromlist=["Command"])
+    return types_module.Command(resume=resume)
 
 
 def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
@@ -29,9 +35,26 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
     try:
         if kind == "stream":
             _, input, kwargs = operation
+            kwargs = dict(kwargs)
+            config = kwargs.pop("config", CONFIG)
             if api == "sync":
-                return list(graph.stream(input, CONFIG, **kwargs))
-            return asyncio.run(_astream(graph, input, kwargs))
+                return list(graph.stream(input, config, **kwargs))
+            return asyncio.run(_astream(graph, input, config, kwargs))
+        if kind == "invoke":
+            _, input, kwargs = operation
+            config = kwargs.get("config", CONFIG)
+            return graph.invoke(input, config) if api == "sync" else asyncio.run(
+                graph.ainvoke(input, config))
+        if kind == "resume_all_by_id":
+            interrupts = graph.get_state(CONFIG).interrupts
+            resume = {i.id: f"answer-{i.value}" for i in interrupts}
+            return run_operation(graph, ("stream", _command(graph, resume), operation[2]), api)
+        if kind in ("replay_step", "fork_step"):
+            past = next(s for s in graph.get_state_history(CONFIG)
+                        if s.metadata["step"] == operation[1])
+            if kind == "fork_step":
+                return graph.update_state(past.config, operation[2])
+            return list(graph.stream(None, past.config, **operation[2]))
         if kind == "get_state":
             return graph.get_state(CONFIG, **operation[1])
         if kind == "history":

@@ -32,6 +32,11 @@ class Joke(TypedDict):
     hist: Annotated[list, operator.add]
 
 
+class Fan(TypedDict):
+    items: list
+    out: Annotated[list, operator.add]
+
+
 def _log_node(name: str, delay: float = 0.0) -> Any:
     def node(state: Any) -> Any:
         if delay:
@@ -228,3 +233,95 @@ def _log_node_foo(name: str) -> Any:
 
     node.__name__ = name
     return node
+
+
+@thread_scenario
+def parallel_interrupts_resumed_by_id(lib: Any) -> Any:
+    def ask(name: str) -> Any:
+        def node(state: Log) -> Any:
+            return {"log": [f"{name}={lib.interrupt(name + '?')}"]}
+
+        node.__name__ = name
+        return node
+
+    graph = (
+        lib.StateGraph(Log).add_node(ask("a")).add_node(ask("b"))
+        .add_edge(lib.START, "a").add_edge(lib.START, "b")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    state_ops = [("get_state", {})]
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": ["updates", "values"]}),
+        *state_ops,
+        ("stream", lib.Command(resume="scalar"), {"stream_mode": ["updates"]}),
+        ("resume_all_by_id", None, {"stream_mode": ["updates", "values", "checkpoints"]}),
+        *state_ops,
+    ]
+
+
+@thread_scenario
+def replay_and_fork_from_a_past_checkpoint(lib: Any) -> Any:
+    return _joke(lib), [
+        ("stream", {"topic": "ice"}, {"stream_mode": "values"}),
+        ("replay_step", 1, {"stream_mode": ["values", "updates", "checkpoints"]}),
+        ("fork_step", 1, {"topic": "forked"}),
+        ("history", {"limit": 3}),
+    ]
+
+
+@thread_scenario
+def stored_metadata_and_invoke(lib: Any) -> Any:
+    graph = _joke(lib)
+    config = {"configurable": {"thread_id": "t", "user_id": "u1", "n": 5},
+              "metadata": {"run_tag": "rt"}}
+    return graph, [
+        ("invoke", {"topic": "ice"}, {"config": config}),
+        ("get_state", {}),
+        ("stream", {"topic": "x"}, {"stream_mode": "checkpoints", "config": config}),
+        ("invoke", None, {}),
+    ]
+
+
+@thread_scenario
+def interrupted_send_tasks(lib: Any) -> Any:
+    def fan(state: Fan) -> Any:
+        return [lib.Send("work", {"item": i}) for i in state["items"]]
+
+    def work(state: dict) -> Any:  # type: ignore[type-arg]
+        if state["item"] == 2:
+            return {"out": [f"2:{lib.interrupt('approve 2?')}"]}
+        time.sleep(0.02 * state["item"])  # finish in a fixed order
+        return {"out": [state["item"]]}
+
+    graph = (
+        lib.StateGraph(Fan).add_node(work).add_conditional_edges(lib.START, fan, ["work"])
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"items": [1, 2, 3]}, {"stream_mode": ["updates", "values", "tasks"]}),
+        ("get_state", {}),
+        ("stream", lib.Command(resume="yes"), {"stream_mode": ["updates", "values"]}),
+        ("get_state", {}),
+    ]
+
+
+@thread_scenario
+def subgraph_state_while_interrupted(lib: Any) -> Any:
+    class Parent(TypedDict):
+        foo: str
+
+    def ask(state: Parent) -> Any:
+        return {"foo": state["foo"] + lib.interrupt("sub?")}
+
+    sub = lib.StateGraph(Parent).add_node(ask).add_edge(lib.START, "ask").compile()
+    graph = (
+        lib.StateGraph(Parent).add_node("child", sub).add_edge(lib.START, "child")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"foo": "x"}, {"stream_mode": ["values"]}),
+        ("get_state", {"subgraphs": True}),
+        ("stream", lib.Command(resume="!"), {"stream_mode": ["values", "checkpoints"],
+                                             "subgraphs": True}),
+        ("get_state", {"subgraphs": True}),
+    ]

@@ -112,11 +112,25 @@ def make_checkpoint(loop: Loop, pull: set[str], sends: list[Any], *,
 
 def config_for(loop: Loop, checkpoint_id_: str) -> dict[str, Any]:
     configurable: dict[str, Any] = {"checkpoint_ns": loop.checkpoint_ns,
-                                    "thread_id": loop.thread_id}
+                                    "thread_id": loop.thread_id, **loop.user_configurable}
     if loop.checkpoint_ns:
         configurable["checkpoint_map"] = {**loop.parent_map, loop.checkpoint_ns: checkpoint_id_}
     configurable["checkpoint_id"] = checkpoint_id_
     return {"configurable": configurable}
+
+
+def with_checkpoint_map(config: dict[str, Any] | None, metadata: Any) -> dict[str, Any] | None:
+    """A subgraph checkpoint's config as LangGraph shows it: with the ids of its parents'
+    checkpoints (``checkpoint_map``, from the stored metadata)."""
+    if config is None:
+        return None
+    configurable = config["configurable"]
+    ns = configurable.get("checkpoint_ns", "")
+    if not ns or "checkpoint_map" in configurable:
+        return config
+    parents = dict((metadata or {}).get("parents", {}))
+    checkpoint_map = {**parents, ns: configurable["checkpoint_id"]}
+    return {"configurable": {**configurable, "checkpoint_map": checkpoint_map}}
 
 
 def save_checkpoint(loop: Loop, source: str, pull: set[str], sends: list[Any], *,
@@ -131,7 +145,8 @@ def save_checkpoint(loop: Loop, source: str, pull: set[str], sends: list[Any], *
     new_versions = {k: v for k, v in loop.versions.items() if k in loop.changed_since_save}
     loop.changed_since_save = set()
     loop.saves.append(SaveOp("put", parent_config or config_for(loop, ""), (
-        checkpoint, {**loop.stored_metadata, **metadata}, new_versions)))
+        checkpoint, {**metadata, **{k: v for k, v in loop.stored_metadata.items()
+                                     if k not in metadata}}, new_versions)))
     loop.checkpoint = checkpoint
     loop.checkpoint_config = config_for(loop, checkpoint["id"])
     loop.checkpoint_parent = parent_config

@@ -35,6 +35,7 @@ from streamgraph.pregel._checkpoint import (
     replay_saved_writes,
     resume_value,
     save_checkpoint,
+    with_checkpoint_map,
 )
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._scope import Task
@@ -53,6 +54,7 @@ _FRAMEWORK_META = frozenset(
      "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns", "run_id",
      "assistant_id", "graph_id", "task_id")
 )
+_CHECKPOINT_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
 _PROPAGATED_CONFIGURABLE = ("thread_id", "checkpoint_id", "run_id", "assistant_id", "graph_id")
 
 
@@ -140,6 +142,10 @@ class Loop:
         self.pending_writes: list[tuple[str, str, Any]] = []
         self.changed_since_save: set[str] = set()
         self.last_updated: set[str] = set()
+        self.user_configurable = {
+            k: v for k, v in configurable.items()
+            if not k.startswith("__") and k not in _CHECKPOINT_KEYS
+        }
         self.stored_metadata = {**self.config.get("metadata", {}), **{
             k: v for k, v in configurable.items()
             if isinstance(v, str | int | float | bool) and not k.startswith("__")
@@ -277,11 +283,17 @@ class Loop:
         if self.want_values:
             self.emit("values", self.values())
         saved = self.saved
-        self.checkpoint_parent = saved.parent_config
+        self.checkpoint_parent = with_checkpoint_map(saved.parent_config, saved.metadata)
         self.checkpoint_metadata = {k: saved.metadata.get(k) for k in ("source", "step",
                                                                         "parents")}
-        self.first_step = self.step + 1
         values = self.checkpoint["channel_values"]
+        if START not in values and resume is MISSING and "checkpoint_id" in self.saver_config[
+                "configurable"]:
+            # Replaying from a chosen checkpoint: a fork of it runs the next step afresh.
+            pull, sends = pending_triggers(self.checkpoint, self)
+            self.step += 1
+            save_checkpoint(self, "fork", pull, sends)
+        self.first_step = self.step + 1
         if START in values:  # stopped before its input was processed
             tasks = [self._start_task(values[START], self.step + 1)]
         else:

@@ -24,6 +24,7 @@ from streamgraph.pregel._checkpoint import (
     restore,
     save_checkpoint,
     task_state,
+    with_checkpoint_map,
 )
 from streamgraph.pregel._execute import route_task
 from streamgraph.pregel._loop import Loop
@@ -93,10 +94,10 @@ def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
     return StateSnapshot(
         values=loop.values(),
         next=tuple(waiting),
-        config=saved.config,
+        config=with_checkpoint_map(saved.config, saved.metadata),
         metadata=saved.metadata,
         created_at=saved.checkpoint["ts"],
-        parent_config=saved.parent_config,
+        parent_config=with_checkpoint_map(saved.parent_config, saved.metadata),
         tasks=tuple(entries),
         interrupts=tuple(interrupts),
     )
