@@ -94,7 +94,7 @@ def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
     return StateSnapshot(
         values=loop.values(),
         next=tuple(waiting),
-        config=with_checkpoint_map(saved.config, saved.metadata),
+        config=with_checkpoint_map(saved.config, saved.metadata) or saved.config,
         metadata=saved.metadata,
         created_at=saved.checkpoint["ts"],
         parent_config=with_checkpoint_map(saved.parent_config, saved.metadata),
