@@ -124,6 +124,8 @@ class BaseCheckpointSaver(ABC):
     """
 
     serde: Serializer
+    blocking_io = True
+    """Whether operations wait on I/O (the runtime then saves in the background)."""
 
     def __init__(self, *, serde: Serializer | None = None) -> None:
         self.serde = serde or JsonSerializer()

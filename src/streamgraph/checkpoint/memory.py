@@ -48,6 +48,8 @@ def metadata_matches(metadata: dict[str, Any], filter: dict[str, Any] | None) ->
 class InMemorySaver(BaseCheckpointSaver):
     """Keeps checkpoints in this process's memory. Thread-safe."""
 
+    blocking_io = False  # instant: the runtime calls it inline, whatever the durability
+
     def __init__(self, *, serde: Serializer | None = None) -> None:
         super().__init__(serde=serde)
         self.storage: dict[str, dict[str, dict[str, _Stored]]] = defaultdict(

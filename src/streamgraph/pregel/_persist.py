@@ -38,6 +38,16 @@ async def _ado(saver: Any, op: SaveOp) -> None:
         await saver.aput_writes(op.config, *op.args)
 
 
+def _do_many(saver: Any, ops: list[SaveOp]) -> None:
+    """Several saves: in one transaction when the saver can (``save_batch``)."""
+    batch = getattr(saver, "save_batch", None)
+    if batch is not None and len(ops) > 1:
+        batch(ops)
+    else:
+        for op in ops:
+            _do(saver, op)
+
+
 def _since_last_put(ops: list[SaveOp]) -> list[SaveOp]:
     """``exit`` durability: the last checkpoint and what was written against it."""
     for index in range(len(ops) - 1, -1, -1):
@@ -47,9 +57,10 @@ def _since_last_put(ops: list[SaveOp]) -> list[SaveOp]:
 
 
 class _Ordered:
-    """Runs operations one at a time, in order, on the worker pool."""
+    """Runs operations in order on the worker pool: whatever is queued when the previous
+    batch is done goes as the next batch."""
 
-    def __init__(self, run: Callable[[SaveOp], None]) -> None:
+    def __init__(self, run: Callable[[list[SaveOp]], None]) -> None:
         self._run = run
         self._ops: deque[SaveOp] = deque()
         self._lock = threading.Lock()
@@ -74,9 +85,10 @@ class _Ordered:
                     self._running = False
                     self._idle.set()
                     return
-                op = self._ops.popleft()
+                ops = list(self._ops)
+                self._ops.clear()
             try:
-                self._run(op)
+                self._run(ops)
             except BaseException as error:  # reported when the run ends
                 self.error = self.error or error
 
@@ -94,7 +106,7 @@ class Persister:
         self.durability = durability
         inline = durability == "sync" or not getattr(saver, "blocking_io", True)
         self.background = None if inline or durability == "exit" else _Ordered(
-            lambda op: _do(saver, op))
+            lambda ops: _do_many(saver, ops))
         self.held: list[SaveOp] = []
 
     def restore(self, config: dict[str, Any]) -> Any:
@@ -144,8 +156,13 @@ class AsyncPersister:
     async def _after(self, previous: asyncio.Task[None] | None, ops: list[SaveOp]) -> None:
         if previous is not None:
             await previous
-        for op in ops:
-            await _ado(self.saver, op)
+        if len(ops) > 1 and hasattr(self.saver, "asave_batch"):
+            await self.saver.asave_batch(ops)
+        elif len(ops) > 1 and hasattr(self.saver, "save_batch"):
+            await asyncio.to_thread(self.saver.save_batch, ops)
+        else:
+            for op in ops:
+                await _ado(self.saver, op)
 
     async def close(self) -> None:
         if self.held:

@@ -1,0 +1,182 @@
+"""AsyncPostgresSaver: the Postgres saver with native async I/O (psycopg 3 async).
+
+The same tables and SQL as ``PostgresSaver``. Its sync methods work from threads other than
+the event loop's (they hand the work to the loop and wait); calling them on the event loop's
+own thread would block it, so that raises a clear error instead.
+
+Example::
+
+    async with AsyncPostgresSaver.from_conn_string("postgresql://localhost/app") as saver:
+        await saver.setup()
+        graph = builder.compile(checkpointer=saver)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from streamgraph.checkpoint._rows import (
+    checkpoint_row,
+    config_ids,
+    make_config,
+    to_tuple,
+    write_rows,
+)
+from streamgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
+from streamgraph.checkpoint.postgres import _sql
+from streamgraph.checkpoint.postgres import _statements as statements_for
+from streamgraph.checkpoint.serde import Serializer
+
+__all__ = ("AsyncPostgresSaver",)
+
+T = TypeVar("T")
+
+
+class AsyncPostgresSaver(BaseCheckpointSaver):
+    """Checkpoints in Postgres, for async code."""
+
+    def __init__(self, conn: AsyncConnection[Any] | AsyncConnectionPool[Any], *,
+                 serde: Serializer | None = None) -> None:
+        super().__init__(serde=serde)
+        self.conn = conn
+        self.loop = asyncio.get_running_loop()
+        self.lock = asyncio.Lock()  # one connection: one operation at a time
+
+    @classmethod
+    @asynccontextmanager
+    async def from_conn_string(cls, conn_string: str) -> AsyncIterator[AsyncPostgresSaver]:
+        async with await AsyncConnection.connect(conn_string, autocommit=True) as conn:
+            yield cls(conn)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        if isinstance(self.conn, AsyncConnectionPool):
+            async with self.conn.connection() as conn:
+                yield conn
+        else:
+            async with self.lock:
+                yield self.conn
+
+    async def setup(self) -> None:
+        """Create the tables (apply the migrations not applied yet)."""
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(727274)")
+            await conn.execute(_sql.CREATE_MIGRATIONS)
+            rows = await (await conn.execute("SELECT v FROM sg_migrations")).fetchall()
+            done = {row[0] for row in rows}
+            for version, statement in enumerate(_sql.MIGRATIONS):
+                if version not in done:
+                    await conn.execute(statement)
+                    await conn.execute("INSERT INTO sg_migrations (v) VALUES (%s)", (version,))
+
+    async def _load(self, conn: AsyncConnection[Any], row: Sequence[Any]) -> CheckpointTuple:
+        cursor = await conn.execute(_sql.SELECT_WRITES, tuple(row[:3]))
+        return to_tuple(self.serde, row, await cursor.fetchall())
+
+    async def aget_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
+        thread_id, ns, checkpoint_id = config_ids(config)
+        async with self._connection() as conn:
+            if checkpoint_id is None:
+                cursor = await conn.execute(_sql.SELECT_LATEST, (thread_id, ns))
+            else:
+                cursor = await conn.execute(_sql.SELECT_ONE, (thread_id, ns, checkpoint_id))
+            row = await cursor.fetchone()
+            return None if row is None else await self._load(conn, row)
+
+    async def alist(
+        self,
+        config: dict[str, Any] | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        sql, params = _sql.list_query(config, filter, before, limit)
+        async with self._connection() as conn:
+            rows = await (await conn.execute(sql, params)).fetchall()
+            found = [await self._load(conn, row) for row in rows]
+        for item in found:
+            yield item
+
+    async def aput(self, config: dict[str, Any], checkpoint: Checkpoint,
+                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict[str, Any]:
+        row = checkpoint_row(self.serde, config, checkpoint, metadata)
+        async with self._connection() as conn:
+            await conn.execute(_sql.UPSERT, _sql.checkpoint_params(row))
+        return make_config(row[0], row[1], checkpoint["id"])
+
+    async def aput_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
+                          task_id: str, task_path: str = "") -> None:
+        rows = write_rows(self.serde, config, writes, task_id, task_path)
+        async with self._connection() as conn, conn.transaction():
+            for row in rows:
+                await conn.execute(*_sql.write_params(row))
+
+    async def asave_batch(self, ops: Sequence[Any]) -> None:
+        statements = statements_for(self.serde, ops)
+        async with self._connection() as conn, conn.transaction():
+            for sql, params in statements:
+                await conn.execute(sql, params)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        async with self._connection() as conn, conn.transaction():
+            for sql in _sql.DELETE_THREAD:
+                await conn.execute(sql, (str(thread_id),))
+
+    # -- sync twins, for code running on other threads (e.g. ainvoke's worker thread) -------
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            coroutine.close()
+            raise RuntimeError(
+                "AsyncPostgresSaver's sync methods cannot run on its event loop's thread: "
+                "use the async ones (aget_tuple, aput, ...) or PostgresSaver"
+            )
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
+        return self._run(self.aget_tuple(config))
+
+    def list(
+        self,
+        config: dict[str, Any] | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        async def collect() -> list[CheckpointTuple]:
+            return [t async for t in self.alist(config, filter=filter, before=before,
+                                                limit=limit)]
+
+        yield from self._run(collect())
+
+    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
+            new_versions: ChannelVersions) -> dict[str, Any]:
+        return self._run(self.aput(config, checkpoint, metadata, new_versions))
+
+    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
+                   task_id: str, task_path: str = "") -> None:
+        self._run(self.aput_writes(config, writes, task_id, task_path))
+
+    def save_batch(self, ops: Sequence[Any]) -> None:
+        self._run(self.asave_batch(ops))
+
+    def delete_thread(self, thread_id: str) -> None:
+        self._run(self.adelete_thread(thread_id))

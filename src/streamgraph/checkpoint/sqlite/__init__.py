@@ -1,0 +1,232 @@
+"""SqliteSaver: checkpoints in a SQLite file, with the standard library's ``sqlite3``.
+
+The database runs in WAL mode with ``synchronous=NORMAL``: a process that dies (even by
+``kill -9``) loses nothing that was committed; only a power cut can lose the last
+transactions. One connection is shared by all threads of the process, behind a lock.
+Tables are named ``sg_*``, so a LangGraph checkpoint database can live in the same file.
+
+Example::
+
+    with SqliteSaver.from_conn_string("checkpoints.sqlite") as saver:
+        graph = builder.compile(checkpointer=saver)
+        graph.invoke(inputs, {"configurable": {"thread_id": "1"}})
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from streamgraph.checkpoint._rows import (
+    checkpoint_row,
+    config_ids,
+    make_config,
+    to_tuple,
+    write_rows,
+)
+from streamgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
+from streamgraph.checkpoint.serde import Serializer
+
+__all__ = ("SqliteSaver",)
+
+MIGRATIONS = (
+    """CREATE TABLE IF NOT EXISTS sg_checkpoints (
+        thread_id TEXT NOT NULL,
+        checkpoint_ns TEXT NOT NULL DEFAULT '',
+        checkpoint_id TEXT NOT NULL,
+        parent_checkpoint_id TEXT,
+        type TEXT NOT NULL,
+        checkpoint BLOB NOT NULL,
+        metadata TEXT NOT NULL,
+        PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS sg_writes (
+        thread_id TEXT NOT NULL,
+        checkpoint_ns TEXT NOT NULL DEFAULT '',
+        checkpoint_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value BLOB NOT NULL,
+        task_path TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+    )""",
+)
+"""Numbered by position; ``sg_migrations`` records the ones applied. Append, never edit."""
+
+SELECT = ("SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
+          "checkpoint, metadata FROM sg_checkpoints")
+SELECT_WRITES = ("SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = ? AND "
+                 "checkpoint_ns = ? AND checkpoint_id = ? ORDER BY rowid")
+INSERT = ("INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+          "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)")
+INSERT_WRITE = ("INSERT OR {verb} INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, "
+                "task_id, idx, channel, type, value, task_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def list_query(config: dict[str, Any] | None, filter: dict[str, Any] | None,
+               before: dict[str, Any] | None, limit: int | None) -> tuple[str, list[Any], bool]:
+    """SQL and parameters for ``list``; the flag says whether ``filter`` still has to be
+    checked in Python (for values SQL cannot compare)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    configurable = (config or {}).get("configurable", {})
+    for key in ("thread_id", "checkpoint_ns", "checkpoint_id"):
+        if configurable.get(key) is not None:
+            clauses.append(f"{key} = ?")
+            params.append(str(configurable[key]))
+    before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+    if before_id is not None:
+        clauses.append("checkpoint_id < ?")
+        params.append(before_id)
+    in_python = False
+    for key, value in (filter or {}).items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            path = '$."' + key.replace('"', '""') + '"'
+            clauses.append("json_extract(metadata, ?) IS ?")
+            params.extend([path, value])
+        else:
+            in_python = True
+    sql = SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
+    sql += " ORDER BY checkpoint_id DESC"
+    if limit is not None and not in_python:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params, in_python
+
+
+class SqliteSaver(BaseCheckpointSaver):
+    """Checkpoints in SQLite. Safe to share between threads."""
+
+    def __init__(self, conn: sqlite3.Connection, *, serde: Serializer | None = None) -> None:
+        super().__init__(serde=serde)
+        self.conn = conn
+        self.lock = threading.RLock()
+        self.is_setup = False
+
+    @classmethod
+    @contextmanager
+    def from_conn_string(cls, conn_string: str) -> Iterator[SqliteSaver]:
+        """A saver on a new connection to ``conn_string`` (a path or ``":memory:"``),
+        closed on exit."""
+        conn = sqlite3.connect(conn_string, check_same_thread=False, isolation_level=None)
+        try:
+            yield cls(conn)
+        finally:
+            conn.close()
+
+    def setup(self) -> None:
+        """Create the tables (apply the migrations not applied yet). Called on first use."""
+        with self.lock:
+            if self.is_setup:
+                return
+            conn = self.conn
+            conn.isolation_level = None
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("CREATE TABLE IF NOT EXISTS sg_migrations (v INTEGER PRIMARY KEY)")
+            done = {row[0] for row in conn.execute("SELECT v FROM sg_migrations")}
+            for version, statement in enumerate(MIGRATIONS):
+                if version not in done:
+                    with self._transaction():
+                        conn.execute(statement)
+                        conn.execute("INSERT INTO sg_migrations (v) VALUES (?)", (version,))
+            self.is_setup = True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _load(self, row: Sequence[Any]) -> CheckpointTuple:
+        writes = self.conn.execute(SELECT_WRITES, row[:3]).fetchall()
+        return to_tuple(self.serde, row, writes)
+
+    def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
+        thread_id, ns, checkpoint_id = config_ids(config)
+        self.setup()
+        with self.lock:
+            if checkpoint_id is None:
+                row = self.conn.execute(
+                    SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? "
+                    "ORDER BY checkpoint_id DESC LIMIT 1", (thread_id, ns)).fetchone()
+            else:
+                row = self.conn.execute(
+                    SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                    (thread_id, ns, checkpoint_id)).fetchone()
+            return None if row is None else self._load(row)
+
+    def list(
+        self,
+        config: dict[str, Any] | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        self.setup()
+        sql, params, in_python = list_query(config, filter, before, limit)
+        with self.lock:
+            found = [self._load(row) for row in self.conn.execute(sql, params).fetchall()]
+        if in_python:
+            found = [t for t in found
+                     if all(t.metadata.get(k) == v for k, v in (filter or {}).items())]
+            found = found[:limit] if limit is not None else found
+        yield from found
+
+    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
+            new_versions: ChannelVersions) -> dict[str, Any]:
+        row = checkpoint_row(self.serde, config, checkpoint, metadata)
+        self.setup()
+        with self._transaction() as conn:
+            conn.execute(INSERT, row)
+        return make_config(row[0], row[1], checkpoint["id"])
+
+    def _write(self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        for *values, replace in rows:
+            conn.execute(INSERT_WRITE.format(verb="REPLACE" if replace else "IGNORE"), values)
+
+    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
+                   task_id: str, task_path: str = "") -> None:
+        rows = write_rows(self.serde, config, writes, task_id, task_path)
+        self.setup()
+        with self._transaction() as conn:
+            self._write(conn, rows)
+
+    def save_batch(self, ops: Sequence[Any]) -> None:
+        """Several ``put``/``put_writes`` in one transaction (the runtime's background saves
+        use it: one commit per batch instead of one per operation)."""
+        rows = [
+            ("put", checkpoint_row(self.serde, op.config, op.args[0], op.args[1]))
+            if op.kind == "put" else ("writes", write_rows(self.serde, op.config, *op.args))
+            for op in ops
+        ]
+        self.setup()
+        with self._transaction() as conn:
+            for kind, row in rows:
+                if kind == "put":
+                    conn.execute(INSERT, row)
+                else:
+                    self._write(conn, row)
+
+    def delete_thread(self, thread_id: str) -> None:
+        self.setup()
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sg_checkpoints WHERE thread_id = ?", (str(thread_id),))
+            conn.execute("DELETE FROM sg_writes WHERE thread_id = ?", (str(thread_id),))
