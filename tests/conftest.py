@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+PG_ADMIN = os.environ.get("STREAMGRAPH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def collect_sync(graph: Any, input: Any, **kwargs: Any) -> list[Any]:
@@ -38,3 +42,23 @@ def stream(request: pytest.FixtureRequest) -> Callable[..., list[Any]]:
 def invoke(request: pytest.FixtureRequest) -> Callable[..., Any]:
     """``invoke(graph, input, **kwargs)`` via invoke() or ainvoke()."""
     return invoke_sync if request.param == "sync" else invoke_async
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database for the session (its URL); dropped afterwards."""
+    import psycopg
+
+    name = f"streamgraph_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"Postgres unreachable at {PG_ADMIN} (CI needs it): {error}")
+        pytest.skip(f"Postgres unreachable at {PG_ADMIN}: {error}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

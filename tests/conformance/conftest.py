@@ -8,37 +8,15 @@ session (dropped at the end). Without a reachable server they are skipped, excep
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-PG_ADMIN = os.environ.get("STREAMGRAPH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SAVERS = ["memory", "sqlite", "sqlite-async", "postgres", "postgres-pool", "postgres-async"]
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh database for the session (its URL); dropped afterwards."""
-    import psycopg
-
-    name = f"streamgraph_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Postgres unreachable at {PG_ADMIN} (CI needs it): {error}")
-        pytest.skip(f"Postgres unreachable at {PG_ADMIN}: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
