@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import operator
+import os
+import sqlite3
+import tempfile
 import types
 from collections.abc import Callable
 from typing import Annotated, Any, TypedDict
@@ -29,9 +33,26 @@ def workload(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]
 def load(package: str) -> types.SimpleNamespace:
     graph = importlib.import_module(f"{package}.graph")
     config = importlib.import_module(f"{package}.config")
+    memory = importlib.import_module(f"{package}.checkpoint.memory")
+    sqlite = importlib.import_module(f"{package}.checkpoint.sqlite")
     return types.SimpleNamespace(
-        StateGraph=graph.StateGraph, START=graph.START, get_stream_writer=config.get_stream_writer
+        name=package, StateGraph=graph.StateGraph, START=graph.START,
+        get_stream_writer=config.get_stream_writer, InMemorySaver=memory.InMemorySaver,
+        SqliteSaver=sqlite.SqliteSaver,
     )
+
+
+def sqlite_saver(lib: Any) -> Any:
+    """A SQLite saver on a fresh file (kept open for the benchmark's lifetime)."""
+    path = os.path.join(tempfile.mkdtemp(prefix=f"bench-{lib.name}-"), "checkpoints.db")
+    return lib.SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+
+
+def with_new_thread(graph: Any, make_input: Any) -> Any:
+    """``invoke`` on a new thread each run."""
+    counter = itertools.count()
+    return lambda: graph.invoke(make_input(), {"configurable": {"thread_id": str(next(counter))},
+                                               "recursion_limit": 200})
 
 
 class Joke(TypedDict):
@@ -123,15 +144,19 @@ def two_node_ainvoke_async_nodes(lib: Any) -> Any:
     return run
 
 
-@workload("100-node chain, invoke")
-def chain_100(lib: Any) -> Any:
+def chain_graph(lib: Any, checkpointer: Any = None) -> Any:
     builder = lib.StateGraph(Count)
     previous = lib.START
     for i in range(100):
         builder.add_node(f"n{i}", lambda s: {"n": s["n"] + 1})
         builder.add_edge(previous, f"n{i}")
         previous = f"n{i}"
-    graph = builder.compile()
+    return builder.compile(checkpointer=checkpointer)
+
+
+@workload("100-node chain, invoke")
+def chain_100(lib: Any) -> Any:
+    graph = chain_graph(lib)
     return lambda: graph.invoke({"n": 0}, {"recursion_limit": 200})
 
 
@@ -161,6 +186,34 @@ def custom_20k(lib: Any) -> Any:
         return count
 
     return run
+
+
+def _joke_with(lib: Any, checkpointer: Any) -> Any:
+    return (
+        lib.StateGraph(Joke).add_node(refine_topic).add_node(generate_joke)
+        .add_edge(lib.START, "refine_topic").add_edge("refine_topic", "generate_joke")
+        .compile(checkpointer=checkpointer)
+    )
+
+
+@workload("2-node graph + InMemorySaver, invoke (new thread each run)")
+def two_node_memory(lib: Any) -> Any:
+    return with_new_thread(_joke_with(lib, lib.InMemorySaver()), lambda: {"topic": "ice"})
+
+
+@workload("100-node chain + InMemorySaver, invoke (new thread each run)")
+def chain_memory(lib: Any) -> Any:
+    return with_new_thread(chain_graph(lib, lib.InMemorySaver()), lambda: {"n": 0})
+
+
+@workload("2-node graph + SQLite saver, invoke (new thread each run)")
+def two_node_sqlite(lib: Any) -> Any:
+    return with_new_thread(_joke_with(lib, sqlite_saver(lib)), lambda: {"topic": "ice"})
+
+
+@workload("100-node chain + SQLite saver, invoke (new thread each run)")
+def chain_sqlite(lib: Any) -> Any:
+    return with_new_thread(chain_graph(lib, sqlite_saver(lib)), lambda: {"n": 0})
 
 
 def is_async(run: Any) -> bool:

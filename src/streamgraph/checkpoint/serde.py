@@ -112,18 +112,28 @@ def _encode_object(value: Any) -> Any:
     )
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any) -> Any:
     """``value`` as plain JSON data (tagged where JSON alone would lose its type)."""
     cls = type(value)
-    if cls is str or cls is int or cls is float or cls is bool or value is None:
+    if cls in _PLAIN:
         return value
     if cls is list:
-        return [encode(v) for v in value]
+        return [v if type(v) in _PLAIN else encode(v) for v in value]
     if cls is dict:
-        if all(type(k) is str for k in value) and TAG not in value:
-            return {k: encode(v) for k, v in value.items()}
-        return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+        return _encode_dict(value)
     return _encode_object(value)
+
+
+def _encode_dict(value: dict[Any, Any]) -> Any:
+    out = {}
+    for key, item in value.items():
+        if type(key) is not str or key == TAG:  # rare: keep the keys' types
+            return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+        out[key] = item if type(item) in _PLAIN else encode(item)
+    return out
 
 
 def _rebuild(cls: type, fields: dict[str, Any], kind: str) -> Any:
@@ -178,11 +188,11 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
 def decode(data: Any) -> Any:
     cls = type(data)
     if cls is list:
-        return [decode(v) for v in data]
+        return [v if type(v) in _PLAIN else decode(v) for v in data]
     if cls is dict:
         if TAG in data:
             return _decode_tagged(data)
-        return {k: decode(v) for k, v in data.items()}
+        return {k: v if type(v) in _PLAIN else decode(v) for k, v in data.items()}
     return data
 
 

@@ -458,17 +458,23 @@ class Loop:
 
     def _bump_versions(self, done: list[Task], grouped: dict[str, Any],
                        updated: set[str]) -> None:
-        """Every channel written in the step gets the next version; every task that ran
-        records the versions of its triggers it has now seen."""
+        """Every state channel the step updated gets the next version (what interrupts
+        compare); the nodes that ran record that version as seen (what ``update_state``
+        reads to find the node that ran last).
+
+        Only state channels are versioned and only the last step's nodes recorded: a
+        checkpoint stays the size of the state, not of the graph's history.
+        """
         version = max(self.versions.values(), default=0) + 1
-        for key in (*grouped, *updated):
+        for key in updated:
             self.versions[key] = version
-            self.changed_since_save.add(key)
-        for task in done:
-            if not task.hidden:
-                self.versions_seen[task.name] = {
-                    trigger: self.versions.get(trigger, 0) for trigger in task.triggers
-                }
+        self.changed_since_save.update(updated)
+        ran = {task.name for task in done if not task.hidden}
+        if ran:
+            seen = {INTERRUPT: self.versions_seen[INTERRUPT]} \
+                if INTERRUPT in self.versions_seen else {}
+            seen.update((name, {"__step__": version}) for name in sorted(ran))
+            self.versions_seen = seen
         self.last_updated = updated
 
     def _prepare(self, step: int, pull: set[str], sends: list[Send]) -> list[Task]:
