@@ -17,6 +17,7 @@ __all__ = (
     "RetryPolicy",
     "Send",
     "StateSnapshot",
+    "StateUpdate",
     "StreamMode",
     "StreamWriter",
     "default_retry_on",
@@ -247,6 +248,14 @@ class StateSnapshot(NamedTuple):
     """Tasks of the next step, with errors and interrupts."""
     interrupts: tuple[Interrupt, ...] = ()
     """Interrupts waiting for a resume."""
+
+
+class StateUpdate(NamedTuple):
+    """One update of ``bulk_update_state``: ``values`` as if node ``as_node`` returned them."""
+
+    values: dict[str, Any] | None
+    as_node: str | None = None
+    task_id: str | None = None
 
 
 class GraphOutput(NamedTuple):

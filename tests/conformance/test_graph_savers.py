@@ -34,6 +34,8 @@ async def arun_operation(graph: Any, operation: tuple[Any, ...]) -> Any:
             return [c async for c in graph.astream(input, config, **kwargs)]
         if kind == "invoke":
             return await graph.ainvoke(operation[1], operation[2].get("config", CONFIG))
+        if kind == "bulk_update":
+            return await graph.abulk_update_state(CONFIG, operation[1])
         if kind == "get_state":
             return await graph.aget_state(CONFIG, **operation[1])
         if kind == "history":

@@ -53,7 +53,7 @@ def libs() -> dict[str, types.SimpleNamespace]:
 
     def ns(graph: Any, types_: Any, config: Any, memory: Any) -> types.SimpleNamespace:
         return types.SimpleNamespace(
-            InMemorySaver=memory.InMemorySaver,
+            InMemorySaver=memory.InMemorySaver, StateUpdate=types_.StateUpdate,
             StateGraph=graph.StateGraph, START=graph.START, END=graph.END,
             Send=types_.Send, Command=types_.Command, interrupt=types_.interrupt,
             RetryPolicy=types_.RetryPolicy, StreamWriter=types_.StreamWriter,

@@ -55,6 +55,8 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
             if kind == "fork_step":
                 return graph.update_state(past.config, operation[2])
             return list(graph.stream(None, past.config, **operation[2]))
+        if kind == "bulk_update":
+            return graph.bulk_update_state(CONFIG, operation[1])
         if kind == "get_state":
             return graph.get_state(CONFIG, **operation[1])
         if kind == "history":

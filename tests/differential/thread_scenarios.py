@@ -325,3 +325,20 @@ def subgraph_state_while_interrupted(lib: Any) -> Any:
                                              "subgraphs": True}),
         ("get_state", {"subgraphs": True}),
     ]
+
+
+@thread_scenario
+def bulk_updates(lib: Any) -> Any:
+    graph = (
+        lib.StateGraph(Log).add_node(_log_node("a")).add_node(_log_node("b"))
+        .add_node(_log_node("c")).add_edge(lib.START, "a").add_edge("a", "b").add_edge("b", "c")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("bulk_update", [[lib.StateUpdate({"log": ["in"]}, "__start__")],
+                         [lib.StateUpdate({"log": ["as a"]}, "a"),
+                          lib.StateUpdate({"log": ["as b"]}, "b")]], {}),
+        ("get_state", {}),
+        ("history", {}),
+        ("stream", None, {"stream_mode": ["values", "updates"]}),
+    ]

@@ -119,12 +119,32 @@ def _last_node(loop: Loop) -> str:
     return last[0]
 
 
-def update(loop: Loop, values: Any, as_node: str | None) -> list[SaveOp]:
-    """Write ``values`` as if node ``as_node`` had returned them: a new checkpoint (source
-    ``update``) whose next step follows that node's edges. Returns the saves to carry out."""
+def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[SaveOp]:
+    """Write each superstep's ``(values, as_node)`` updates as if those nodes had returned
+    them, together: one new checkpoint (source ``update``) per superstep, whose next step
+    follows the nodes' edges. Returns the saves to carry out."""
+    for updates in supersteps:
+        if not updates:
+            raise InvalidUpdateError("bulk_update_state: a superstep needs at least one update")
+        pending = {t.name: t for t in next_tasks(loop)} if loop.checkpoint else {}
+        loop.done = [_update_task(loop, values, as_node) for values, as_node in updates]
+        for task in loop.done:
+            # An update as a node that was about to run stands for that task's result.
+            if task.name in pending:
+                task.id = pending[task.name].id
+                path = NS_SEP.join(str(p) for p in task.path)
+                loop.saves.append(SaveOp("put_writes", loop.checkpoint_config,
+                                         (task.writes, task.id, path)))
+        pull, sends, _ = loop._apply_writes()
+        loop.step = loop.step + 1 if loop.saved is not None or loop.checkpoint else 0
+        save_checkpoint(loop, "update", pull, sends)
+    return loop.saves
+
+
+def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
     graph = loop.graph
     if as_node is None:
-        as_node = START if loop.saved is None else _last_node(loop)
+        as_node = START if loop.saved is None and loop.checkpoint is None else _last_node(loop)
     if as_node != START and as_node not in graph.nodes and as_node != END:
         raise InvalidUpdateError(
             f"update_state(as_node={as_node!r}): no such node; nodes are {sorted(graph.nodes)}"
@@ -140,8 +160,4 @@ def update(loop: Loop, values: Any, as_node: str | None) -> list[SaveOp]:
         task.writes.extend(node.edge_writes)
         if node.branches:
             route_task(task, loop)
-    loop.done = [task]
-    pull, sends, _ = loop._apply_writes()
-    loop.step = loop.step + 1 if loop.saved is not None else 0
-    save_checkpoint(loop, "update", pull, sends)
-    return loop.saves
+    return task

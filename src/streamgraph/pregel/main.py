@@ -19,7 +19,7 @@ from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
 from streamgraph.pregel._state import empty_snapshot, inspect, snapshot, update
 from streamgraph.pregel._stream import Listener, parse_modes, shaper
-from streamgraph.types import GraphOutput, StateSnapshot
+from streamgraph.types import GraphOutput, StateSnapshot, StateUpdate
 
 if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
@@ -489,10 +489,16 @@ class Pregel:
                      task_id: str | None = None) -> dict[str, Any]:
         """Write ``values`` to the thread as if node ``as_node`` had returned them (by
         default, the node that ran last). Returns the config of the new checkpoint."""
+        return self.bulk_update_state(config, [[StateUpdate(values, as_node)]])
+
+    def bulk_update_state(self, config: dict[str, Any],
+                          supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
+        """Several ``update_state`` calls at once: each inner list is applied together, as
+        one superstep. Returns the config of the last new checkpoint."""
         config = self._state_config(config)
         loop = inspect(self, self.checkpointer, config, self.checkpointer.get_tuple(config))
         stored: dict[str, Any] = {}
-        for op in update(loop, values, as_node):
+        for op in update(loop, _updates(supersteps)):
             result = getattr(self.checkpointer, op.kind)(op.config, *op.args)
             stored = result if op.kind == "put" else stored
         return stored
@@ -501,14 +507,23 @@ class Pregel:
                             as_node: str | None = None,
                             task_id: str | None = None) -> dict[str, Any]:
         """The async twin of ``update_state()``."""
+        return await self.abulk_update_state(config, [[StateUpdate(values, as_node)]])
+
+    async def abulk_update_state(self, config: dict[str, Any],
+                                 supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
+        """The async twin of ``bulk_update_state()``."""
         config = self._state_config(config)
         saved = await self.checkpointer.aget_tuple(config)
         loop = inspect(self, self.checkpointer, config, saved)
         stored: dict[str, Any] = {}
-        for op in update(loop, values, as_node):
+        for op in update(loop, _updates(supersteps)):
             result = await getattr(self.checkpointer, "a" + op.kind)(op.config, *op.args)
             stored = result if op.kind == "put" else stored
         return stored
+
+
+def _updates(supersteps: Sequence[Sequence[StateUpdate]]) -> list[list[tuple[Any, Any]]]:
+    return [[(u.values, u.as_node) for u in step] for step in supersteps]
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
