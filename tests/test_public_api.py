@@ -10,6 +10,14 @@ import pytest
 
 PUBLIC_MODULES = [
     "streamgraph.channels",
+    "streamgraph.checkpoint",
+    "streamgraph.checkpoint.base",
+    "streamgraph.checkpoint.memory",
+    "streamgraph.checkpoint.postgres",
+    "streamgraph.checkpoint.postgres.aio",
+    "streamgraph.checkpoint.serde",
+    "streamgraph.checkpoint.sqlite",
+    "streamgraph.checkpoint.sqlite.aio",
     "streamgraph.config",
     "streamgraph.constants",
     "streamgraph.errors",
@@ -55,7 +63,8 @@ def test_langgraph_names_are_importable_from_the_same_places() -> None:
 def test_importing_the_graph_api_does_not_import_langchain() -> None:
     code = (
         "import sys, streamgraph.graph, streamgraph.types, streamgraph.config;"
-        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'pydantic'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'pydantic', "
+        "'asyncio', 'sqlite3', 'psycopg'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -70,8 +79,9 @@ def test_readme_python_examples_run_and_print_what_they_say(
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     assert blocks
+    namespace: dict[str, object] = {}  # one reader, top to bottom: later blocks use earlier ones
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "README.md", "exec"), namespace)
         expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
         printed = capsys.readouterr().out.splitlines()
         assert printed[-len(expected):] == expected

@@ -11,10 +11,9 @@ and savers with native async I/O override them.
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, Literal, NamedTuple, TypedDict
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Literal, NamedTuple, TypedDict, TypeVar
 
 from streamgraph.checkpoint.serde import JsonSerializer, Serializer
 
@@ -110,6 +109,15 @@ def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     )
 
 
+T = TypeVar("T")
+
+
+async def _to_thread(fn: Callable[..., T], /, *args: Any) -> T:
+    import asyncio  # not at import time: ``import streamgraph.graph`` stays light
+
+    return await asyncio.to_thread(fn, *args)
+
+
 def get_checkpoint_id(config: dict[str, Any]) -> str | None:
     found = config.get("configurable", {}).get("checkpoint_id")
     return None if found is None else str(found)
@@ -178,7 +186,7 @@ class BaseCheckpointSaver(ABC):
     # -- async twins (savers with native async I/O override these) ---------------------------
 
     async def aget_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
-        return await asyncio.to_thread(self.get_tuple, config)
+        return await _to_thread(self.get_tuple, config)
 
     async def alist(
         self,
@@ -188,7 +196,7 @@ class BaseCheckpointSaver(ABC):
         before: dict[str, Any] | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        found = await asyncio.to_thread(
+        found = await _to_thread(
             lambda: list(self.list(config, filter=filter, before=before, limit=limit))
         )
         for item in found:
@@ -196,14 +204,14 @@ class BaseCheckpointSaver(ABC):
 
     async def aput(self, config: dict[str, Any], checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict[str, Any]:
-        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+        return await _to_thread(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
                           task_id: str, task_path: str = "") -> None:
-        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+        await _to_thread(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        await asyncio.to_thread(self.delete_thread, thread_id)
+        await _to_thread(self.delete_thread, thread_id)
 
     async def aget(self, config: dict[str, Any]) -> Checkpoint | None:
         found = await self.aget_tuple(config)

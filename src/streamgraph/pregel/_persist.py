@@ -12,11 +12,13 @@ background hop would cost more than the save.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 from streamgraph.pregel._checkpoint import SaveOp
 from streamgraph.pregel._pool import submit
@@ -151,6 +153,8 @@ class AsyncPersister:
             for op in ops:
                 await _ado(self.saver, op)
         else:
+            import asyncio
+
             self.chain = asyncio.create_task(self._after(self.chain, ops))
 
     async def _after(self, previous: asyncio.Task[None] | None, ops: list[SaveOp]) -> None:
@@ -159,6 +163,8 @@ class AsyncPersister:
         if len(ops) > 1 and hasattr(self.saver, "asave_batch"):
             await self.saver.asave_batch(ops)
         elif len(ops) > 1 and hasattr(self.saver, "save_batch"):
+            import asyncio
+
             await asyncio.to_thread(self.saver.save_batch, ops)
         else:
             for op in ops:
