@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Literal, NamedTuple, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, TypeVar
 
-from streamgraph.checkpoint.serde import JsonSerializer, Serializer
+if TYPE_CHECKING:
+    from streamgraph.checkpoint.serde import Serializer
 
 __all__ = (
     "ERROR",
@@ -136,7 +137,11 @@ class BaseCheckpointSaver(ABC):
     """Whether operations wait on I/O (the runtime then saves in the background)."""
 
     def __init__(self, *, serde: Serializer | None = None) -> None:
-        self.serde = serde or JsonSerializer()
+        if serde is None:
+            from streamgraph.checkpoint.serde import JsonSerializer
+
+            serde = JsonSerializer()
+        self.serde = serde
 
     # -- the contract ------------------------------------------------------------------------
 
