@@ -7,11 +7,13 @@ raise for a node's failure: the outcome lands on the task (``writes``, ``error``
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.errors import GraphBubbleUp, GraphInterrupt, ParentCommand
+from streamgraph.pregel._messages import set_langchain_context
 from streamgraph.types import Command, RetryPolicy
 
 if TYPE_CHECKING:
@@ -87,6 +89,8 @@ def _record_failure(task: Task, error: BaseException) -> None:
 def run_task(task: Task, loop: Loop) -> None:
     """Run ``task`` to completion on this thread (call inside the task's context)."""
     SCOPE.set(task)
+    if "langchain_core.runnables.config" in sys.modules:
+        set_langchain_context(task)
     node = task.node
     attempt = 0
     while True:
@@ -122,6 +126,8 @@ def run_task(task: Task, loop: Loop) -> None:
 async def arun_task(task: Task, loop: Loop) -> None:
     """Run ``task`` on the event loop (call inside the task's context)."""
     SCOPE.set(task)
+    if "langchain_core.runnables.config" in sys.modules:
+        set_langchain_context(task)
     node = task.node
     attempt = 0
     while True:

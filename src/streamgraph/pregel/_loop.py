@@ -38,6 +38,7 @@ from streamgraph.pregel._checkpoint import (
     with_checkpoint_map,
 )
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
+from streamgraph.pregel._messages import Messages, base_message_class, with_callbacks
 from streamgraph.pregel._scope import Task
 from streamgraph.pregel._stream import Event, Listener
 from streamgraph.types import Command, Interrupt, Send
@@ -88,6 +89,7 @@ class Loop:
         parent_map: dict[str, str] | None = None,
         resume_input: Any = MISSING,
         resuming: bool = False,
+        message_ids: set[str] | None = None,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -122,6 +124,10 @@ class Loop:
         self.persister: Any = None
         self.durability = durability
         self._route_events(own_modes, own_subgraphs, listeners)
+        # Tracked when somebody wants messages here, or around here (then chat models still
+        # stream, so that what they return is the streamed message, as in LangGraph).
+        self.messages = Messages(self, message_ids if message_ids is not None else set()) \
+            if "messages" in self.modes or message_ids is not None else None
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
         if saver is not None:
@@ -336,8 +342,11 @@ class Loop:
                 self.emit("updates", {INTERRUPT: task.interrupts})
             if self.want_values:
                 self.emit("values", {**self.values(), INTERRUPT: task.interrupts})
-        elif self.want_updates and (task.error is None or task.writes):
-            self.emit("updates", {task.name: self.update_payload(task.writes)})
+        else:
+            if self.messages is not None and task.error is None:
+                self.messages.emit_output(task)  # whole messages precede the update
+            if self.want_updates and (task.error is None or task.writes):
+                self.emit("updates", {task.name: self.update_payload(task.writes)})
         if self.want_tasks:
             self._emit_task_event(task, self._result_payload(task))
         if task.error is None:
@@ -492,6 +501,9 @@ class Loop:
                     barrier.consume()
             tasks.append(self._task(node, name, self.read(node), (PULL, name), (0, name),
                                     node.triggers, step))
+        if self.messages is not None:
+            for task in tasks:
+                self.messages.mark_input(task)
         return tasks
 
     def _task(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
@@ -644,7 +656,6 @@ class Loop:
         for key in _PROPAGATED_CONFIGURABLE:
             if key in configurable:
                 metadata[key] = configurable[key]
-        metadata.update(task.node.metadata)
         metadata.update(
             langgraph_step=task.step,
             langgraph_node=task.name,
@@ -652,10 +663,13 @@ class Loop:
             langgraph_path=task.path,
             langgraph_checkpoint_ns=task.ns,
         )
+        metadata.update(task.node.metadata)
         config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
         config["tags"] = [*base.get("tags", ()), *task.node.tags]
         config["metadata"] = metadata
         config["configurable"] = configurable
+        if self.messages is not None and base_message_class() is not None:
+            with_callbacks(config, self.messages.handler())
         return config
 
     def finish_error(self, task: Task) -> BaseException:

@@ -194,6 +194,7 @@ class Pregel:
             context=context,
             saver=saver,
             durability=durability or "async",
+            message_ids=_message_ids(parent),
             **persistence,
         )
 
@@ -535,6 +536,13 @@ def _nested_persistence(parent: Scope) -> dict[str, Any]:
         parents[loop.checkpoint_ns] = loop.checkpoint["id"]
     return {"parent_map": parents, "resume_input": parent.resume_input,
             "resuming": parent.resuming}
+
+
+def _message_ids(parent: Scope | None) -> set[str] | None:
+    """The message ids a nested run shares with its parent (so nothing is emitted twice)."""
+    if parent is None or parent.loop.messages is None:
+        return None
+    return parent.loop.messages.seen
 
 
 def _listeners_below(loop: Loop) -> tuple[Listener, ...]:

@@ -1,0 +1,102 @@
+"""Chat message state: the ``add_messages`` reducer and ``MessagesState``.
+
+Importing this module imports langchain-core (messages are LangChain messages);
+``streamgraph.graph`` exposes these names lazily, so graphs that do not use them never pay for
+that import.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import (
+    AnyMessage,
+    BaseMessage,
+    BaseMessageChunk,
+    RemoveMessage,
+    convert_to_messages,
+    message_chunk_to_message,
+)
+
+__all__ = ("REMOVE_ALL_MESSAGES", "AnyMessage", "MessagesState", "add_messages")
+
+REMOVE_ALL_MESSAGES = "__remove_all__"
+"""``RemoveMessage(id=REMOVE_ALL_MESSAGES)`` clears every message before it."""
+
+Messages = Any
+"""One message-like value (a message, a dict, a ``(role, content)`` tuple, a string) or a
+list of them."""
+
+
+def _as_messages(value: Messages | None) -> list[BaseMessage]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) and not _is_tuple_message(value) else [value]
+    converted: list[BaseMessage] = convert_to_messages(items)
+    messages = [message_chunk_to_message(m) if isinstance(m, BaseMessageChunk) else m
+                for m in converted]
+    for message in messages:
+        if message.id is None:
+            message.id = str(uuid.uuid4())
+    return messages
+
+
+def _is_tuple_message(value: Any) -> bool:
+    """``("user", "hi")`` is one message, not a list of two."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) \
+        and isinstance(value[1], str)
+
+
+def add_messages(
+    left: Messages | None = None, right: Messages | None = None, **kwargs: Any
+) -> Messages | Callable[[Messages, Messages], Messages]:
+    """Merge two lists of messages: a message whose id is already on the left replaces it,
+    ``RemoveMessage(id)`` deletes one (``REMOVE_ALL_MESSAGES``: all before it), the rest is
+    appended. Dicts, ``(role, content)`` tuples and strings become messages; messages without
+    an id get one.
+
+    Example::
+
+        class State(TypedDict):
+            messages: Annotated[list, add_messages]
+    """
+    if kwargs.get("format") is not None:
+        raise ValueError(
+            f"add_messages(format={kwargs['format']!r}) is not supported: messages are kept "
+            "as LangChain messages"
+        )
+    if left is None and right is None and kwargs:
+        return add_messages
+    merged = _as_messages(left)
+    updates = _as_messages(right)
+    for index in range(len(updates) - 1, -1, -1):
+        update = updates[index]
+        if isinstance(update, RemoveMessage) and update.id == REMOVE_ALL_MESSAGES:
+            merged, updates = [], updates[index + 1:]
+            break
+    position = {message.id: i for i, message in enumerate(merged)}
+    removed: set[int] = set()
+    for update in updates:
+        at = position.get(update.id)
+        if isinstance(update, RemoveMessage):
+            if at is None:
+                raise ValueError(
+                    f"Attempting to delete a message with an ID that doesn't exist "
+                    f"({update.id!r})"
+                )
+            removed.add(at)
+        elif at is None:
+            position[update.id] = len(merged)
+            merged.append(update)
+        else:
+            merged[at] = update
+            removed.discard(at)
+    return [message for i, message in enumerate(merged) if i not in removed]
+
+
+class MessagesState(TypedDict):
+    """State with one key, ``messages``, merged with ``add_messages``."""
+
+    messages: Annotated[list[AnyMessage], add_messages]

@@ -1,0 +1,240 @@
+"""``messages`` mode: LLM tokens and messages found in node outputs, as (message, metadata).
+
+Three sources feed it, all through ``Messages.emit``:
+
+- LangChain chat models called inside a task: a callback handler placed in the task's config
+  (``callbacks``) and in LangChain's context variable. It claims to be a streaming handler,
+  which makes chat models stream internally even when the node calls ``.invoke()``; each
+  token arrives in ``on_llm_new_token`` while the model generates.
+- ``get_message_writer()`` (``streamgraph.messages``): node code pushing chunks itself, from
+  any client, with no callback framework in the path.
+- Node outputs: messages a node returns that were not streamed already are emitted whole
+  when the node finishes, just before its ``updates`` chunk.
+
+Message ids seen once (streamed, emitted, or in a node's input) are not emitted again; the set
+is shared by every level of a run, so a subgraph's streamed message is not repeated by its
+parent.
+
+Nothing here imports langchain-core: it is looked up in ``sys.modules``, where it is only if
+the user's code imported it.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.constants import TAG_HIDDEN, TAG_NOSTREAM
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._loop import Loop
+    from streamgraph.pregel._scope import Task
+
+__all__ = ("Messages", "base_message_class", "node_metadata")
+
+_INTERNAL_TAG = "seq:step:"
+
+
+def base_message_class() -> type | None:
+    """LangChain's ``BaseMessage``, if the process has imported langchain-core."""
+    module = sys.modules.get("langchain_core.messages.base")
+    return None if module is None else module.BaseMessage
+
+
+def node_metadata(task: Task) -> dict[str, Any]:
+    """The metadata of messages a node emits itself (not from a chat model)."""
+    return with_integration(task.config["metadata"], "langgraph")
+
+
+def with_integration(metadata: dict[str, Any], integration: str) -> dict[str, Any]:
+    """``metadata`` with ``ls_integration`` placed where LangGraph has it: after the user's
+    keys, before the ``langgraph_*`` ones."""
+    ordered: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key.startswith("langgraph_") and "ls_integration" not in ordered:
+            ordered["ls_integration"] = integration
+        if key != "ls_integration":
+            ordered[key] = value
+    ordered.setdefault("ls_integration", integration)
+    return ordered
+
+
+class Messages:
+    """One run level's ``messages`` events."""
+
+    __slots__ = ("_handler", "loop", "seen")
+
+    def __init__(self, loop: Loop, seen: set[str]) -> None:
+        self.loop = loop
+        self.seen = seen
+        self._handler: Any = None
+
+    def emit(self, message: Any, metadata: dict[str, Any]) -> None:
+        """Deliver a message event from a running task. A level nobody listens to (a
+        subgraph of a stream without ``subgraphs=True``) delivers nothing and leaves the id
+        unseen, so the enclosing node emits the message whole when it returns it."""
+        loop = self.loop
+        payload = (message, metadata)
+        delivered = False
+        if "messages" in loop.own_modes and loop.own_put is not None:
+            loop.own_put(((), "messages", payload))
+            delivered = True
+        for put, ns in loop.forward.get("messages", ()):
+            put((ns, "messages", payload))
+            delivered = True
+        event_id = getattr(message, "id", None)
+        if delivered and event_id is not None:
+            self.seen.add(event_id)
+
+    def emit_now(self, message: Any, metadata: dict[str, Any]) -> None:
+        """Emit on the loop's own thread (between tasks): straight into ``loop.out``."""
+        if "messages" not in self.loop.modes:
+            return
+        event_id = getattr(message, "id", None)
+        if event_id is not None:
+            self.seen.add(event_id)
+        self.loop.emit("messages", (message, metadata))
+
+    def mark_input(self, task: Task) -> None:
+        """Messages a node receives are never emitted again."""
+        base = base_message_class()
+        if base is None or TAG_HIDDEN in task.node.tags:
+            return
+        for message in _messages_in(task.input, base):
+            if message.id is not None:
+                self.seen.add(message.id)
+
+    def emit_output(self, task: Task) -> None:
+        """Messages a node returned that nobody streamed: emitted whole, once."""
+        base = base_message_class()
+        if base is None or TAG_HIDDEN in task.node.tags:
+            return
+        metadata: dict[str, Any] | None = None
+        for _, value in task.writes:
+            for message in _messages_in_value(value, base):
+                if message.id is None:
+                    message.id = str(uuid.uuid4())
+                elif message.id in self.seen:
+                    continue
+                if type(message).__name__ == "RemoveMessage":
+                    continue
+                metadata = metadata or node_metadata(task)
+                self.emit_now(message, metadata)
+
+    def handler(self) -> Any:
+        """The LangChain callback handler of this level (created on first use)."""
+        if self._handler is None:
+            self._handler = _handler_class()(self)
+        return self._handler
+
+
+def _messages_in_value(value: Any, base: type) -> Iterable[Any]:
+    if isinstance(value, base):
+        yield value
+    elif isinstance(value, list | tuple):
+        yield from (item for item in value if isinstance(item, base))
+
+
+def _messages_in(state: Any, base: type) -> Iterable[Any]:
+    """Messages among a state's top-level values (and in lists one level down)."""
+    if isinstance(state, dict):
+        values: Iterable[Any] = state.values()
+    elif hasattr(state, "__dict__"):
+        values = vars(state).values()
+    else:
+        return
+    for value in values:
+        yield from _messages_in_value(value, base)
+
+
+_HANDLER: type | None = None
+
+
+def _handler_class() -> type:
+    """Build the LangChain handler class once (langchain-core is loaded by then)."""
+    global _HANDLER
+    if _HANDLER is None:
+        _HANDLER = _define_handler()
+    return _HANDLER
+
+
+def _define_handler() -> type:
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.outputs import ChatGenerationChunk
+
+    try:  # the marker LangChain checks to stream inside .invoke() (kept for this use)
+        from langchain_core.tracers._streaming import _StreamingCallbackHandler as Marker
+    except ImportError:  # older or newer layouts: the check is duck-typed on these methods
+        Marker = object  # type: ignore[assignment,misc]
+
+    class StreamMessagesHandler(BaseCallbackHandler, Marker):  # type: ignore[type-arg]
+        """Turns chat model callbacks into ``messages`` events."""
+
+        run_inline = True
+
+        def __init__(self, messages: Messages) -> None:
+            self.messages = messages
+            self.runs: dict[Any, dict[str, Any]] = {}
+
+        def tap_output_iter(self, run_id: Any, output: Any) -> Any:
+            return output
+
+        def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
+            return output
+
+        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any,
+                                tags: list[str] | None = None,
+                                metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            tags = [t for t in tags or () if not t.startswith(_INTERNAL_TAG)]
+            if TAG_NOSTREAM in tags or metadata is None:
+                return
+            ordered = with_integration(metadata, metadata.get("ls_integration", "langgraph"))
+            self.runs[run_id] = {**ordered, "tags": tags} if tags else ordered
+
+        def on_llm_new_token(  # type: ignore[override]
+            self, token: str, *, chunk: Any = None, run_id: Any, **kwargs: Any
+        ) -> None:
+            metadata = self.runs.get(run_id)
+            if metadata is not None and isinstance(chunk, ChatGenerationChunk):
+                self.messages.emit(chunk.message, metadata)
+
+        def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
+            metadata = self.runs.pop(run_id, None)
+            if metadata is None:
+                return
+            seen = self.messages.seen
+            for generations in response.generations:
+                for generation in generations:
+                    message = getattr(generation, "message", None)
+                    if message is not None and message.id not in seen:
+                        self.messages.emit(message, metadata)
+
+        def on_llm_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+            self.runs.pop(run_id, None)
+
+    return StreamMessagesHandler
+
+
+def with_callbacks(config: dict[str, Any], handler: Any) -> None:
+    """Add ``handler`` to a task config's callbacks (keeping the user's: tracers etc.)."""
+    callbacks = config.get("callbacks")
+    if callbacks is None:
+        config["callbacks"] = [handler]
+    elif isinstance(callbacks, list):
+        config["callbacks"] = [*callbacks, handler]
+    else:  # a callback manager
+        manager = callbacks.copy()
+        manager.add_handler(handler, inherit=True)
+        config["callbacks"] = manager
+
+
+def set_langchain_context(task: Task) -> Callable[[], None] | None:
+    """Make LangChain runnables called inside the task see its config (callbacks, metadata,
+    tags), the way they see a parent runnable's. Call inside the task's context."""
+    module = sys.modules.get("langchain_core.runnables.config")
+    if module is None:
+        return None
+    module.var_child_runnable_config.set(task.config)
+    return None
