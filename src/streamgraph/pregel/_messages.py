@@ -88,6 +88,30 @@ class Messages:
         if delivered and event_id is not None:
             self.seen.add(event_id)
 
+    def emitter(self, message_id: str) -> Callable[[Any, dict[str, Any]], None] | None:
+        """A fast ``emit`` for one message's chunks (``None`` when nobody listens): the
+        destinations are looked up once, and the id is marked seen once."""
+        loop = self.loop
+        targets = list(loop.forward.get("messages", ()))
+        if "messages" in loop.own_modes and loop.own_put is not None:
+            targets.insert(0, (loop.own_put, ()))
+        if not targets:
+            return None
+        self.seen.add(message_id)
+        if len(targets) == 1:
+            put, ns = targets[0]
+
+            def emit_one(message: Any, metadata: dict[str, Any]) -> None:
+                put((ns, "messages", (message, metadata)))
+
+            return emit_one
+
+        def emit_all(message: Any, metadata: dict[str, Any]) -> None:
+            for put, ns in targets:
+                put((ns, "messages", (message, metadata)))
+
+        return emit_all
+
     def emit_now(self, message: Any, metadata: dict[str, Any]) -> None:
         """Emit on the loop's own thread (between tasks): straight into ``loop.out``."""
         if "messages" not in self.loop.modes:
