@@ -28,3 +28,7 @@ BRANCH_PREFIX = "branch:to:"
 RESERVED_NAMES = frozenset({START, END, INTERRUPT, TASKS})
 NS_SEP = "|"
 NS_END = ":"
+
+# 25, as LangGraph documents it and our issue asks; LangGraph 1.2 itself now fills in 10007
+# (see COMPAT.md): a looping agent should stop after a few dozen model calls, not ten thousand.
+DEFAULT_RECURSION_LIMIT = 25

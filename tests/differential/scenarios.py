@@ -44,27 +44,31 @@ def libs() -> dict[str, types.SimpleNamespace]:
     import langgraph.checkpoint.memory
     import langgraph.config
     import langgraph.graph
+    import langgraph.managed
     import langgraph.types
 
     import streamgraph.checkpoint.memory
     import streamgraph.config
     import streamgraph.graph
+    import streamgraph.managed
     import streamgraph.types
 
-    def ns(graph: Any, types_: Any, config: Any, memory: Any) -> types.SimpleNamespace:
+    def ns(graph: Any, types_: Any, config: Any, memory: Any,
+           managed: Any) -> types.SimpleNamespace:
         return types.SimpleNamespace(
             InMemorySaver=memory.InMemorySaver, StateUpdate=types_.StateUpdate,
             StateGraph=graph.StateGraph, START=graph.START, END=graph.END,
             Send=types_.Send, Command=types_.Command, interrupt=types_.interrupt,
             RetryPolicy=types_.RetryPolicy, StreamWriter=types_.StreamWriter,
             get_stream_writer=config.get_stream_writer, get_config=config.get_config,
+            RemainingSteps=managed.RemainingSteps, IsLastStep=managed.IsLastStep,
         )
 
     return {
         "langgraph": ns(langgraph.graph, langgraph.types, langgraph.config,
-                        langgraph.checkpoint.memory),
+                        langgraph.checkpoint.memory, langgraph.managed),
         "streamgraph": ns(streamgraph.graph, streamgraph.types, streamgraph.config,
-                          streamgraph.checkpoint.memory),
+                          streamgraph.checkpoint.memory, streamgraph.managed),
     }
 
 
@@ -671,6 +675,29 @@ def recursion_limit(lib: Any) -> Any:
         .compile()
     )
     return graph, {"log": []}
+
+
+@scenario({"stream_mode": ["values", "updates"], "config": {"recursion_limit": 6}},
+          {"stream_mode": ["values", "updates"], "config": {"recursion_limit": 4}},
+          {"stream_mode": "debug", "config": {"recursion_limit": 5}})
+def managed_values(lib: Any) -> Any:
+    """RemainingSteps/IsLastStep in nodes and routers; never in output or writable."""
+    state = TypedDict("Managed", {  # type: ignore[misc]  # noqa: UP013 - hints use lib
+        "log": Annotated[list, operator.add], "left": lib.RemainingSteps,
+        "last": lib.IsLastStep,
+    })
+
+    def step(s: Any) -> Any:
+        return {"log": [(s["left"], s["last"])], "left": 99}
+
+    def route(s: Any) -> Any:
+        return lib.END if s["left"] <= 2 else "step"
+
+    graph = (
+        lib.StateGraph(state).add_node(step).add_edge(lib.START, "step")
+        .add_conditional_edges("step", route).compile()
+    )
+    return graph, {"log": [], "left": 7}
 
 
 @scenario({"stream_mode": "updates"}, {"stream_mode": ["values", "updates"]})

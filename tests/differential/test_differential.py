@@ -78,12 +78,13 @@ def test_stream_matches_langgraph(name: str, index: int, api: str) -> None:
 
 
 def run_invoke(lib_name: str, name: str, api: str, version: str) -> Any:
-    build, _ = SCENARIOS[name]
+    build, variants = SCENARIOS[name]
     graph, input = build(LIBS[lib_name])
+    config = variants[0].get("config")  # the scenario's first config (a recursion_limit)
     try:
         if api == "sync":
-            return graph.invoke(input, version=version)
-        return asyncio.run(graph.ainvoke(input, version=version))
+            return graph.invoke(input, config, version=version)
+        return asyncio.run(graph.ainvoke(input, config, version=version))
     except Exception as error:
         return ("raised", type(error).__name__)
 

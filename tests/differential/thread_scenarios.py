@@ -13,6 +13,7 @@ import time
 from typing import Annotated, Any, TypedDict
 
 THREAD_SCENARIOS: dict[str, Any] = {}
+CONFIG = {"configurable": {"thread_id": "t"}}
 
 ALL = ["values", "updates", "checkpoints", "tasks", "debug"]
 
@@ -341,4 +342,34 @@ def bulk_updates(lib: Any) -> Any:
         ("get_state", {}),
         ("history", {}),
         ("stream", None, {"stream_mode": ["values", "updates"]}),
+    ]
+
+
+@thread_scenario
+def recursion_limit_counts_on_resume(lib: Any) -> Any:
+    """A resumed run gets the limit counted from its checkpoint (one step more than a fresh
+    run, as LangGraph counts), and RemainingSteps agrees with it."""
+    state = TypedDict("Counted", {  # type: ignore[misc]  # noqa: UP013 - hints use lib
+        "log": Annotated[list, operator.add], "left": lib.RemainingSteps,
+    })
+
+    def node(name: str) -> Any:
+        def run(s: Any) -> Any:
+            return {"log": [[name, s["left"]]]}
+
+        run.__name__ = name
+        return run
+
+    names = [f"n{i}" for i in range(7)]
+    graph = (
+        lib.StateGraph(state).add_sequence([node(n) for n in names])
+        .add_edge(lib.START, "n0")
+        .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"])
+    )
+    return graph, [
+        ("stream", {"log": []}, {"stream_mode": "updates",
+                                 "config": {**CONFIG, "recursion_limit": 5}}),
+        ("stream", None, {"stream_mode": "updates",
+                          "config": {**CONFIG, "recursion_limit": 3}}),
+        ("get_state", {}),
     ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import collections.abc
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -9,6 +10,14 @@ from streamgraph.errors import InvalidUpdateError
 from streamgraph.types import Overwrite
 
 __all__ = ("BinaryOperatorAggregate",)
+
+# Abstract collection types start from their everyday concrete kind: a key declared
+# ``Annotated[Sequence[BaseMessage], add_messages]`` starts as ``[]``.
+_CONCRETE: dict[Any, type] = {
+    collections.abc.Sequence: list, collections.abc.MutableSequence: list,
+    collections.abc.Set: set, collections.abc.MutableSet: set,
+    collections.abc.Mapping: dict, collections.abc.MutableMapping: dict,
+}
 
 
 class BinaryOperatorAggregate(BaseChannel):
@@ -24,6 +33,7 @@ class BinaryOperatorAggregate(BaseChannel):
         super().__init__(typ, key)
         self.operator = operator
         origin = typing.get_origin(typ) or typ
+        origin = _CONCRETE.get(origin, origin)
         self.factory: Callable[[], Any] | None = None
         if origin is not typing.Union and callable(origin):
             try:

@@ -102,7 +102,7 @@ def compile_graph(
         input_schema=builder.schemas[builder.input_schema],
         output_schema=output_schema,
         stream_keys=tuple(channels),
-        output_keys=output_schema.keys,
+        output_keys=output_schema.stored_keys,
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
         checkpointer=checkpointer,

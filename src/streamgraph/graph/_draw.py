@@ -56,19 +56,36 @@ def _dedupe(edges: list[EdgeSpec]) -> list[EdgeSpec]:
     return unique
 
 
-def _add_level(builder: StateGraph, prefix: str, depth: int, out: Any,
+def _node_metadata(graph: CompiledStateGraph, name: str, fn: Any,
+                   metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The node's metadata, plus where the graph interrupts around it and the tools it runs
+    (LangGraph's ``__interrupt`` and ``__tools`` entries)."""
+    extra = dict(metadata or {})
+    before = name in graph.interrupt_before_nodes
+    after = name in graph.interrupt_after_nodes
+    if before or after:
+        extra["__interrupt"] = ",".join(w for w, on in (("before", before), ("after", after))
+                                        if on)
+    tools = getattr(fn, "tools_by_name", None)
+    if isinstance(tools, dict) and tools:
+        extra["__tools"] = list(tools)
+    return extra or None
+
+
+def _add_level(graph: CompiledStateGraph, prefix: str, depth: int, out: Any,
                edges_out: list[EdgeSpec]) -> tuple[list[str], list[str]]:
     """Add one graph level's nodes and edges; return the ids its entry edges lead to and
     the ids its exit edges leave from."""
     from streamgraph.graph.state import CompiledStateGraph
 
+    builder = graph.builder
     ends: dict[str, tuple[list[str], list[str]]] = {}
     for name, spec in builder.nodes.items():
         if depth and isinstance(spec.fn, CompiledStateGraph):
-            ends[name] = _add_level(spec.fn.builder, f"{prefix}{name}:", depth - 1, out,
-                                    edges_out)
+            ends[name] = _add_level(spec.fn, f"{prefix}{name}:", depth - 1, out, edges_out)
         else:
-            out.add_node(spec.fn, f"{prefix}{name}", metadata=spec.metadata)
+            out.add_node(spec.fn, f"{prefix}{name}",
+                         metadata=_node_metadata(graph, name, spec.fn, spec.metadata))
             ends[name] = ([f"{prefix}{name}"], [f"{prefix}{name}"])
     entries: list[str] = []
     exits: list[str] = []
@@ -98,10 +115,11 @@ def draw_graph(graph: CompiledStateGraph, *, xray: int | bool = False) -> Any:
     out = DrawableGraph()
     out.add_node(None, START)
     edges: list[EdgeSpec] = []
-    _add_level(graph.builder, "", depth, out, edges)
+    _add_level(graph, "", depth, out, edges)
     if any(t == END for _, t, *_ in edges):
         out.add_node(None, END)
-    for source, target, conditional, label in edges:
+    # Sorted, as LangGraph draws them: the same graph gives the same mermaid text.
+    for source, target, conditional, label in sorted(edges, key=lambda e: (*e[:3], e[3] or "")):
         out.add_edge(out.nodes[source], out.nodes[target], label, conditional)
     return out
 
@@ -113,7 +131,7 @@ def _to_json(drawn: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": node_id}
         if node_id != END:
             kind = type(node.data).__name__
-            if kind in ("function", "NoneType", "method", "partial"):
+            if kind in ("function", "NoneType", "method", "partial") or kind.startswith("_"):
                 kind = "RunnableCallable"
             entry["type"] = "runnable"
             entry["data"] = {"id": ["streamgraph", kind], "name": node_id.split(":")[-1]}

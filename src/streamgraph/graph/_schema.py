@@ -79,6 +79,25 @@ def channel_for(key: str, hint: Any) -> BaseChannel:
     return LastValue(hint, key=key)
 
 
+def _unwrap_qualifiers(hint: Any) -> Any:
+    """``NotRequired[Annotated[list, add]]`` -> ``Annotated[list, add]`` (also ``Required``
+    and ``ReadOnly``, from ``typing`` or ``typing_extensions``): the qualifier says whether a
+    TypedDict key must be present, not how it merges."""
+    while getattr(typing.get_origin(hint), "_name", None) in ("NotRequired", "Required",
+                                                               "ReadOnly"):
+        hint = typing.get_args(hint)[0]
+    return hint
+
+
+def managed_value_of(hint: Any) -> Any | None:
+    """The ``ManagedValue`` class a key's annotation names (``RemainingSteps``), if any."""
+    if typing.get_origin(hint) is not Annotated:
+        return None
+    from streamgraph.managed import is_managed_value
+
+    return next((item for item in typing.get_args(hint)[1:] if is_managed_value(item)), None)
+
+
 def _type_hints(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
@@ -94,7 +113,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
 class Schema:
     """One state schema class, analysed once."""
 
-    __slots__ = ("_fields_required", "cls", "hints", "keys", "kind")
+    __slots__ = ("_fields_required", "cls", "hints", "keys", "kind", "managed", "stored_keys")
 
     def __init__(self, cls: Any) -> None:
         self.cls = cls
@@ -116,10 +135,15 @@ class Schema:
                 "pydantic model"
             )
         self.keys: tuple[str, ...] = keys
-        self.hints = {k: hints.get(k, Any) for k in keys}
+        self.hints = {k: _unwrap_qualifiers(hints.get(k, Any)) for k in keys}
+        self.managed: dict[str, Any] = {
+            k: manager for k in keys if (manager := managed_value_of(self.hints[k])) is not None
+        }
+        # The keys that have channels: every key but the managed ones.
+        self.stored_keys: tuple[str, ...] = tuple(k for k in keys if k not in self.managed)
 
     def channels(self) -> dict[str, BaseChannel]:
-        return {key: channel_for(key, self.hints[key]) for key in self.keys}
+        return {key: channel_for(key, self.hints[key]) for key in self.stored_keys}
 
     def coerce(self, values: dict[str, Any]) -> Any:
         """What a node with this input schema receives, given the current values."""

@@ -96,6 +96,18 @@ def add_messages(
     return [message for i, message in enumerate(merged) if i not in removed]
 
 
+def _give_ids(value: Any) -> None:
+    """Give the messages in a write their ids as soon as the node returns them, so the
+    ``updates`` chunk, the saved writes and the state all show the same id."""
+    items = value if isinstance(value, list | tuple) else (value,)
+    for item in items:
+        if isinstance(item, BaseMessage) and item.id is None:
+            item.id = str(uuid.uuid4())
+
+
+add_messages.prepare = _give_ids  # type: ignore[attr-defined]
+
+
 class MessagesState(TypedDict):
     """State with one key, ``messages``, merged with ``add_messages``."""
 

@@ -60,7 +60,7 @@ def _policy_for(task: Task, error: Exception, attempt: int) -> RetryPolicy | Non
 
 def route_task(task: Task, loop: Loop) -> None:
     node = task.node
-    state = loop.fresh_state(task.writes)
+    state = loop.fresh_state(task.writes, task.step)
     for branch in node.branches:
         if branch.is_async:
             raise _sync_only(task, f"conditional edge '{branch.name}'")
@@ -70,7 +70,7 @@ def route_task(task: Task, loop: Loop) -> None:
 
 async def _aroute(task: Task, loop: Loop) -> None:
     node = task.node
-    state = loop.fresh_state(task.writes)
+    state = loop.fresh_state(task.writes, task.step)
     for branch in node.branches:
         result = branch.call(state, task)
         if branch.is_async:

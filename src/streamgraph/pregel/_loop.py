@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
 from streamgraph.checkpoint.base import ERROR, NO_WRITES
-from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PULL, PUSH, START, TASKS
+from streamgraph.constants import (
+    DEFAULT_RECURSION_LIMIT,
+    INTERRUPT,
+    NS_END,
+    NS_SEP,
+    PULL,
+    PUSH,
+    START,
+    TASKS,
+)
 from streamgraph.errors import (
     EmptyInputError,
     ErrorCode,
@@ -98,7 +107,7 @@ class Loop:
         self.ns = ns
         self.checkpoint_ns = checkpoint_ns
         self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
-        self.limit: int = config.get("recursion_limit", 25)
+        self.limit: int = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         self.max_concurrency: int = config.get("max_concurrency") or 1_000_000
         keys = output_keys if output_keys is not None else graph.stream_keys
         self.stream_keys = keys
@@ -119,7 +128,9 @@ class Loop:
         self.interrupted = False
         self.stop_requested = False  # set from another thread to stop at the next step
         self.own_put: Callable[[Event], None] | None = None
-        self.first_step = 0  # the first step this run executes (recursion_limit counts from it)
+        # The last step recursion_limit allows (counted as LangGraph counts: from the step
+        # before the first one this run executes, plus one more when resuming).
+        self.stop = self.limit
         self.saves: list[SaveOp] = []  # for the driver to carry out (see _persist.py)
         self.persister: Any = None
         self.durability = durability
@@ -263,7 +274,8 @@ class Loop:
         self.pending_writes = []  # new input: a step left pending is abandoned
         self.step = self.step + 1 if self.saved else -1
         start = self._start_task(input, self.step + 1, checkpoint_first=True)
-        self.step = self.first_step = start.step
+        self.step = start.step
+        self.stop = start.step + self.limit
         return [start]
 
     def _start_task(self, input: Any, step: int, checkpoint_first: bool = False) -> Task:
@@ -299,7 +311,7 @@ class Loop:
             pull, sends = pending_triggers(self.checkpoint, self)
             self.step += 1
             save_checkpoint(self, "fork", pull, sends)
-        self.first_step = self.step + 1
+        self.stop = self.step + 2 + self.limit
         if START in values:  # stopped before its input was processed
             tasks = [self._start_task(values[START], self.step + 1)]
         else:
@@ -331,6 +343,12 @@ class Loop:
 
     def finish_task(self, task: Task) -> None:
         """Record a finished task and emit what its completion shows in each mode."""
+        preparers = self.graph.write_preparers
+        if preparers:
+            for key, value in task.writes:
+                prepare = preparers.get(key)
+                if prepare is not None:
+                    prepare(value)
         if self.saver is not None:
             self._save_task_writes(task)
         if task.hidden:
@@ -389,7 +407,7 @@ class Loop:
             self.checkpoint_event(tasks)
         if stop_after or (stop_before and tasks):
             return self._interrupt_here()
-        if step - self.first_step > self.limit:
+        if step > self.stop:
             raise GraphRecursionError(
                 create_error_message(
                     message=f"Recursion limit of {self.limit} reached without hitting a stop "
@@ -499,7 +517,7 @@ class Loop:
                 barrier = self.barriers.get(key)
                 if barrier is not None:
                     barrier.consume()
-            tasks.append(self._task(node, name, self.read(node), (PULL, name), (0, name),
+            tasks.append(self._task(node, name, self.read(node, step), (PULL, name), (0, name),
                                     node.triggers, step))
         if self.messages is not None:
             for task in tasks:
@@ -518,25 +536,29 @@ class Loop:
         return Task(self, node, name, input, path, order, triggers, step, id,
                     self.ns_prefix + local, (*self.ns, local))
 
-    def read(self, node: Node) -> Any:
-        """What ``node`` receives: its input keys' current values, in its schema's type."""
+    def read(self, node: Node, step: int) -> Any:
+        """What ``node`` receives at ``step``: its input keys' current values and managed
+        values, in its schema's type."""
         channels = self.channels
         values = {}
         for key in node.input_keys:
             value = channels[key].value
             if value is not MISSING:
                 values[key] = value
+        for key, manager in node.managed:
+            values[key] = manager.get(step, self.stop)
         return node.input_schema.coerce(values)
 
-    def fresh_state(self, writes: list[tuple[str, Any]]) -> Any:
+    def fresh_state(self, writes: list[tuple[str, Any]], step: int) -> Any:
         """The state with one task's writes applied, as its routing functions see it."""
+        schema = self.graph.state_schema
         channels = self.channels
         pending: dict[str, list[Any]] = {}
         for key, value in writes:
             if key in channels:
                 pending.setdefault(key, []).append(value)
         values = {}
-        for key in self.graph.state_schema.keys:
+        for key in schema.stored_keys:
             channel = channels[key]
             if key in pending:
                 channel = channel.copy_empty()
@@ -544,7 +566,9 @@ class Loop:
                 channel.update(pending[key])
             if channel.value is not MISSING:
                 values[key] = channel.value
-        return self.graph.state_schema.coerce(values)
+        for key, manager in schema.managed.items():
+            values[key] = manager.get(step, self.stop)
+        return schema.coerce(values)
 
     # -- payloads ----------------------------------------------------------------------------
 

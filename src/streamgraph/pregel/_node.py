@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from streamgraph.graph._schema import Schema
     from streamgraph.pregel._scope import Task as Scope
 
-__all__ = ("Branch", "Node", "adapt_callable", "is_async_callable")
+__all__ = ("Branch", "DualNode", "Node", "adapt_callable", "is_async_callable")
 
 Writes = list[tuple[str, Any]]
 Caller = Callable[[Any, "Scope"], Any]
@@ -159,6 +159,7 @@ class Node:
         "is_subgraph",
         "known",
         "live_events",
+        "managed",
         "metadata",
         "name",
         "retry_policy",
@@ -185,7 +186,8 @@ class Node:
         self.name = name
         self.fn = fn
         self.input_schema = input_schema
-        self.input_keys = input_schema.keys
+        self.input_keys = input_schema.stored_keys
+        self.managed = tuple(input_schema.managed.items())
         self.state_schema = state_schema
         self.writable = writable
         self.triggers = triggers
@@ -209,6 +211,8 @@ class Node:
         elif self.is_runnable:
             self.is_async = False
             self.call = lambda value, scope: fn.invoke(value, scope.config)
+            if isinstance(fn, DualNode):  # its tags go on its tasks' config, as LangGraph's
+                self.tags = list(getattr(fn, "tags", None) or ())
         else:
             self.is_async = is_async_callable(fn)
             self.call = adapt_callable(fn)
@@ -276,8 +280,29 @@ class Node:
         return writes
 
 
+class DualNode:
+    """A node object with a sync and an async body, called with ``(input, config)`` like a
+    LangChain runnable: sync runs call ``invoke``, async runs ``ainvoke``. The prebuilt
+    ``ToolNode`` and agent model node are ones, so their tools and models run natively in
+    both worlds (an ``async def`` tool cannot run from a sync body)."""
+
+    name: str = "DualNode"
+
+    def __call__(self, input: Any, config: Any = None) -> Any:
+        return self.invoke(input, config)
+
+    def invoke(self, input: Any, config: Any = None) -> Any:
+        raise NotImplementedError
+
+    async def ainvoke(self, input: Any, config: Any = None) -> Any:
+        raise NotImplementedError
+
+
 def _is_runnable(fn: Any) -> bool:
-    """A LangChain ``Runnable`` (only possible when the user's code imported langchain-core)."""
+    """A ``DualNode`` or a LangChain ``Runnable`` (the latter only possible when the user's
+    code imported langchain-core)."""
+    if isinstance(fn, DualNode):
+        return True
     module = sys.modules.get("langchain_core.runnables.base")
     return module is not None and isinstance(fn, module.Runnable)
 

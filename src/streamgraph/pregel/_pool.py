@@ -20,7 +20,7 @@ from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
 
-__all__ = ("submit",)
+__all__ = ("run_all", "submit")
 
 IDLE_SECONDS = 60.0
 STALL_SECONDS = 0.001
@@ -105,3 +105,35 @@ class _Pool:
 
 _pool = _Pool()
 submit = _pool.submit
+
+
+def run_all(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` at once (each in a copy of the caller's context, so a tool sees its
+    node's config and stream writer) and return their results in order. Every call finishes
+    before the first failure, in call order, is raised. A single call runs inline."""
+    if len(calls) == 1:
+        return [calls[0]()]
+    from contextvars import copy_context
+
+    from streamgraph.pregel._mailbox import wait_for
+
+    done: SimpleQueue[tuple[int, bool, Any]] = SimpleQueue()
+
+    def run(index: int, call: Callable[[], Any], context: Any) -> None:
+        try:
+            done.put((index, True, context.run(call)))
+        except BaseException as error:
+            done.put((index, False, error))
+
+    for index, call in enumerate(calls):
+        submit(run, index, call, copy_context())
+    outcomes: list[tuple[bool, Any]] = [(True, None)] * len(calls)
+    for _ in calls:
+        # wait_for: a task greenlet waiting here keeps its consumer's events flowing, so
+        # what the calls write to the stream arrives while they run.
+        index, ok, value = wait_for(done)
+        outcomes[index] = (ok, value)
+    for ok, value in outcomes:
+        if not ok:
+            raise value
+    return [value for _, value in outcomes]

@@ -9,11 +9,11 @@ enclosing stream under their namespace.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
-from streamgraph.constants import INTERRUPT
+from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
@@ -97,10 +97,16 @@ class Pregel:
         self.ephemeral_keys = tuple(
             k for k, c in channel_protos.items() if c.clears_each_step
         )
+        # Reducers that prepare each written value as its task finishes, before it streams
+        # or is saved (add_messages gives messages their ids there).
+        self.write_preparers: dict[str, Callable[[Any], None]] = {
+            k: prepare for k, c in channel_protos.items()
+            if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
+        }
         self.state_schema = state_schema
         self.input_schema = input_schema
         self.output_schema = output_schema
-        self.input_keys = frozenset(input_schema.keys)
+        self.input_keys = frozenset(input_schema.stored_keys)
         self.stream_keys = stream_keys
         self.stream_keys_set = frozenset(stream_keys)
         self.output_keys = output_keys
@@ -169,7 +175,7 @@ class Pregel:
                 "Checkpointer requires one or more of the following 'configurable' keys: "
                 "thread_id, checkpoint_ns, checkpoint_id"
             )
-        limit = config.get("recursion_limit", 25)
+        limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
         concurrency = config.get("max_concurrency")
