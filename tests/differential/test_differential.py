@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.differential import message_scenarios  # noqa: F401 - registers scenarios
+from tests.differential import (  # noqa: F401 - they register scenarios
+    agent_scenarios,
+    message_scenarios,
+)
 from tests.differential._normalize import normalize
 from tests.differential.scenarios import SCENARIOS, libs
 

@@ -246,13 +246,12 @@ class _CallModel(DualNode):
             return agent.static
         from streamgraph.config import get_runtime
 
-        model = agent.raw_model(state, get_runtime())
-        if inspect.isawaitable(model):
+        if inspect.iscoroutinefunction(agent.raw_model):
             raise RuntimeError(
                 "Async model callable provided but agent invoked synchronously. Use "
                 "agent.ainvoke() or agent.astream(), or provide a sync model callable."
             )
-        return agent.prompt | model
+        return agent.prompt | agent.raw_model(state, get_runtime())
 
     def invoke(self, input: Any, config: Any = None) -> Any:
         response = self._model(input).invoke(self.agent.model_input(input), config)

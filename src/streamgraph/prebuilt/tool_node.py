@@ -280,7 +280,8 @@ class ToolNode(DualNode):
 
     def _check_command(self, command: Command[Any], call: ToolCall) -> None:
         """Every tool call needs its ``ToolMessage``; a ``Command`` for this graph must carry
-        it, or the next model call would see an unanswered tool call."""
+        it, or the next model call would see an unanswered tool call. Unnamed answers get
+        the tool's name."""
         if command.graph is not None:
             return
         update = command.update
@@ -291,8 +292,12 @@ class ToolNode(DualNode):
         else:
             messages = getattr(update, self.messages_key, [])
         messages = messages if isinstance(messages, list | tuple) else [messages]
-        if not any(isinstance(m, ToolMessage) and m.tool_call_id == call["id"]
-                   for m in messages):
+        answers = [m for m in messages
+                   if isinstance(m, ToolMessage) and m.tool_call_id == call["id"]]
+        for answer in answers:  # named after its tool, like the messages ToolNode makes
+            if answer.name is None:
+                answer.name = call["name"]
+        if not answers:
             raise ValueError(
                 f"Expected to have a matching ToolMessage in Command.update for tool "
                 f"'{call['name']}', got: {list(messages)}. Every tool call (LLM requesting to "

@@ -1,0 +1,166 @@
+"""ToolNode beyond what the differential scenarios compare: standalone use, real
+parallelism, live custom events, injections, async tools, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from examples.fake_llm import tool_call
+from streamgraph.config import get_stream_writer
+from streamgraph.graph import START, MessagesState, StateGraph
+from streamgraph.prebuilt import InjectedStore, ToolNode, ToolRuntime, tools_condition
+from streamgraph.prebuilt.tool_node import ToolInvocationError
+from streamgraph.types import Command
+
+
+def asks(*calls: tuple[str, dict[str, Any], str]) -> AIMessage:
+    return AIMessage("", tool_calls=[tool_call(*c) for c in calls], id="ai")
+
+
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+def nap(seconds: float) -> str:
+    """Sleep, then report."""
+    time.sleep(seconds)
+    return f"slept {seconds}"
+
+
+def tool_graph(node: ToolNode) -> Any:
+    return StateGraph(MessagesState).add_node(node).add_edge(START, node.name).compile()
+
+
+def test_works_outside_a_graph_with_dict_or_list_input() -> None:
+    node = ToolNode([add])
+    out = node.invoke({"messages": [asks(("add", {"a": 1, "b": 2}, "c1"))]})
+    assert [(m.content, m.tool_call_id, m.name) for m in out["messages"]] == [("3", "c1", "add")]
+    listed = node.invoke([HumanMessage("hi"), asks(("add", {"a": 2, "b": 2}, "c2"))])
+    assert isinstance(listed, list) and listed[0].content == "4"
+
+
+def test_sync_tool_calls_run_in_parallel() -> None:
+    node = ToolNode([nap])
+    calls = asks(*[("nap", {"seconds": 0.3}, f"c{i}") for i in range(4)])
+    started = time.perf_counter()
+    out = tool_graph(node).invoke({"messages": [calls]})
+    elapsed = time.perf_counter() - started
+    assert [m.tool_call_id for m in out["messages"][1:]] == ["c0", "c1", "c2", "c3"]
+    assert elapsed < 0.9, f"four 0.3 s tools took {elapsed:.2f} s: not run in parallel"
+
+
+def test_tool_custom_events_arrive_while_other_tools_still_run() -> None:
+    def announce(text: str) -> str:
+        """Write to the stream, then keep working."""
+        get_stream_writer()({"said": text, "at": time.perf_counter()})
+        time.sleep(0.4)
+        return text
+
+    graph = tool_graph(ToolNode([announce, nap]))
+    calls = asks(("announce", {"text": "hi"}, "c1"), ("nap", {"seconds": 0.4}, "c2"))
+    for mode, chunk in graph.stream({"messages": [calls]}, stream_mode=["custom", "updates"]):
+        if mode == "custom":
+            assert time.perf_counter() - chunk["at"] < 0.2, "custom event held back"
+            break
+    else:
+        pytest.fail("no custom event")
+
+
+def test_async_tools_run_concurrently_in_async_graphs() -> None:
+    async def wait(seconds: float) -> str:
+        """Wait asynchronously."""
+        await asyncio.sleep(seconds)
+        return "waited"
+
+    graph = tool_graph(ToolNode([wait]))
+    calls = asks(*[("wait", {"seconds": 0.3}, f"c{i}") for i in range(3)])
+    started = time.perf_counter()
+    out = asyncio.run(graph.ainvoke({"messages": [calls]}))
+    assert [m.content for m in out["messages"][1:]] == ["waited"] * 3
+    assert time.perf_counter() - started < 0.8
+
+
+def test_async_only_tool_in_a_sync_run_says_so() -> None:
+    async def wait() -> str:
+        """Wait."""
+        return "x"
+
+    with pytest.raises(NotImplementedError, match="does not support sync invocation"):
+        tool_graph(ToolNode([wait])).invoke({"messages": [asks(("wait", {}, "c1"))]})
+
+
+def test_runtime_and_store_injection() -> None:
+    from langgraph.store.memory import InMemoryStore
+
+    def remember(note: str, store: Annotated[Any, InjectedStore()],
+                 runtime: ToolRuntime) -> str:
+        """Remember a note."""
+        store.put(("notes",), runtime.tool_call_id, {"note": note})
+        runtime.stream_writer({"stored": note})
+        return f"{len(runtime.state['messages'])} messages"
+
+    node = ToolNode([remember])
+    assert "store" not in node.tools_by_name["remember"].tool_call_schema.model_fields
+    store = InMemoryStore()
+    graph = StateGraph(MessagesState).add_node(node).add_edge(START, "tools").compile(
+        store=store)
+    chunks = list(graph.stream({"messages": [asks(("remember", {"note": "n1"}, "c1"))]},
+                               stream_mode=["custom", "updates"]))
+    assert chunks[0] == ("custom", {"stored": "n1"})
+    assert chunks[1][1]["tools"]["messages"][0].content == "1 messages"
+    assert store.get(("notes",), "c1").value == {"note": "n1"}
+    storeless = tool_graph(ToolNode([remember]))
+    with pytest.raises(ValueError, match="compile it with store="):
+        storeless.invoke({"messages": [asks(("remember", {"note": "n"}, "c1"))]})
+
+
+def test_invalid_arguments_raise_when_errors_are_not_handled() -> None:
+    node = ToolNode([add], handle_tool_errors=False)
+    with pytest.raises(ToolInvocationError, match="b: Field required"):
+        node.invoke({"messages": [asks(("add", {"a": 1}, "c1"))]})
+
+
+def test_command_without_the_tool_message_is_refused() -> None:
+    def go(x: str) -> Command[Any]:
+        """Go."""
+        return Command(update={"messages": []})
+
+    with pytest.raises(ValueError, match="matching ToolMessage in Command.update for tool 'go'"):
+        ToolNode([go]).invoke({"messages": [asks(("go", {"x": "a"}, "c1"))]})
+
+
+def test_bad_input_and_bad_handlers_get_clear_errors() -> None:
+    node = ToolNode([add])
+    with pytest.raises(ValueError, match="No message found in input.*got str"):
+        node.invoke("hello")
+    with pytest.raises(ValueError, match="No AIMessage found in input"):
+        node.invoke({"messages": [HumanMessage("hi")]})
+
+    def handler(error: str) -> str:
+        return error
+
+    with pytest.raises(ValueError, match="use exception types"):
+        ToolNode([add], handle_tool_errors=handler)
+    with pytest.raises(TypeError, match="handle_tool_errors must be"):
+        ToolNode([add], handle_tool_errors=3)  # type: ignore[arg-type]
+
+
+def test_tools_condition_reads_lists_dicts_and_objects() -> None:
+    calling = asks(("add", {}, "c1"))
+    assert tools_condition([calling]) == "tools"
+    assert tools_condition({"messages": [calling, ToolMessage("x", tool_call_id="c1")]}) \
+        == "__end__"
+    assert tools_condition(MessagesStateObject([calling])) == "tools"
+    with pytest.raises(ValueError, match="No messages found"):
+        tools_condition({"messages": []})
+
+
+class MessagesStateObject:
+    def __init__(self, messages: list[Any]) -> None:
+        self.messages = messages
