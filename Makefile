@@ -20,6 +20,8 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/seeds.py
+	$(PY) examples/llm_seeds.py
+	$(PY) examples/agent_seeds.py
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 import pytest
 from pydantic import BaseModel
-from typing_extensions import NotRequired
 
 from streamgraph.constants import DEFAULT_RECURSION_LIMIT
 from streamgraph.errors import GraphRecursionError

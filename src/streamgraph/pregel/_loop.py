@@ -46,10 +46,11 @@ from streamgraph.pregel._checkpoint import (
     save_checkpoint,
     with_checkpoint_map,
 )
+from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._messages import Messages, base_message_class, with_callbacks
 from streamgraph.pregel._scope import Task
-from streamgraph.pregel._stream import Event, Listener
+from streamgraph.pregel._stream import REALTIME_MODES, Event, Listener
 from streamgraph.types import Command, Interrupt, Send
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Loop:
         resume_input: Any = MISSING,
         resuming: bool = False,
         message_ids: set[str] | None = None,
+        events_enclosing: Task | None = None,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -139,6 +141,8 @@ class Loop:
         # stream, so that what they return is the streamed message, as in LangGraph).
         self.messages = Messages(self, message_ids if message_ids is not None else set()) \
             if "messages" in self.modes or message_ids is not None else None
+        self.events: Events | None = (
+            Events(self, events_enclosing) if "events" in self.modes else None)
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
         if saver is not None:
@@ -201,7 +205,7 @@ class Loop:
         # A single task may run on the consumer's thread when nothing needs delivering
         # while it runs: no custom/messages events and no nested graphs' events for our
         # own consumer. Events for enclosing streams are put straight into their inboxes.
-        self.inline_ok = not (own & {"custom", "messages", "tools"}) and not own_subgraphs
+        self.inline_ok = not (own & REALTIME_MODES) and not own_subgraphs
         self._writer: Callable[[Any], None] | None = None
 
     def emit(self, mode: str, payload: Any) -> None:
@@ -256,6 +260,8 @@ class Loop:
         """The first tasks: the hidden ``__start__`` task that writes the input and follows
         START's edges or, resuming a thread (input ``None`` or ``Command(resume=...)``), the
         tasks of the checkpoint's next step."""
+        if self.events is not None:
+            self.events.run_started(input)
         if self.saver is not None and (input is None or resume_value(input) is not MISSING):
             check_resumable(self, input)
             return self._resume(resume_value(input))
@@ -323,10 +329,7 @@ class Loop:
             return []
         apply_resume(self, tasks, self.resume_input)
         self.step += 1
-        if self.want_tasks:
-            for task in tasks:
-                if not task.hidden:
-                    self._emit_task_event(task, self._start_payload(task))
+        self._announce(tasks)
         to_run = replay_saved_writes(self, tasks)
         return to_run or self.tick()
 
@@ -363,6 +366,8 @@ class Loop:
         else:
             if self.messages is not None and task.error is None:
                 self.messages.emit_output(task)  # whole messages precede the update
+            if self.events is not None and task.error is None:
+                self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
         if self.want_tasks:
@@ -419,10 +424,21 @@ class Loop:
         if not tasks:
             return []
         self.step = step
-        if self.want_tasks:
-            for task in tasks:
-                self._emit_task_event(task, self._start_payload(task))
+        self._announce(tasks)
         return tasks
+
+    def _announce(self, tasks: list[Task]) -> None:
+        """Task start events: ``tasks``/``debug`` payloads, and the task runs of
+        ``astream_events``."""
+        if not self.want_tasks and self.events is None:
+            return
+        for task in tasks:
+            if task.hidden:
+                continue
+            if self.want_tasks:
+                self._emit_task_event(task, self._start_payload(task))
+            if self.events is not None:
+                self.events.task_started(task)
 
     def _should_interrupt(self, nodes: frozenset[str], names: Any) -> bool:
         """interrupt_before/after: one of ``names`` is listed, and (with a checkpointer) some
@@ -692,7 +708,9 @@ class Loop:
         config["tags"] = [*base.get("tags", ()), *task.node.tags]
         config["metadata"] = metadata
         config["configurable"] = configurable
-        if self.messages is not None and base_message_class() is not None:
+        if self.events is not None:
+            config["callbacks"] = self.events.callbacks_for(task, config)
+        elif self.messages is not None and base_message_class() is not None:
             with_callbacks(config, self.messages.handler())
         return config
 

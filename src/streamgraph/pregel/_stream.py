@@ -21,14 +21,15 @@ Event = tuple[tuple[str, ...], str, Any]
 
 VALID_MODES = frozenset((*STREAM_MODES, "tools"))
 
-NESTED_WITHOUT_SUBGRAPHS = frozenset({"custom"})
+NESTED_WITHOUT_SUBGRAPHS = frozenset({"custom", "events"})
 """Modes a stream receives from nested graphs even without ``subgraphs=True``.
 
 Divergence: LangGraph drops ``custom`` events written inside subgraphs unless the caller set
-``subgraphs=True``; we deliver them (see COMPAT.md).
+``subgraphs=True``; we deliver them (see COMPAT.md). ``events`` is ``astream_events``'
+internal mode: its tree spans every level.
 """
 
-REALTIME_MODES = frozenset({"custom", "messages", "tools"})
+REALTIME_MODES = frozenset({"custom", "messages", "tools", "events"})
 """Modes whose events are produced while a node runs (so the node cannot run inline)."""
 
 

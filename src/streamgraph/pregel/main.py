@@ -201,6 +201,7 @@ class Pregel:
             saver=saver,
             durability=durability or "async",
             message_ids=_message_ids(parent),
+            events_enclosing=parent if parent is not None and parent.loop.events else None,
             **persistence,
         )
 
@@ -272,6 +273,30 @@ class Pregel:
         from streamgraph.pregel._adrive import adrive
 
         return _abubble(loop, adrive(loop, input, shape))
+
+    def astream_events(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        version: str = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The run as LangChain's v2 event stream (needs langchain-core): ``on_chain_*`` for
+        the graph and each task, ``on_chat_model_*``, ``on_tool_*`` and the rest for what the
+        nodes call. ``kwargs`` are ``astream``'s (``stream_mode`` shapes the graph's own
+        ``on_chain_stream`` chunks)."""
+        from streamgraph.pregel._events import EventFilter, run_events
+
+        keep = EventFilter(include_names, include_types, include_tags, exclude_names,
+                           exclude_types, exclude_tags)
+        return run_events(self, input, config, version=version, keep=keep, options=kwargs)
 
     def invoke(
         self,
@@ -348,6 +373,8 @@ class Pregel:
         if loop.interrupted and loop.ns:
             raise GraphInterrupt(interrupts)
         output = loop.output() if loop.stream_keys is self.stream_keys else loop.values()
+        if loop.events is not None:
+            loop.events.run_finished(output)
         if version == "v2":
             return GraphOutput(self.output_schema.to_output(output), interrupts)
         if interrupts and isinstance(output, dict):
@@ -593,6 +620,8 @@ def _nested_stream(loop: Loop, events: Iterator[Any]) -> Iterator[Any]:
     yield from events
     if loop.interrupted:
         raise GraphInterrupt(tuple(loop.interrupts))
+    if loop.events is not None:
+        loop.events.run_finished(loop.output())
 
 
 def _abubble(loop: Loop, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -606,3 +635,5 @@ async def _anested_stream(loop: Loop, events: AsyncIterator[Any]) -> AsyncIterat
         yield event
     if loop.interrupted:
         raise GraphInterrupt(tuple(loop.interrupts))
+    if loop.events is not None:
+        loop.events.run_finished(loop.output())

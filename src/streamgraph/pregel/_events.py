@@ -1,0 +1,434 @@
+"""``astream_events()``: the run as LangChain's v2 event stream.
+
+Every run is one event tree: the graph is the root run, each task is a run under the graph
+(or under the task that runs its subgraph), and whatever LangChain code a node calls (chat
+models, tools, retrievers, runnables) makes runs under that task. Events are dicts with
+``event`` (``on_<type>_start``/``_stream``/``_end``), ``name``, ``run_id``, ``parent_ids``
+(root first), ``tags``, ``metadata`` and ``data``, as ``Runnable.astream_events`` yields them.
+
+Graph and task events are made by the run itself; the rest come from a LangChain callback
+handler placed in each task's config. All of them travel as one internal stream mode,
+``events``, so they reach the consumer in the order they happened, and nested graphs' events
+reach it with or without ``subgraphs=True``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.pregel._messages import with_integration
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._loop import Loop
+    from streamgraph.pregel._scope import Task
+
+__all__ = ("EventFilter", "Events", "run_events")
+
+_SEQ_TAG = "seq:step:1"  # what LangGraph's node runs give their children (kept for filters)
+
+# Key orders as LangChain and LangGraph write them (equal dicts either way; printed, they
+# read the same).
+_START = ("event", "data", "name", "tags", "run_id", "metadata", "parent_ids")
+_END = ("event", "data", "run_id", "name", "tags", "metadata", "parent_ids")
+_TAPPED = ("event", "run_id", "name", "tags", "metadata", "data", "parent_ids")
+
+
+def _ordered(order: tuple[str, ...], fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: fields[key] for key in order}
+
+
+class Events:
+    """One run level's events: its graph run (a nested one's: here; the root's: in
+    ``run_events``), its tasks' runs, and the handler for what runs inside them."""
+
+    __slots__ = ("_handler", "_input", "enclosing", "loop", "parents", "run_id", "task_runs")
+
+    def __init__(self, loop: Loop, enclosing: Task | None) -> None:
+        self.loop = loop
+        self.enclosing = enclosing  # the task running this graph, for a nested level
+        self.run_id = str(uuid.uuid4())
+        self.task_runs: dict[str, str] = {}  # task id -> its run's id
+        above: tuple[str, ...] = ()
+        if enclosing is not None:
+            outer = enclosing.loop.events
+            assert outer is not None
+            above = (*outer.parents, outer.run_of(enclosing))
+        self.parents: tuple[str, ...] = (*above, self.run_id)  # this level's tasks' parents
+        self._handler: Any = None
+
+    def run_of(self, task: Task) -> str:
+        """The run id of a task's run (its own: a task id is not a run id)."""
+        run = self.task_runs.get(task.id)
+        if run is None:
+            run = self.task_runs[task.id] = str(uuid.uuid4())
+        return run
+
+    @property
+    def handler(self) -> Any:
+        if self._handler is None:
+            self._handler = _handler_class()(self)
+        return self._handler
+
+    def put(self, event: dict[str, Any]) -> None:
+        """Deliver an event from inside a running task (any thread)."""
+        loop = self.loop
+        if "events" in loop.own_modes and loop.own_put is not None:
+            loop.own_put(((), "events", event))
+        for put, ns in loop.forward.get("events", ()):
+            put((ns, "events", event))
+
+    # -- a nested graph's own run -------------------------------------------------------------
+
+    def _nested_fields(self) -> dict[str, Any]:
+        task = self.enclosing
+        assert task is not None
+        metadata = with_integration(task.config["metadata"], "langgraph")
+        for key, value in task.config["configurable"].items():  # as LangChain's child runs
+            if not key.startswith("__") and isinstance(value, str | int | float | bool):
+                metadata.setdefault(key, value)
+        return {"name": self.loop.graph.name,
+                "tags": [_SEQ_TAG, *self.loop.config.get("tags", ())], "run_id": self.run_id,
+                "metadata": metadata, "parent_ids": list(self.parents[:-1])}
+
+    def run_started(self, input: Any) -> None:
+        if self.enclosing is not None:
+            self.put(_ordered(_START, {"event": "on_chain_start", "data": {"input": input},
+                                       **self._nested_fields()}))
+            self._input = input
+
+    def run_finished(self, output: Any) -> None:
+        if self.enclosing is not None:
+            self.put(_ordered(_END, {"event": "on_chain_end",
+                                     "data": {"output": output, "input": self._input},
+                                     **self._nested_fields()}))
+
+    # -- task runs (on the loop's thread, in step order) ---------------------------------------
+
+    def _task_fields(self, task: Task) -> dict[str, Any]:
+        metadata = with_integration(task.config["metadata"], "langgraph")
+        if self.enclosing is not None:  # as a nested graph's runs inherit it (full namespace)
+            metadata["checkpoint_ns"] = task.ns
+        return {
+            "name": task.name,
+            "tags": [f"graph:step:{task.step}", *self.loop.config.get("tags", ())],
+            "run_id": self.run_of(task),
+            "metadata": metadata,
+            "parent_ids": list(self.parents),
+        }
+
+    def task_started(self, task: Task) -> None:
+        fields = self._task_fields(task)
+        self.loop.emit("events", _ordered(_START, {
+            "event": "on_chain_start", "data": {"input": task.input}, **fields}))
+
+    def task_finished(self, task: Task, output: Any) -> None:
+        fields = self._task_fields(task)
+        emit = self.loop.emit
+        emit("events", _ordered(_TAPPED, {
+            "event": "on_chain_stream", "data": {"chunk": output}, **fields}))
+        emit("events", _ordered(_END, {
+            "event": "on_chain_end", "data": {"output": output, "input": task.input},
+            **fields}))
+        run = self.task_runs.pop(task.id)
+        if self._handler is not None:
+            self._handler.lineage.pop(run, None)
+
+    def callbacks_for(self, task: Task, config: dict[str, Any]) -> Any:
+        """A callback manager for runs inside ``task``: this level's handler first (it taps
+        streamed output), then ``messages`` mode's and the user's own handlers."""
+        from langchain_core.callbacks import CallbackManager
+
+        handlers: list[Any] = [self.handler]
+        if self.loop.messages is not None:
+            handlers.append(self.loop.messages.handler())
+        existing = config.get("callbacks")
+        if isinstance(existing, list):
+            handlers.extend(existing)
+        elif existing is not None:
+            handlers.extend(existing.inheritable_handlers)
+        run = self.run_of(task)
+        self.handler.lineage[run] = list(self.parents)
+        metadata = with_integration(config["metadata"], "langgraph")
+        return CallbackManager(
+            handlers=handlers, inheritable_handlers=handlers, parent_run_id=uuid.UUID(run),
+            tags=[_SEQ_TAG], inheritable_tags=list(config.get("tags", ())),
+            metadata=metadata, inheritable_metadata=metadata,
+        )
+
+
+_RUN_OPTIONS = ("context", "stream_mode", "subgraphs", "output_keys", "interrupt_before",
+                "interrupt_after", "durability")
+
+
+async def run_events(graph: Any, input: Any, config: Any, *, version: str, keep: EventFilter,
+                     options: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """Run ``graph`` and yield its events (the body of ``Pregel.astream_events``)."""
+    if version != "v2":
+        raise ValueError(f"astream_events supports version='v2' only, got {version!r} (v1 is "
+                         "LangChain's deprecated format)")
+    unknown = sorted(set(options) - set(_RUN_OPTIONS))
+    if unknown:
+        raise TypeError(f"astream_events() got unexpected keyword arguments: {unknown}")
+    import langchain_core  # noqa: F401 - the events are LangChain's: say so early if missing
+
+    from streamgraph.pregel._adrive import adrive
+    from streamgraph.pregel._stream import parse_modes, shaper
+
+    stream_mode = options.pop("stream_mode", None) or graph.stream_mode
+    subgraphs = bool(options.pop("subgraphs", False))
+    modes, tagged = parse_modes(stream_mode)
+    shape = shaper(tagged=tagged, subgraphs=subgraphs, version="v1")
+    loop = graph._start_run(config, modes=modes | {"events"}, subgraphs=subgraphs, **{
+        k: options.get(k) for k in ("context", "output_keys", "interrupt_before",
+                                    "interrupt_after", "durability")})
+    root = {"name": graph.name, "tags": list(loop.config.get("tags", ())),
+            "run_id": loop.events.run_id, "parent_ids": [],
+            "metadata": with_integration(loop.config.get("metadata", {}), "langgraph")}
+    start = _ordered(_START, {"event": "on_chain_start", "data": {"input": input}, **root})
+    if keep(start):
+        yield start
+    async for event in adrive(loop, input, _same):
+        ns, mode, payload = event
+        if mode == "events":
+            if keep(payload):
+                yield payload
+            continue
+        chunk = _ordered(_TAPPED, {"event": "on_chain_stream", "data": {"chunk": shape(event)},
+                                   **root})
+        if keep(chunk):
+            yield chunk
+    output = graph._invoke_result(loop, "v1")
+    end = _ordered(_END, {"event": "on_chain_end", "data": {"output": output}, **root})
+    if keep(end):
+        yield end
+
+
+def _same(event: Any) -> Any:
+    return event
+
+
+class EventFilter:
+    """``include_*``/``exclude_*`` of ``astream_events``: names, run types and tags."""
+
+    def __init__(self, include_names: Sequence[str] | None, include_types: Sequence[str] | None,
+                 include_tags: Sequence[str] | None, exclude_names: Sequence[str] | None,
+                 exclude_types: Sequence[str] | None, exclude_tags: Sequence[str] | None) -> None:
+        self.include = (set(include_names or ()), set(include_types or ()),
+                        set(include_tags or ()))
+        self.exclude = (set(exclude_names or ()), set(exclude_types or ()),
+                        set(exclude_tags or ()))
+        self.active = any(self.include) or any(self.exclude)
+
+    @staticmethod
+    def _matches(event: dict[str, Any], names: set[str], types: set[str],
+                 tags: set[str]) -> bool:
+        run_type = event["event"].split("_", 1)[1].rsplit("_", 1)[0]
+        return (event.get("name") in names or run_type in types
+                or not tags.isdisjoint(event.get("tags", ())))
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        if not self.active:
+            return True
+        if any(self.include) and not self._matches(event, *self.include):
+            return False
+        return not (any(self.exclude) and self._matches(event, *self.exclude))
+
+
+_HANDLER: type | None = None
+
+
+def _handler_class() -> type:
+    global _HANDLER
+    if _HANDLER is None:
+        _HANDLER = _define_handler()
+    return _HANDLER
+
+
+def _name(serialized: Any, kwargs: dict[str, Any]) -> str:
+    if kwargs.get("name"):
+        return str(kwargs["name"])
+    if isinstance(serialized, dict):
+        if serialized.get("name"):
+            return str(serialized["name"])
+        if serialized.get("id"):
+            return str(serialized["id"][-1])
+    return "Unnamed"
+
+
+def _define_handler() -> type:
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.outputs import ChatGenerationChunk
+
+    try:  # the marker LangChain checks to stream inside .invoke() and to tap output
+        from langchain_core.tracers._streaming import _StreamingCallbackHandler as Marker
+    except ImportError:
+        Marker = object  # type: ignore[assignment,misc]
+
+    class EventsHandler(BaseCallbackHandler, Marker):  # type: ignore[type-arg]
+        """LangChain callbacks of the runs inside tasks, as v2 events."""
+
+        run_inline = True
+
+        def __init__(self, events: Events) -> None:
+            self.events = events
+            self.lineage: dict[str, list[str]] = {}  # run id -> parent ids, root first
+            self.runs: dict[str, dict[str, Any]] = {}  # open runs: type, name, tags, ...
+
+        # -- bookkeeping -------------------------------------------------------------------
+
+        def _open(self, run_type: str, serialized: Any, run_id: Any, parent_run_id: Any,
+                  tags: list[str] | None, metadata: dict[str, Any] | None, inputs: Any,
+                  kwargs: dict[str, Any]) -> dict[str, Any]:
+            run, parent = str(run_id), str(parent_run_id) if parent_run_id else None
+            parents = [*self.lineage.get(parent, ()), parent] if parent else []
+            self.lineage[run] = parents
+            info = {"type": run_type, "name": _name(serialized, kwargs), "tags": tags or [],
+                    "metadata": metadata or {}, "parent_ids": parents, "inputs": inputs}
+            self.runs[run] = info
+            return info
+
+        def _event(self, phase: str, run_id: Any, data: dict[str, Any],
+                   info: dict[str, Any] | None = None, order: tuple[str, ...] = _END) -> None:
+            run = str(run_id)
+            info = info or self.runs.get(run)
+            if info is None:
+                return
+            self.events.put(_ordered(order, {
+                "event": f"on_{info['type']}_{phase}", "data": data, "name": info["name"],
+                "tags": info["tags"], "run_id": run, "metadata": info["metadata"],
+                "parent_ids": info["parent_ids"],
+            }))
+
+        def _start(self, run_id: Any, data: dict[str, Any]) -> None:
+            self._event("start", run_id, data, order=_START)
+
+        def _close(self, run_id: Any, output: Any, key: str = "output",
+                   inputs: Any = None) -> None:
+            info = self.runs.pop(str(run_id), None)
+            self.lineage.pop(str(run_id), None)
+            if info is not None:
+                given = inputs if inputs is not None else info["inputs"]
+                self._event("end", run_id, {key: output, "input": given}, info)
+
+        # -- chat models and LLMs ------------------------------------------------------------
+
+        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any,
+                                parent_run_id: Any = None, tags: list[str] | None = None,
+                                metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            self._open("chat_model", serialized, run_id, parent_run_id, tags, metadata,
+                       {"messages": messages}, kwargs)
+            self._start(run_id, {"input": {"messages": messages}})
+
+        def on_llm_start(self, serialized: Any, prompts: list[str], *, run_id: Any,
+                         parent_run_id: Any = None, tags: list[str] | None = None,
+                         metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            self._open("llm", serialized, run_id, parent_run_id, tags, metadata,
+                       {"prompts": prompts}, kwargs)
+            self._start(run_id, {"input": {"prompts": prompts}})
+
+        def on_llm_new_token(  # type: ignore[override]
+            self, token: str, *, chunk: Any = None, run_id: Any, **kwargs: Any
+        ) -> None:
+            info = self.runs.get(str(run_id))
+            if info is None:
+                return
+            if info["type"] == "chat_model":
+                message = chunk.message if isinstance(chunk, ChatGenerationChunk) else None
+                if message is None:
+                    from langchain_core.messages import AIMessageChunk
+
+                    message = AIMessageChunk(content=token)
+                self._event("stream", run_id, {"chunk": message}, info)
+            else:
+                self._event("stream", run_id, {"chunk": chunk if chunk is not None else token},
+                            info)
+
+        def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
+            info = self.runs.get(str(run_id))
+            if info is None:
+                return
+            if info["type"] == "chat_model":
+                generations = [g for batch in response.generations for g in batch]
+                output = getattr(generations[0], "message", None) if len(generations) == 1 \
+                    else {"generations": response.generations}
+            else:
+                output = response
+            self._close(run_id, output)
+
+        def on_llm_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+            self.runs.pop(str(run_id), None)
+
+        # -- chains, tools, retrievers ------------------------------------------------------
+
+        def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: Any,
+                           parent_run_id: Any = None, tags: list[str] | None = None,
+                           metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            run_type = kwargs.get("run_type") or "chain"
+            self._open(run_type, serialized, run_id, parent_run_id, tags, metadata, inputs,
+                       kwargs)
+            # A streamed runnable starts before its input is known: LangChain sends a
+            # placeholder then, and its events leave the input out.
+            self._start(run_id, {} if inputs == {"input": ""} else {"input": inputs})
+
+        def on_chain_end(self, outputs: Any, *, run_id: Any, inputs: Any = None,
+                         **kwargs: Any) -> None:
+            self._close(run_id, outputs, inputs=inputs)
+
+        def on_chain_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+            self.runs.pop(str(run_id), None)
+
+        def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any,
+                          parent_run_id: Any = None, tags: list[str] | None = None,
+                          metadata: dict[str, Any] | None = None, inputs: Any = None,
+                          **kwargs: Any) -> None:
+            given = inputs if inputs is not None else input_str
+            self._open("tool", serialized, run_id, parent_run_id, tags, metadata, given, kwargs)
+            self._start(run_id, {"input": given})
+
+        def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
+            self._close(run_id, output)
+
+        def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+            self._close(run_id, error, key="error")
+
+        def on_retriever_start(self, serialized: Any, query: str, *, run_id: Any,
+                               parent_run_id: Any = None, tags: list[str] | None = None,
+                               metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            self._open("retriever", serialized, run_id, parent_run_id, tags, metadata,
+                       {"query": query}, kwargs)
+            self._start(run_id, {"input": {"query": query}})
+
+        def on_retriever_end(self, documents: Any, *, run_id: Any, **kwargs: Any) -> None:
+            self._close(run_id, documents)
+
+        def on_custom_event(self, name: str, data: Any, *, run_id: Any,
+                            tags: list[str] | None = None,
+                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+            run = str(run_id)
+            self.events.put({
+                "event": "on_custom_event", "run_id": run, "name": name, "tags": tags or [],
+                "metadata": metadata or {}, "data": data,
+                "parent_ids": self.lineage.get(run, []),
+            })
+
+        # -- streamed output of runnables ---------------------------------------------------
+
+        def tap_output_iter(self, run_id: Any, output: Iterator[Any]) -> Iterator[Any]:
+            for chunk in output:
+                self._stream_chunk(run_id, chunk)
+                yield chunk
+
+        async def tap_output_aiter(self, run_id: Any,
+                                   output: AsyncIterator[Any]) -> AsyncIterator[Any]:
+            async for chunk in output:
+                self._stream_chunk(run_id, chunk)
+                yield chunk
+
+        def _stream_chunk(self, run_id: Any, chunk: Any) -> None:
+            info = self.runs.get(str(run_id))
+            if info is not None and info["type"] not in ("chat_model", "llm"):
+                self._event("stream", run_id, {"chunk": chunk}, info, order=_TAPPED)
+
+    return EventsHandler
