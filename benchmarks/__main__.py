@@ -108,6 +108,9 @@ def main() -> None:
     name = "cold `import <lib>.graph` (fresh interpreter)"
     rows.append({"workload": name, **imports})
     print_row(name, imports)
+    from benchmarks.tokens import token_rows
+
+    rows.extend(token_rows(libs, rounds, budget))
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=2)

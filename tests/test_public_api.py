@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,9 @@ PUBLIC_MODULES = [
     "streamgraph.constants",
     "streamgraph.errors",
     "streamgraph.graph",
+    "streamgraph.managed",
+    "streamgraph.messages",
+    "streamgraph.prebuilt",
     "streamgraph.pregel",
     "streamgraph.runtime",
     "streamgraph.types",
@@ -70,11 +74,40 @@ def test_importing_the_graph_api_does_not_import_langchain() -> None:
     assert out.stdout.strip() == "[]"
 
 
+class _StubAsyncOpenAI:
+    """``openai.AsyncOpenAI`` for the README's example, offline: a streamed chat completion
+    of four tokens, in OpenAI's chunk shape."""
+
+    def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
+
+    async def _create(self, *, model: str, stream: bool, messages: list[Any]) -> Any:
+        from types import SimpleNamespace
+
+        assert stream and messages
+
+        async def chunks() -> Any:
+            deltas = [("assistant", None), (None, "Soft"), (None, " paws"), (None, " at"),
+                      (None, " dawn"), (None, None)]
+            for role, content in deltas:
+                delta = SimpleNamespace(role=role, content=content)
+                yield SimpleNamespace(choices=[SimpleNamespace(delta=delta)])
+
+        return chunks()
+
+
 def test_readme_python_examples_run_and_print_what_they_say(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import re
+    import types
     from pathlib import Path
+
+    openai = types.ModuleType("openai")
+    openai.AsyncOpenAI = _StubAsyncOpenAI  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "openai", openai)
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)

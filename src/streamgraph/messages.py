@@ -67,10 +67,13 @@ class MessageChunk(tuple):  # type: ignore[type-arg]
 class MessageWriter:
     """Streams the chunks of one message (see the module docstring)."""
 
-    __slots__ = ("_emit", "_metadata", "id", "parts")
+    __slots__ = ("_metadata", "_ns", "_put", "_targets", "id", "parts")
 
-    def __init__(self, emit: Any, metadata: dict[str, Any], id: str) -> None:
-        self._emit = emit  # (message, metadata) -> None, or None when nobody listens
+    def __init__(self, targets: list[tuple[Any, Any]], metadata: dict[str, Any],
+                 id: str) -> None:
+        self._targets = targets  # (put, namespace) of each listening stream
+        # One listener (the usual case): its put is called directly, one call per chunk.
+        self._put, self._ns = targets[0] if len(targets) == 1 else (None, None)
         self._metadata = metadata
         self.id = id
         self.parts: list[str] = []
@@ -80,14 +83,20 @@ class MessageWriter:
         message object of your own (a LangChain chunk, say), streamed as it is."""
         if type(chunk) is str:
             self.parts.append(chunk)
-            emit = self._emit
-            if emit is not None:
-                emit(MessageChunk((chunk, self.id)), self._metadata)
+            put = self._put
+            if put is not None:
+                put((self._ns, "messages", (MessageChunk((chunk, self.id)), self._metadata)))
+            elif self._targets:
+                self._send(MessageChunk((chunk, self.id)))
             return
         if isinstance(getattr(chunk, "content", None), str):
             self.parts.append(chunk.content)
-        if self._emit is not None:
-            self._emit(chunk, self._metadata)
+        self._send(chunk)
+
+    def _send(self, message: Any) -> None:
+        payload = (message, self._metadata)
+        for put, ns in self._targets:
+            put((ns, "messages", payload))
 
     @property
     def text(self) -> str:
@@ -106,14 +115,14 @@ def get_message_writer(*, id: str | None = None, tags: list[str] | None = None) 
     messages = task.loop.messages
     message_id = id or f"run-{uuid.uuid4()}"
     if messages is None:
-        return MessageWriter(None, {}, message_id)
+        return MessageWriter([], {}, message_id)
     from streamgraph.pregel._messages import with_integration
 
     metadata = with_integration(task.config["metadata"], "streamgraph")
     metadata["checkpoint_ns"] = task.ns
     if tags:
         metadata["tags"] = list(tags)
-    return MessageWriter(messages.emitter(message_id), metadata, message_id)
+    return MessageWriter(messages.targets(message_id), metadata, message_id)
 
 
 def stream_message(tokens: Iterable[str], *, id: str | None = None,

@@ -88,16 +88,22 @@ class Messages:
         if delivered and event_id is not None:
             self.seen.add(event_id)
 
-    def emitter(self, message_id: str) -> Callable[[Any, dict[str, Any]], None] | None:
-        """A fast ``emit`` for one message's chunks (``None`` when nobody listens): the
-        destinations are looked up once, and the id is marked seen once."""
+    def targets(self, message_id: str | None) -> list[tuple[Callable[[Any], None], Any]]:
+        """Where one message's chunks go (``[]`` when nobody listens), looked up once; the
+        id is marked seen when somebody does."""
         loop = self.loop
         targets = list(loop.forward.get("messages", ()))
         if "messages" in loop.own_modes and loop.own_put is not None:
             targets.insert(0, (loop.own_put, ()))
+        if targets and message_id is not None:
+            self.seen.add(message_id)
+        return targets
+
+    def emitter(self, message_id: str | None) -> Callable[[Any, dict[str, Any]], None] | None:
+        """A fast ``emit`` for one message's chunks (``None`` when nobody listens)."""
+        targets = self.targets(message_id)
         if not targets:
             return None
-        self.seen.add(message_id)
         if len(targets) == 1:
             put, ns = targets[0]
 
@@ -201,6 +207,9 @@ def _define_handler() -> type:
         def __init__(self, messages: Messages) -> None:
             self.messages = messages
             self.runs: dict[Any, dict[str, Any]] = {}
+            # (run id, message id, emit, metadata) of the last token: the tokens of one
+            # run come one after another, so most skip the lookups (one tuple: thread-safe).
+            self.last: tuple[Any, Any, Any, Any] = (None, None, None, None)
 
         def tap_output_iter(self, run_id: Any, output: Any) -> Any:
             return output
@@ -220,11 +229,24 @@ def _define_handler() -> type:
         def on_llm_new_token(  # type: ignore[override]
             self, token: str, *, chunk: Any = None, run_id: Any, **kwargs: Any
         ) -> None:
-            metadata = self.runs.get(run_id)
-            if metadata is not None and isinstance(chunk, ChatGenerationChunk):
-                self.messages.emit(chunk.message, metadata)
+            if not isinstance(chunk, ChatGenerationChunk):
+                return
+            message = chunk.message
+            last = self.last
+            if last[0] is run_id and last[1] == message.id:
+                emit, metadata = last[2], last[3]
+            else:
+                metadata = self.runs.get(run_id)
+                if metadata is None:
+                    return
+                emit = self.messages.emitter(message.id)
+                self.last = (run_id, message.id, emit, metadata)
+            if emit is not None:
+                emit(message, metadata)
 
         def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
+            if self.last[0] is run_id:
+                self.last = (None, None, None, None)
             metadata = self.runs.pop(run_id, None)
             if metadata is None:
                 return
