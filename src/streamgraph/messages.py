@@ -73,7 +73,8 @@ class MessageWriter:
                  id: str) -> None:
         self._targets = targets  # (put, namespace) of each listening stream
         # One listener (the usual case): its put is called directly, one call per chunk.
-        self._put, self._ns = targets[0] if len(targets) == 1 else (None, None)
+        self._put: Any = targets[0][0] if len(targets) == 1 else None
+        self._ns: Any = targets[0][1] if len(targets) == 1 else None
         self._metadata = metadata
         self.id = id
         self.parts: list[str] = []
