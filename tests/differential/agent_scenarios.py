@@ -218,3 +218,49 @@ def tool_error_handlers(lib: Any) -> Any:
         .compile()
     )
     return graph, {"messages": [asks(("broken", {"x": 1}, "c1"))]}
+
+
+@scenario({"stream_mode": "tools"}, {"stream_mode": ["tools", "updates"]},
+          {"stream_mode": ["tools", "custom"], "version": "v2"})
+def tools_mode(lib: Any) -> Any:
+    """LangGraph's undocumented ``tools`` mode: each tool's start, finish or error, from
+    ToolNode and from a tool a node invokes itself."""
+    from langchain_core.tools import tool
+
+    pre = prebuilt(lib)
+
+    def lookup(q: str) -> str:
+        """Look something up."""
+        lib.get_stream_writer()({"looking": q})
+        return f"found {q}"
+
+    def failing(q: str) -> str:
+        """Always fails."""
+        raise ValueError("tool broke")
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    def ask_again(state: Any) -> Any:  # one call per step: parallel calls race
+        return {"messages": [asks(("failing", {"q": "x"}, "c2"), id="ai-2")]}
+
+    def ask_badly(state: Any) -> Any:
+        return {"messages": [asks(("lookup", {"q": 5}, "c3"), id="ai-3")]}
+
+    def direct(state: Any) -> Any:
+        return {"messages": [AIMessage(echo.invoke({"text": "direct"}), id="ai-4")]}
+
+    tools = [lookup, failing]
+    graph = (
+        lib.StateGraph(messages_state(lib))
+        .add_node("first", pre.ToolNode(tools)).add_node(ask_again)
+        .add_node("second", pre.ToolNode(tools, handle_tool_errors=True, name="second"))
+        .add_node(ask_badly).add_node("third", pre.ToolNode(tools, name="third"))
+        .add_node(direct)
+        .add_edge(lib.START, "first").add_edge("first", "ask_again")
+        .add_edge("ask_again", "second").add_edge("second", "ask_badly")
+        .add_edge("ask_badly", "third").add_edge("third", "direct").compile()
+    )
+    return graph, {"messages": [asks(("lookup", {"q": "cats"}, "c1"))]}

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
     from streamgraph.pregel._scope import Task
 
-__all__ = ("EventFilter", "Events", "run_events")
+__all__ = ("EventFilter", "Events", "run_events", "tool_events_handler")
 
 _SEQ_TAG = "seq:step:1"  # what LangGraph's node runs give their children (kept for filters)
 
@@ -73,11 +73,7 @@ class Events:
 
     def put(self, event: dict[str, Any]) -> None:
         """Deliver an event from inside a running task (any thread)."""
-        loop = self.loop
-        if "events" in loop.own_modes and loop.own_put is not None:
-            loop.own_put(((), "events", event))
-        for put, ns in loop.forward.get("events", ()):
-            put((ns, "events", event))
+        self.loop.put_live("events", event)
 
     # -- a nested graph's own run -------------------------------------------------------------
 
@@ -143,6 +139,8 @@ class Events:
         handlers: list[Any] = [self.handler]
         if self.loop.messages is not None:
             handlers.append(self.loop.messages.handler())
+        if "tools" in self.loop.modes:
+            handlers.append(tool_events_handler(self.loop))
         existing = config.get("callbacks")
         if isinstance(existing, list):
             handlers.extend(existing)
@@ -432,3 +430,51 @@ def _define_handler() -> type:
                 self._event("stream", run_id, {"chunk": chunk}, info, order=_TAPPED)
 
     return EventsHandler
+
+
+def tool_events_handler(loop: Loop) -> Any:
+    """``tools`` mode (LangGraph's undocumented one): the lifecycle of every LangChain tool
+    a task runs, as ``tool-started``/``tool-finished``/``tool-error`` dicts."""
+    global _TOOLS_HANDLER
+    if _TOOLS_HANDLER is None:
+        _TOOLS_HANDLER = _define_tools_handler()
+    return _TOOLS_HANDLER(loop)
+
+
+_TOOLS_HANDLER: Any = None
+
+
+def _define_tools_handler() -> type:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    from streamgraph.errors import GraphBubbleUp
+
+    class ToolEventsHandler(BaseCallbackHandler):
+        run_inline = True
+
+        def __init__(self, loop: Loop) -> None:
+            self.loop = loop
+            self.calls: dict[Any, str] = {}  # run id -> tool call id
+
+        def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any,
+                          inputs: Any = None, tool_call_id: str | None = None,
+                          **kwargs: Any) -> None:
+            call = self.calls[run_id] = tool_call_id or str(run_id)
+            self.loop.put_live("tools", {
+                "event": "tool-started", "tool_call_id": call,
+                "tool_name": _name(serialized, kwargs),
+                "input": inputs if inputs is not None else input_str,
+            })
+
+        def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
+            call = self.calls.pop(run_id, str(run_id))
+            self.loop.put_live("tools", {"event": "tool-finished", "tool_call_id": call,
+                                         "output": output})
+
+        def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
+            call = self.calls.pop(run_id, str(run_id))
+            if not isinstance(error, GraphBubbleUp):  # an interrupt is not a failure
+                self.loop.put_live("tools", {"event": "tool-error", "tool_call_id": call,
+                                             "message": str(error)})
+
+    return ToolEventsHandler

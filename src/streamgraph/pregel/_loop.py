@@ -46,7 +46,7 @@ from streamgraph.pregel._checkpoint import (
     save_checkpoint,
     with_checkpoint_map,
 )
-from streamgraph.pregel._events import Events
+from streamgraph.pregel._events import Events, tool_events_handler
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._messages import Messages, base_message_class, with_callbacks
 from streamgraph.pregel._scope import Task
@@ -215,6 +215,18 @@ class Loop:
         if targets:
             for put, rel_ns in targets:
                 put((rel_ns, mode, payload))
+
+    def put_live(self, mode: str, payload: Any) -> bool:
+        """Deliver an event written while a task runs (any thread); whether anybody
+        listens."""
+        delivered = False
+        if mode in self.own_modes and self.own_put is not None:
+            self.own_put((_NO_NS, mode, payload))
+            delivered = True
+        for put, ns in self.forward.get(mode, ()):
+            put((ns, mode, payload))
+            delivered = True
+        return delivered
 
     def set_own_put(self, put: Callable[[Event], None]) -> None:
         """Where events for this level's own consumer go during the next step (the driver
@@ -710,8 +722,11 @@ class Loop:
         config["configurable"] = configurable
         if self.events is not None:
             config["callbacks"] = self.events.callbacks_for(task, config)
-        elif self.messages is not None and base_message_class() is not None:
-            with_callbacks(config, self.messages.handler())
+        elif base_message_class() is not None:
+            if self.messages is not None:
+                with_callbacks(config, self.messages.handler())
+            if "tools" in self.modes:
+                with_callbacks(config, tool_events_handler(self))
         return config
 
     def finish_error(self, task: Task) -> BaseException:

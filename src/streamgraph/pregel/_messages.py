@@ -75,15 +75,7 @@ class Messages:
         """Deliver a message event from a running task. A level nobody listens to (a
         subgraph of a stream without ``subgraphs=True``) delivers nothing and leaves the id
         unseen, so the enclosing node emits the message whole when it returns it."""
-        loop = self.loop
-        payload = (message, metadata)
-        delivered = False
-        if "messages" in loop.own_modes and loop.own_put is not None:
-            loop.own_put(((), "messages", payload))
-            delivered = True
-        for put, ns in loop.forward.get("messages", ()):
-            put((ns, "messages", payload))
-            delivered = True
+        delivered = self.loop.put_live("messages", (message, metadata))
         event_id = getattr(message, "id", None)
         if delivered and event_id is not None:
             self.seen.add(event_id)
