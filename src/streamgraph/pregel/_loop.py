@@ -46,11 +46,17 @@ from streamgraph.pregel._checkpoint import (
     save_checkpoint,
     with_checkpoint_map,
 )
-from streamgraph.pregel._events import Events, tool_events_handler
+from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
-from streamgraph.pregel._messages import Messages, base_message_class, with_callbacks
+from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
-from streamgraph.pregel._stream import REALTIME_MODES, Event, Listener
+from streamgraph.pregel._stream import Event, Listener, Routes
+from streamgraph.pregel._task_view import (
+    emit_task_event,
+    result_payload,
+    start_payload,
+    task_config,
+)
 from streamgraph.types import Command, Interrupt, Send
 
 if TYPE_CHECKING:
@@ -59,25 +65,14 @@ if TYPE_CHECKING:
 
 __all__ = ("Loop", "StopRun", "Task")
 
-_NO_NS: tuple[str, ...] = ()
-_FRAMEWORK_META = frozenset(
-    ("langgraph_step", "langgraph_node", "langgraph_triggers", "langgraph_path",
-     "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns", "run_id",
-     "assistant_id", "graph_id", "task_id")
-)
 _CHECKPOINT_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
-_PROPAGATED_CONFIGURABLE = ("thread_id", "checkpoint_id", "run_id", "assistant_id", "graph_id")
-
-
-def _no_op_writer(_: Any) -> None:
-    return None
 
 
 class StopRun(BaseException):
     """Raised at a step boundary after ``stop_requested`` was set: the run ends there."""
 
 
-class Loop:
+class Loop(Routes):
     """The state of one graph level's run; see the module docstring."""
 
     def __init__(
@@ -181,90 +176,6 @@ class Loop:
         if not self.checkpoint_ns and configurable.get("checkpoint_id"):
             wanted["checkpoint_id"] = configurable["checkpoint_id"]
         return {"configurable": wanted}
-
-    # -- who gets which events ---------------------------------------------------------------
-
-    def _route_events(self, own: frozenset[str], own_subgraphs: bool,
-                      listeners: tuple[Listener, ...]) -> None:
-        depth = len(self.ns)
-        self.own_modes = own
-        self.own_subgraphs = own_subgraphs
-        self.listeners = listeners
-        forward: dict[str, list[tuple[Callable[[Event], None], tuple[str, ...]]]] = {}
-        for listener in listeners:
-            rel_ns = self.ns[listener.depth:]
-            for mode in listener.wants(depth):
-                forward.setdefault(mode, []).append((listener.put, rel_ns))
-        self.forward = forward
-        modes = own | frozenset(forward)
-        self.modes = modes
-        self.want_values = "values" in modes
-        self.want_updates = "updates" in modes
-        self.want_tasks = "tasks" in modes or "debug" in modes
-        self.want_checkpoints = "checkpoints" in modes or "debug" in modes
-        # A single task may run on the consumer's thread when nothing needs delivering
-        # while it runs: no custom/messages events and no nested graphs' events for our
-        # own consumer. Events for enclosing streams are put straight into their inboxes.
-        self.inline_ok = not (own & REALTIME_MODES) and not own_subgraphs
-        self._writer: Callable[[Any], None] | None = None
-
-    def emit(self, mode: str, payload: Any) -> None:
-        if mode in self.own_modes:
-            self.out.append((_NO_NS, mode, payload))
-        targets = self.forward.get(mode)
-        if targets:
-            for put, rel_ns in targets:
-                put((rel_ns, mode, payload))
-
-    def put_live(self, mode: str, payload: Any) -> bool:
-        """Deliver an event written while a task runs (any thread); whether anybody
-        listens."""
-        delivered = False
-        if mode in self.own_modes and self.own_put is not None:
-            self.own_put((_NO_NS, mode, payload))
-            delivered = True
-        for put, ns in self.forward.get(mode, ()):
-            put((ns, mode, payload))
-            delivered = True
-        return delivered
-
-    def set_own_put(self, put: Callable[[Event], None]) -> None:
-        """Where events for this level's own consumer go during the next step (the driver
-        picks the cheapest route for how that step runs)."""
-        if put is not self.own_put:
-            self.own_put = put
-            self._writer = None
-
-    @property
-    def writer(self) -> Callable[[Any], None]:
-        """The ``custom`` writer of this level's tasks (one per level and route: events carry
-        the level's namespace, not the task's)."""
-        writer = self._writer
-        if writer is None:
-            writer = self._writer = self._make_writer()
-        return writer
-
-    def _make_writer(self) -> Callable[[Any], None]:
-        targets = list(self.forward.get("custom", ()))
-        if "custom" in self.own_modes:
-            if self.own_put is None:
-                raise RuntimeError("the driver must call set_own_put() before tasks run")
-            targets.insert(0, (self.own_put, _NO_NS))
-        if not targets:
-            return _no_op_writer
-        if len(targets) == 1:
-            put, ns = targets[0]
-
-            def write_one(chunk: Any) -> None:
-                put((ns, "custom", chunk))
-
-            return write_one
-
-        def write_all(chunk: Any) -> None:
-            for put, ns in targets:
-                put((ns, "custom", chunk))
-
-        return write_all
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -383,7 +294,7 @@ class Loop:
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
         if self.want_tasks:
-            self._emit_task_event(task, self._result_payload(task))
+            emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)
 
@@ -448,7 +359,7 @@ class Loop:
             if task.hidden:
                 continue
             if self.want_tasks:
-                self._emit_task_event(task, self._start_payload(task))
+                emit_task_event(self, task, start_payload(self, task))
             if self.events is not None:
                 self.events.task_started(task)
 
@@ -645,89 +556,9 @@ class Loop:
             return [{key: value} for key, value in writes if key in stream]
         return update
 
-    def _start_payload(self, task: Task) -> dict[str, Any]:
-        payload = {"id": task.id, "name": task.name, "input": task.input,
-                   "triggers": task.triggers}
-        meta = self._user_metadata(task)
-        if meta:
-            payload["metadata"] = meta
-        return payload
-
-    def _user_metadata(self, task: Task) -> dict[str, Any]:
-        meta = {k: v for k, v in self.config.get("metadata", {}).items()
-                if k not in _FRAMEWORK_META}
-        meta.update(task.node.metadata)
-        tags = self.config.get("tags")
-        if tags:
-            meta["tags"] = tags
-        return meta
-
-    def _result_payload(self, task: Task) -> dict[str, Any]:
-        stream = self.stream_keys_set
-        result: dict[str, Any] = {}
-        for key, value in task.writes:
-            if key not in stream:
-                continue
-            if key in result:
-                previous = result[key]
-                if type(previous) is dict and "$writes" in previous:
-                    previous["$writes"].append(value)
-                else:
-                    result[key] = {"$writes": [previous, value]}
-            else:
-                result[key] = value
-        return {
-            "id": task.id,
-            "name": task.name,
-            "error": task.error,
-            "result": result,
-            "interrupts": [
-                {"value": i.value, "id": i.id, "response_schema": i.response_schema}
-                for i in task.interrupts
-            ],
-        }
-
-    def _emit_task_event(self, task: Task, payload: dict[str, Any]) -> None:
-        if "tasks" in self.modes:
-            self.emit("tasks", payload)
-        if "debug" in self.modes:
-            from datetime import UTC, datetime
-
-            self.emit("debug", {
-                "step": task.step,
-                "timestamp": datetime.now(UTC).isoformat(),
-                "type": "task_result" if "result" in payload else "task",
-                "payload": payload,
-            })
-
     def task_config(self, task: Task) -> dict[str, Any]:
         """The config a node sees (``config`` parameter, ``get_config()``)."""
-        base = self.config
-        configurable = {**base.get("configurable", {}), "checkpoint_ns": task.ns}
-        metadata = dict(base.get("metadata", {}))
-        for key in _PROPAGATED_CONFIGURABLE:
-            if key in configurable:
-                metadata[key] = configurable[key]
-        metadata.update(
-            langgraph_step=task.step,
-            langgraph_node=task.name,
-            langgraph_triggers=task.triggers,
-            langgraph_path=task.path,
-            langgraph_checkpoint_ns=task.ns,
-        )
-        metadata.update(task.node.metadata)
-        config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
-        config["tags"] = [*base.get("tags", ()), *task.node.tags]
-        config["metadata"] = metadata
-        config["configurable"] = configurable
-        if self.events is not None:
-            config["callbacks"] = self.events.callbacks_for(task, config)
-        elif base_message_class() is not None:
-            if self.messages is not None:
-                with_callbacks(config, self.messages.handler())
-            if "tools" in self.modes:
-                with_callbacks(config, tool_events_handler(self))
-        return config
+        return task_config(self, task)
 
     def finish_error(self, task: Task) -> BaseException:
         """The exception to raise for a failed task, with a note naming the task."""

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from streamgraph.constants import INTERRUPT
 from streamgraph.types import STREAM_MODES
 
-__all__ = ("Event", "Listener", "parse_modes", "shaper")
+__all__ = ("Event", "Listener", "Routes", "parse_modes", "shaper")
 
 Event = tuple[tuple[str, ...], str, Any]
 
@@ -50,6 +50,105 @@ class Listener(NamedTuple):
         if depth == self.depth or self.subgraphs:
             return self.modes
         return self.modes & NESTED_WITHOUT_SUBGRAPHS
+
+
+_NO_NS: tuple[str, ...] = ()
+
+
+def _no_op_writer(_: Any) -> None:
+    return None
+
+
+class Routes:
+    """Who gets a run level's events: its own consumer (``own_modes``, ``out`` between
+    tasks, ``own_put`` while they run) and the enclosing streams listening to it
+    (``forward``). The base of ``Loop``."""
+
+    ns: tuple[str, ...]
+    out: list[Event]
+    own_put: Callable[[Event], None] | None
+
+    def _route_events(self, own: frozenset[str], own_subgraphs: bool,
+                      listeners: tuple[Listener, ...]) -> None:
+        depth = len(self.ns)
+        self.own_modes = own
+        self.own_subgraphs = own_subgraphs
+        self.listeners = listeners
+        forward: dict[str, list[tuple[Callable[[Event], None], tuple[str, ...]]]] = {}
+        for listener in listeners:
+            rel_ns = self.ns[listener.depth:]
+            for mode in listener.wants(depth):
+                forward.setdefault(mode, []).append((listener.put, rel_ns))
+        self.forward = forward
+        modes = own | frozenset(forward)
+        self.modes = modes
+        self.want_values = "values" in modes
+        self.want_updates = "updates" in modes
+        self.want_tasks = "tasks" in modes or "debug" in modes
+        self.want_checkpoints = "checkpoints" in modes or "debug" in modes
+        # A single task may run on the consumer's thread when nothing needs delivering
+        # while it runs: no custom/messages events and no nested graphs' events for our
+        # own consumer. Events for enclosing streams are put straight into their inboxes.
+        self.inline_ok = not (own & REALTIME_MODES) and not own_subgraphs
+        self._writer: Callable[[Any], None] | None = None
+
+    def emit(self, mode: str, payload: Any) -> None:
+        if mode in self.own_modes:
+            self.out.append((_NO_NS, mode, payload))
+        targets = self.forward.get(mode)
+        if targets:
+            for put, rel_ns in targets:
+                put((rel_ns, mode, payload))
+
+    def put_live(self, mode: str, payload: Any) -> bool:
+        """Deliver an event written while a task runs (any thread); whether anybody
+        listens."""
+        delivered = False
+        if mode in self.own_modes and self.own_put is not None:
+            self.own_put((_NO_NS, mode, payload))
+            delivered = True
+        for put, ns in self.forward.get(mode, ()):
+            put((ns, mode, payload))
+            delivered = True
+        return delivered
+
+    def set_own_put(self, put: Callable[[Event], None]) -> None:
+        """Where events for this level's own consumer go during the next step (the driver
+        picks the cheapest route for how that step runs)."""
+        if put is not self.own_put:
+            self.own_put = put
+            self._writer = None
+
+    @property
+    def writer(self) -> Callable[[Any], None]:
+        """The ``custom`` writer of this level's tasks (one per level and route: events carry
+        the level's namespace, not the task's)."""
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = self._make_writer()
+        return writer
+
+    def _make_writer(self) -> Callable[[Any], None]:
+        targets = list(self.forward.get("custom", ()))
+        if "custom" in self.own_modes:
+            if self.own_put is None:
+                raise RuntimeError("the driver must call set_own_put() before tasks run")
+            targets.insert(0, (self.own_put, _NO_NS))
+        if not targets:
+            return _no_op_writer
+        if len(targets) == 1:
+            put, ns = targets[0]
+
+            def write_one(chunk: Any) -> None:
+                put((ns, "custom", chunk))
+
+            return write_one
+
+        def write_all(chunk: Any) -> None:
+            for put, ns in targets:
+                put((ns, "custom", chunk))
+
+        return write_all
 
 
 def parse_modes(stream_mode: str | Sequence[str]) -> tuple[frozenset[str], bool]:

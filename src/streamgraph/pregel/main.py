@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._context import SCOPE
 from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT
 from streamgraph.errors import GraphInterrupt
+from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
-from streamgraph.pregel._state import empty_snapshot, inspect, snapshot, update
 from streamgraph.pregel._stream import Listener, parse_modes, shaper
-from streamgraph.types import GraphOutput, StateSnapshot, StateUpdate
+from streamgraph.pregel._thread_api import ThreadAPI
+from streamgraph.types import GraphOutput
 
 if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
@@ -30,25 +31,6 @@ if TYPE_CHECKING:
 __all__ = ("Pregel",)
 
 _DURABILITY = ("sync", "async", "exit")
-_MERGED_KEYS = ("metadata", "configurable")
-
-
-def merge_configs(*configs: dict[str, Any] | None) -> dict[str, Any]:
-    """Later configs win; ``metadata``/``configurable`` merge key by key, ``tags`` add up."""
-    merged: dict[str, Any] = {}
-    for config in configs:
-        if not config:
-            continue
-        for key, value in config.items():
-            if key in _MERGED_KEYS and key in merged:
-                merged[key] = {**merged[key], **(value or {})}
-            elif key == "tags" and key in merged:
-                merged[key] = [*merged[key], *(t for t in value or () if t not in merged[key])]
-            else:
-                merged[key] = value
-    return merged
-
-
 def _names(value: Any, known: Any) -> frozenset[str]:
     """Node names for ``interrupt_before``/``interrupt_after`` (``"*"`` is every node)."""
     if not value:
@@ -62,7 +44,7 @@ def _names(value: Any, known: Any) -> frozenset[str]:
     return names
 
 
-class Pregel:
+class Pregel(ThreadAPI):
     """A compiled graph. Built by ``StateGraph.compile()``; not meant to be made directly."""
 
     stream_mode: str = "values"
@@ -436,128 +418,6 @@ class Pregel:
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
-
-    # -- persistence (needs a checkpointer) ---------------------------------------------------
-
-    def _state_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        if not self.checkpointer:
-            raise ValueError("No checkpointer set")
-        configurable = config.get("configurable", {})
-        if "thread_id" not in configurable:
-            raise ValueError(
-                "Checkpointer requires one or more of the following 'configurable' keys: "
-                "thread_id, checkpoint_ns, checkpoint_id"
-            )
-        configurable = {"checkpoint_ns": "", **configurable}
-        return merge_configs(self.config, config, {"configurable": configurable})
-
-    def get_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> StateSnapshot:
-        """The thread's state at its latest checkpoint (or the one ``config`` names)."""
-        config = self._state_config(config)
-        saved = self.checkpointer.get_tuple(config)
-        if saved is None:
-            return empty_snapshot(config)
-        found = snapshot(inspect(self, self.checkpointer, config, saved))
-        return self._with_subgraphs(found, config) if subgraphs else found
-
-    def _with_subgraphs(self, found: StateSnapshot, config: dict[str, Any]) -> StateSnapshot:
-        tasks = []
-        for task in found.tasks:
-            node = self.nodes.get(task.name)
-            if task.state is not None and node is not None and node.is_subgraph:
-                child_config = merge_configs(config, task.state)
-                child_config["configurable"].pop("checkpoint_id", None)
-                task = task._replace(state=node.fn.get_state(child_config, subgraphs=True)
-                                     if node.fn.checkpointer else
-                                     self._child_state(node.fn, child_config))
-            tasks.append(task)
-        return found._replace(tasks=tuple(tasks))
-
-    def _child_state(self, child: Pregel, config: dict[str, Any]) -> StateSnapshot:
-        saved = self.checkpointer.get_tuple(config)
-        if saved is None:
-            return empty_snapshot(config)
-        return snapshot(inspect(child, self.checkpointer, config, saved))
-
-    async def aget_state(self, config: dict[str, Any], *, subgraphs: bool = False) -> Any:
-        """The async twin of ``get_state()``."""
-        config = self._state_config(config)
-        saved = await self.checkpointer.aget_tuple(config)
-        if saved is None:
-            return empty_snapshot(config)
-        found = snapshot(inspect(self, self.checkpointer, config, saved))
-        if subgraphs:  # nested checkpoints are small reads: do them on a thread
-            import asyncio
-
-            return await asyncio.to_thread(self._with_subgraphs, found, config)
-        return found
-
-    def get_state_history(
-        self,
-        config: dict[str, Any],
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict[str, Any] | None = None,
-        limit: int | None = None,
-    ) -> Iterator[StateSnapshot]:
-        """The thread's checkpoints, newest first, as ``StateSnapshot``s."""
-        config = self._state_config(config)
-        for saved in self.checkpointer.list(config, filter=filter, before=before, limit=limit):
-            yield snapshot(inspect(self, self.checkpointer, config, saved), apply_pending=False)
-
-    async def aget_state_history(
-        self,
-        config: dict[str, Any],
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict[str, Any] | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[StateSnapshot]:
-        """The async twin of ``get_state_history()``."""
-        config = self._state_config(config)
-        async for saved in self.checkpointer.alist(config, filter=filter, before=before,
-                                                    limit=limit):
-            yield snapshot(inspect(self, self.checkpointer, config, saved), apply_pending=False)
-
-    def update_state(self, config: dict[str, Any], values: Any, as_node: str | None = None,
-                     task_id: str | None = None) -> dict[str, Any]:
-        """Write ``values`` to the thread as if node ``as_node`` had returned them (by
-        default, the node that ran last). Returns the config of the new checkpoint."""
-        return self.bulk_update_state(config, [[StateUpdate(values, as_node)]])
-
-    def bulk_update_state(self, config: dict[str, Any],
-                          supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
-        """Several ``update_state`` calls at once: each inner list is applied together, as
-        one superstep. Returns the config of the last new checkpoint."""
-        config = self._state_config(config)
-        loop = inspect(self, self.checkpointer, config, self.checkpointer.get_tuple(config))
-        stored: dict[str, Any] = {}
-        for op in update(loop, _updates(supersteps)):
-            result = getattr(self.checkpointer, op.kind)(op.config, *op.args)
-            stored = result if op.kind == "put" else stored
-        return stored
-
-    async def aupdate_state(self, config: dict[str, Any], values: Any,
-                            as_node: str | None = None,
-                            task_id: str | None = None) -> dict[str, Any]:
-        """The async twin of ``update_state()``."""
-        return await self.abulk_update_state(config, [[StateUpdate(values, as_node)]])
-
-    async def abulk_update_state(self, config: dict[str, Any],
-                                 supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
-        """The async twin of ``bulk_update_state()``."""
-        config = self._state_config(config)
-        saved = await self.checkpointer.aget_tuple(config)
-        loop = inspect(self, self.checkpointer, config, saved)
-        stored: dict[str, Any] = {}
-        for op in update(loop, _updates(supersteps)):
-            result = await getattr(self.checkpointer, "a" + op.kind)(op.config, *op.args)
-            stored = result if op.kind == "put" else stored
-        return stored
-
-
-def _updates(supersteps: Sequence[Sequence[StateUpdate]]) -> list[list[tuple[Any, Any]]]:
-    return [[(u.values, u.as_node) for u in step] for step in supersteps]
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
