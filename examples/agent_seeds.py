@@ -16,7 +16,6 @@ arrives; ``tests/test_llm_seeds.py`` checks that LangGraph prints the same thing
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.runnables import RunnableConfig
@@ -26,18 +25,13 @@ from streamgraph.config import get_stream_writer
 from streamgraph.prebuilt import create_react_agent
 
 try:
+    from examples._runner import registry, run
     from examples.fake_llm import ScriptedChatModel, tool_call
-    from examples.llm_seeds import main as run_examples
 except ImportError:  # run as a script: examples/ itself is on sys.path
+    from _runner import registry, run  # type: ignore[no-redef]
     from fake_llm import ScriptedChatModel, tool_call  # type: ignore[no-redef]
-    from llm_seeds import main as run_examples  # type: ignore[no-redef]
 
-EXAMPLES: dict[str, Callable[[], Any]] = {}
-
-
-def example(fn: Callable[[], Any]) -> Callable[[], Any]:
-    EXAMPLES[fn.__name__] = fn
-    return fn
+EXAMPLES, example = registry()
 
 
 ITEMS = "Bed: for sleeping, Lamp: for reading, Wardrobe: for clothes"
@@ -336,4 +330,4 @@ def astream_llm_tokens_from_tool() -> None:
 
 
 if __name__ == "__main__":
-    run_examples(sys.argv[1:], EXAMPLES)
+    run(sys.argv[1:], EXAMPLES)

@@ -16,11 +16,9 @@ The agent examples (seeds 002 and 003's "stream data from within a tool") are in
 # their own local State classes.
 
 import asyncio
-import builtins
 import re
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -31,16 +29,13 @@ from langchain_core.messages import AIMessage, BaseMessage
 from streamgraph.graph import START, StateGraph
 
 try:
+    from examples._runner import registry, run
     from examples.fake_llm import ScriptedChatModel
 except ImportError:  # run as a script: examples/ itself is on sys.path
+    from _runner import registry, run  # type: ignore[no-redef]
     from fake_llm import ScriptedChatModel  # type: ignore[no-redef]
 
-EXAMPLES: dict[str, Callable[[], Any]] = {}
-
-
-def example(fn: Callable[[], Any]) -> Callable[[], Any]:
-    EXAMPLES[fn.__name__] = fn
-    return fn
+EXAMPLES, example = registry()
 
 
 JOKE = "Why did the cat sit on the ice cream cone? Because it wanted a purr-fect scoop!"
@@ -475,29 +470,7 @@ def stream_disable_streaming() -> None:
     print(metadata)
 
 
-def main(names: list[str], examples: dict[str, Callable[[], Any]] = EXAMPLES) -> None:
-    """Run the examples, stamping every printed line with the ms since its example began."""
-    real_print = builtins.print
-    for name in names or list(examples):
-        doc = (examples[name].__doc__ or "").strip().split("\n\n")[0]
-        real_print(f"\n\x1b[1m=== {name}\x1b[0m")
-        if doc:
-            real_print(f"\x1b[2m{' '.join(doc.split())}\x1b[0m")
-        started = time.perf_counter()
-
-        def stamped(*args: Any, started: float = started, **kwargs: Any) -> None:
-            elapsed = (time.perf_counter() - started) * 1000
-            if kwargs.get("end", "\n") == "\n":
-                real_print(f"\x1b[2m{elapsed:8.2f} ms\x1b[0m ", end="")
-            real_print(*args, **kwargs)
-
-        builtins.print = stamped
-        try:
-            examples[name]()
-        finally:
-            builtins.print = real_print
-    real_print()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run(sys.argv[1:], EXAMPLES)

@@ -10,24 +10,23 @@ the time since the example started; ``tests/test_seeds.py`` checks what they pri
 
 
 import asyncio
-import builtins
 import json
 import operator
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, TypedDict
 
 from streamgraph.config import get_stream_writer
 from streamgraph.graph import END, START, StateGraph
 from streamgraph.types import StreamWriter
 
-EXAMPLES: dict[str, Callable[[], Any]] = {}
+try:
+    from examples._runner import registry, run
+except ImportError:  # run as a script: examples/ itself is on sys.path
+    from _runner import registry, run  # type: ignore[no-redef]
 
-
-def example(fn: Callable[[], Any]) -> Callable[[], Any]:
-    EXAMPLES[fn.__name__] = fn
-    return fn
+EXAMPLES, example = registry()
 
 
 # --- the joke graph (how-to "stream", seeds 000/003/004) ------------------------------------
@@ -382,29 +381,7 @@ def live_progress() -> None:
         print(mode, chunk)
 
 
-def main(names: list[str]) -> None:
-    """Run the examples, stamping every printed line with the ms since its example began."""
-    real_print = builtins.print
-    for name in names or list(EXAMPLES):
-        doc = (EXAMPLES[name].__doc__ or "").strip().split("\n\n")[0]
-        real_print(f"\n\x1b[1m=== {name}\x1b[0m")
-        if doc:
-            real_print(f"\x1b[2m{' '.join(doc.split())}\x1b[0m")
-        started = time.perf_counter()
-
-        def stamped(*args: Any, started: float = started, **kwargs: Any) -> None:
-            elapsed = (time.perf_counter() - started) * 1000
-            if kwargs.get("end", "\n") == "\n":
-                real_print(f"\x1b[2m{elapsed:8.2f} ms\x1b[0m ", end="")
-            real_print(*args, **kwargs)
-
-        builtins.print = stamped
-        try:
-            EXAMPLES[name]()
-        finally:
-            builtins.print = real_print
-    real_print()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run(sys.argv[1:], EXAMPLES)

@@ -259,12 +259,11 @@ def _define_handler() -> type:
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.outputs import ChatGenerationChunk
 
-    try:  # the marker LangChain checks to stream inside .invoke() and to tap output
-        from langchain_core.tracers._streaming import _StreamingCallbackHandler as Marker
-    except ImportError:
-        Marker = object  # type: ignore[assignment,misc]
+    from streamgraph.pregel._messages import streaming_handler_base
 
-    class EventsHandler(BaseCallbackHandler, Marker):  # type: ignore[type-arg]
+    Marker = streaming_handler_base()
+
+    class EventsHandler(BaseCallbackHandler, Marker):  # type: ignore[misc,valid-type]
         """LangChain callbacks of the runs inside tasks, as v2 events."""
 
         run_inline = True

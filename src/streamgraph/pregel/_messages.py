@@ -182,16 +182,23 @@ def _handler_class() -> type:
     return _HANDLER
 
 
+def streaming_handler_base() -> type:
+    """LangChain's base for handlers that make chat models stream inside ``.invoke()`` and
+    that tap streamed output (a private class of LangChain's, kept for this very use)."""
+    try:
+        from langchain_core.tracers._streaming import _StreamingCallbackHandler
+    except ImportError:  # another layout: LangChain's check is duck-typed on the tap methods
+        return object
+    return _StreamingCallbackHandler
+
+
 def _define_handler() -> type:
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.outputs import ChatGenerationChunk
 
-    try:  # the marker LangChain checks to stream inside .invoke() (kept for this use)
-        from langchain_core.tracers._streaming import _StreamingCallbackHandler as Marker
-    except ImportError:  # older or newer layouts: the check is duck-typed on these methods
-        Marker = object  # type: ignore[assignment,misc]
+    Marker = streaming_handler_base()
 
-    class StreamMessagesHandler(BaseCallbackHandler, Marker):  # type: ignore[type-arg]
+    class StreamMessagesHandler(BaseCallbackHandler, Marker):  # type: ignore[misc,valid-type]
         """Turns chat model callbacks into ``messages`` events."""
 
         run_inline = True
