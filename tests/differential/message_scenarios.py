@@ -166,3 +166,27 @@ def no_llm_no_messages(lib: Any) -> Any:
 
     graph = lib.StateGraph(Joke).add_node(node).add_edge(lib.START, "node").compile()
     return graph, {"topic": "t"}
+
+
+@scenario({"stream_mode": "messages"}, {"stream_mode": ["messages", "updates"]})
+def model_batch_and_astream_inside_nodes(lib: Any) -> Any:
+    """``batch`` (one input at a time: a fixed token order) in a sync node, ``astream`` in
+    an async one."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    batched = GenericFakeChatModel(messages=iter([AIMessage("first reply"),
+                                                  AIMessage("second reply")]))
+    streamed = fake("async stream")
+
+    def call_batch(state: Joke) -> Any:
+        replies = batched.batch(["a", "b"], {"max_concurrency": 1})
+        return {"joke": " / ".join(str(r.content) for r in replies)}
+
+    async def call_astream(state: Joke) -> Any:
+        return {"topic": "".join([str(c.content) async for c in streamed.astream("x")])}
+
+    graph = (
+        lib.StateGraph(Joke).add_node(call_batch).add_node(call_astream)
+        .add_edge(lib.START, "call_batch").add_edge("call_batch", "call_astream").compile()
+    )
+    return graph, {"topic": "t"}
