@@ -185,3 +185,25 @@ def test_unanswered_tool_calls_in_the_input_are_refused() -> None:
     agent = create_react_agent(ScriptedChatModel(script=["x"]), [get_weather])
     with pytest.raises(ValueError, match="do not have a corresponding ToolMessage"):
         agent.invoke(dangling)
+
+
+def test_provider_model_strings_go_through_init_chat_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    asked: list[str] = []
+
+    def init_chat_model(model: str) -> ScriptedChatModel:
+        asked.append(model)
+        return ScriptedChatModel(script=[asks("sf"), "sunny"])
+
+    langchain = types.ModuleType("langchain")
+    chat_models = types.ModuleType("langchain.chat_models")
+    chat_models.init_chat_model = init_chat_model  # type: ignore[attr-defined]
+    langchain.chat_models = chat_models  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "langchain", langchain)
+    monkeypatch.setitem(sys.modules, "langchain.chat_models", chat_models)
+    agent = create_react_agent("anthropic:claude-3-7-sonnet-latest", [get_weather])
+    assert asked == ["anthropic:claude-3-7-sonnet-latest"]
+    assert agent.invoke(QUESTION)["messages"][-1].content == "sunny"
