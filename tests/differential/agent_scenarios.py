@@ -16,6 +16,7 @@ from langchain_core.tools import InjectedToolCallId
 
 from examples.fake_llm import ScriptedChatModel, tool_call
 from tests.differential.scenarios import scenario
+from tests.differential.thread_scenarios import thread_scenario
 
 LIMIT = {"recursion_limit": 25}
 AGENT_MODES = [
@@ -264,3 +265,29 @@ def tools_mode(lib: Any) -> Any:
         .add_edge("ask_badly", "third").add_edge("third", "direct").compile()
     )
     return graph, {"messages": [asks(("lookup", {"q": "cats"}, "c1"))]}
+
+
+@thread_scenario
+def interrupt_inside_tools(lib: Any) -> Any:
+    """Tools that ask a human with ``interrupt()``, resumed call by call (v1: one task runs
+    both calls; the first interrupt stops it, the second comes on the first resume)."""
+    from tests.differential.thread_scenarios import CONFIG
+
+    def book(hotel: str) -> str:
+        """Book a hotel."""
+        answer = lib.interrupt(f"Book {hotel}?")
+        return f"{answer} for {hotel}"
+
+    model = ScriptedChatModel(script=[
+        asks(("book", {"hotel": "Ritz"}, "c1"), ("book", {"hotel": "Savoy"}, "c2")),
+        AIMessage("done", id="ai-2"),
+    ])
+    agent = create_agent(lib, model, [book], checkpointer=lib.InMemorySaver(), version="v1")
+    run = {"stream_mode": ["updates", "values"], "config": {**CONFIG, "recursion_limit": 25}}
+    return agent, [
+        ("stream", {"messages": [("user", "book both")]}, run),
+        ("get_state", {}),
+        ("resume_all_by_id", None, run),
+        ("resume_all_by_id", None, run),
+        ("get_state", {}),
+    ]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.differential import agent_scenarios  # noqa: F401 - registers thread scenarios
 from tests.differential._normalize import Normalizer
 from tests.differential.scenarios import libs
 from tests.differential.thread_scenarios import THREAD_SCENARIOS
