@@ -149,3 +149,67 @@ def test_a_missing_thread_id_is_a_clear_error(make_saver: Any, use_async: bool) 
             await call("get_tuple", {"configurable": {}})
 
     run(make_saver, use_async, body)
+
+
+def test_copy_thread(make_saver: Any, use_async: bool) -> None:
+    async def body(call: Calls) -> None:
+        source, target, other = new_thread(), new_thread(), new_thread()
+        ids = await put_chain(call, source)
+        child = await put_chain(call, source, ns="child:1", steps=2)
+        await put_chain(call, other)
+        await call("put_writes", config(source, "", ids[-1]), [("a", 1), ("b", (2,))], "t1")
+        await call("put_writes", config(source, "", ids[-1]), [("a", 3)], "t2")
+        await call("put_writes", config(source, "child:1", child[0]), [("c", 4)], "t3")
+        await call("copy_thread", source, target)
+        for ns, chain in (("", ids), ("child:1", child)):
+            originals = await call("list", config(source, ns))
+            copies = await call("list", config(target, ns))
+            assert [t.config["configurable"]["checkpoint_id"] for t in copies] == chain[::-1]
+            for original, copy in zip(originals, copies, strict=True):
+                assert copy.checkpoint == original.checkpoint
+                assert copy.metadata == original.metadata
+                assert copy.pending_writes == original.pending_writes
+                assert copy.config == config(target, ns, original.config["configurable"][
+                    "checkpoint_id"])
+                if original.parent_config is None:
+                    assert copy.parent_config is None
+                else:
+                    assert copy.parent_config["configurable"]["thread_id"] == target
+        latest = await call("get_tuple", config(target))
+        assert latest.pending_writes == [("t1", "a", 1), ("t1", "b", (2,)), ("t2", "a", 3)]
+        # the copy is independent of the original
+        await call("delete_thread", source)
+        assert await call("get_tuple", config(target)) == latest
+        assert len(await call("list", config(other))) == 3
+        await call("copy_thread", new_thread(), target)  # an empty source copies nothing
+        assert await call("get_tuple", config(target)) == latest
+
+    run(make_saver, use_async, body)
+
+
+def test_delete_run_checkpoints(make_saver: Any, use_async: bool) -> None:
+    async def body(call: Calls) -> None:
+        thread, other = new_thread(), new_thread()
+        made: dict[str, list[str]] = {"run-1": [], "run-2": []}
+        for step, run_id in enumerate(["run-1", "run-1", "run-2", "run-2"]):
+            for ns, owner in (("", thread), ("", other), ("child:1", thread)):
+                stored = checkpoint(step, {"n": step})
+                await call("put", config(owner, ns), stored,
+                           {"source": "loop", "step": step, "run_id": run_id}, {})
+                await call("put_writes", config(owner, ns, stored["id"]), [("a", step)], "t")
+                if owner == thread:
+                    made[run_id].append(stored["id"])
+        await call("delete_run_checkpoints", thread, "run-2")
+        left = await call("list", {"configurable": {"thread_id": thread}})
+        assert sorted(t.config["configurable"]["checkpoint_id"] for t in left) == sorted(
+            made["run-1"])
+        assert all(t.pending_writes == [("t", "a", t.metadata["step"])] for t in left)
+        assert len(await call("list", {"configurable": {"thread_id": other}})) == 4
+        # the writes of deleted checkpoints are gone: putting one back shows none
+        gone = made["run-2"][0]
+        await call("put", config(thread, ""), checkpoint(9, {}) | {"id": gone}, {"step": 9}, {})
+        assert (await call("get_tuple", config(thread, "", gone))).pending_writes == []
+        await call("delete_run_checkpoints", thread, "no-such-run")
+        assert len(await call("list", {"configurable": {"thread_id": thread}})) == 5
+
+    run(make_saver, use_async, body)

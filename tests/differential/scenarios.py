@@ -719,7 +719,14 @@ def retry_is_invisible(lib: Any) -> Any:
 
 
 @scenario({"stream_mode": "tasks", "config": {"metadata": {"run_meta": "rm"}, "tags": ["T1"]}},
-          {"stream_mode": "tasks"})
+          {"stream_mode": "tasks"},
+          # what a server passes: ids in metadata and configurable (metadata wins), and
+          # framework keys that task payloads leave out
+          {"stream_mode": ["tasks", "debug"], "config": {
+              "metadata": {"graph_id": "g", "run_id": "r", "thread_id": "t",
+                           "checkpoint_ns": "x", "task_id": "k", "langgraph_extra": 1},
+              "configurable": {"run_id": "r2", "assistant_id": "a2", "graph_id": "g2",
+                               "user_id": "u", "thread_id": "tt"}}})
 def task_metadata(lib: Any) -> Any:
     def a(state: Single) -> Any:
         return {"n": 1}

@@ -6,7 +6,9 @@ reacted to). Between checkpoints, the writes of every task that finished are sav
 ``put_writes``, so a step interrupted half-way keeps its finished tasks.
 
 Savers implement the five sync methods; the async twins default to running them on a thread,
-and savers with native async I/O override them.
+and savers with native async I/O override them. Two more operations, which the server needs
+(``copy_thread``, ``delete_run_checkpoints``), raise ``NotImplementedError`` unless a saver
+provides them; every saver in this package does.
 """
 
 from __future__ import annotations
@@ -175,6 +177,19 @@ class BaseCheckpointSaver(ABC):
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint and write of a thread."""
 
+    # -- server operations (optional) --------------------------------------------------------
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy every checkpoint and pending write of a thread, in every namespace, under
+        another thread id (same checkpoint ids, metadata unchanged). What the target thread
+        already holds under the same ids is replaced."""
+        raise NotImplementedError(f"{type(self).__name__} cannot copy threads")
+
+    def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        """Delete a thread's checkpoints (in every namespace) whose metadata has
+        ``"run_id": run_id``, with their pending writes: rolling back a run."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete a run's checkpoints")
+
     # -- conveniences ------------------------------------------------------------------------
 
     def get(self, config: dict[str, Any]) -> Checkpoint | None:
@@ -217,6 +232,12 @@ class BaseCheckpointSaver(ABC):
 
     async def adelete_thread(self, thread_id: str) -> None:
         await _to_thread(self.delete_thread, thread_id)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await _to_thread(self.copy_thread, source_thread_id, target_thread_id)
+
+    async def adelete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        await _to_thread(self.delete_run_checkpoints, thread_id, run_id)
 
     async def aget(self, config: dict[str, Any]) -> Checkpoint | None:
         found = await self.aget_tuple(config)

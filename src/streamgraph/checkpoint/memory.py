@@ -158,6 +158,25 @@ class InMemorySaver(BaseCheckpointSaver):
             for key in [k for k in self.writes if k[0] == str(thread_id)]:
                 del self.writes[key]
 
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        source, target = str(source_thread_id), str(target_thread_id)
+        with self._lock:
+            for ns, checkpoints in list(self.storage.get(source, {}).items()):
+                self.storage[target][ns].update(checkpoints)  # stored bytes: shared safely
+            for (thread_id, ns, checkpoint_id), writes in list(self.writes.items()):
+                if thread_id == source:
+                    self.writes[(target, ns, checkpoint_id)].update(writes)
+
+    def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        thread_id = str(thread_id)
+        with self._lock:
+            for ns, checkpoints in self.storage.get(thread_id, {}).items():
+                doomed = [checkpoint_id for checkpoint_id, (_, metadata, _) in checkpoints.items()
+                          if self._loads(metadata).get("run_id") == run_id]
+                for checkpoint_id in doomed:
+                    del checkpoints[checkpoint_id]
+                    self.writes.pop((thread_id, ns, checkpoint_id), None)
+
     # The dict operations are instant: the async twins call straight through.
 
     async def aget_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
@@ -184,6 +203,12 @@ class InMemorySaver(BaseCheckpointSaver):
 
     async def adelete_thread(self, thread_id: str) -> None:
         self.delete_thread(thread_id)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self.copy_thread(source_thread_id, target_thread_id)
+
+    async def adelete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        self.delete_run_checkpoints(thread_id, run_id)
 
 
 MemorySaver = InMemorySaver

@@ -112,7 +112,7 @@ def make_checkpoint(loop: Loop, pull: set[str], sends: list[Any], *,
 
 def config_for(loop: Loop, checkpoint_id_: str) -> dict[str, Any]:
     configurable: dict[str, Any] = {"checkpoint_ns": loop.checkpoint_ns,
-                                    "thread_id": loop.thread_id, **loop.user_configurable}
+                                    **loop.user_configurable}
     if loop.checkpoint_ns:
         configurable["checkpoint_map"] = {**loop.parent_map, loop.checkpoint_ns: checkpoint_id_}
     configurable["checkpoint_id"] = checkpoint_id_

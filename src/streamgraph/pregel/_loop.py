@@ -158,9 +158,11 @@ class Loop(Routes):
         self.pending_writes: list[tuple[str, str, Any]] = []
         self.changed_since_save: set[str] = set()
         self.last_updated: set[str] = set()
+        # The caller's configurable as checkpoint configs show it (thread_id where the
+        # caller put it, as LangGraph keeps it).
         self.user_configurable = {
             k: v for k, v in configurable.items()
-            if not k.startswith("__") and k not in _CHECKPOINT_KEYS
+            if not k.startswith("__") and k not in _CHECKPOINT_KEYS or k == "thread_id"
         }
         self.stored_metadata = {**self.config.get("metadata", {}), **{
             k: v for k, v in configurable.items()

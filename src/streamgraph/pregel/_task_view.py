@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 
 __all__ = ("emit_task_event", "result_payload", "start_payload", "task_config")
 
+# Left out of task payloads' metadata (LangGraph keeps the rest, run_id and graph_id too).
 _FRAMEWORK_META = frozenset(
     ("langgraph_step", "langgraph_node", "langgraph_triggers", "langgraph_path",
-     "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns", "run_id",
-     "assistant_id", "graph_id", "task_id")
+     "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns")
 )
-_PROPAGATED_CONFIGURABLE = ("thread_id", "checkpoint_id", "run_id", "assistant_id", "graph_id")
+# Configurable keys copied into node metadata, in LangGraph's order.
+_PROPAGATED_CONFIGURABLE = ("run_id", "assistant_id", "thread_id", "graph_id", "checkpoint_id")
 
 
 def start_payload(loop: Loop, task: Task) -> dict[str, Any]:
@@ -33,9 +34,8 @@ def start_payload(loop: Loop, task: Task) -> dict[str, Any]:
 
 
 def _user_metadata(loop: Loop, task: Task) -> dict[str, Any]:
-    meta = {k: v for k, v in loop.config.get("metadata", {}).items()
-            if k not in _FRAMEWORK_META}
-    meta.update(task.node.metadata)
+    """The task's metadata as its node sees it, without the framework's own keys."""
+    meta = {k: v for k, v in task.config["metadata"].items() if k not in _FRAMEWORK_META}
     tags = loop.config.get("tags")
     if tags:
         meta["tags"] = tags
@@ -91,7 +91,7 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     metadata = dict(base.get("metadata", {}))
     for key in _PROPAGATED_CONFIGURABLE:
         if key in configurable:
-            metadata[key] = configurable[key]
+            metadata.setdefault(key, configurable[key])
     metadata.update(
         langgraph_step=task.step,
         langgraph_node=task.name,

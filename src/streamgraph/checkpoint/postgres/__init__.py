@@ -129,6 +129,18 @@ class PostgresSaver(BaseCheckpointSaver):
             for sql in _sql.DELETE_THREAD:
                 conn.execute(sql, (str(thread_id),))
 
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        if str(source_thread_id) == str(target_thread_id):
+            return
+        with self._connection() as conn, conn.transaction():
+            for sql in _sql.COPY_THREAD:
+                conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+
+    def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        with self._connection() as conn, conn.transaction():
+            for sql in _sql.DELETE_RUN_CHECKPOINTS:
+                conn.execute(sql, (str(thread_id), run_id))
+
 
 def _statements(serde: Serializer, ops: Sequence[Any]) -> list[tuple[str, tuple[Any, ...]]]:
     statements: list[tuple[str, tuple[Any, ...]]] = []

@@ -65,6 +65,31 @@ REPLACE_WRITE = (_INSERT_WRITE + "DO UPDATE SET channel = EXCLUDED.channel, "
 DELETE_THREAD = ("DELETE FROM sg_checkpoints WHERE thread_id = %s",
                  "DELETE FROM sg_writes WHERE thread_id = %s")
 
+COPY_THREAD = (
+    "INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,"
+    " type, checkpoint, metadata, metadata_json) SELECT %s, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata, metadata_json FROM sg_checkpoints "
+    "WHERE thread_id = %s ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET "
+    "parent_checkpoint_id = EXCLUDED.parent_checkpoint_id, type = EXCLUDED.type, "
+    "checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata, "
+    "metadata_json = EXCLUDED.metadata_json",
+    "INSERT INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, "
+    "type, value, task_path) SELECT %s, checkpoint_ns, checkpoint_id, task_id, idx, channel, "
+    "type, value, task_path FROM sg_writes WHERE thread_id = %s ORDER BY seq "
+    "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET "
+    "channel = EXCLUDED.channel, type = EXCLUDED.type, value = EXCLUDED.value, "
+    "task_path = EXCLUDED.task_path",
+)
+"""Parameters: (target thread, source thread). Writes keep their order (``seq``)."""
+DELETE_RUN_CHECKPOINTS = (
+    "DELETE FROM sg_writes w USING sg_checkpoints c WHERE c.thread_id = %s AND "
+    "c.metadata_json @> jsonb_build_object('run_id', %s::text) AND w.thread_id = c.thread_id "
+    "AND w.checkpoint_ns = c.checkpoint_ns AND w.checkpoint_id = c.checkpoint_id",
+    "DELETE FROM sg_checkpoints WHERE thread_id = %s AND "
+    "metadata_json @> jsonb_build_object('run_id', %s::text)",
+)
+"""Parameters: (thread, run id); writes first, while their checkpoints still say which."""
+
 
 def list_query(config: dict[str, Any] | None, filter: dict[str, Any] | None,
                before: dict[str, Any] | None, limit: int | None) -> tuple[str, list[Any]]:

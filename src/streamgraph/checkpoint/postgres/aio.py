@@ -135,6 +135,18 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
             for sql in _sql.DELETE_THREAD:
                 await conn.execute(sql, (str(thread_id),))
 
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        if str(source_thread_id) == str(target_thread_id):
+            return
+        async with self._connection() as conn, conn.transaction():
+            for sql in _sql.COPY_THREAD:
+                await conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+
+    async def adelete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        async with self._connection() as conn, conn.transaction():
+            for sql in _sql.DELETE_RUN_CHECKPOINTS:
+                await conn.execute(sql, (str(thread_id), run_id))
+
     # -- sync twins, for code running on other threads (e.g. ainvoke's worker thread) -------
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -180,3 +192,9 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
 
     def delete_thread(self, thread_id: str) -> None:
         self._run(self.adelete_thread(thread_id))
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self._run(self.acopy_thread(source_thread_id, target_thread_id))
+
+    def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        self._run(self.adelete_run_checkpoints(thread_id, run_id))

@@ -73,6 +73,22 @@ INSERT = ("INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, chec
 INSERT_WRITE = ("INSERT OR {verb} INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, "
                 "task_id, idx, channel, type, value, task_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
+COPY_THREAD = (
+    "INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata) SELECT ?, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata FROM sg_checkpoints WHERE thread_id = ?",
+    "INSERT OR REPLACE INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, "
+    "channel, type, value, task_path) SELECT ?, checkpoint_ns, checkpoint_id, task_id, idx, "
+    "channel, type, value, task_path FROM sg_writes WHERE thread_id = ? ORDER BY rowid",
+)
+"""Parameters: (target thread, source thread). Writes keep their order (``rowid``)."""
+DELETE_RUN_CHECKPOINTS = (
+    "DELETE FROM sg_writes WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) IN ("
+    "SELECT checkpoint_ns, checkpoint_id FROM sg_checkpoints WHERE thread_id = ? AND "
+    "json_extract(metadata, '$.run_id') = ?)",
+    "DELETE FROM sg_checkpoints WHERE thread_id = ? AND json_extract(metadata, '$.run_id') = ?",
+)
+
 
 def list_query(config: dict[str, Any] | None, filter: dict[str, Any] | None,
                before: dict[str, Any] | None, limit: int | None) -> tuple[str, list[Any], bool]:
@@ -224,6 +240,21 @@ class SqliteSaver(BaseCheckpointSaver):
                     conn.execute(INSERT, row)
                 else:
                     self._write(conn, row)
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        if str(source_thread_id) == str(target_thread_id):
+            return
+        self.setup()
+        with self._transaction() as conn:
+            for sql in COPY_THREAD:
+                conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+
+    def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
+        self.setup()
+        writes, checkpoints = DELETE_RUN_CHECKPOINTS
+        with self._transaction() as conn:
+            conn.execute(writes, (str(thread_id), str(thread_id), run_id))
+            conn.execute(checkpoints, (str(thread_id), run_id))
 
     def delete_thread(self, thread_id: str) -> None:
         self.setup()

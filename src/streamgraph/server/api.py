@@ -1,0 +1,286 @@
+"""The server's state and the operations its routes share.
+
+``Api`` holds the served graphs, the storage, the event logs and the run manager. Routes
+stay thin: they validate a request, call one or two methods here, and shape the response.
+Lookups raise ``ApiError`` (a status and a ``detail`` message), which the app turns into
+LangGraph's ``{"detail": ...}`` bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from streamgraph.server.eventlog import EventLogs
+from streamgraph.server.execute import Outcome, wait_body
+from streamgraph.server.graphs import GraphEntry
+from streamgraph.server.runs import ActiveRun, RunManager
+from streamgraph.server.serialize import dumps, error_payload
+from streamgraph.server.state import interrupts_map, json_ready
+from streamgraph.server.storage.base import Storage
+from streamgraph.types import Command, Send
+
+__all__ = ("Api", "ApiError", "new_id", "now", "system_assistant_id", "thread_row")
+
+Row = dict[str, Any]
+# LangGraph's namespace for system assistant ids: uuid5(this, graph_id).
+ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+RESERVED_CONFIGURABLE = ("thread_id", "run_id", "graph_id", "assistant_id")
+
+
+class ApiError(Exception):
+    """An HTTP error with LangGraph's ``{"detail": ...}`` body."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def system_assistant_id(graph_id: str) -> str:
+    return str(uuid.uuid5(ASSISTANT_NAMESPACE, graph_id))
+
+
+def new_id() -> str:
+    """A UUIDv7: ordered by creation time, so newest-first listings sort by id too."""
+    ms = time.time_ns() // 1_000_000
+    value = (ms << 80) | (0x7 << 76) | (int.from_bytes(os.urandom(10)) & ((1 << 76) - 1))
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
+    return str(uuid.UUID(int=value))
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def thread_row(thread_id: str, metadata: Row | None = None) -> Row:
+    """A new thread, as stored and returned."""
+    stamp = now()
+    return {"thread_id": thread_id, "created_at": stamp, "updated_at": stamp,
+            "state_updated_at": stamp, "metadata": metadata or {}, "status": "idle",
+            "config": {}, "values": None, "error": None, "interrupts": {}}
+
+
+class Api:
+    """Everything the routes need (see the module docstring)."""
+
+    def __init__(self, graphs: dict[str, GraphEntry], storage: Storage, *, workers: int = 16,
+                 api_keys: list[str] | None = None, max_body_bytes: int = 10 * 2**20,
+                 log_keep_seconds: float = 300.0, log_max_bytes: int = 256 * 2**20) -> None:
+        self.graphs = graphs
+        self.storage = storage
+        self.api_keys = frozenset(api_keys or ())
+        self.max_body_bytes = max_body_bytes
+        self.logs = EventLogs(keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
+        self.runs = RunManager(self, workers=workers)
+        self._saver_graphs: dict[int, Any] = {}
+        self._webhook_client: Any = None
+
+    async def startup(self) -> None:
+        for graph_id in self.graphs:
+            assistant_id = system_assistant_id(graph_id)
+            if await self.call(self.storage.get_assistant, assistant_id) is None:
+                stamp = now()
+                await self.call(self.storage.create_assistant, {
+                    "assistant_id": assistant_id, "graph_id": graph_id, "config": {},
+                    "context": {}, "metadata": {"created_by": "system"}, "name": graph_id,
+                    "description": None, "created_at": stamp, "updated_at": stamp,
+                    "version": 1})
+        await self._recover_runs()
+        await self.runs.start()
+
+    async def _recover_runs(self) -> None:
+        """Runs a previous process left unfinished: pending ones run again; one that was
+        running when the process died is marked as failed (its thread keeps every step
+        checkpointed before the crash; a new run with no input resumes from there)."""
+        for run in await self.call(self.storage.runs_with_status, ("pending", "running")):
+            if run["status"] == "pending":
+                self.runs.submit(run, temporary=False)
+                continue
+            failure = {"error": "ServerRestart",
+                       "message": "the server stopped while this run was running"}
+            await self.call(self.storage.update_run, run["run_id"], {"status": "error"})
+            await self.call(self.storage.update_thread, run["thread_id"],
+                            {"status": "error", "error": failure})
+
+    async def shutdown(self) -> None:
+        await self.runs.stop()
+        if self._webhook_client is not None:
+            await self._webhook_client.aclose()
+        await self.call(self.storage.close)
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a storage method: inline, or on a thread for a storage that blocks."""
+        if self.storage.blocking:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    async def assistant(self, assistant_id: str) -> Row:
+        """An assistant by id, or a graph's system assistant by graph id."""
+        if assistant_id in self.graphs:
+            assistant_id = system_assistant_id(assistant_id)
+        found = await self.call(self.storage.get_assistant, assistant_id) if _is_uuid(
+            assistant_id) else None
+        if found is None:
+            raise ApiError(404, f"Assistant '{assistant_id}' not found")
+        return dict(found)
+
+    async def thread(self, thread_id: str) -> Row:
+        found = await self.call(self.storage.get_thread, thread_id)
+        if found is None:
+            raise ApiError(404, f"Thread with ID {thread_id} not found")
+        return dict(found)
+
+    def entry(self, graph_id: str) -> GraphEntry:
+        entry = self.graphs.get(graph_id)
+        if entry is None:
+            raise ApiError(404, f"Graph '{graph_id}' not found: this server serves "
+                                f"{', '.join(sorted(self.graphs))}")
+        return entry
+
+    def with_saver(self, graph: Any) -> Any:
+        """``graph`` checkpointing into the server's storage (one clone per graph)."""
+        clone = self._saver_graphs.get(id(graph))
+        if clone is None or clone[0] is not graph:
+            copy = graph.with_config()
+            copy.checkpointer = self.storage.checkpointer
+            clone = self._saver_graphs[id(graph)] = (graph, copy)
+        return clone[1]
+
+    async def thread_graph(self, thread: Row) -> Any | None:
+        """The graph a thread's checkpoints belong to (its last run's), with the saver."""
+        graph_id = (thread.get("metadata") or {}).get("graph_id")
+        if graph_id is None or graph_id not in self.graphs:
+            return None
+        graph = await self.graphs[graph_id].resolve({"configurable": {
+            "thread_id": thread["thread_id"]}})
+        return self.with_saver(graph)
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    async def prepare_run(self, run: Row, temporary: bool) -> tuple[Any, Any, Row, Row]:
+        """The graph, input, config and run options of a run about to execute."""
+        assistant = await self.assistant(run["assistant_id"])
+        kwargs = run["kwargs"]
+        config = run_config(assistant, run)
+        graph = await self.entry(assistant["graph_id"]).resolve(config)
+        if not temporary:
+            graph = self.with_saver(graph)
+        context = {**(assistant.get("context") or {}), **(kwargs.get("context") or {})}
+        options = {"interrupt_before": kwargs.get("interrupt_before"),
+                   "interrupt_after": kwargs.get("interrupt_after"),
+                   "context": context or None,
+                   "durability": kwargs.get("durability") or "async"}
+        return graph, run_input(kwargs), config, options
+
+    async def settle_thread(self, run: Row, outcome: Outcome, *, cancelled: bool,
+                            rollback: bool) -> Any:
+        """Store the run's end and its thread's new row; returns the ``/wait`` body."""
+        storage = self.storage
+        run_id, thread_id = run["run_id"], run["thread_id"]
+        if rollback:
+            await self.call(storage.delete_run_checkpoints, thread_id, run_id)
+            await self.call(storage.delete_run, run_id)
+        else:
+            status = "error" if outcome.error is not None else (
+                "interrupted" if cancelled else "success")
+            await self.call(storage.update_run, run_id, {"status": status})
+        thread = await self.call(storage.get_thread, thread_id)
+        if thread is None:  # deleted while the run ran
+            return wait_body(outcome, {})
+        changes: Row = {"metadata": {"graph_id": run["metadata"].get("graph_id"),
+                                     "assistant_id": run["assistant_id"]}}
+        graph = await self.thread_graph({**thread, "metadata": {**thread["metadata"],
+                                                                **changes["metadata"]}})
+        values: Any = thread.get("values")
+        if graph is not None:
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+            values = json_ready(snapshot.values)
+            changes.update(values=values, interrupts=interrupts_map(snapshot),
+                           state_updated_at=now())
+            status = "interrupted" if snapshot.next else "idle"
+        else:
+            status = "idle"
+        if outcome.error is not None and not cancelled:
+            status = "error"
+            changes["error"] = error_payload(outcome.error)
+        else:
+            changes["error"] = None
+        if self.runs.thread_has_waiting(thread_id):
+            status = "busy"
+        changes["status"] = status
+        await self.call(storage.update_thread, thread_id, changes)
+        return wait_body(outcome, values)
+
+    async def send_webhook(self, url: str, active: ActiveRun) -> None:
+        """POST the finished run (with its status and values) to ``url``; failures ignored,
+        as a webhook is fire-and-forget."""
+        import httpx
+
+        if self._webhook_client is None:
+            self._webhook_client = httpx.AsyncClient(timeout=10)
+        run = dict(active.run)
+        stored = await self.call(self.storage.get_run, active.run_id)
+        run.update(stored or {})
+        payload = {**run, "values": active.body, "webhook_sent_at": now(),
+                   "error": error_payload(active.outcome.error)
+                   if active.outcome.error is not None else None}
+        try:
+            await self._webhook_client.post(url, content=dumps(payload),
+                                            headers={"content-type": "application/json"})
+        except Exception:  # the receiver's problem, not the run's
+            return
+
+
+def run_config(assistant: Row, run: Row) -> Row:
+    """The run's config: the assistant's, then the request's, plus the ids of the run."""
+    kwargs = run["kwargs"]
+    given = kwargs.get("config") or {}
+    base = assistant.get("config") or {}
+    configurable = {**(base.get("configurable") or {}), **(given.get("configurable") or {}),
+                    "run_id": run["run_id"], "thread_id": run["thread_id"],
+                    "graph_id": assistant["graph_id"],
+                    "assistant_id": assistant["assistant_id"], "user_id": ""}
+    checkpoint = kwargs.get("checkpoint") or {}
+    checkpoint_id = kwargs.get("checkpoint_id") or checkpoint.get("checkpoint_id")
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    metadata = {**(run.get("metadata") or {}), "created_by": "system",
+                "graph_id": assistant["graph_id"], "assistant_id": assistant["assistant_id"],
+                "run_attempt": 1, "run_id": run["run_id"], "thread_id": run["thread_id"]}
+    config: Row = {"configurable": configurable, "metadata": metadata}
+    tags = [*(base.get("tags") or ()), *(given.get("tags") or ())]
+    if tags:
+        config["tags"] = tags
+    limit = given.get("recursion_limit", base.get("recursion_limit"))
+    if limit is not None:
+        config["recursion_limit"] = limit
+    return config
+
+
+def run_input(kwargs: Row) -> Any:
+    command = kwargs.get("command")
+    if not command:
+        return kwargs.get("input")
+    goto = command.get("goto")
+    if isinstance(goto, dict):
+        goto = Send(goto["node"], goto.get("input"))
+    elif isinstance(goto, list):
+        goto = [Send(g["node"], g.get("input")) if isinstance(g, dict) else g for g in goto]
+    return Command(update=command.get("update"), resume=command.get("resume"),
+                   goto=goto or ())
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,148 @@
+"""``create_app()``: the ASGI application (Starlette) serving a set of graphs.
+
+Example::
+
+    from streamgraph.server import create_app
+
+    app = create_app(graphs={"joke": graph}, storage="memory")   # or a config file path
+    # uvicorn.run(app, port=2024)
+
+Storage: ``"memory"``, a SQLite file path (the default: ``.streamgraph/streamgraph.sqlite``
+next to the config file, or in the working folder), ``postgres://...``/``postgresql://...``,
+or a ``Storage`` object. Every client mistake gets a status below 500 with LangGraph's
+``{"detail": ...}`` body; a ``500`` means a bug here, and its body says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
+from streamgraph.server.api import Api, ApiError
+from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
+from streamgraph.server.routing import BodyTooLarge, json_response, routes
+from streamgraph.server.schemas import RequestInvalid
+from streamgraph.server.storage.base import Storage
+
+__all__ = ("create_app", "open_storage")
+
+log = logging.getLogger("streamgraph.server")
+OPEN_PATHS = frozenset({"/ok"})
+
+
+def open_storage(spec: str | Storage | None, base_dir: Path) -> Storage:
+    """A storage from its description (see the module docstring)."""
+    if spec is not None and not isinstance(spec, str):
+        return spec
+    if spec == "memory" or spec == ":memory:":
+        from streamgraph.server.storage.memory import MemoryStorage
+
+        return MemoryStorage()
+    if spec is not None and spec.startswith(("postgres://", "postgresql://")):
+        from streamgraph.server.storage.postgres import PostgresStorage
+
+        return PostgresStorage(spec)
+    from streamgraph.server.storage.sqlite import SqliteStorage
+
+    path = Path(spec) if spec else base_dir / ".streamgraph" / "streamgraph.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteStorage(str(path))
+
+
+def create_app(
+    graphs: dict[str, Any] | None = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    storage: str | Storage | None = None,
+    workers: int = 16,
+    api_keys: list[str] | None = None,
+    max_body_bytes: int = 10 * 2**20,
+    log_keep_seconds: float = 300.0,
+) -> Starlette:
+    """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
+    a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
+    file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
+    any set, every route but ``/ok`` needs one in the ``x-api-key`` header."""
+    base = Path.cwd()
+    keys = list(api_keys or ())
+    if config is not None:
+        loaded = load_config(config)
+        base = loaded.base_dir
+        entries: dict[str, GraphEntry] = load_graphs(loaded.graphs, base)
+        keys += loaded.api_keys
+    elif graphs:
+        entries = load_graphs(graphs, base)
+    else:
+        raise ValueError("create_app() needs graphs={...} or config='langgraph.json'")
+    keys += [k for k in os.environ.get("STREAMGRAPH_API_KEYS", "").split(",") if k.strip()]
+    api = Api(entries, open_storage(storage, base), workers=workers, api_keys=keys,
+              max_body_bytes=max_body_bytes, log_keep_seconds=log_keep_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await api.startup()
+        try:
+            yield
+        finally:
+            await api.shutdown()
+
+    app = Starlette(routes=routes(api), lifespan=lifespan, exception_handlers={
+        ApiError: _api_error, RequestInvalid: _invalid, BodyTooLarge: _too_large,
+        HTTPException: _http_error, Exception: _bug,
+    })
+    app.state.api = api
+    if api.api_keys:
+        app.add_middleware(_KeyCheck, keys=api.api_keys)
+    return app
+
+
+async def _api_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return json_response({"detail": error.detail}, error.status)
+
+
+async def _invalid(request: Request, error: Exception) -> Response:
+    return json_response({"detail": str(error)}, 422)
+
+
+async def _too_large(request: Request, error: Exception) -> Response:
+    return json_response({"detail": str(error)}, 413)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    return json_response({"detail": error.detail}, error.status_code)
+
+
+async def _bug(request: Request, error: Exception) -> Response:
+    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"},
+                         500)
+
+
+class _KeyCheck:
+    """Requests without a known ``x-api-key`` get 401 (``/ok`` stays open)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], keys: frozenset[str]) -> None:
+        self.app = app
+        self.keys = keys
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+            given = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
+            if given not in self.keys:
+                response = json_response({"detail": "Missing or invalid API key: send one "
+                                                    "in the x-api-key header"}, 401)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

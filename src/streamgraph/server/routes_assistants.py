@@ -1,0 +1,199 @@
+"""Assistant routes (a graph plus a config), and the graph's drawing and schemas; also
+``/ok``, ``/info`` and ``/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streamgraph.server.api import ApiError, new_id, now
+from streamgraph.server.routing import Req, endpoint, json_response, openapi
+from streamgraph.server.storage.base import Conflict
+
+if TYPE_CHECKING:
+    from streamgraph.server.api import Api
+
+__all__ = ()
+
+Row = dict[str, Any]
+
+
+@endpoint("GET", "/ok", tag="system")
+async def ok(api: Api, req: Req) -> Any:
+    """Health check (open even when API keys are required)."""
+    return {"ok": True, "services": {}}
+
+
+@endpoint("GET", "/info", tag="system")
+async def info(api: Api, req: Req) -> Any:
+    """Server version and features."""
+    import streamgraph
+
+    return {"version": streamgraph.__version__, "streamgraph": True,
+            "flags": {"assistants": True, "crons": False, "langsmith": False,
+                      "resumable_streams": True},
+            "graphs": sorted(api.graphs)}
+
+
+@endpoint("GET", "/openapi.json", tag="system")
+async def openapi_document(api: Api, req: Req) -> Any:
+    """This server's OpenAPI document."""
+    import streamgraph
+
+    return openapi("streamgraph server", streamgraph.__version__)
+
+
+@endpoint("POST", "/assistants", body="AssistantCreate", tag="assistants")
+async def create_assistant(api: Api, req: Req) -> Any:
+    """Create an assistant for a served graph."""
+    body = req.body
+    api.entry(body["graph_id"])
+    stamp = now()
+    assistant = {
+        "assistant_id": body.get("assistant_id") or new_id(), "graph_id": body["graph_id"],
+        "config": body.get("config") or {}, "context": body.get("context") or {},
+        "metadata": body.get("metadata") or {}, "name": body.get("name") or "Untitled",
+        "description": body.get("description"), "created_at": stamp, "updated_at": stamp,
+        "version": 1,
+    }
+    try:
+        return await api.call(api.storage.create_assistant, assistant)
+    except Conflict:
+        if body["if_exists"] == "do_nothing":
+            return await api.assistant(assistant["assistant_id"])
+        raise ApiError(409, f"Assistant {assistant['assistant_id']} already exists") from None
+
+
+@endpoint("POST", "/assistants/search", body="AssistantSearch", tag="assistants")
+async def search_assistants(api: Api, req: Req) -> Any:
+    """Assistants matching graph id, metadata and name."""
+    body = req.body
+    rows, total = await api.call(
+        api.storage.search_assistants, graph_id=body.get("graph_id"),
+        metadata=body.get("metadata"), name=body.get("name"), limit=body["limit"],
+        offset=body["offset"], sort_by=body["sort_by"], sort_order=body["sort_order"])
+    if body.get("select"):
+        rows = [{k: v for k, v in row.items() if k in body["select"]} for row in rows]
+    headers = {"X-Pagination-Total": str(total)}
+    if body["offset"] + len(rows) < total:
+        headers["X-Pagination-Next"] = str(body["offset"] + len(rows))
+    return json_response(rows, headers=headers)
+
+
+@endpoint("POST", "/assistants/count", body="AssistantSearch", tag="assistants")
+async def count_assistants(api: Api, req: Req) -> Any:
+    """How many assistants match."""
+    body = req.body
+    _, total = await api.call(
+        api.storage.search_assistants, graph_id=body.get("graph_id"),
+        metadata=body.get("metadata"), name=body.get("name"), limit=1, offset=0,
+        sort_by="created_at", sort_order="desc")
+    return total
+
+
+@endpoint("GET", "/assistants/{assistant_id}", tag="assistants")
+async def get_assistant(api: Api, req: Req) -> Any:
+    """One assistant (by id, or a graph's system assistant by graph id)."""
+    return await api.assistant(req.path["assistant_id"])
+
+
+@endpoint("PATCH", "/assistants/{assistant_id}", body="AssistantPatch", tag="assistants")
+async def patch_assistant(api: Api, req: Req) -> Any:
+    """Change an assistant (a new version)."""
+    assistant = await api.assistant(req.path["assistant_id"])
+    if req.body.get("graph_id"):
+        api.entry(req.body["graph_id"])
+    changes = {k: v for k, v in req.body.items()
+               if k in ("graph_id", "config", "context", "metadata", "name", "description")}
+    return await api.call(api.storage.update_assistant, assistant["assistant_id"], changes)
+
+
+@endpoint("DELETE", "/assistants/{assistant_id}", tag="assistants",
+          query={"delete_threads": "also delete the threads it ran on"})
+async def delete_assistant(api: Api, req: Req) -> Any:
+    """Delete an assistant."""
+    assistant = await api.assistant(req.path["assistant_id"])
+    if req.flag("delete_threads"):
+        rows, _ = await api.call(
+            api.storage.search_threads, ids=None,
+            metadata={"assistant_id": assistant["assistant_id"]}, values=None, status=None,
+            limit=1000, offset=0, sort_by="created_at", sort_order="desc")
+        for row in rows:
+            await api.call(api.storage.delete_thread, row["thread_id"])
+    await api.call(api.storage.delete_assistant, assistant["assistant_id"])
+    return None
+
+
+@endpoint("POST", "/assistants/{assistant_id}/versions", body="AssistantVersionsSearch",
+          tag="assistants")
+async def assistant_versions(api: Api, req: Req) -> Any:
+    """Every version of an assistant, newest first."""
+    assistant = await api.assistant(req.path["assistant_id"])
+    return await api.call(api.storage.list_versions, assistant["assistant_id"],
+                          metadata=req.body.get("metadata"), limit=req.body["limit"],
+                          offset=req.body["offset"])
+
+
+async def _graph(api: Api, assistant_id: str) -> Any:
+    assistant = await api.assistant(assistant_id)
+    return await api.entry(assistant["graph_id"]).resolve(
+        {"configurable": {"assistant_id": assistant["assistant_id"]}}), assistant
+
+
+@endpoint("GET", "/assistants/{assistant_id}/graph", tag="assistants",
+          query={"xray": "draw subgraphs' nodes: true, false or a depth"})
+async def assistant_graph(api: Api, req: Req) -> Any:
+    """The graph's nodes and edges."""
+    graph, _ = await _graph(api, req.path["assistant_id"])
+    raw = req.query.get("xray", "false").lower()
+    xray: bool | int = raw == "true" if raw in ("true", "false") else req.number("xray", 0)
+    return graph.get_graph(xray=xray).to_json()
+
+
+@endpoint("GET", "/assistants/{assistant_id}/schemas", tag="assistants")
+async def assistant_schemas(api: Api, req: Req) -> Any:
+    """JSON schemas of the graph's input, output, state, config and context."""
+    graph, assistant = await _graph(api, req.path["assistant_id"])
+    return {"graph_id": assistant["graph_id"], **graph_schemas(graph)}
+
+
+@endpoint("GET", "/assistants/{assistant_id}/subgraphs", tag="assistants",
+          query={"recurse": "include nested subgraphs"})
+async def assistant_subgraphs(api: Api, req: Req) -> Any:
+    """Schemas of the graph's subgraphs, by namespace."""
+    graph, _ = await _graph(api, req.path["assistant_id"])
+    return dict(_subgraphs(graph, "", req.flag("recurse")))
+
+
+def _subgraphs(graph: Any, prefix: str, recurse: bool) -> list[tuple[str, Any]]:
+    found = []
+    for name, node in graph.nodes.items():
+        if node.is_subgraph:
+            namespace = f"{prefix}{name}"
+            found.append((namespace, graph_schemas(node.fn)))
+            if recurse:
+                found.extend(_subgraphs(node.fn, namespace + "|", recurse))
+    return found
+
+
+def graph_schemas(graph: Any) -> dict[str, Any]:
+    builder = getattr(graph, "builder", None)
+    return {
+        "input_schema": _json_schema(graph.input_schema.cls),
+        "output_schema": _json_schema(graph.output_schema.cls),
+        "state_schema": _json_schema(graph.state_schema.cls),
+        "config_schema": None,
+        "context_schema": _json_schema(getattr(builder, "context_schema", None)),
+    }
+
+
+def _json_schema(cls: Any) -> Any:
+    """A class's JSON schema through pydantic, or ``None`` when it has none."""
+    if cls is None:
+        return None
+    try:
+        from pydantic import TypeAdapter
+
+        schema = TypeAdapter(cls).json_schema()
+    except Exception:  # a type pydantic cannot describe: say nothing rather than fail
+        return None
+    return schema

@@ -1,0 +1,353 @@
+"""Run routes: create (background, streamed, waited), list, get, delete, join, cancel, on a
+thread or stateless. Behaviour follows LangGraph's server (``server-api.md`` §1.2, §2, §3);
+where we differ (join replays from the start; every event carries an id; stateless runs can
+be re-joined at ``GET /runs/{run_id}/stream``), COMPAT.md says so."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response
+
+from streamgraph.server.api import ApiError, new_id, now, thread_row
+from streamgraph.server.responses import event_filter, keepalive_json, sse
+from streamgraph.server.routing import Req, endpoint, json_response
+from streamgraph.server.schemas import STREAM_MODES, RequestInvalid
+
+if TYPE_CHECKING:
+    from streamgraph.server.api import Api
+    from streamgraph.server.runs import ActiveRun
+
+__all__ = ()
+
+Row = dict[str, Any]
+BUSY = ("Thread is already running a task. Wait for it to finish or choose a different "
+        "multitask strategy.")
+
+
+# -- creating a run ------------------------------------------------------------------------------
+
+
+def _check_body(body: Row, stateless: bool) -> None:
+    configurable = (body.get("config") or {}).get("configurable")
+    if configurable and body.get("context"):
+        raise ApiError(400, "Cannot specify both config.configurable and context: pass the "
+                            "run's context in context alone")
+    if stateless and (body.get("command") or {}).get("resume") is not None:
+        raise ApiError(400, "You must provide a thread_id when resuming.")
+
+
+async def _prepare_thread(api: Api, thread_id: str, body: Row) -> None:
+    """The thread must exist (or be created, ``if_not_exists=create``); a run already on
+    it is handled by ``multitask_strategy``."""
+    if await api.call(api.storage.get_thread, thread_id) is None:
+        if body.get("if_not_exists") != "create":
+            raise ApiError(404, "Thread or assistant not found.")
+        await api.call(api.storage.create_thread, thread_row(thread_id))
+    if not api.runs.thread_busy(thread_id):
+        return
+    strategy = body.get("multitask_strategy", "enqueue")
+    if strategy == "reject":
+        raise ApiError(409, BUSY)
+    if strategy in ("interrupt", "rollback"):
+        current = api.runs.current(thread_id)
+        if current is not None:
+            await api.runs.cancel(current.run_id, action=strategy)
+
+
+async def create_run(api: Api, thread_id: str | None, body: Row) -> ActiveRun:
+    """Validate, store and queue a run (``thread_id`` ``None``: stateless)."""
+    stateless = thread_id is None
+    _check_body(body, stateless)
+    assistant = await api.assistant(body["assistant_id"])
+    temporary = False
+    if thread_id is None:
+        thread_id = new_id()
+        temporary = body.get("on_completion", "delete") == "delete"
+        if not temporary:
+            await api.call(api.storage.create_thread, thread_row(thread_id))
+    else:
+        await _prepare_thread(api, thread_id, body)
+    run = _run_row(body, thread_id, assistant, temporary)
+    if not temporary:
+        await api.call(api.storage.create_run, run)
+        await api.call(api.storage.update_thread, thread_id, {
+            "status": "busy", "metadata": {"graph_id": assistant["graph_id"],
+                                           "assistant_id": assistant["assistant_id"]}})
+    return api.runs.submit(run, temporary=temporary,
+                           after_seconds=float(body.get("after_seconds") or 0))
+
+
+def _run_row(body: Row, thread_id: str, assistant: Row, temporary: bool) -> Row:
+    modes = body.get("stream_mode") or ["values"]
+    stamp = now()
+    kwargs = {
+        "input": body.get("input"), "command": body.get("command"),
+        "config": body.get("config") or {}, "context": body.get("context") or {},
+        "stream_mode": [modes] if isinstance(modes, str) else list(modes),
+        "interrupt_before": body.get("interrupt_before"),
+        "interrupt_after": body.get("interrupt_after"), "webhook": body.get("webhook"),
+        "feedback_keys": body.get("feedback_keys"), "temporary": temporary,
+        "subgraphs": bool(body.get("stream_subgraphs")),
+        "resumable": bool(body.get("stream_resumable")),
+        "checkpoint_during": body.get("checkpoint_during", True),
+        "durability": body.get("durability") or "async",
+        "checkpoint_id": body.get("checkpoint_id"), "checkpoint": body.get("checkpoint"),
+    }
+    return {"run_id": new_id(), "thread_id": thread_id,
+            "assistant_id": assistant["assistant_id"],
+            "metadata": {**(body.get("metadata") or {}), "created_by": "system",
+                         "graph_id": assistant["graph_id"],
+                         "assistant_id": assistant["assistant_id"]},
+            "status": "pending", "kwargs": kwargs,
+            "multitask_strategy": body.get("multitask_strategy", "enqueue"),
+            "created_at": stamp, "updated_at": stamp}
+
+
+def _locations(active: ActiveRun, stateless: bool, tail: str) -> dict[str, str]:
+    base = f"/runs/{active.run_id}" if stateless else \
+        f"/threads/{active.thread_id}/runs/{active.run_id}"
+    return {"Location": base + tail, "Content-Location": base}
+
+
+def _stream_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
+    on_disconnect = None
+    if body.get("on_disconnect") == "cancel":
+        def on_disconnect() -> None:
+            api.runs.request_cancel(active.run_id)
+    return sse(active.log, on_disconnect=on_disconnect,
+               headers=_locations(active, stateless, "/stream"))
+
+
+def _wait_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
+    on_disconnect = None
+    if body.get("on_disconnect") == "cancel":
+        def on_disconnect() -> None:
+            api.runs.request_cancel(active.run_id)
+    location = f"/threads/{active.thread_id}/runs/{active.run_id}/join"
+    headers = {"Location": location, "Content-Location": _locations(
+        active, stateless, "")["Content-Location"]}
+    return keepalive_json(api.runs.wait(active), headers=headers, on_disconnect=on_disconnect)
+
+
+@endpoint("POST", "/threads/{thread_id}/runs", body="RunCreateStateful", tag="runs")
+async def create_background(api: Api, req: Req) -> Any:
+    """Create a run on a thread, in the background."""
+    active = await create_run(api, req.path["thread_id"], req.body)
+    return json_response(active.run, headers=_locations(active, False, ""))
+
+
+@endpoint("POST", "/threads/{thread_id}/runs/stream", body="RunCreateStateful", tag="runs")
+async def create_stream(api: Api, req: Req) -> Any:
+    """Create a run on a thread and stream its events (SSE)."""
+    active = await create_run(api, req.path["thread_id"], req.body)
+    return _stream_response(api, active, req.body, stateless=False)
+
+
+@endpoint("POST", "/threads/{thread_id}/runs/wait", body="RunCreateStateful", tag="runs")
+async def create_wait(api: Api, req: Req) -> Any:
+    """Create a run on a thread and wait for its final values."""
+    active = await create_run(api, req.path["thread_id"], req.body)
+    return _wait_response(api, active, req.body, stateless=False)
+
+
+@endpoint("POST", "/runs", body="RunCreateStateless", tag="stateless runs")
+async def create_stateless_background(api: Api, req: Req) -> Any:
+    """Create a run without a thread, in the background."""
+    active = await create_run(api, None, req.body)
+    return json_response(active.run, headers=_locations(active, True, ""))
+
+
+@endpoint("POST", "/runs/stream", body="RunCreateStateless", tag="stateless runs")
+async def create_stateless_stream(api: Api, req: Req) -> Any:
+    """Create a run without a thread and stream its events (SSE)."""
+    active = await create_run(api, None, req.body)
+    return _stream_response(api, active, req.body, stateless=True)
+
+
+@endpoint("POST", "/runs/wait", body="RunCreateStateless", tag="stateless runs")
+async def create_stateless_wait(api: Api, req: Req) -> Any:
+    """Create a run without a thread and wait for its final values."""
+    active = await create_run(api, None, req.body)
+    return _wait_response(api, active, req.body, stateless=True)
+
+
+@endpoint("POST", "/runs/batch", body="RunBatch", tag="stateless runs")
+async def create_batch(api: Api, req: Req) -> Any:
+    """Create several stateless background runs."""
+    return [(await create_run(api, None, body)).run for body in req.body]
+
+
+# -- reading runs ---------------------------------------------------------------------------------
+
+
+async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
+    active = api.runs.active.get(run_id)
+    if active is not None and (thread_id is None or active.thread_id == thread_id):
+        stored = None if active.temporary else await api.call(api.storage.get_run, run_id)
+        return stored or active.run
+    run = await api.call(api.storage.get_run, run_id)
+    if run is None or (thread_id is not None and run["thread_id"] != thread_id):
+        raise ApiError(404, f"Run {run_id} not found")
+    return dict(run)
+
+
+@endpoint("GET", "/threads/{thread_id}/runs", tag="runs",
+          query={"limit": "page size (10)", "offset": "rows to skip (0)",
+                 "status": "only runs with this status"})
+async def list_runs(api: Api, req: Req) -> Any:
+    """A thread's runs, newest first."""
+    await api.thread(req.path["thread_id"])
+    status = req.query.get("status")
+    if status is not None and status not in ("pending", "running", "error", "success",
+                                             "timeout", "interrupted"):
+        raise RequestInvalid("query.status", f"{status!r} is not a run status")
+    return await api.call(api.storage.list_runs, req.path["thread_id"], status=status,
+                          limit=req.number("limit", 10, minimum=1),
+                          offset=req.number("offset", 0))
+
+
+@endpoint("GET", "/threads/{thread_id}/runs/{run_id}", tag="runs")
+async def get_run(api: Api, req: Req) -> Any:
+    """One run."""
+    return await _run(api, req.path["thread_id"], req.path["run_id"])
+
+
+@endpoint("DELETE", "/threads/{thread_id}/runs/{run_id}", tag="runs")
+async def delete_run(api: Api, req: Req) -> Any:
+    """Delete a run (a run in progress is cancelled first)."""
+    run = await _run(api, req.path["thread_id"], req.path["run_id"])
+    await api.runs.cancel(run["run_id"], action="interrupt", wait=True)
+    await api.call(api.storage.delete_run, run["run_id"])
+    return None
+
+
+@endpoint("GET", "/threads/{thread_id}/runs/{run_id}/join", tag="runs",
+          query={"cancel_on_disconnect": "cancel the run if this client goes away"})
+async def join_run(api: Api, req: Req) -> Any:
+    """Wait for a run to finish; its final values."""
+    return await _join(api, req, req.path["thread_id"])
+
+
+async def _join(api: Api, req: Req, thread_id: str | None) -> Any:
+    run_id = req.path["run_id"]
+    run = await _run(api, thread_id, run_id)
+    active = api.runs.active.get(run_id)
+    if active is not None:
+        on_disconnect = (lambda: api.runs.request_cancel(run_id)) if req.flag(
+            "cancel_on_disconnect") else None
+        return keepalive_json(api.runs.wait(active), on_disconnect=on_disconnect)
+    body = api.runs.finished_body(run_id)
+    if body is not None:
+        return body
+    thread = await api.call(api.storage.get_thread, run["thread_id"])
+    return (thread or {}).get("values") or {}
+
+
+def _last_event_id(req: Req) -> int:
+    value = req.request.headers.get("last-event-id")
+    if value is None or value in ("", "-"):
+        return 0
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise RequestInvalid("header.Last-Event-ID",
+                             f"{value!r} is not an event id of this server (an integer)"
+                             ) from None
+
+
+def _join_modes(req: Req) -> list[str] | None:
+    """``stream_mode`` of a join: repeated parameters, or one mode, or a JSON list."""
+    values = req.query.getlist("stream_mode")
+    modes: list[str] = []
+    for value in values:
+        if value.startswith("["):
+            from streamgraph.server.serialize import loads
+
+            try:
+                parsed = loads(value)
+            except ValueError:
+                raise RequestInvalid("query.stream_mode", f"{value!r} is not JSON") from None
+            modes.extend(parsed if isinstance(parsed, list) else [parsed])
+        else:
+            modes.append(value)
+    for mode in modes:
+        if mode not in STREAM_MODES:
+            raise RequestInvalid("query.stream_mode", f"{mode!r} is not one of "
+                                                      f"{', '.join(map(repr, STREAM_MODES))}")
+    return modes or None
+
+
+async def _join_stream(api: Api, req: Req, thread_id: str | None) -> Any:
+    run_id = req.path["run_id"]
+    await _run(api, thread_id, run_id)
+    after = _last_event_id(req)
+    keep = event_filter(_join_modes(req))
+    log = api.logs.get(run_id)
+    if log is None:  # finished long ago: nothing left to replay
+        return sse(_closed_log(), headers={})
+    on_disconnect = (lambda: api.runs.request_cancel(run_id)) if req.flag(
+        "cancel_on_disconnect") else None
+    return sse(log, after=after, keep=keep, on_disconnect=on_disconnect)
+
+
+def _closed_log() -> Any:
+    from streamgraph.server.eventlog import EventLog
+
+    log = EventLog()
+    log.close()
+    return log
+
+
+@endpoint("GET", "/threads/{thread_id}/runs/{run_id}/stream", tag="runs",
+          query={"stream_mode": "only these modes", "cancel_on_disconnect":
+                 "cancel the run if this client goes away"})
+async def join_stream(api: Api, req: Req) -> Any:
+    """Stream a run's events from the start, or after the ``Last-Event-ID`` header."""
+    return await _join_stream(api, req, req.path["thread_id"])
+
+
+@endpoint("GET", "/runs/{run_id}/stream", tag="stateless runs",
+          query={"stream_mode": "only these modes"})
+async def join_stateless_stream(api: Api, req: Req) -> Any:
+    """Stream a stateless run's events (LangGraph's server has no such route)."""
+    return await _join_stream(api, req, None)
+
+
+# -- cancelling -----------------------------------------------------------------------------------
+
+
+@endpoint("POST", "/threads/{thread_id}/runs/{run_id}/cancel", tag="runs",
+          query={"wait": "return once the run has stopped", "action": "interrupt|rollback"})
+async def cancel_run(api: Api, req: Req) -> Any:
+    """Cancel a pending or running run."""
+    run_id = req.path["run_id"]
+    await _run(api, req.path["thread_id"], run_id)
+    action = req.choice("action", "interrupt", ("interrupt", "rollback"))
+    wait = req.flag("wait")
+    if not await api.runs.cancel(run_id, action=action, wait=wait):
+        raise ApiError(404, "No matching runs to cancel: the run is not pending or running")
+    if wait:
+        return {}
+    return Response(status_code=202)
+
+
+@endpoint("POST", "/runs/cancel", body="RunsCancel", tag="runs",
+          query={"action": "interrupt|rollback"})
+async def cancel_runs(api: Api, req: Req) -> Any:
+    """Cancel several runs: ``{thread_id, run_ids}`` or ``{status}``."""
+    body = req.body
+    action = req.choice("action", "interrupt", ("interrupt", "rollback"))
+    by_ids = body.get("run_ids") is not None
+    if by_ids == (body.get("status") is not None):
+        raise RequestInvalid("body", "give either thread_id and run_ids, or status")
+    if by_ids:
+        for run_id in body["run_ids"]:
+            await api.runs.cancel(run_id, action=action)
+        return None
+    wanted = {"pending", "running"} if body["status"] == "all" else {body["status"]}
+    for active in list(api.runs.active.values()):
+        state = "running" if active.task is not None else "pending"
+        if state in wanted:
+            await api.runs.cancel(active.run_id, action=action)
+    return None

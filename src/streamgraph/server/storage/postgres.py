@@ -1,0 +1,56 @@
+"""PostgresStorage: rows and checkpoints in Postgres, through one psycopg connection pool.
+
+Its ``checkpointer`` is a ``PostgresSaver`` on the same pool. Calls wait on the network, so
+the server makes them from worker threads (``blocking``); the pool lets them run in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from streamgraph.checkpoint.postgres import PostgresSaver
+from streamgraph.server.storage.sql import POSTGRES, SqlStorage
+
+__all__ = ("PostgresStorage",)
+
+
+class PostgresStorage(SqlStorage):
+    """Assistants, threads, runs and checkpoints in the Postgres database at ``conninfo``
+    (tables created or migrated on construction)."""
+
+    blocking = True
+    dialect = POSTGRES
+    checkpointer: PostgresSaver
+
+    def __init__(self, conninfo: str, *, min_size: int = 1, max_size: int = 10,
+                 timeout: float = 30.0) -> None:
+        self.pool: ConnectionPool[Any] = ConnectionPool(
+            conninfo, kwargs={"autocommit": True}, min_size=min_size, max_size=max_size,
+            timeout=timeout, open=True,
+        )
+        try:
+            self.pool.wait(timeout)  # an unreachable database fails here, clearly
+            self.checkpointer = PostgresSaver(self.pool)
+            self.checkpointer.setup()
+            self.migrate()
+        except BaseException:
+            self.pool.close()
+            raise
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection[Any]]:
+        with self.pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection[Any]]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield conn

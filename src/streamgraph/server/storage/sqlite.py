@@ -1,0 +1,67 @@
+"""SqliteStorage: the embedded backend, one SQLite file for rows and checkpoints.
+
+Its ``checkpointer`` is a ``SqliteSaver`` on the same connection, sharing its lock: every
+statement of either runs behind that one lock, so both may be used from the event loop and
+from worker threads. The file is in WAL mode (see ``streamgraph.checkpoint.sqlite``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from streamgraph.checkpoint.sqlite import SqliteSaver
+from streamgraph.server.storage.sql import SQLITE, SqlStorage
+
+__all__ = ("SqliteStorage",)
+
+
+def _lower(text: Any) -> Any:
+    return text.lower() if isinstance(text, str) else text
+
+
+class SqliteStorage(SqlStorage):
+    """Assistants, threads, runs and checkpoints in the SQLite file ``path`` (created, with
+    its directory, if missing)."""
+
+    blocking = False
+    dialect = SQLITE
+    checkpointer: SqliteSaver
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self.conn.create_function("sg_lower", 1, _lower, deterministic=True)
+            self.checkpointer = SqliteSaver(self.conn)
+            self.lock = self.checkpointer.lock
+            self.checkpointer.setup()  # WAL mode, busy timeout, the checkpoint tables
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            yield self.conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
