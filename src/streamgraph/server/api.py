@@ -19,10 +19,10 @@ from typing import Any
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
 from streamgraph.server.graphs import GraphEntry
-from streamgraph.server.runs import ActiveRun, RunManager
+from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
 from streamgraph.server.state import interrupts_map, json_ready
-from streamgraph.server.storage.base import Storage
+from streamgraph.server.storage.base import Conflict, Storage
 from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "new_id", "now", "system_assistant_id", "thread_row")
@@ -79,20 +79,30 @@ class Api:
         self.logs = EventLogs(keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
         self.runs = RunManager(self, workers=workers)
         self._saver_graphs: dict[int, Any] = {}
+        self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
         self._webhook_client: Any = None
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
-            assistant_id = system_assistant_id(graph_id)
-            if await self.call(self.storage.get_assistant, assistant_id) is None:
-                stamp = now()
-                await self.call(self.storage.create_assistant, {
-                    "assistant_id": assistant_id, "graph_id": graph_id, "config": {},
-                    "context": {}, "metadata": {"created_by": "system"}, "name": graph_id,
-                    "description": None, "created_at": stamp, "updated_at": stamp,
-                    "version": 1})
+            if await self.call(self.storage.get_assistant,
+                               system_assistant_id(graph_id)) is None:
+                await self._create_system_assistant(graph_id)
         await self._recover_runs()
         await self.runs.start()
+
+    async def _create_system_assistant(self, graph_id: str) -> Row:
+        """Every graph has one (id: uuid5 of the graph id, as LangGraph makes it)."""
+        stamp = now()
+        try:
+            created: Row = await self.call(self.storage.create_assistant, {
+                "assistant_id": system_assistant_id(graph_id), "graph_id": graph_id,
+                "config": {}, "context": {}, "metadata": {"created_by": "system"},
+                "name": graph_id, "description": None, "created_at": stamp,
+                "updated_at": stamp, "version": 1})
+        except Conflict:  # made meanwhile by another request
+            return dict(await self.call(self.storage.get_assistant,
+                                        system_assistant_id(graph_id)))
+        return created
 
     async def _recover_runs(self) -> None:
         """Runs a previous process left unfinished: pending ones run again; one that was
@@ -124,10 +134,14 @@ class Api:
 
     async def assistant(self, assistant_id: str) -> Row:
         """An assistant by id, or a graph's system assistant by graph id."""
-        if assistant_id in self.graphs:
-            assistant_id = system_assistant_id(assistant_id)
+        graph_id = assistant_id if assistant_id in self.graphs else self._system.get(
+            assistant_id)
+        if graph_id is not None:
+            assistant_id = system_assistant_id(graph_id)
         found = await self.call(self.storage.get_assistant, assistant_id) if _is_uuid(
             assistant_id) else None
+        if found is None and graph_id is not None:  # deleted: a graph always has one
+            found = await self._create_system_assistant(graph_id)
         if found is None:
             raise ApiError(404, f"Assistant '{assistant_id}' not found")
         return dict(found)
@@ -177,7 +191,8 @@ class Api:
         options = {"interrupt_before": kwargs.get("interrupt_before"),
                    "interrupt_after": kwargs.get("interrupt_after"),
                    "context": context or None,
-                   "durability": kwargs.get("durability") or "async"}
+                   # (without a checkpointer durability means nothing: not passed)
+                   "durability": None if temporary else kwargs.get("durability") or "async"}
         return graph, run_input(kwargs), config, options
 
     async def settle_thread(self, run: Row, outcome: Outcome, *, cancelled: bool,
@@ -189,9 +204,8 @@ class Api:
             await self.call(storage.delete_run_checkpoints, thread_id, run_id)
             await self.call(storage.delete_run, run_id)
         else:
-            status = "error" if outcome.error is not None else (
-                "interrupted" if cancelled else "success")
-            await self.call(storage.update_run, run_id, {"status": status})
+            await self.call(storage.update_run, run_id,
+                            {"status": final_status(outcome, cancelled)})
         thread = await self.call(storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})

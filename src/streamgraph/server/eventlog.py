@@ -17,6 +17,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 __all__ = ("EventLog", "EventLogs", "frame")
 
@@ -31,9 +32,10 @@ def frame(event: str, data: bytes, seq: int) -> bytes:
 class EventLog:
     """One run's events (see the module docstring)."""
 
-    __slots__ = ("_waiters", "closed", "closed_at", "frames", "names", "size")
+    __slots__ = ("_waiters", "closed", "closed_at", "frames", "names", "run", "size")
 
     def __init__(self) -> None:
+        self.run: dict[str, Any] | None = None  # the run's row, for late joins
         self.frames: list[bytes] = []  # frames[i] has sequence number i + 1
         self.names: list[str] = []  # the event name of each frame, for filtered joins
         self.size = 0

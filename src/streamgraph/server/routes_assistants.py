@@ -153,7 +153,7 @@ async def assistant_graph(api: Api, req: Req) -> Any:
 async def assistant_schemas(api: Api, req: Req) -> Any:
     """JSON schemas of the graph's input, output, state, config and context."""
     graph, assistant = await _graph(api, req.path["assistant_id"])
-    return {"graph_id": assistant["graph_id"], **graph_schemas(graph)}
+    return {"graph_id": assistant["graph_id"], **graph_schemas(graph, assistant["graph_id"])}
 
 
 @endpoint("GET", "/assistants/{assistant_id}/subgraphs", tag="assistants",
@@ -175,25 +175,51 @@ def _subgraphs(graph: Any, prefix: str, recurse: bool) -> list[tuple[str, Any]]:
     return found
 
 
-def graph_schemas(graph: Any) -> dict[str, Any]:
+def graph_schemas(graph: Any, graph_id: str | None = None) -> dict[str, Any]:
+    """JSON schemas of a graph's state (and its input and output when they differ), as
+    LangGraph's server writes them: one property per key, each with ``default: null``."""
+    name = graph_id or graph.name
+    state = graph.state_schema
     builder = getattr(graph, "builder", None)
+    context = getattr(builder, "context_schema", None)
     return {
-        "input_schema": _json_schema(graph.input_schema.cls),
-        "output_schema": _json_schema(graph.output_schema.cls),
-        "state_schema": _json_schema(graph.state_schema.cls),
-        "config_schema": None,
-        "context_schema": _json_schema(getattr(builder, "context_schema", None)),
+        "input_schema": None if graph.input_schema is state else _object_schema(
+            graph.input_schema.hints, f"{name}_input"),
+        "output_schema": None if graph.output_schema is state else _object_schema(
+            graph.output_schema.hints, f"{name}_output"),
+        "state_schema": _object_schema(state.hints, f"{name}_state"),
+        "config_schema": {},
+        "context_schema": None if context is None else _class_schema(context, name),
     }
 
 
-def _json_schema(cls: Any) -> Any:
-    """A class's JSON schema through pydantic, or ``None`` when it has none."""
-    if cls is None:
+def _object_schema(hints: dict[str, Any], title: str) -> dict[str, Any]:
+    properties = {key: {"default": None, "title": key.replace("_", " ").title(),
+                        **_type_schema(hint)} for key, hint in hints.items()}
+    return {"properties": properties, "title": title, "type": "object"}
+
+
+def _class_schema(cls: Any, graph_name: str) -> Any:
+    from streamgraph.graph._schema import schema_of
+
+    try:
+        return _object_schema(schema_of(cls).hints, f"{graph_name}_context")
+    except Exception:  # not a schema class
         return None
+
+
+def _type_schema(hint: Any) -> dict[str, Any]:
+    """A type's JSON schema through pydantic (reducers and managed markers left out);
+    ``{}`` (anything) for a type pydantic cannot describe."""
+    import typing
+
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
     try:
         from pydantic import TypeAdapter
 
-        schema = TypeAdapter(cls).json_schema()
-    except Exception:  # a type pydantic cannot describe: say nothing rather than fail
-        return None
+        schema: dict[str, Any] = TypeAdapter(hint).json_schema()
+    except Exception:
+        return {}
+    schema.pop("title", None)
     return schema

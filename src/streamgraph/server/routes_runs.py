@@ -187,6 +187,9 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
         stored = None if active.temporary else await api.call(api.storage.get_run, run_id)
         return stored or active.run
     run = await api.call(api.storage.get_run, run_id)
+    if run is None:  # a finished temporary run is known by its log while that is kept
+        log = api.logs.get(run_id)
+        run = log.run if log is not None else None
     if run is None or (thread_id is not None and run["thread_id"] != thread_id):
         raise ApiError(404, f"Run {run_id} not found")
     return dict(run)

@@ -25,7 +25,7 @@ from streamgraph.server.serialize import dumps, error_payload
 if TYPE_CHECKING:
     from streamgraph.server.api import Api
 
-__all__ = ("ActiveRun", "RunManager")
+__all__ = ("ActiveRun", "RunManager", "final_status")
 
 Row = dict[str, Any]
 
@@ -88,6 +88,7 @@ class RunManager:
 
     def submit(self, run: Row, *, temporary: bool, after_seconds: float = 0.0) -> ActiveRun:
         log = self.api.logs.create(str(run["run_id"]))
+        log.run = run
         log.append("metadata", dumps({"run_id": run["run_id"], "attempt": 1}))
         active = ActiveRun(run, log, temporary=temporary)
         self.active[active.run_id] = active
@@ -164,9 +165,13 @@ class RunManager:
             active.log.append("error", dumps(error_payload(error)))
             body = {"__error__": error_payload(error)}
         active.body = {} if cancelled else body
+        if active.temporary:  # no stored row: its in-memory one shows how it ended
+            active.run["status"] = final_status(active.outcome, cancelled)
         self._bodies[active.run_id] = active.body
         if len(self._bodies) > 10_000:
             self._bodies.popitem(last=False)
+        if rollback:  # the run is gone: nothing may find it, not even its log
+            active.log.run = None
         api.logs.close(active.run_id)
         if not active.done.done():
             active.done.set_result(active.body)
@@ -225,3 +230,10 @@ class RunManager:
     async def wait(self, active: ActiveRun) -> Any:
         return await asyncio.shield(active.done)
 
+
+
+def final_status(outcome: Outcome, cancelled: bool) -> str:
+    """How a run ended, as its ``status`` says it."""
+    if cancelled:
+        return "interrupted"
+    return "error" if outcome.error is not None else "success"

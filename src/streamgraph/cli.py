@@ -1,0 +1,128 @@
+"""The ``streamgraph`` command: ``dev`` and ``serve`` run the server, ``demo`` shows it.
+
+    streamgraph dev [--config langgraph.json] [--host 127.0.0.1] [--port 2024] [--db PATH]
+    streamgraph serve ...   (the same server; ``dev`` only logs more)
+    streamgraph demo        (a server on a free port, streamed through the SDK)
+
+``--db`` takes a SQLite file (default: ``.streamgraph/streamgraph.sqlite`` beside the
+config), ``:memory:``, or a ``postgres://`` URL. Whatever stops the server from starting (a
+missing config, a graph that does not import, a port in use, a database that does not
+answer) is one line on stderr and exit status 1, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ("main",)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="streamgraph",
+                                     description="LangGraph-compatible graph server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("dev", "run the server for development (more logging)"),
+                       ("serve", "run the server")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", default="langgraph.json",
+                             help="graphs to serve (default: ./langgraph.json)")
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=2024)
+        command.add_argument("--db", default=None,
+                             help="SQLite file, :memory:, or postgres://... URL")
+        command.add_argument("--workers", type=int, default=16,
+                             help="runs executed at once (default: 16)")
+        command.add_argument("--no-reload", action="store_true",
+                             help="accepted for langgraph dev's command line; no effect")
+        command.add_argument("--no-browser", action="store_true",
+                             help="accepted for langgraph dev's command line; no effect")
+    demo = commands.add_parser("demo", help="start a server and stream the seed graphs")
+    demo.add_argument("--db", default=None, help="as for serve (default: a temporary file)")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"streamgraph: {message}", file=sys.stderr)
+    return 1
+
+
+def check_port(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served, or ``None`` when it is free."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return f"{host}:{port} is already in use (stop what runs there, or pass --port)"
+        return f"cannot listen on {host}:{port}: {error.strerror}"
+    return None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from streamgraph.server.graphs import ConfigError
+
+    try:
+        import uvicorn
+
+        from streamgraph.server import create_app
+    except ImportError as error:
+        return _fail(f"the server needs its extra: pip install 'streamgraph[server]' "
+                     f"({error.name} is missing)")
+    if not Path(args.config).is_file():
+        return _fail(f"config file not found: {Path(args.config).resolve()} (pass --config)")
+    problem = check_port(args.host, args.port)
+    if problem is not None:
+        return _fail(problem)
+    try:
+        app = create_app(config=args.config, storage=_storage(args.db),
+                         workers=args.workers)
+    except ConfigError as error:
+        return _fail(str(error))
+    except Exception as error:  # a database that does not answer, a bad --db, ...
+        return _fail(f"cannot start: {type(error).__name__}: {error}")
+    graphs = ", ".join(sorted(app.state.api.graphs))
+    print(f"streamgraph: serving {graphs} at http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if
+                args.command == "dev" else "warning", **_fast_io())
+    return 0
+
+
+def _storage(db: str | None) -> str | None:
+    return "memory" if db == ":memory:" else db
+
+
+def _fast_io() -> dict[str, Any]:
+    """uvloop and httptools when installed (``uvicorn[standard]``)."""
+    options: dict[str, Any] = {}
+    try:
+        import uvloop  # noqa: F401
+
+        options["loop"] = "uvloop"
+    except ImportError:
+        pass
+    try:
+        import httptools  # noqa: F401
+
+        options["http"] = "httptools"
+    except ImportError:
+        pass
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from streamgraph.server.demo import run_demo
+
+        return run_demo(args.db)
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
