@@ -111,6 +111,14 @@ def main() -> None:
     from benchmarks.tokens import token_rows
 
     rows.extend(token_rows(libs, rounds, budget))
+    try:
+        import uvicorn  # noqa: F401 - the server extra
+    except ImportError:
+        print("(the server extra is not installed: no server benchmarks)")
+    else:
+        from benchmarks.server import server_rows
+
+        rows.extend(server_rows(quick=args.quick))
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=2)

@@ -373,3 +373,28 @@ def recursion_limit_counts_on_resume(lib: Any) -> Any:
                           "config": {**CONFIG, "recursion_limit": 3}}),
         ("get_state", {}),
     ]
+
+
+@thread_scenario
+def resume_after_editing_the_state(lib: Any) -> Any:
+    """An answer given when nothing waits for one (the state was edited after the interrupt,
+    so the pending task starts afresh) goes to the first interrupt() the run reaches."""
+    class Asked(TypedDict, total=False):
+        topic: str
+        joke: str
+
+    def ask(state: Asked) -> Any:
+        answer = lib.interrupt({"question": "approve?", "topic": state["topic"]})
+        return {"joke": f"{answer}: {state['topic']}"}
+
+    graph = (
+        lib.StateGraph(Asked).add_node(ask).add_edge(lib.START, "ask")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"topic": "t"}, {"stream_mode": ["values", "updates"]}),
+        ("update_state", {"topic": "edited"}, {}),
+        ("get_state", {}),
+        ("stream", lib.Command(resume="yes"), {"stream_mode": ["values", "updates"]}),
+        ("get_state", {}),
+    ]

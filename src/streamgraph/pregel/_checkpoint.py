@@ -233,7 +233,13 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
                 for interrupt in value:
                     interrupted[interrupt.id] = task
         task.resume_input = loop.resume_input
-    if resume is MISSING or not interrupted:
+    if resume is MISSING:
+        return
+    if not interrupted:
+        # Nothing is waiting for an answer (the state was edited after the interrupt, say):
+        # the first interrupt() the resumed run reaches gets it, as in LangGraph.
+        if not _keyed_by_interrupt_id(resume):
+            loop.null_resume = [resume]
         return
     if isinstance(resume, dict) and resume and all(k in interrupted for k in resume):
         answers = {interrupted[k].id: v for k, v in resume.items()}
@@ -250,6 +256,12 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
             task.resuming = True
             loop.saves.append(SaveOp("put_writes", loop.checkpoint_config,
                                      ([(RESUME, task.resume)], task.id, _path(task))))
+
+
+def _keyed_by_interrupt_id(resume: Any) -> bool:
+    return isinstance(resume, dict) and bool(resume) and all(
+        isinstance(k, str) and len(k) == 32 and all(c in "0123456789abcdef" for c in k)
+        for k in resume)
 
 
 def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:

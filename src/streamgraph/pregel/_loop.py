@@ -96,6 +96,7 @@ class Loop(Routes):
         resuming: bool = False,
         message_ids: set[str] | None = None,
         events_enclosing: Task | None = None,
+        outer: Loop | None = None,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -124,6 +125,8 @@ class Loop(Routes):
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
         self.stop_requested = False  # set from another thread to stop at the next step
+        self.outer = outer  # the run whose task runs this one (a nested graph's)
+        self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
         # The last step recursion_limit allows (counted as LangGraph counts: from the step
         # before the first one this run executes, plus one more when resuming).
@@ -313,10 +316,20 @@ class Loop(Routes):
         self.saves.append(SaveOp("put_writes", self.checkpoint_config, (writes, task.id, path)))
         self.pending_writes.extend((task.id, channel, value) for channel, value in writes)
 
+    @property
+    def stopping(self) -> bool:
+        """A stop was asked of this run or of one around it (nested runs stop with it)."""
+        loop: Loop | None = self
+        while loop is not None:
+            if loop.stop_requested:
+                return True
+            loop = loop.outer
+        return False
+
     def tick(self) -> list[Task]:
         """After every task of a step finished: apply their writes, emit ``values``, save a
         checkpoint, and prepare the next step. ``[]`` when the run is over."""
-        if self.stop_requested:
+        if self.stopping:
             raise StopRun
         just_ran = self.done
         pull, sends, updated = self._apply_writes()

@@ -184,6 +184,7 @@ class Pregel(ThreadAPI):
             durability=durability or "async",
             message_ids=_message_ids(parent),
             events_enclosing=parent if parent is not None and parent.loop.events else None,
+            outer=parent.loop if parent is not None else None,
             **persistence,
         )
 

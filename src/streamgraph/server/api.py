@@ -80,6 +80,9 @@ class Api:
         self.runs = RunManager(self, workers=workers)
         self._saver_graphs: dict[int, Any] = {}
         self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
+        # Assistants by id and graph id: every run looks one up twice (when created, when
+        # started); they change only through the routes, which forget them.
+        self._assistants: dict[str, Row] = {}
         self._webhook_client: Any = None
 
     async def startup(self) -> None:
@@ -134,6 +137,10 @@ class Api:
 
     async def assistant(self, assistant_id: str) -> Row:
         """An assistant by id, or a graph's system assistant by graph id."""
+        requested = assistant_id
+        cached = self._assistants.get(requested)
+        if cached is not None:
+            return dict(cached)
         graph_id = assistant_id if assistant_id in self.graphs else self._system.get(
             assistant_id)
         if graph_id is not None:
@@ -144,7 +151,14 @@ class Api:
             found = await self._create_system_assistant(graph_id)
         if found is None:
             raise ApiError(404, f"Assistant '{assistant_id}' not found")
+        self._assistants[requested] = self._assistants[str(found["assistant_id"])] = found
         return dict(found)
+
+    def forget_assistant(self, assistant_id: str) -> None:
+        """Drop a changed or deleted assistant from the cache (by any name it had)."""
+        for key, row in list(self._assistants.items()):
+            if row["assistant_id"] == assistant_id:
+                del self._assistants[key]
 
     async def thread(self, thread_id: str) -> Row:
         found = await self.call(self.storage.get_thread, thread_id)

@@ -73,6 +73,7 @@ def create_app(
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
     any set, every route but ``/ok`` needs one in the ``x-api-key`` header."""
+    _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
     if config is not None:
@@ -104,6 +105,16 @@ def create_app(
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
     return app
+
+
+def _load_langchain() -> None:
+    """Load LangChain's run config machinery up front: the library attaches its ``messages``
+    handler only when langchain-core is loaded, and a graph may import its chat model
+    inside a node, on its first run (a server pays the import once, at startup)."""
+    try:
+        import langchain_core.runnables.config  # noqa: F401
+    except ImportError:  # not installed: only the native token writer streams tokens
+        pass
 
 
 async def _api_error(request: Request, error: Exception) -> Response:

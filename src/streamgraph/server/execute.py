@@ -53,7 +53,7 @@ async def graph_events(graph: Any, input: Any, config: dict[str, Any], *, graph_
                        options: dict[str, Any], outcome: Outcome,
                        emit: Emit) -> None:
     """Run ``graph`` and emit each requested chunk (see the module docstring)."""
-    from streamgraph.pregel._adrive import adrive
+    from streamgraph.pregel._adrive import adrive, astream_on_worker
 
     modes = frozenset({GRAPH_MODES[m] for m in requested} | {"values"})
     loop = graph._start_run(config, modes=modes, subgraphs=subgraphs, output_keys=None,
@@ -66,7 +66,11 @@ async def graph_events(graph: Any, input: Any, config: dict[str, Any], *, graph_
     root = _RootRun(graph_id, run_id, loop) if "events" in wanted else None
     if root is not None:
         emit("events", dumps(root.start(input)))
-    async for ns, mode, payload in adrive(loop, input, _same):
+    # A graph of sync nodes runs on one worker thread, whole: one thread round trip per
+    # run instead of one per step.
+    events = astream_on_worker(loop, input, _same) if graph.all_sync else adrive(
+        loop, input, _same)
+    async for ns, mode, payload in events:
         if mode == "values" and not ns:
             _record_values(outcome, payload)
         if mode == "updates" and not ns and isinstance(payload, dict) and INTERRUPT in payload:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph.server.api import ApiError, new_id, now
 from streamgraph.server.routing import Req, endpoint, json_response, openapi
+from streamgraph.server.schemas import RequestInvalid
 from streamgraph.server.storage.base import Conflict
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ async def patch_assistant(api: Api, req: Req) -> Any:
         api.entry(req.body["graph_id"])
     changes = {k: v for k, v in req.body.items()
                if k in ("graph_id", "config", "context", "metadata", "name", "description")}
+    api.forget_assistant(assistant["assistant_id"])
     return await api.call(api.storage.update_assistant, assistant["assistant_id"], changes)
 
 
@@ -119,6 +121,7 @@ async def delete_assistant(api: Api, req: Req) -> Any:
             limit=1000, offset=0, sort_by="created_at", sort_order="desc")
         for row in rows:
             await api.call(api.storage.delete_thread, row["thread_id"])
+    api.forget_assistant(assistant["assistant_id"])
     await api.call(api.storage.delete_assistant, assistant["assistant_id"])
     return None
 
@@ -131,6 +134,21 @@ async def assistant_versions(api: Api, req: Req) -> Any:
     return await api.call(api.storage.list_versions, assistant["assistant_id"],
                           metadata=req.body.get("metadata"), limit=req.body["limit"],
                           offset=req.body["offset"])
+
+
+@endpoint("POST", "/assistants/{assistant_id}/latest", body="AssistantLatest",
+          tag="assistants", query={"version": "the version (or in the body)"})
+async def set_latest_version(api: Api, req: Req) -> Any:
+    """Make an earlier version of an assistant the current one."""
+    assistant = await api.assistant(req.path["assistant_id"])
+    version = req.body.get("version") or req.number("version", 0, minimum=1)
+    if not version:
+        raise RequestInvalid("body.version", "field required")
+    api.forget_assistant(assistant["assistant_id"])
+    found = await api.call(api.storage.set_latest_version, assistant["assistant_id"], version)
+    if found is None:
+        raise ApiError(404, f"Assistant {assistant['assistant_id']} has no version {version}")
+    return found
 
 
 async def _graph(api: Api, assistant_id: str) -> Any:

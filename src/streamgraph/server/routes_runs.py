@@ -264,6 +264,8 @@ def _join_modes(req: Req) -> list[str] | None:
     values = req.query.getlist("stream_mode")
     modes: list[str] = []
     for value in values:
+        if not value:  # langgraph_sdk sends an empty one for "all modes"
+            continue
         if value.startswith("["):
             from streamgraph.server.serialize import loads
 

@@ -190,6 +190,8 @@ SCHEMAS: dict[str, Schema] = {
         "sort_order": {**SORT_ORDER, "default": "desc"},
         "select": STRINGS,
     }},
+    "AssistantLatest": {"type": "object", "properties": {
+        "version": {"type": "integer", "minimum": 1}}},
     "AssistantVersionsSearch": {"type": "object", "properties": {
         "metadata": OBJECT, "limit": LIMIT, "offset": OFFSET}},
     "ThreadCreate": {"type": "object", "properties": {

@@ -65,6 +65,10 @@ class Storage(Protocol):
         ``version``, set ``updated_at``; keep the previous version for ``list_versions``.
         ``None`` if there is no such assistant."""
 
+    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+        """Make an earlier version current again (its fields and number, ``updated_at`` now).
+        ``None`` if there is no such assistant or version."""
+
     def delete_assistant(self, assistant_id: str) -> bool: ...
 
     def search_assistants(self, *, graph_id: str | None, metadata: Row | None,
@@ -231,6 +235,13 @@ def changed(row: Row, changes: Row, *, merge_metadata: bool, keep: tuple[str, ..
     if "updated_at" not in changes:
         new["updated_at"] = utc_now()
     return new
+
+
+def restored(current: Row, version: Row) -> Row:
+    """The assistant with an earlier ``version`` entry's fields made current again."""
+    fields = ("graph_id", "config", "context", "metadata", "name", "description", "version")
+    return current | {k: copy_row({"v": version.get(k)})["v"] for k in fields} | {
+        "updated_at": utc_now()}
 
 
 def version_of(assistant: Row) -> Row:

@@ -22,6 +22,7 @@ from streamgraph.server.storage.base import (
     new_assistant,
     new_run,
     new_thread,
+    restored,
     thread_copy,
     version_of,
 )
@@ -91,6 +92,15 @@ class MemoryStorage:
             row["version"] = max([current["version"], *(v["version"] for v in versions)]) + 1
             self._assistants[assistant_id] = row
             versions.append(version_of(row))
+            return copy_row(row)
+
+    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+        with self._lock:
+            current = self._assistants.get(assistant_id)
+            wanted = [v for v in self._versions.get(assistant_id, ()) if v["version"] == version]
+            if current is None or not wanted:
+                return None
+            row = self._assistants[assistant_id] = restored(current, wanted[0])
             return copy_row(row)
 
     def delete_assistant(self, assistant_id: str) -> bool:

@@ -34,6 +34,7 @@ from streamgraph.server.storage.base import (
     new_assistant,
     new_run,
     new_thread,
+    restored,
     thread_copy,
     version_of,
 )
@@ -401,6 +402,19 @@ class SqlStorage(ABC):
             row["version"] = max(current["version"], latest or 0) + 1
             self._update(conn, ASSISTANTS, row)
             self._insert(conn, VERSIONS, version_of(row))
+        return row
+
+    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+        wanted = [v for v in self.list_versions(assistant_id, metadata=None, limit=10_000,
+                                                offset=0) if v["version"] == version]
+        if not wanted:
+            return None
+        with self._writing() as conn:
+            current = self._get(conn, ASSISTANTS, assistant_id, lock=True)
+            if current is None:
+                return None
+            row = restored(current, wanted[0])
+            self._update(conn, ASSISTANTS, row)
         return row
 
     def delete_assistant(self, assistant_id: str) -> bool:
