@@ -164,3 +164,36 @@ def test_tools_condition_reads_lists_dicts_and_objects() -> None:
 class MessagesStateObject:
     def __init__(self, messages: list[Any]) -> None:
         self.messages = messages
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_interrupt_answers_reach_the_tool_call_that_asked_whatever_the_timing(
+    use_async: bool,
+) -> None:
+    """Two calls interrupt; the first call in order asks last. Its answer must still go to it,
+    not to whichever call reached interrupt() first."""
+    from streamgraph.checkpoint.memory import InMemorySaver
+    from streamgraph.types import interrupt
+
+    def book(hotel: str, delay: float) -> str:
+        """Book a hotel after asking."""
+        time.sleep(delay)
+        return f"{interrupt(f'Book {hotel}?')} for {hotel}"
+
+    graph = (StateGraph(MessagesState).add_node("tools", ToolNode([book]))
+             .add_edge(START, "tools").compile(checkpointer=InMemorySaver()))
+    config = {"configurable": {"thread_id": "t"}}
+    calls = asks(("book", {"hotel": "Ritz", "delay": 0.2}, "c1"),
+                 ("book", {"hotel": "Savoy", "delay": 0.0}, "c2"))
+
+    def run(input: Any) -> Any:
+        if use_async:
+            return asyncio.run(graph.ainvoke(input, config))
+        return graph.invoke(input, config)
+
+    asked = run({"messages": [calls]})["__interrupt__"]
+    assert [i.value for i in asked] == ["Book Ritz?"]
+    asked = run(Command(resume="yes"))["__interrupt__"]
+    assert [i.value for i in asked] == ["Book Savoy?"]
+    out = run(Command(resume="sure"))
+    assert [m.content for m in out["messages"][1:]] == ["yes for Ritz", "sure for Savoy"]

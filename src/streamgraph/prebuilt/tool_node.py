@@ -35,6 +35,7 @@ from streamgraph.errors import GraphBubbleUp, StreamGraphError
 from streamgraph.prebuilt._injection import Injections, ToolRuntime, injections_of, state_field
 from streamgraph.pregel._node import DualNode
 from streamgraph.pregel._pool import run_all
+from streamgraph.pregel._scope import CallOrder
 from streamgraph.types import Command
 
 __all__ = ("ToolInvocationError", "ToolNode", "tools_condition")
@@ -174,14 +175,22 @@ class ToolNode(DualNode):
     def invoke(self, input: Any, config: Any = None) -> Any:
         calls, state, as_list = self._parse_input(input)
         config = config or {}
-        outputs = run_all([functools.partial(self._run_one, call, state, config)
-                           for call in calls])
+        runs: list[Callable[[], Any]] = [
+            functools.partial(self._run_one, call, state, config) for call in calls]
+        order = CallOrder.of_current_task(len(runs))
+        if order is not None:
+            runs = [functools.partial(order.run, index, run) for index, run in enumerate(runs)]
+        outputs = run_all(runs)
         return self._combine(outputs, as_list)
 
     async def ainvoke(self, input: Any, config: Any = None) -> Any:
         calls, state, as_list = self._parse_input(input)
         config = config or {}
-        outputs = await asyncio.gather(*(self._arun_one(call, state, config) for call in calls))
+        runs = [functools.partial(self._arun_one, call, state, config) for call in calls]
+        order = CallOrder.of_current_task(len(runs))
+        outputs = await asyncio.gather(*(
+            run() if order is None else order.arun(index, run) for index, run in enumerate(runs)
+        ))
         return self._combine(list(outputs), as_list)
 
     def _run_one(self, call: ToolCall, state: Any, config: Any) -> Any:

@@ -8,7 +8,10 @@ because most nodes never look at it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
     from streamgraph.pregel._node import Node
 
-__all__ = ("Task",)
+__all__ = ("CallOrder", "Task")
 
 
 class Task:
@@ -100,6 +103,9 @@ class Task:
         return (*self.ns_path, str(index)), f"{self.ns}{NS_SEP}{index}"
 
     def interrupt(self, value: Any) -> Any:
+        turn = _TURN.get()
+        if turn is not None and turn[0].task is self:
+            turn[0].wait_for_earlier(turn[1])
         index = self.interrupts_seen
         self.interrupts_seen += 1
         if index < len(self.resume):
@@ -112,3 +118,53 @@ class Task:
         ns = self.ns if index == 0 else f"{self.ns}{NS_SEP}{index}"
         raise GraphInterrupt([Interrupt(value=value, id=interrupt_id(ns))])
 
+
+
+_TURN: ContextVar[tuple[CallOrder, int] | None] = ContextVar("streamgraph_turn", default=None)
+
+
+class CallOrder:
+    """Calls one task runs side by side (a ToolNode's tool calls) share the task's
+    ``interrupt()`` answers, which are handed out by position. So that each answer reaches the
+    call that asked for it whatever the thread timing, a call's ``interrupt()`` first waits for
+    every earlier call to finish: positions follow call order, as if the calls ran one after
+    another. (LangGraph hands position 0 to whichever call asks first, so under load an answer
+    meant for one tool can go to another.)
+
+    An async tool asking on the event loop's thread cannot block it and does not wait; gather
+    starts coroutines in call order, so they are in order up to their first await."""
+
+    __slots__ = ("finished", "task")
+
+    def __init__(self, task: Task, count: int) -> None:
+        self.task = task
+        self.finished = [threading.Event() for _ in range(count)]
+
+    @staticmethod
+    def of_current_task(count: int) -> CallOrder | None:
+        from streamgraph._context import SCOPE
+
+        task = SCOPE.get(None)
+        return CallOrder(task, count) if task is not None and count > 1 else None
+
+    def run(self, index: int, call: Callable[[], Any]) -> Any:
+        """Run ``call`` as call number ``index`` (in a context of its own: run_all's copy)."""
+        _TURN.set((self, index))
+        try:
+            return call()
+        finally:
+            self.finished[index].set()
+
+    async def arun(self, index: int, call: Callable[[], Awaitable[Any]]) -> Any:
+        _TURN.set((self, index))  # gather runs each coroutine in a task: its own context
+        try:
+            return await call()
+        finally:
+            self.finished[index].set()
+
+    def wait_for_earlier(self, index: int) -> None:
+        asyncio = sys.modules.get("asyncio")  # not imported: no event loop to block
+        if asyncio is not None and asyncio.events._get_running_loop() is not None:
+            return
+        for finished in self.finished[:index]:
+            finished.wait()
