@@ -16,6 +16,7 @@ import argparse
 import errno
 import socket
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def check_port(host: str, port: int) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from streamgraph.server.graphs import ConfigError
+    from streamgraph.server.graphs import ConfigError, ConfigWarning
 
     try:
         import uvicorn
@@ -80,8 +81,12 @@ def _serve(args: argparse.Namespace) -> int:
     if problem is not None:
         return _fail(problem)
     try:
-        app = create_app(config=args.config, storage=_storage(args.db),
-                         workers=args.workers)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConfigWarning)
+            app = create_app(config=args.config, storage=_storage(args.db),
+                             workers=args.workers)
+        for warning in caught:
+            print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
     except ConfigError as error:
         return _fail(str(error))
     except Exception as error:  # a database that does not answer, a bad --db, ...

@@ -58,8 +58,11 @@ def test_errors_name_the_problem(server: Any) -> None:
         bad_mode = client.post("/runs/wait", json={"assistant_id": "joke",
                                                    "stream_mode": ["values", "bogus"]})
         assert bad_mode.status_code == 422
-        assert bad_mode.json()["detail"].startswith("body.stream_mode")
-        assert "'bogus'" in bad_mode.json()["detail"]
+        assert bad_mode.json()["detail"].startswith(
+            "body.stream_mode[1]: 'bogus' is not one of 'values', 'updates'")
+        not_a_mode = client.post("/runs/wait", json={"assistant_id": "joke", "stream_mode": 5})
+        assert not_a_mode.json()["detail"] == (
+            "body.stream_mode: expected string or array, got integer 5")
         missing = client.post("/runs/wait", json={"input": {}})
         assert missing.json()["detail"] == "body.assistant_id: field required"
         assert client.post("/runs", content=b"{").json()["detail"] == (
@@ -72,6 +75,10 @@ def test_errors_name_the_problem(server: Any) -> None:
         both = client.post("/runs/wait", json={"assistant_id": "joke", "context": {"a": 1},
                                                "config": {"configurable": {"b": 2}}})
         assert both.status_code == 400
+        resume = client.post("/runs/wait", json={"assistant_id": "joke",
+                                                 "command": {"resume": "yes"}})
+        assert resume.status_code == 400
+        assert resume.json()["detail"] == "You must provide a thread_id when resuming."
 
 
 def test_oversized_bodies_get_413() -> None:

@@ -9,6 +9,10 @@ A location is ``<file.py>:<attribute>`` (relative to the config file) or
 (compiled here), or a function returning either (called once per run with the run's config,
 as LangGraph calls graph factories). ``dependencies`` that are local folders go on
 ``sys.path``; ``env`` is a dict or a ``.env`` file, applied before any graph is imported.
+Keys that only shape LangGraph's Docker image (``python_version``, ``dockerfile_lines``, ...)
+are ignored, as ``langgraph dev`` ignores them. ``auth`` and ``encryption`` are refused: a
+server that quietly skipped them would serve unprotected data. Any other key this server
+does not implement (``http``, ``store``, a misspelt key, ...) is a ``ConfigWarning``.
 
 Every problem is a ``ConfigError`` with one line saying what is wrong and where.
 """
@@ -21,11 +25,24 @@ import inspect
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ("ConfigError", "GraphEntry", "ServerConfig", "load_config", "load_graphs")
+__all__ = ("ConfigError", "ConfigWarning", "GraphEntry", "ServerConfig", "load_config",
+           "load_graphs")
+
+IMAGE_ONLY_KEYS = frozenset({
+    "$schema", "python_version", "node_version", "api_version", "base_image", "image_distro",
+    "pip_config_file", "pip_installer", "dockerfile_lines", "keep_pkg_tools",
+    "_INTERNAL_docker_tag"})
+USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys"})
+REFUSED_KEYS = {"auth": "custom authentication", "encryption": "encryption at rest"}
+
+
+class ConfigWarning(UserWarning):
+    """A config key this server does not act on."""
 
 
 class ConfigError(Exception):
@@ -58,6 +75,7 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
             or not data["graphs"]:
         raise ConfigError(f"{file}: needs a \"graphs\" object mapping graph ids to "
                           "\"./file.py:attribute\" locations")
+    _check_keys(data, file)
     base = file.parent
     for dependency in data.get("dependencies", []):
         if isinstance(dependency, str) and (dependency.startswith(".") or "/" in dependency):
@@ -70,6 +88,16 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise ConfigError(f"{file}: \"api_keys\" must be a list of strings")
     return ServerConfig(data["graphs"], base, env=env, api_keys=keys, path=file)
+
+
+def _check_keys(data: dict[str, Any], file: Path) -> None:
+    for key in data:
+        if key in REFUSED_KEYS:
+            raise ConfigError(f"{file}: \"{key}\" ({REFUSED_KEYS[key]}) is not supported by "
+                              "streamgraph; remove it, or protect the server with \"api_keys\"")
+        if key not in USED_KEYS and key not in IMAGE_ONLY_KEYS:
+            warnings.warn(f"{file}: \"{key}\" is not supported by streamgraph and is ignored",
+                          ConfigWarning, stacklevel=3)
 
 
 def _env(value: Any, base: Path) -> dict[str, str]:

@@ -53,15 +53,9 @@ def validate(schema: Schema, value: Any, where: str = "body") -> Any:
     """``value`` checked against ``schema``, with defaults filled in (see the module
     docstring); raises ``RequestInvalid``."""
     if "anyOf" in schema:
-        for option in schema["anyOf"]:
-            try:
-                return validate(option, value, where)
-            except RequestInvalid:
-                continue
-        raise RequestInvalid(where, f"{_short(value)} matches none of the allowed forms")
-    names = schema.get("type")
-    if names is not None:
-        names = [names] if isinstance(names, str) else names
+        return _validate_any_of(schema["anyOf"], value, where)
+    if "type" in schema:
+        names = _names(schema["type"])
         if not _type_ok(value, names):
             raise RequestInvalid(where, f"expected {' or '.join(names)}, got "
                                         f"{_json_type(value)} {_short(value)}")
@@ -83,6 +77,28 @@ def validate(schema: Schema, value: Any, where: str = "body") -> Any:
         if "maximum" in schema and value > schema["maximum"]:
             raise RequestInvalid(where, f"{value} is more than {schema['maximum']}")
     return value
+
+
+def _validate_any_of(options: list[Schema], value: Any, where: str) -> Any:
+    problems: list[RequestInvalid] = []
+    for option in options:
+        try:
+            return validate(option, value, where)
+        except RequestInvalid as problem:
+            problems.append(problem)
+    # The option whose type the value has is the one the client meant: say what is wrong
+    # inside it (``body.stream_mode[1]: 'bogus' is not one of ...``), not just "no match".
+    typed = [problem for option, problem in zip(options, problems, strict=True)
+             if "type" in option and _type_ok(value, _names(option["type"]))]
+    if len(typed) == 1:
+        raise typed[0]
+    expected = " or ".join(name for option in options for name in _names(option.get("type", [])))
+    raise RequestInvalid(where, f"expected {expected or 'another form'}, got "
+                                f"{_json_type(value)} {_short(value)}")
+
+
+def _names(names: str | list[str]) -> list[str]:
+    return [names] if isinstance(names, str) else names
 
 
 def _validate_object(schema: Schema, value: dict[str, Any], where: str) -> dict[str, Any]:

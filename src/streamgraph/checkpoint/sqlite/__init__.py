@@ -154,13 +154,15 @@ class SqliteSaver(BaseCheckpointSaver):
             done = {row[0] for row in conn.execute("SELECT v FROM sg_migrations")}
             for version, statement in enumerate(MIGRATIONS):
                 if version not in done:
-                    with self._transaction():
+                    with self.transaction():
                         conn.execute(statement)
                         conn.execute("INSERT INTO sg_migrations (v) VALUES (?)", (version,))
             self.is_setup = True
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one write transaction, behind the saver's lock (also what
+        the server's SQLite storage writes its rows in, on the same connection)."""
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -210,7 +212,7 @@ class SqliteSaver(BaseCheckpointSaver):
             new_versions: ChannelVersions) -> dict[str, Any]:
         row = checkpoint_row(self.serde, config, checkpoint, metadata)
         self.setup()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(INSERT, row)
         return make_config(row[0], row[1], checkpoint["id"])
 
@@ -222,7 +224,7 @@ class SqliteSaver(BaseCheckpointSaver):
                    task_id: str, task_path: str = "") -> None:
         rows = write_rows(self.serde, config, writes, task_id, task_path)
         self.setup()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             self._write(conn, rows)
 
     def save_batch(self, ops: Sequence[Any]) -> None:
@@ -234,7 +236,7 @@ class SqliteSaver(BaseCheckpointSaver):
             for op in ops
         ]
         self.setup()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             for kind, row in rows:
                 if kind == "put":
                     conn.execute(INSERT, row)
@@ -245,19 +247,19 @@ class SqliteSaver(BaseCheckpointSaver):
         if str(source_thread_id) == str(target_thread_id):
             return
         self.setup()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             for sql in COPY_THREAD:
                 conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         self.setup()
         writes, checkpoints = DELETE_RUN_CHECKPOINTS
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(writes, (str(thread_id), str(thread_id), run_id))
             conn.execute(checkpoints, (str(thread_id), run_id))
 
     def delete_thread(self, thread_id: str) -> None:
         self.setup()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute("DELETE FROM sg_checkpoints WHERE thread_id = ?", (str(thread_id),))
             conn.execute("DELETE FROM sg_writes WHERE thread_id = ?", (str(thread_id),))
