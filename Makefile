@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(PY) examples/seeds.py
 	$(PY) examples/llm_seeds.py
 	$(PY) examples/agent_seeds.py
+	$(PY) -m streamgraph.cli demo
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -78,6 +78,25 @@ def test_missing_config_and_taken_port(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_config_keys_it_cannot_honour(tmp_path: Path) -> None:
+    from streamgraph.server.graphs import ConfigWarning, load_config
+
+    config = write_app(tmp_path, {"g": "./app.py:graph"})
+    data = json.loads(config.read_text())
+    config.write_text(json.dumps({**data, "auth": {"path": "./auth.py:auth"}}))
+    result = cli("serve", "--port", str(free_port()), cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert '"auth" (custom authentication) is not supported' in result.stderr
+    # Image-only keys are ignored quietly (langgraph dev ignores them too); others warn.
+    config.write_text(json.dumps({**data, "python_version": "3.12", "http": {"app": "x"},
+                                  "grahps": {}}))
+    with pytest.warns(ConfigWarning) as caught:
+        load_config(config)
+    assert sorted(str(w.message).split(": ")[1] for w in caught) == [
+        '"grahps" is not supported by streamgraph and is ignored',
+        '"http" is not supported by streamgraph and is ignored']
+
+
 def test_serves_graphs_and_keeps_state_in_the_default_sqlite_file(tmp_path: Path) -> None:
     write_app(tmp_path, {"shout": "./app.py:graph", "built": "./app.py:builder"})
     port = free_port()
@@ -107,3 +126,26 @@ def test_serves_graphs_and_keeps_state_in_the_default_sqlite_file(tmp_path: Path
         process.stdout.close()
         process.stderr.close()
     assert (tmp_path / ".streamgraph" / "streamgraph.sqlite").is_file()
+
+
+def _elapsed_ms(lines: list[str], marker: str) -> list[float]:
+    return [float(line.split(" ms ")[0]) for line in lines if marker in line and " ms " in line]
+
+
+@pytest.mark.timeout(90)
+def test_demo_streams_through_the_sdk_as_events_happen(tmp_path: Path) -> None:
+    done = cli("demo", cwd=tmp_path, timeout=80)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for mode in ("updates", "values", "debug", "tasks", "events", "checkpoints"):
+        assert any(line.strip().split(" ms ")[-1].startswith(f"('{mode}'") for line in lines), mode
+    assert any("('updates|node_2:" in line for line in lines)
+    # Live: the node's progress reports and the model's tokens arrive spread over the run,
+    # each when written, not in one burst at its end.
+    progress = _elapsed_ms(lines, "{'progress': '")
+    assert len(progress) == 8 and progress[3] - progress[0] > 300
+    tokens = _elapsed_ms(lines, "from node call_model")
+    assert len(tokens) > 20 and tokens[-1] - tokens[0] > 1000
+    assert "resumed: {'topic': 'cats', 'joke': 'This is a joke about cats (approved)'}" in lines
+    assert "thread status: interrupted" in lines
+    assert lines[-1].startswith("server stopped")
