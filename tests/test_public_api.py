@@ -105,6 +105,9 @@ def test_readme_python_examples_run_and_print_what_they_say(
     import types
     from pathlib import Path
 
+    from streamgraph.server import create_app
+    from tests.server.conftest import ServerThread
+
     openai = types.ModuleType("openai")
     openai.AsyncOpenAI = _StubAsyncOpenAI  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "openai", openai)
@@ -113,8 +116,17 @@ def test_readme_python_examples_run_and_print_what_they_say(
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     assert blocks
     namespace: dict[str, object] = {}  # one reader, top to bottom: later blocks use earlier ones
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)
-        expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
-        printed = capsys.readouterr().out.splitlines()
-        assert printed[-len(expected):] == expected
+    quick_start: dict[str, object] = {}
+    exec(compile(blocks[0], "README.md", "exec"), quick_start)
+    served_at = "http://127.0.0.1:2024"  # where the client examples find the quick start
+    server = ServerThread(create_app(graphs={"joke": quick_start["graph"]}, storage="memory"))
+    try:
+        server.start()
+        for block in blocks:
+            exec(compile(block.replace(served_at, server.url), "README.md", "exec"), namespace)
+            expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+            printed = capsys.readouterr().out.splitlines()
+            assert printed[-len(expected):] == expected
+    finally:
+        server.stop()
+    assert any(served_at in block for block in blocks)
