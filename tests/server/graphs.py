@@ -3,66 +3,14 @@
 import asyncio
 import itertools
 import time
-from typing import TypedDict
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from streamgraph.config import get_stream_writer
 from streamgraph.graph import START, StateGraph
+from streamgraph.server.demo_graphs import State, joke, sub  # the seed 001 graphs
 from streamgraph.types import interrupt
-
-
-class State(TypedDict, total=False):
-    topic: str
-    joke: str
-
-
-def refine_topic(state: State):
-    return {"topic": state["topic"] + " and cats"}
-
-
-def generate_joke(state: State):
-    return {"joke": f"This is a joke about {state['topic']}"}
-
-
-joke = (
-    StateGraph(State).add_node(refine_topic).add_node(generate_joke)
-    .add_edge(START, "refine_topic").add_edge("refine_topic", "generate_joke").compile()
-)
-
-
-class SubgraphState(TypedDict):
-    foo: str
-    bar: str
-
-
-def subgraph_node_1(state: SubgraphState):
-    return {"bar": "bar"}
-
-
-def subgraph_node_2(state: SubgraphState):
-    return {"foo": state["foo"] + state["bar"]}
-
-
-subgraph = (
-    StateGraph(SubgraphState).add_node(subgraph_node_1).add_node(subgraph_node_2)
-    .add_edge(START, "subgraph_node_1").add_edge("subgraph_node_1", "subgraph_node_2").compile()
-)
-
-
-class ParentState(TypedDict):
-    foo: str
-
-
-def node_1(state: ParentState):
-    return {"foo": "hi! " + state["foo"]}
-
-
-sub = (
-    StateGraph(ParentState).add_node("node_1", node_1).add_node("node_2", subgraph)
-    .add_edge(START, "node_1").add_edge("node_1", "node_2").compile()
-)
 
 model = GenericFakeChatModel(messages=itertools.cycle([AIMessage("hello there friend")]))
 
