@@ -65,7 +65,7 @@ def _warn_checkpoint_during(checkpoint_during: bool | None) -> None:
         warnings.warn(
             "`checkpoint_during` is deprecated; use `durability` instead "
             "(True is durability='async', False is durability='exit').",
-            DeprecationWarning, stacklevel=4,
+            DeprecationWarning, stacklevel=5,  # the caller of the client method
         )
 
 
@@ -82,8 +82,20 @@ def _created(callback: Callable[[RunCreateMetadata], None] | None
     return on_headers
 
 
-def _command(command: Command | None) -> dict[str, Any] | None:
-    return provided(command) if command else None
+_SHAPE_THE_REQUEST = frozenset(
+    {"thread_id", "headers", "params", "on_run_created", "version", "raise_error"})
+
+
+def _run_body(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of ``create``/``stream``/``wait``: every argument (their ``locals()`` on
+    entry) but those that shape the request itself, under the API's field names, ``None``
+    left out so the server applies its defaults."""
+    _warn_checkpoint_during(arguments["checkpoint_during"])
+    body = {("langsmith_tracer" if name == "langsmith_tracing" else name): value
+            for name, value in arguments.items() if name not in _SHAPE_THE_REQUEST}
+    command = body["command"]
+    body["command"] = provided(command) if command else None
+    return provided(body)
 
 
 def stream(
@@ -143,39 +155,13 @@ def stream(
     Returns:
         An iterator of the run's events.
     """
-    _warn_checkpoint_during(checkpoint_during)
-    payload = {
-        "input": input,
-        "command": _command(command),
-        "config": config,
-        "context": context,
-        "metadata": metadata,
-        "stream_mode": stream_mode,
-        "stream_subgraphs": stream_subgraphs,
-        "stream_resumable": stream_resumable,
-        "assistant_id": assistant_id,
-        "interrupt_before": interrupt_before,
-        "interrupt_after": interrupt_after,
-        "feedback_keys": feedback_keys,
-        "webhook": webhook,
-        "checkpoint": checkpoint,
-        "checkpoint_id": checkpoint_id,
-        "checkpoint_during": checkpoint_during,
-        "multitask_strategy": multitask_strategy,
-        "if_not_exists": if_not_exists,
-        "on_disconnect": on_disconnect,
-        "on_completion": on_completion,
-        "after_seconds": after_seconds,
-        "durability": durability,
-        "strict_resume": strict_resume,
-        "langsmith_tracer": langsmith_tracing,
-    }
+    body = _run_body(locals())
     if version not in ("v1", "v2"):
         raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
     path = f"/threads/{quote_path(thread_id)}/runs/stream" if thread_id is not None \
         else "/runs/stream"
     return StreamCall(
-        method="POST", path=path, params=params, json=provided(payload), has_body=True,
+        method="POST", path=path, params=params, json=body, has_body=True,
         headers=dict(headers or {}), version=version, on_headers=_created(on_run_created),
     )
 
@@ -214,34 +200,10 @@ def create(
     Its events can be followed with ``join_stream`` (from the start only when created with
     ``stream_resumable=True``), its result read with ``join``. Arguments as for ``stream``.
     """
-    _warn_checkpoint_during(checkpoint_during)
-    payload = {
-        "input": input,
-        "command": _command(command),
-        "stream_mode": stream_mode,
-        "stream_subgraphs": stream_subgraphs,
-        "stream_resumable": stream_resumable,
-        "config": config,
-        "context": context,
-        "metadata": metadata,
-        "assistant_id": assistant_id,
-        "interrupt_before": interrupt_before,
-        "interrupt_after": interrupt_after,
-        "webhook": webhook,
-        "checkpoint": checkpoint,
-        "checkpoint_id": checkpoint_id,
-        "checkpoint_during": checkpoint_during,
-        "multitask_strategy": multitask_strategy,
-        "if_not_exists": if_not_exists,
-        "on_completion": on_completion,
-        "after_seconds": after_seconds,
-        "durability": durability,
-        "strict_resume": strict_resume,
-        "langsmith_tracer": langsmith_tracing,
-    }
+    body = _run_body(locals())
     path = f"/threads/{quote_path(thread_id)}/runs" if thread_id else "/runs"
-    return Call(method="POST", path=path, params=params, json=provided(payload),
-                has_body=True, headers=headers, on_headers=_created(on_run_created))
+    return Call(method="POST", path=path, params=params, json=body, has_body=True,
+                headers=headers, on_headers=_created(on_run_created))
 
 
 def create_batch(
@@ -298,33 +260,11 @@ def wait(
     (``"<ErrorClass>: <message>"``) when ``raise_error``; otherwise its
     ``{"__error__": {...}}`` is returned. Arguments as for ``stream``.
     """
-    _warn_checkpoint_during(checkpoint_during)
-    payload = {
-        "input": input,
-        "command": _command(command),
-        "config": config,
-        "context": context,
-        "metadata": metadata,
-        "assistant_id": assistant_id,
-        "interrupt_before": interrupt_before,
-        "interrupt_after": interrupt_after,
-        "webhook": webhook,
-        "checkpoint": checkpoint,
-        "checkpoint_id": checkpoint_id,
-        "multitask_strategy": multitask_strategy,
-        "checkpoint_during": checkpoint_during,
-        "if_not_exists": if_not_exists,
-        "on_disconnect": on_disconnect,
-        "on_completion": on_completion,
-        "after_seconds": after_seconds,
-        "durability": durability,
-        "strict_resume": strict_resume,
-        "langsmith_tracer": langsmith_tracing,
-    }
+    body = _run_body(locals())
     path = f"/threads/{quote_path(thread_id)}/runs/wait" if thread_id is not None \
         else "/runs/wait"
-    return Call(method="POST", path=path, params=params, json=provided(payload),
-                has_body=True, headers=headers, on_headers=_created(on_run_created),
+    return Call(method="POST", path=path, params=params, json=body, has_body=True,
+                headers=headers, on_headers=_created(on_run_created),
                 decode=_raise_run_error if raise_error else decode_json, rejoin=True)
 
 
