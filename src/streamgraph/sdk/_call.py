@@ -41,6 +41,7 @@ __all__ = (
 )
 
 T = TypeVar("T")
+_C = TypeVar("_C", bound=type)
 
 NOT_PROVIDED: Any = object()
 """Default of ``api_key``: "look in the environment", as opposed to ``None``: "no key"."""
@@ -217,3 +218,15 @@ def to_v2(part: StreamPart) -> dict[str, Any] | None:
     if mode == "values" and isinstance(data, dict):
         interrupts = data.pop("__interrupt__", [])
     return {"type": mode, "ns": ns, "data": data, "interrupts": interrupts}
+
+
+def documented(module: Any) -> Callable[[_C], _C]:
+    """Give each method of the decorated client class the docstring of the request
+    description of the same name in ``module``."""
+
+    def document(cls: _C) -> _C:
+        for name in module.__all__:
+            getattr(cls, name).__doc__ = getattr(module, name).__doc__
+        return cls
+
+    return document
