@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-GRAPHS = '''
+GRAPHS = """
 from typing import TypedDict
 from {lib}.config import get_stream_writer
 from {lib}.graph import StateGraph, START
@@ -57,7 +57,7 @@ def many(state: State):
 
 
 burst = StateGraph(State).add_node(many).add_edge(START, "many").compile()
-'''
+"""
 REFERENCE = Path(__file__).resolve().parent.parent / ".venv-ref" / "bin" / "langgraph"
 
 
@@ -70,9 +70,14 @@ def _free_port() -> int:
 def _app_folder(lib: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-server-{lib}-"))
     (folder / "graphs.py").write_text(GRAPHS.format(lib=lib))
-    (folder / "langgraph.json").write_text(json.dumps({
-        "dependencies": ["."], "graphs": {"joke": "./graphs.py:joke",
-                                          "burst": "./graphs.py:burst"}}))
+    (folder / "langgraph.json").write_text(
+        json.dumps(
+            {
+                "dependencies": ["."],
+                "graphs": {"joke": "./graphs.py:joke", "burst": "./graphs.py:burst"},
+            }
+        )
+    )
     return folder
 
 
@@ -82,12 +87,26 @@ def _start(lib: str) -> tuple[subprocess.Popen[bytes], str]:
     if lib == "streamgraph":
         command = [sys.executable, "-m", "streamgraph.cli", "serve", "--port", str(port)]
     else:
-        command = [str(REFERENCE), "dev", "--no-browser", "--no-reload", "--allow-blocking",
-                   "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false",
-           "LANGGRAPH_CLI_NO_ANALYTICS": "1"}
-    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+        command = [
+            str(REFERENCE),
+            "dev",
+            "--no-browser",
+            "--no-reload",
+            "--allow-blocking",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    env = {
+        **os.environ,
+        "LANGSMITH_TRACING": "false",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    }
+    process = subprocess.Popen(
+        command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     _wait_ready(process, url)
     return process, url
@@ -110,8 +129,9 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str) -> None:
 
 
 async def _one_run(client: Any) -> None:
-    async for _ in client.runs.stream(None, "joke", input={"topic": "ice cream"},
-                                      stream_mode="updates"):
+    async for _ in client.runs.stream(
+        None, "joke", input={"topic": "ice cream"}, stream_mode="updates"
+    ):
         pass
 
 
@@ -150,8 +170,9 @@ async def custom_events(url: str, count: int) -> float:
     async with get_client(url=url, api_key=None) as client:
         first = last = 0.0
         received = 0
-        async for part in client.runs.stream(None, "burst", input={"topic": str(count)},
-                                             stream_mode="custom"):
+        async for part in client.runs.stream(
+            None, "burst", input={"topic": str(count)}, stream_mode="custom"
+        ):
             if part.event == "custom":
                 last = time.perf_counter()
                 first = first or last
@@ -195,8 +216,9 @@ def server_rows(quick: bool = False) -> list[dict[str, Any]]:
         ("  the same: server CPU time per run", "cpu", "ms"),
         ("server: one run writing 20,000 custom events (events/s received)", "events", "/s"),
     ]
-    print(f"\n| {'server workload':66} | {'streamgraph':>12} | {'langgraph':>12} | "
-          f"{'better by':>9} |")
+    print(
+        f"\n| {'server workload':66} | {'streamgraph':>12} | {'langgraph':>12} | {'better by':>9} |"
+    )
     print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 11}:|")
     out = []
     for label, key, unit in rows:

@@ -91,14 +91,21 @@ def invoke_floor() -> Any:
 def token_rows(libs: dict[str, Any], rounds: int, budget: float) -> list[dict[str, Any]]:
     """Measure (rows interleaved round by round, so machine noise hits all alike) and print
     the token table; return its rows."""
-    measured = [("bare GenericFakeChatModel.stream() (no graph)", "model", bare_model()),
-                ("model.invoke() + a do-nothing streaming handler (no graph)", "model",
-                 invoke_floor())]
+    measured = [
+        ("bare GenericFakeChatModel.stream() (no graph)", "model", bare_model()),
+        ("model.invoke() + a do-nothing streaming handler (no graph)", "model", invoke_floor()),
+    ]
     for name, lib in libs.items():
-        measured.append((f"{name}: model.invoke() in a node, stream(messages)", name,
-                         graph_messages(lib)))
-    measured.append(("streamgraph: get_message_writer() in a node, stream(messages)",
-                     "streamgraph", native_emitter(libs["streamgraph"])))
+        measured.append(
+            (f"{name}: model.invoke() in a node, stream(messages)", name, graph_messages(lib))
+        )
+    measured.append(
+        (
+            "streamgraph: get_message_writer() in a node, stream(messages)",
+            "streamgraph",
+            native_emitter(libs["streamgraph"]),
+        )
+    )
     repeats = [_calibrate(run, budget) for _, _, run in measured]
     samples: list[list[float]] = [[] for _ in measured]
     for _ in range(rounds * 3):

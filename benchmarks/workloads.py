@@ -36,8 +36,11 @@ def load(package: str) -> types.SimpleNamespace:
     memory = importlib.import_module(f"{package}.checkpoint.memory")
     sqlite = importlib.import_module(f"{package}.checkpoint.sqlite")
     return types.SimpleNamespace(
-        name=package, StateGraph=graph.StateGraph, START=graph.START,
-        get_stream_writer=config.get_stream_writer, InMemorySaver=memory.InMemorySaver,
+        name=package,
+        StateGraph=graph.StateGraph,
+        START=graph.START,
+        get_stream_writer=config.get_stream_writer,
+        InMemorySaver=memory.InMemorySaver,
         SqliteSaver=sqlite.SqliteSaver,
     )
 
@@ -51,8 +54,9 @@ def sqlite_saver(lib: Any) -> Any:
 def with_new_thread(graph: Any, make_input: Any) -> Any:
     """``invoke`` on a new thread each run."""
     counter = itertools.count()
-    return lambda: graph.invoke(make_input(), {"configurable": {"thread_id": str(next(counter))},
-                                               "recursion_limit": 200})
+    return lambda: graph.invoke(
+        make_input(), {"configurable": {"thread_id": str(next(counter))}, "recursion_limit": 200}
+    )
 
 
 class Joke(TypedDict):
@@ -190,8 +194,11 @@ def custom_20k(lib: Any) -> Any:
 
 def _joke_with(lib: Any, checkpointer: Any) -> Any:
     return (
-        lib.StateGraph(Joke).add_node(refine_topic).add_node(generate_joke)
-        .add_edge(lib.START, "refine_topic").add_edge("refine_topic", "generate_joke")
+        lib.StateGraph(Joke)
+        .add_node(refine_topic)
+        .add_node(generate_joke)
+        .add_edge(lib.START, "refine_topic")
+        .add_edge("refine_topic", "generate_joke")
         .compile(checkpointer=checkpointer)
     )
 

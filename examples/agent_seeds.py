@@ -42,10 +42,12 @@ ITEMS = "Bed: for sleeping, Lamp: for reading, Wardrobe: for clothes"
 
 def weather_model() -> ScriptedChatModel:
     """What the seed's Claude does: ask for the weather in sf, then answer."""
-    return ScriptedChatModel(script=[
-        AIMessage("", tool_calls=[tool_call("get_weather", {"city": "sf"}, "toolu_01")]),
-        "It's sunny in San Francisco!",
-    ])
+    return ScriptedChatModel(
+        script=[
+            AIMessage("", tool_calls=[tool_call("get_weather", {"city": "sf"}, "toolu_01")]),
+            "It's sunny in San Francisco!",
+        ]
+    )
 
 
 def get_weather(city: str) -> str:
@@ -75,7 +77,7 @@ def agent_stream_updates() -> None:
     )
     for chunk in agent.stream(
         {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-        stream_mode="updates"
+        stream_mode="updates",
     ):
         print(chunk)
         print("\n")
@@ -92,7 +94,7 @@ def agent_astream_updates() -> None:
     async def main() -> None:
         async for chunk in agent.astream(
             {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-            stream_mode="updates"
+            stream_mode="updates",
         ):
             print(chunk)
             print("\n")
@@ -109,7 +111,7 @@ def agent_stream_messages() -> None:
     )
     for token, metadata in agent.stream(
         {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-        stream_mode="messages"
+        stream_mode="messages",
     ):
         print("Token", token)
         print("Metadata", metadata)
@@ -127,7 +129,7 @@ def agent_astream_messages() -> None:
     async def main() -> None:
         async for token, metadata in agent.astream(
             {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-            stream_mode="messages"
+            stream_mode="messages",
         ):
             print("Token", token)
             print("Metadata", metadata)
@@ -154,7 +156,7 @@ def agent_stream_custom() -> None:
 
     for chunk in agent.stream(
         {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-        stream_mode="custom"
+        stream_mode="custom",
     ):
         print(chunk)
         print("\n")
@@ -179,7 +181,7 @@ def agent_astream_custom() -> None:
     async def main() -> None:
         async for chunk in agent.astream(
             {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-            stream_mode="custom"
+            stream_mode="custom",
         ):
             print(chunk)
             print("\n")
@@ -198,7 +200,7 @@ def agent_stream_multiple_modes() -> None:
 
     for stream_mode, chunk in agent.stream(  # noqa: B007
         {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-        stream_mode=["updates", "messages", "custom"]
+        stream_mode=["updates", "messages", "custom"],
     ):
         print(chunk)
         print("\n")
@@ -216,7 +218,7 @@ def agent_astream_multiple_modes() -> None:
     async def main() -> None:
         async for stream_mode, chunk in agent.astream(  # noqa: B007
             {"messages": [{"role": "user", "content": "what is the weather in sf"}]},
-            stream_mode=["updates", "messages", "custom"]
+            stream_mode=["updates", "messages", "custom"],
         ):
             print(chunk)
             print("\n")
@@ -247,18 +249,17 @@ def astream_custom_data_from_tool() -> None:
 
         return ", ".join(items)
 
-    llm = ScriptedChatModel(script=[
-        items_call("office"), "In the office there are books, pencils and pictures.",
-    ])
+    llm = ScriptedChatModel(
+        script=[
+            items_call("office"),
+            "In the office there are books, pencils and pictures.",
+        ]
+    )
     tools = [get_items]
     # contains `agent` (tool-calling LLM) and `tools` (tool executor) nodes
     agent = create_react_agent(llm, tools=tools)
 
-    inputs = {
-        "messages": [
-            {"role": "user", "content": "what items are in the office?"}
-        ]
-    }
+    inputs = {"messages": [{"role": "user", "content": "what items are in the office?"}]}
 
     async def main() -> None:
         async for chunk in agent.astream(
@@ -274,9 +275,13 @@ def astream_custom_data_from_tool() -> None:
 def astream_llm_tokens_from_tool() -> None:
     """Seed 003, "Streaming LLM tokens": the tokens of an LLM called inside a tool, kept by
     ``metadata["langgraph_node"] == "tools"``."""
-    llm = ScriptedChatModel(script=[
-        items_call("bedroom"), ITEMS, "In the bedroom you'll find a bed, a lamp and a wardrobe.",
-    ])
+    llm = ScriptedChatModel(
+        script=[
+            items_call("bedroom"),
+            ITEMS,
+            "In the bedroom you'll find a bed, a lamp and a wardrobe.",
+        ]
+    )
 
     @tool
     async def get_items(
@@ -306,11 +311,7 @@ def astream_llm_tokens_from_tool() -> None:
     # contains `agent` (tool-calling LLM) and `tools` (tool executor) nodes
     agent = create_react_agent(llm, tools=tools)
 
-    inputs = {
-        "messages": [
-            {"role": "user", "content": "what items are in the bedroom?"}
-        ]
-    }
+    inputs = {"messages": [{"role": "user", "content": "what items are in the bedroom?"}]}
 
     async def main() -> None:
         async for msg, metadata in agent.astream(

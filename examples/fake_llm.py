@@ -51,9 +51,13 @@ class ScriptedChatModel(BaseChatModel):
         self.calls += 1
         return AIMessage(reply) if isinstance(reply, str) else reply
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=self._next())])
 
     def _chunks(self) -> Iterator[ChatGenerationChunk]:
@@ -61,19 +65,29 @@ class ScriptedChatModel(BaseChatModel):
         text = reply.content if isinstance(reply.content, str) else ""
         tokens = [t for t in re.split(r"(\s)", text) if t]
         calls = [
-            {"name": c["name"], "args": _json(c["args"]), "id": c["id"], "index": i,
-             "type": "tool_call_chunk"}
+            {
+                "name": c["name"],
+                "args": _json(c["args"]),
+                "id": c["id"],
+                "index": i,
+                "type": "tool_call_chunk",
+            }
             for i, c in enumerate(reply.tool_calls)
         ]
         for token in tokens:
             yield ChatGenerationChunk(message=AIMessageChunk(content=token, id=reply.id))
-        last = AIMessageChunk(content="", id=reply.id, tool_call_chunks=calls,
-                              chunk_position="last")
+        last = AIMessageChunk(
+            content="", id=reply.id, tool_call_chunks=calls, chunk_position="last"
+        )
         yield ChatGenerationChunk(message=last)
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         for chunk in self._chunks():
             if self.delay:
                 time.sleep(self.delay)
@@ -81,9 +95,13 @@ class ScriptedChatModel(BaseChatModel):
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
-    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
         for chunk in self._chunks():
             if self.delay:
                 await asyncio.sleep(self.delay)

@@ -116,9 +116,7 @@ def stream_llm_tokens() -> None:
 
     def generate_joke(state: State):  # type: ignore[no-untyped-def]
         llm_response = llm.invoke(
-            [
-                {"role": "user", "content": f"Generate a joke about {state['topic']}"}
-            ]
+            [{"role": "user", "content": f"Generate a joke about {state['topic']}"}]
         )
         return {"joke": llm_response.content}
 
@@ -169,9 +167,7 @@ def tagged_models_graph() -> Any:
         )
         return {"joke": joke_response.content, "poem": poem_response.content}
 
-    return (
-        StateGraph(JokePoemState).add_node(call_model).add_edge(START, "call_model").compile()
-    )
+    return StateGraph(JokePoemState).add_node(call_model).add_edge(START, "call_model").compile()
 
 
 @example
@@ -255,9 +251,7 @@ def openai_tokens_graph() -> Any:
 
         return {"joke": joke, "poem": poem}
 
-    return (
-        StateGraph(JokePoemState).add_node(call_model).add_edge(START, "call_model").compile()
-    )
+    return StateGraph(JokePoemState).add_node(call_model).add_edge(START, "call_model").compile()
 
 
 @example
@@ -306,9 +300,7 @@ def stream_filter_by_node() -> None:
 
     def write_joke(state: JokePoemState):  # type: ignore[no-untyped-def]
         topic = state["topic"]
-        joke_response = model.invoke(
-            [{"role": "user", "content": f"Write a joke about {topic}"}]
-        )
+        joke_response = model.invoke([{"role": "user", "content": f"Write a joke about {topic}"}])
         return {"joke": joke_response.content}
 
     def write_poem(state: JokePoemState):  # type: ignore[no-untyped-def]
@@ -353,18 +345,11 @@ def stream_messages_dataclass_state() -> None:
     def call_model(state: MyState):  # type: ignore[no-untyped-def]
         """Call the LLM to generate a joke about a topic"""
         model_response = model.invoke(
-            [
-                {"role": "user", "content": f"Generate a joke about {state.topic}"}
-            ]
+            [{"role": "user", "content": f"Generate a joke about {state.topic}"}]
         )
         return {"joke": model_response.content}
 
-    graph = (
-        StateGraph(MyState)
-        .add_node(call_model)
-        .add_edge(START, "call_model")
-        .compile()
-    )
+    graph = StateGraph(MyState).add_node(call_model).add_edge(START, "call_model").compile()
     for message_chunk, metadata in graph.stream(  # noqa: B007
         {"topic": "ice cream"},
         stream_mode="messages",
@@ -395,12 +380,7 @@ def astream_filter_by_tags_equal() -> None:
         )
         return {"joke": joke_response.content, "poem": poem_response.content}
 
-    graph = (
-        StateGraph(JokePoemState)
-        .add_node(call_model)
-        .add_edge(START, "call_model")
-        .compile()
-    )
+    graph = StateGraph(JokePoemState).add_node(call_model).add_edge(START, "call_model").compile()
 
     async def main() -> None:
         async for msg, metadata in graph.astream(
@@ -428,12 +408,7 @@ def astream_messages_config_parameter() -> None:
         )
         return {"joke": joke_response.content}
 
-    graph = (
-        StateGraph(State)
-        .add_node(call_model)
-        .add_edge(START, "call_model")
-        .compile()
-    )
+    graph = StateGraph(State).add_node(call_model).add_edge(START, "call_model").compile()
 
     async def main() -> None:
         async for chunk, metadata in graph.astream(  # noqa: B007
@@ -468,8 +443,6 @@ def stream_disable_streaming() -> None:
         print(msg.content, end="|", flush=True)
     print()
     print(metadata)
-
-
 
 
 if __name__ == "__main__":

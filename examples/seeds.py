@@ -8,7 +8,6 @@ the time since the example started; ``tests/test_seeds.py`` checks what they pri
 # No "from __future__ import annotations" here: like the seeds (top-level programs), the
 # examples rely on annotations that name their own local State classes.
 
-
 import asyncio
 import json
 import operator
@@ -132,12 +131,7 @@ def astream_custom_writer_parameter() -> None:
         writer({"custom_key": "Streaming custom data while generating a joke"})
         return {"joke": f"This is a joke about {state['topic']}"}
 
-    graph = (
-        StateGraph(State)
-        .add_node(generate_joke)
-        .add_edge(START, "generate_joke")
-        .compile()
-    )
+    graph = StateGraph(State).add_node(generate_joke).add_edge(START, "generate_joke").compile()
 
     async def main() -> None:
         async for chunk in graph.astream(
@@ -162,12 +156,7 @@ def stream_custom_from_node() -> None:
         writer({"custom_key": "Generating custom data inside node"})
         return {"answer": "some data"}
 
-    graph = (
-        StateGraph(State)
-        .add_node(node)
-        .add_edge(START, "node")
-        .compile()
-    )
+    graph = StateGraph(State).add_node(node).add_edge(START, "node").compile()
     inputs = {"query": "example"}
     for chunk in graph.stream(inputs, stream_mode="custom"):
         print(chunk)
@@ -325,12 +314,7 @@ def stream_tool_tokens_without_langchain() -> None:
         }
         return {"messages": [tool_message]}
 
-    graph = (
-        StateGraph(State)
-        .add_node(call_tool)
-        .add_edge(START, "call_tool")
-        .compile()
-    )
+    graph = StateGraph(State).add_node(call_tool).add_edge(START, "call_tool").compile()
     inputs = {
         "messages": [
             {
@@ -379,8 +363,6 @@ def live_progress() -> None:
     graph = StateGraph(State).add_node(download).add_edge(START, "download").compile()
     for mode, chunk in graph.stream({"topic": "x"}, stream_mode=["custom", "updates"]):
         print(mode, chunk)
-
-
 
 
 if __name__ == "__main__":

@@ -37,21 +37,29 @@ EXPECTED: dict[str, list[str]] = {
     # llm_seeds
     "stream_llm_tokens": [JOKE, "'langgraph_node': 'generate_joke'", "'langgraph_step': 2"],
     "astream_tagged_models": [
-        "Writing joke...\nWhy|", "|mouse!|\n\nWriting poem...\nSoft|", "|again.|\n{",
-        "'tags': ['poem']", "'langgraph_node': 'call_model'",
+        "Writing joke...\nWhy|",
+        "|mouse!|\n\nWriting poem...\nSoft|",
+        "|again.|\n{",
+        "'tags': ['poem']",
+        "'langgraph_node': 'call_model'",
     ],
     "astream_filter_by_tags": ["Writing joke...\nWhy|", "|mouse!|\n\nWriting poem...\n\n"],
     "astream_openai_tokens_custom": [
-        "Writing joke...\nWhy| was|", "mouse!|\n\nWriting poem...\nSoft| paws|", "again.|\n{",
-        "'tags': ['poem']", "'langgraph_node': 'call_model'",
+        "Writing joke...\nWhy| was|",
+        "mouse!|\n\nWriting poem...\nSoft| paws|",
+        "again.|\n{",
+        "'tags': ['poem']",
+        "'langgraph_node': 'call_model'",
     ],
     "astream_openai_tokens_filter_by_tags": [
-        "Writing joke...\n\n\nWriting poem...\nSoft| paws|", " again.|\n",
+        "Writing joke...\n\n\nWriting poem...\nSoft| paws|",
+        " again.|\n",
     ],
     "stream_filter_by_node": CAT_POEM,
     "stream_messages_dataclass_state": ["Why|", JOKE, "|scoop!|\n"],
     "astream_filter_by_tags_equal": [
-        "Writing joke...\nWhy|", "|mouse!||\n\nWriting poem...\n\n",
+        "Writing joke...\nWhy|",
+        "|mouse!||\n\nWriting poem...\n\n",
     ],
     "astream_messages_config_parameter": ["Generating joke...\nWhy|", "|scoop!|\n"],
     "stream_disable_streaming": [
@@ -59,16 +67,30 @@ EXPECTED: dict[str, list[str]] = {
         "'langgraph_node': 'call_model'",
     ],
     # agent_seeds
-    "agent_stream_updates": ["{'agent': {'messages': [AIMessage(", "'id': 'toolu_01'",
-                             "{'tools': {'messages': [ToolMessage(", WEATHER,
-                             "It's sunny in San Francisco!"],
-    "agent_stream_messages": ["Token content=''", "tool_call_chunks=[{'name': 'get_weather'",
-                              f'Token content="{WEATHER}"', "'langgraph_node': 'tools'",
-                              "Token content='Francisco!'", "'langgraph_step': 3"],
+    "agent_stream_updates": [
+        "{'agent': {'messages': [AIMessage(",
+        "'id': 'toolu_01'",
+        "{'tools': {'messages': [ToolMessage(",
+        WEATHER,
+        "It's sunny in San Francisco!",
+    ],
+    "agent_stream_messages": [
+        "Token content=''",
+        "tool_call_chunks=[{'name': 'get_weather'",
+        f'Token content="{WEATHER}"',
+        "'langgraph_node': 'tools'",
+        "Token content='Francisco!'",
+        "'langgraph_step': 3",
+    ],
     "agent_stream_custom": ["Looking up data for city: sf\n\n\n"],
-    "agent_stream_multiple_modes": ["(AIMessageChunk(content=''", "{'agent': {'messages'",
-                                    "Looking up data for city: sf", "(ToolMessage(",
-                                    "{'tools': {'messages'", ANSWER],
+    "agent_stream_multiple_modes": [
+        "(AIMessageChunk(content=''",
+        "{'agent': {'messages'",
+        "Looking up data for city: sf",
+        "(ToolMessage(",
+        "{'tools': {'messages'",
+        ANSWER,
+    ],
     "astream_custom_data_from_tool": [
         "{'custom_tool_data': 'books'}\n{'custom_tool_data': 'penciles'}\n"
         "{'custom_tool_data': 'pictures'}\n",
@@ -111,9 +133,7 @@ def transcript(name: str, lib: str, example: str) -> str:
     return mask(out.getvalue())
 
 
-CASES = [
-    (name, example) for name in MODULES for example in load(name, "streamgraph").EXAMPLES
-]
+CASES = [(name, example) for name in MODULES for example in load(name, "streamgraph").EXAMPLES]
 
 
 @pytest.mark.parametrize(("name", "example"), CASES, ids=[e for _, e in CASES])

@@ -89,8 +89,14 @@ class _StubAsyncOpenAI:
         assert stream and messages
 
         async def chunks() -> Any:
-            deltas = [("assistant", None), (None, "Soft"), (None, " paws"), (None, " at"),
-                      (None, " dawn"), (None, None)]
+            deltas = [
+                ("assistant", None),
+                (None, "Soft"),
+                (None, " paws"),
+                (None, " at"),
+                (None, " dawn"),
+                (None, None),
+            ]
             for role, content in deltas:
                 delta = SimpleNamespace(role=role, content=content)
                 yield SimpleNamespace(choices=[SimpleNamespace(delta=delta)])
@@ -99,7 +105,8 @@ class _StubAsyncOpenAI:
 
 
 def test_readme_python_examples_run_and_print_what_they_say(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import re
     import types
@@ -126,7 +133,7 @@ def test_readme_python_examples_run_and_print_what_they_say(
             exec(compile(block.replace(served_at, server.url), "README.md", "exec"), namespace)
             expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
             printed = capsys.readouterr().out.splitlines()
-            assert printed[-len(expected):] == expected
+            assert printed[-len(expected) :] == expected
     finally:
         server.stop()
     assert any(served_at in block for block in blocks)

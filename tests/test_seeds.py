@@ -51,8 +51,7 @@ Stream mode: updates
 
 
 """,
-    "astream_custom_writer_parameter":
-        "{'custom_key': 'Streaming custom data while generating a joke'}\n",
+    "astream_custom_writer_parameter": "{'custom_key': 'Streaming custom data while generating a joke'}\n",
     "stream_custom_from_node": "{'custom_key': 'Generating custom data inside node'}\n",
     "stream_any_llm": """\
 {'custom_llm_chunk': 'Cats'}

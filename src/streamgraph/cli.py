@@ -24,24 +24,36 @@ __all__ = ("main",)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="streamgraph",
-                                     description="LangGraph-compatible graph server.")
+    parser = argparse.ArgumentParser(
+        prog="streamgraph", description="LangGraph-compatible graph server."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("dev", "run the server for development (more logging)"),
-                       ("serve", "run the server")):
+    for name, text in (
+        ("dev", "run the server for development (more logging)"),
+        ("serve", "run the server"),
+    ):
         command = commands.add_parser(name, help=text)
-        command.add_argument("--config", default="langgraph.json",
-                             help="graphs to serve (default: ./langgraph.json)")
+        command.add_argument(
+            "--config", default="langgraph.json", help="graphs to serve (default: ./langgraph.json)"
+        )
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=2024)
-        command.add_argument("--db", default=None,
-                             help="SQLite file, :memory:, or postgres://... URL")
-        command.add_argument("--workers", type=int, default=16,
-                             help="runs executed at once (default: 16)")
-        command.add_argument("--no-reload", action="store_true",
-                             help="accepted for langgraph dev's command line; no effect")
-        command.add_argument("--no-browser", action="store_true",
-                             help="accepted for langgraph dev's command line; no effect")
+        command.add_argument(
+            "--db", default=None, help="SQLite file, :memory:, or postgres://... URL"
+        )
+        command.add_argument(
+            "--workers", type=int, default=16, help="runs executed at once (default: 16)"
+        )
+        command.add_argument(
+            "--no-reload",
+            action="store_true",
+            help="accepted for langgraph dev's command line; no effect",
+        )
+        command.add_argument(
+            "--no-browser",
+            action="store_true",
+            help="accepted for langgraph dev's command line; no effect",
+        )
     demo = commands.add_parser("demo", help="start a server and stream the seed graphs")
     demo.add_argument("--db", default=None, help="as for serve (default: a temporary file)")
     return parser
@@ -73,8 +85,10 @@ def _serve(args: argparse.Namespace) -> int:
 
         from streamgraph.server import create_app
     except ImportError as error:
-        return _fail(f"the server needs its extra: pip install 'streamgraph[server]' "
-                     f"({error.name} is missing)")
+        return _fail(
+            f"the server needs its extra: pip install 'streamgraph[server]' "
+            f"({error.name} is missing)"
+        )
     if not Path(args.config).is_file():
         return _fail(f"config file not found: {Path(args.config).resolve()} (pass --config)")
     problem = check_port(args.host, args.port)
@@ -83,8 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
-            app = create_app(config=args.config, storage=_storage(args.db),
-                             workers=args.workers)
+            app = create_app(config=args.config, storage=_storage(args.db), workers=args.workers)
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
     except ConfigError as error:
@@ -93,8 +106,13 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot start: {type(error).__name__}: {error}")
     graphs = ", ".join(sorted(app.state.api.graphs))
     print(f"streamgraph: serving {graphs} at http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if
-                args.command == "dev" else "warning", **_fast_io())
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info" if args.command == "dev" else "warning",
+        **_fast_io(),
+    )
     return 0
 
 

@@ -33,8 +33,13 @@ from typing import Any
 
 from streamgraph._context import current_scope
 
-__all__ = ("MessageChunk", "MessageWriter", "astream_message", "get_message_writer",
-           "stream_message")
+__all__ = (
+    "MessageChunk",
+    "MessageWriter",
+    "astream_message",
+    "get_message_writer",
+    "stream_message",
+)
 
 
 class MessageChunk(tuple):  # type: ignore[type-arg]
@@ -58,10 +63,18 @@ class MessageChunk(tuple):  # type: ignore[type-arg]
 
     def model_dump(self) -> dict[str, Any]:
         """The chunk as a dict, in the shape of a LangChain message dump."""
-        return {"content": self.content, "additional_kwargs": {},
-                "response_metadata": {}, "type": self.type, "name": None,
-                "id": self.id, "tool_calls": [], "invalid_tool_calls": [],
-                "usage_metadata": None, "tool_call_chunks": []}
+        return {
+            "content": self.content,
+            "additional_kwargs": {},
+            "response_metadata": {},
+            "type": self.type,
+            "name": None,
+            "id": self.id,
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "usage_metadata": None,
+            "tool_call_chunks": [],
+        }
 
 
 class MessageWriter:
@@ -69,8 +82,7 @@ class MessageWriter:
 
     __slots__ = ("_metadata", "_ns", "_put", "_targets", "id", "parts")
 
-    def __init__(self, targets: list[tuple[Any, Any]], metadata: dict[str, Any],
-                 id: str) -> None:
+    def __init__(self, targets: list[tuple[Any, Any]], metadata: dict[str, Any], id: str) -> None:
         self._targets = targets  # (put, namespace) of each listening stream
         # One listener (the usual case): its put is called directly, one call per chunk.
         self._put: Any = targets[0][0] if len(targets) == 1 else None
@@ -126,8 +138,9 @@ def get_message_writer(*, id: str | None = None, tags: list[str] | None = None) 
     return MessageWriter(messages.targets(message_id), metadata, message_id)
 
 
-def stream_message(tokens: Iterable[str], *, id: str | None = None,
-                   tags: list[str] | None = None) -> Iterator[str]:
+def stream_message(
+    tokens: Iterable[str], *, id: str | None = None, tags: list[str] | None = None
+) -> Iterator[str]:
     """Pass ``tokens`` through, streaming each into ``messages`` mode as one message."""
     write = get_message_writer(id=id, tags=tags)
     for token in tokens:
@@ -135,8 +148,9 @@ def stream_message(tokens: Iterable[str], *, id: str | None = None,
         yield token
 
 
-async def astream_message(tokens: AsyncIterable[str], *, id: str | None = None,
-                          tags: list[str] | None = None) -> AsyncIterator[str]:
+async def astream_message(
+    tokens: AsyncIterable[str], *, id: str | None = None, tags: list[str] | None = None
+) -> AsyncIterator[str]:
     """The async twin of ``stream_message()``."""
     write = get_message_writer(id=id, tags=tags)
     async for token in tokens:

@@ -91,9 +91,9 @@ class RetryPolicy(NamedTuple):
     """Attempts in all, the first one included."""
     jitter: bool = True
     """Add up to one second of random delay to each interval."""
-    retry_on: (
-        type[BaseException] | Sequence[type[BaseException]] | Callable[[Exception], bool]
-    ) = default_retry_on
+    retry_on: type[BaseException] | Sequence[type[BaseException]] | Callable[[Exception], bool] = (
+        default_retry_on
+    )
     """Exception classes to retry, or a predicate."""
 
 
@@ -128,9 +128,11 @@ class Interrupt:
         )
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Interrupt) and (
-            self.value, self.id, self.response_schema
-        ) == (other.value, other.id, other.response_schema)
+        return isinstance(other, Interrupt) and (self.value, self.id, self.response_schema) == (
+            other.value,
+            other.id,
+            other.response_schema,
+        )
 
 
 class Send:

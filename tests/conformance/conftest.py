@@ -86,9 +86,14 @@ def make_saver(saver_kind: str, tmp_path: Path, request: pytest.FixtureRequest) 
             await s.conn.execute("TRUNCATE sg_checkpoints, sg_writes")
             yield s
 
-    factories = {"memory": memory, "sqlite": sqlite, "sqlite-async": sqlite_async,
-                 "postgres": postgres, "postgres-pool": postgres_pool,
-                 "postgres-async": postgres_async}
+    factories = {
+        "memory": memory,
+        "sqlite": sqlite,
+        "sqlite-async": sqlite_async,
+        "postgres": postgres,
+        "postgres-pool": postgres_pool,
+        "postgres-async": postgres_async,
+    }
     return factories[saver_kind]
 
 

@@ -60,9 +60,18 @@ async def put_chain(call: Calls, thread: str, ns: str = "", steps: int = 3) -> l
     ids = []
     for step in range(-1, steps - 1):
         made = checkpoint(step, {"n": step, "when": ("t", step)})
-        stored = await call("put", config(thread, ns, parent), made,
-                            {"source": "input" if step < 0 else "loop", "step": step,
-                             "parents": {}, "user": "u" if step % 2 else "v"}, {})
+        stored = await call(
+            "put",
+            config(thread, ns, parent),
+            made,
+            {
+                "source": "input" if step < 0 else "loop",
+                "step": step,
+                "parents": {},
+                "user": "u" if step % 2 else "v",
+            },
+            {},
+        )
         assert stored == config(thread, ns, made["id"])
         parent = made["id"]
         ids.append(made["id"])
@@ -95,7 +104,8 @@ def test_list_filters_orders_and_limits(make_saver: Any, use_async: bool) -> Non
         child = await put_chain(call, thread, ns="child:1", steps=2)
         everything = await call("list", {"configurable": {"thread_id": thread}})
         assert [t.config["configurable"]["checkpoint_id"] for t in everything] == sorted(
-            ids + child, reverse=True)
+            ids + child, reverse=True
+        )
         root = await call("list", config(thread))
         assert [t.config["configurable"]["checkpoint_id"] for t in root] == ids[::-1]
         assert [t.metadata["step"] for t in await call("list", config(thread), limit=2)] == [1, 0]
@@ -120,7 +130,9 @@ def test_pending_writes(make_saver: Any, use_async: bool) -> None:
         await call("put_writes", at, [("__interrupt__", ["second"])], "task-3")  # replaced
         found = await call("get_tuple", at)
         assert found.pending_writes == [
-            ("task-1", "a", 1), ("task-1", "b", {"x": (1,)}), ("task-2", "a", 2),
+            ("task-1", "a", 1),
+            ("task-1", "b", {"x": (1,)}),
+            ("task-2", "a", 2),
             ("task-3", "__interrupt__", ["second"]),
         ]
         older = await call("get_tuple", config(thread, "", ids[0]))
@@ -169,8 +181,9 @@ def test_copy_thread(make_saver: Any, use_async: bool) -> None:
                 assert copy.checkpoint == original.checkpoint
                 assert copy.metadata == original.metadata
                 assert copy.pending_writes == original.pending_writes
-                assert copy.config == config(target, ns, original.config["configurable"][
-                    "checkpoint_id"])
+                assert copy.config == config(
+                    target, ns, original.config["configurable"]["checkpoint_id"]
+                )
                 if original.parent_config is None:
                     assert copy.parent_config is None
                 else:
@@ -194,15 +207,21 @@ def test_delete_run_checkpoints(make_saver: Any, use_async: bool) -> None:
         for step, run_id in enumerate(["run-1", "run-1", "run-2", "run-2"]):
             for ns, owner in (("", thread), ("", other), ("child:1", thread)):
                 stored = checkpoint(step, {"n": step})
-                await call("put", config(owner, ns), stored,
-                           {"source": "loop", "step": step, "run_id": run_id}, {})
+                await call(
+                    "put",
+                    config(owner, ns),
+                    stored,
+                    {"source": "loop", "step": step, "run_id": run_id},
+                    {},
+                )
                 await call("put_writes", config(owner, ns, stored["id"]), [("a", step)], "t")
                 if owner == thread:
                     made[run_id].append(stored["id"])
         await call("delete_run_checkpoints", thread, "run-2")
         left = await call("list", {"configurable": {"thread_id": thread}})
         assert sorted(t.config["configurable"]["checkpoint_id"] for t in left) == sorted(
-            made["run-1"])
+            made["run-1"]
+        )
         assert all(t.pending_writes == [("t", "a", t.metadata["step"])] for t in left)
         assert len(await call("list", {"configurable": {"thread_id": other}})) == 4
         # the writes of deleted checkpoints are gone: putting one back shows none

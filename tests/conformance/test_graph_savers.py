@@ -86,8 +86,9 @@ def transcript_on(make_saver: Any, use_async: bool, name: str) -> list[Any]:
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("name", list(THREAD_SCENARIOS))
-def test_saver_gives_the_in_memory_transcript(make_saver: Any, use_async: bool, name: str,
-                                               saver_kind: str) -> None:
+def test_saver_gives_the_in_memory_transcript(
+    make_saver: Any, use_async: bool, name: str, saver_kind: str
+) -> None:
     if saver_kind == "memory":
         pytest.skip("the reference")
     expected = transcript_on(_in_memory, False, name)

@@ -6,7 +6,6 @@ Every variant sets ``recursion_limit``: the two libraries' defaults differ (COMP
 the agent's state shows ``remaining_steps`` in ``debug`` task inputs.
 """
 
-
 import time
 import warnings
 from typing import Annotated, Any
@@ -65,10 +64,12 @@ def weather_tool(lib: Any) -> Any:
 @scenario(*AGENT_MODES)
 def react_agent_seed(lib: Any) -> Any:
     """The seed's agent: one tool call, then the answer."""
-    model = ScriptedChatModel(script=[
-        asks(("get_weather", {"city": "sf"}, "call_1"), text="Let me check."),
-        AIMessage("It is sunny in sf", id="ai-2"),
-    ])
+    model = ScriptedChatModel(
+        script=[
+            asks(("get_weather", {"city": "sf"}, "call_1"), text="Let me check."),
+            AIMessage("It is sunny in sf", id="ai-2"),
+        ]
+    )
     return create_agent(lib, model, [weather_tool(lib)]), QUESTION
 
 
@@ -82,23 +83,33 @@ def _slow_add(a: int, b: int) -> int:
 def react_agent_parallel_calls_and_errors(lib: Any) -> Any:
     """Three calls in one message: a good one, bad arguments, an unknown tool (in one
     ``tools`` task, v1, so their results come in a fixed order)."""
-    model = ScriptedChatModel(script=[
-        asks(("get_weather", {"city": "nyc"}, "c1"), ("_slow_add", {"a": "x"}, "c2"),
-             ("nope", {}, "c3")),
-        AIMessage("done", id="ai-2"),
-    ])
-    agent = create_agent(lib, model, [weather_tool(lib), _slow_add], prompt="You are terse.",
-                         version="v1")
+    model = ScriptedChatModel(
+        script=[
+            asks(
+                ("get_weather", {"city": "nyc"}, "c1"),
+                ("_slow_add", {"a": "x"}, "c2"),
+                ("nope", {}, "c3"),
+            ),
+            AIMessage("done", id="ai-2"),
+        ]
+    )
+    agent = create_agent(
+        lib, model, [weather_tool(lib), _slow_add], prompt="You are terse.", version="v1"
+    )
     return agent, QUESTION
 
 
-@scenario({"stream_mode": "updates", "config": LIMIT},
-          {"stream_mode": ["updates", "custom"], "config": LIMIT})
+@scenario(
+    {"stream_mode": "updates", "config": LIMIT},
+    {"stream_mode": ["updates", "custom"], "config": LIMIT},
+)
 def react_agent_v1_runs_calls_in_one_task(lib: Any) -> Any:
-    model = ScriptedChatModel(script=[
-        asks(("get_weather", {"city": "a"}, "c1"), ("get_weather", {"city": "b"}, "c2")),
-        AIMessage("both sunny", id="ai-2"),
-    ])
+    model = ScriptedChatModel(
+        script=[
+            asks(("get_weather", {"city": "a"}, "c1"), ("get_weather", {"city": "b"}, "c2")),
+            AIMessage("both sunny", id="ai-2"),
+        ]
+    )
     agent = create_agent(lib, model, [weather_tool(lib)], version="v1")
     return agent, QUESTION
 
@@ -116,19 +127,26 @@ def react_agent_return_direct(lib: Any) -> Any:
     return create_agent(lib, model, [final_answer]), QUESTION
 
 
-@scenario({"stream_mode": "updates", "config": {"recursion_limit": 3}},
-          {"stream_mode": "updates", "config": {"recursion_limit": 2}})
+@scenario(
+    {"stream_mode": "updates", "config": {"recursion_limit": 3}},
+    {"stream_mode": "updates", "config": {"recursion_limit": 2}},
+)
 def react_agent_runs_out_of_steps(lib: Any) -> Any:
     model = ScriptedChatModel(script=[asks(("get_weather", {"city": "sf"}, "c1"))])
     return create_agent(lib, model, [weather_tool(lib)]), QUESTION
 
 
-@scenario({"stream_mode": "updates", "config": LIMIT},
-          {"stream_mode": ["values", "messages"], "config": LIMIT})
+@scenario(
+    {"stream_mode": "updates", "config": LIMIT},
+    {"stream_mode": ["values", "messages"], "config": LIMIT},
+)
 def react_agent_hooks(lib: Any) -> Any:
-    model = ScriptedChatModel(script=[
-        asks(("get_weather", {"city": "sf"}, "c1")), AIMessage("fine", id="ai-2"),
-    ])
+    model = ScriptedChatModel(
+        script=[
+            asks(("get_weather", {"city": "sf"}, "c1")),
+            AIMessage("fine", id="ai-2"),
+        ]
+    )
 
     def trim(state: Any) -> Any:
         return {"llm_input_messages": state["messages"][-3:]}
@@ -136,8 +154,9 @@ def react_agent_hooks(lib: Any) -> Any:
     def audit(state: Any) -> Any:
         return {"messages": [HumanMessage("audited", id=f"audit-{len(state['messages'])}")]}
 
-    agent = create_agent(lib, model, [weather_tool(lib)], pre_model_hook=trim,
-                                              post_model_hook=audit)
+    agent = create_agent(
+        lib, model, [weather_tool(lib)], pre_model_hook=trim, post_model_hook=audit
+    )
     return agent, QUESTION
 
 
@@ -168,9 +187,13 @@ def tool_node_in_a_custom_graph(lib: Any) -> Any:
         """Always fails."""
         raise RuntimeError(f"broken {x}")
 
-    calls = asks(("count", {"query": "q"}, "c1"), ("first", {}, "c2"),
-                 ("progress", {"step": "s1"}, "c3"), ("jump", {"note": "n"}, "c4"),
-                 ("broken", {"x": 1}, "c5"))
+    calls = asks(
+        ("count", {"query": "q"}, "c1"),
+        ("first", {}, "c2"),
+        ("progress", {"step": "s1"}, "c3"),
+        ("jump", {"note": "n"}, "c4"),
+        ("broken", {"x": 1}, "c5"),
+    )
     model = ScriptedChatModel(script=[calls, AIMessage("ok", id="ai-2")])
 
     def agent(state: Any) -> Any:
@@ -178,9 +201,13 @@ def tool_node_in_a_custom_graph(lib: Any) -> Any:
 
     tools = pre.ToolNode([count, first, progress, jump, broken], handle_tool_errors=True)
     graph = (
-        lib.StateGraph(messages_state(lib)).add_node(agent).add_node(tools)
-        .add_edge(lib.START, "agent").add_conditional_edges("agent", pre.tools_condition)
-        .add_edge("tools", "agent").compile()
+        lib.StateGraph(messages_state(lib))
+        .add_node(agent)
+        .add_node(tools)
+        .add_edge(lib.START, "agent")
+        .add_conditional_edges("agent", pre.tools_condition)
+        .add_edge("tools", "agent")
+        .compile()
     )
     return graph, {"messages": [HumanMessage("hi", id="h1")]}
 
@@ -193,8 +220,10 @@ def tool_error_propagates_by_default(lib: Any) -> Any:
 
     pre = prebuilt(lib)
     graph = (
-        lib.StateGraph(messages_state(lib)).add_node(pre.ToolNode([broken]))
-        .add_edge(lib.START, "tools").compile()
+        lib.StateGraph(messages_state(lib))
+        .add_node(pre.ToolNode([broken]))
+        .add_edge(lib.START, "tools")
+        .compile()
     )
     return graph, {"messages": [asks(("broken", {"x": 1}, "c1"))]}
 
@@ -215,14 +244,19 @@ def tool_error_handlers(lib: Any) -> Any:
         .add_node("text", pre.ToolNode([broken], handle_tool_errors="try again"))
         .add_node("typed", pre.ToolNode([broken], handle_tool_errors=(ValueError,)))
         .add_node("custom", pre.ToolNode([broken], handle_tool_errors=on_value_error))
-        .add_edge(lib.START, "text").add_edge("text", "typed").add_edge("typed", "custom")
+        .add_edge(lib.START, "text")
+        .add_edge("text", "typed")
+        .add_edge("typed", "custom")
         .compile()
     )
     return graph, {"messages": [asks(("broken", {"x": 1}, "c1"))]}
 
 
-@scenario({"stream_mode": "tools"}, {"stream_mode": ["tools", "updates"]},
-          {"stream_mode": ["tools", "custom"], "version": "v2"})
+@scenario(
+    {"stream_mode": "tools"},
+    {"stream_mode": ["tools", "updates"]},
+    {"stream_mode": ["tools", "custom"], "version": "v2"},
+)
 def tools_mode(lib: Any) -> Any:
     """LangGraph's undocumented ``tools`` mode: each tool's start, finish or error, from
     ToolNode and from a tool a node invokes itself."""
@@ -256,13 +290,19 @@ def tools_mode(lib: Any) -> Any:
     tools = [lookup, failing]
     graph = (
         lib.StateGraph(messages_state(lib))
-        .add_node("first", pre.ToolNode(tools)).add_node(ask_again)
+        .add_node("first", pre.ToolNode(tools))
+        .add_node(ask_again)
         .add_node("second", pre.ToolNode(tools, handle_tool_errors=True, name="second"))
-        .add_node(ask_badly).add_node("third", pre.ToolNode(tools, name="third"))
+        .add_node(ask_badly)
+        .add_node("third", pre.ToolNode(tools, name="third"))
         .add_node(direct)
-        .add_edge(lib.START, "first").add_edge("first", "ask_again")
-        .add_edge("ask_again", "second").add_edge("second", "ask_badly")
-        .add_edge("ask_badly", "third").add_edge("third", "direct").compile()
+        .add_edge(lib.START, "first")
+        .add_edge("first", "ask_again")
+        .add_edge("ask_again", "second")
+        .add_edge("second", "ask_badly")
+        .add_edge("ask_badly", "third")
+        .add_edge("third", "direct")
+        .compile()
     )
     return graph, {"messages": [asks(("lookup", {"q": "cats"}, "c1"))]}
 
@@ -278,10 +318,12 @@ def interrupt_inside_tools(lib: Any) -> Any:
         answer = lib.interrupt(f"Book {hotel}?")
         return f"{answer} for {hotel}"
 
-    model = ScriptedChatModel(script=[
-        asks(("book", {"hotel": "Ritz"}, "c1"), ("book", {"hotel": "Savoy"}, "c2")),
-        AIMessage("done", id="ai-2"),
-    ])
+    model = ScriptedChatModel(
+        script=[
+            asks(("book", {"hotel": "Ritz"}, "c1"), ("book", {"hotel": "Savoy"}, "c2")),
+            AIMessage("done", id="ai-2"),
+        ]
+    )
     agent = create_agent(lib, model, [book], checkpointer=lib.InMemorySaver(), version="v1")
     run = {"stream_mode": ["updates", "values"], "config": {**CONFIG, "recursion_limit": 25}}
     return agent, [

@@ -14,11 +14,19 @@ from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 
 from tests.differential.scenarios import scenario
 
-MESSAGES = [{"stream_mode": "messages"}, {"stream_mode": ["messages", "updates"]},
-            {"stream_mode": "messages", "config": {"configurable": {"thread_id": "tt"},
-                                                   "metadata": {"run_meta": "rm"},
-                                                   "tags": ["outer_tag"]}},
-            {"stream_mode": "messages", "version": "v2"}]
+MESSAGES = [
+    {"stream_mode": "messages"},
+    {"stream_mode": ["messages", "updates"]},
+    {
+        "stream_mode": "messages",
+        "config": {
+            "configurable": {"thread_id": "tt"},
+            "metadata": {"run_meta": "rm"},
+            "tags": ["outer_tag"],
+        },
+    },
+    {"stream_mode": "messages", "version": "v2"},
+]
 
 
 def fake(text: str, **kwargs: Any) -> GenericFakeChatModel:
@@ -31,8 +39,9 @@ class Joke(TypedDict):
 
 
 def messages_state(lib: Any) -> Any:
-    return __import__(f"{lib.StateGraph.__module__.split('.')[0]}.graph",
-                      fromlist=["MessagesState"]).MessagesState
+    return __import__(
+        f"{lib.StateGraph.__module__.split('.')[0]}.graph", fromlist=["MessagesState"]
+    ).MessagesState
 
 
 @scenario(*MESSAGES)
@@ -43,8 +52,10 @@ def llm_tokens_from_invoke(lib: Any) -> Any:
         return {"joke": model.invoke([{"role": "user", "content": state["topic"]}]).content}
 
     graph = (
-        lib.StateGraph(Joke).add_node(generate_joke, metadata={"node_meta": "nm"})
-        .add_edge(lib.START, "generate_joke").compile()
+        lib.StateGraph(Joke)
+        .add_node(generate_joke, metadata={"node_meta": "nm"})
+        .add_edge(lib.START, "generate_joke")
+        .compile()
     )
     return graph, {"topic": "ice cream"}
 
@@ -57,8 +68,10 @@ def returned_llm_message_is_not_repeated(lib: Any) -> Any:
         return {"messages": [model.invoke(state["messages"])]}
 
     graph = (
-        lib.StateGraph(messages_state(lib)).add_node(call_model)
-        .add_edge(lib.START, "call_model").compile()
+        lib.StateGraph(messages_state(lib))
+        .add_node(call_model)
+        .add_edge(lib.START, "call_model")
+        .compile()
     )
     return graph, {"messages": [("user", "hi")]}
 
@@ -75,8 +88,10 @@ def whole_messages_from_node_outputs(lib: Any) -> Any:
         return {"messages": [RemoveMessage(id="h1")]}
 
     graph = (
-        lib.StateGraph(messages_state(lib)).add_sequence([plain, echo, remove])
-        .add_edge(lib.START, "plain").compile()
+        lib.StateGraph(messages_state(lib))
+        .add_sequence([plain, echo, remove])
+        .add_edge(lib.START, "plain")
+        .compile()
     )
     return graph, {"messages": [HumanMessage("hi", id="h1")]}
 
@@ -108,14 +123,21 @@ def parallel_llm_nodes(lib: Any) -> Any:
         return {"topic": second.invoke("poem").content}
 
     graph = (
-        lib.StateGraph(Joke).add_node(write_joke).add_node(write_poem)
-        .add_edge(lib.START, "write_joke").add_edge(lib.START, "write_poem").compile()
+        lib.StateGraph(Joke)
+        .add_node(write_joke)
+        .add_node(write_poem)
+        .add_edge(lib.START, "write_joke")
+        .add_edge(lib.START, "write_poem")
+        .compile()
     )
     return graph, {"topic": "cats"}
 
 
-@scenario({"stream_mode": "messages"}, {"stream_mode": "messages", "subgraphs": True},
-          {"stream_mode": ["messages", "updates"], "subgraphs": True})
+@scenario(
+    {"stream_mode": "messages"},
+    {"stream_mode": "messages", "subgraphs": True},
+    {"stream_mode": ["messages", "updates"], "subgraphs": True},
+)
 def llm_inside_subgraph(lib: Any) -> Any:
     inner = fake("tok1 tok2")
     outer = fake("outer")
@@ -129,8 +151,12 @@ def llm_inside_subgraph(lib: Any) -> Any:
     state = messages_state(lib)
     child = lib.StateGraph(state).add_node(call_model).add_edge(lib.START, "call_model").compile()
     graph = (
-        lib.StateGraph(state).add_node(outer_llm).add_node("child", child)
-        .add_edge(lib.START, "outer_llm").add_edge("outer_llm", "child").compile()
+        lib.StateGraph(state)
+        .add_node(outer_llm)
+        .add_node("child", child)
+        .add_edge(lib.START, "outer_llm")
+        .add_edge("outer_llm", "child")
+        .compile()
     )
     return graph, {"messages": [("user", "hi")]}
 
@@ -174,8 +200,9 @@ def model_batch_and_astream_inside_nodes(lib: Any) -> Any:
     an async one."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-    batched = GenericFakeChatModel(messages=iter([AIMessage("first reply"),
-                                                  AIMessage("second reply")]))
+    batched = GenericFakeChatModel(
+        messages=iter([AIMessage("first reply"), AIMessage("second reply")])
+    )
     streamed = fake("async stream")
 
     def call_batch(state: Joke) -> Any:
@@ -186,7 +213,11 @@ def model_batch_and_astream_inside_nodes(lib: Any) -> Any:
         return {"topic": "".join([str(c.content) async for c in streamed.astream("x")])}
 
     graph = (
-        lib.StateGraph(Joke).add_node(call_batch).add_node(call_astream)
-        .add_edge(lib.START, "call_batch").add_edge("call_batch", "call_astream").compile()
+        lib.StateGraph(Joke)
+        .add_node(call_batch)
+        .add_node(call_astream)
+        .add_edge(lib.START, "call_batch")
+        .add_edge("call_batch", "call_astream")
+        .compile()
     )
     return graph, {"topic": "t"}

@@ -53,22 +53,41 @@ def libs() -> dict[str, types.SimpleNamespace]:
     import streamgraph.managed
     import streamgraph.types
 
-    def ns(graph: Any, types_: Any, config: Any, memory: Any,
-           managed: Any) -> types.SimpleNamespace:
+    def ns(
+        graph: Any, types_: Any, config: Any, memory: Any, managed: Any
+    ) -> types.SimpleNamespace:
         return types.SimpleNamespace(
-            InMemorySaver=memory.InMemorySaver, StateUpdate=types_.StateUpdate,
-            StateGraph=graph.StateGraph, START=graph.START, END=graph.END,
-            Send=types_.Send, Command=types_.Command, interrupt=types_.interrupt,
-            RetryPolicy=types_.RetryPolicy, StreamWriter=types_.StreamWriter,
-            get_stream_writer=config.get_stream_writer, get_config=config.get_config,
-            RemainingSteps=managed.RemainingSteps, IsLastStep=managed.IsLastStep,
+            InMemorySaver=memory.InMemorySaver,
+            StateUpdate=types_.StateUpdate,
+            StateGraph=graph.StateGraph,
+            START=graph.START,
+            END=graph.END,
+            Send=types_.Send,
+            Command=types_.Command,
+            interrupt=types_.interrupt,
+            RetryPolicy=types_.RetryPolicy,
+            StreamWriter=types_.StreamWriter,
+            get_stream_writer=config.get_stream_writer,
+            get_config=config.get_config,
+            RemainingSteps=managed.RemainingSteps,
+            IsLastStep=managed.IsLastStep,
         )
 
     return {
-        "langgraph": ns(langgraph.graph, langgraph.types, langgraph.config,
-                        langgraph.checkpoint.memory, langgraph.managed),
-        "streamgraph": ns(streamgraph.graph, streamgraph.types, streamgraph.config,
-                          streamgraph.checkpoint.memory, streamgraph.managed),
+        "langgraph": ns(
+            langgraph.graph,
+            langgraph.types,
+            langgraph.config,
+            langgraph.checkpoint.memory,
+            langgraph.managed,
+        ),
+        "streamgraph": ns(
+            streamgraph.graph,
+            streamgraph.types,
+            streamgraph.config,
+            streamgraph.checkpoint.memory,
+            streamgraph.managed,
+        ),
     }
 
 
@@ -416,9 +435,7 @@ def parent_command(lib: Any) -> Any:
     def child_node(state: Parent) -> Any:
         return lib.Command(graph=lib.Command.PARENT, goto="after", update={"foo": "from-sub"})
 
-    sub = (
-        lib.StateGraph(Parent).add_node(child_node).add_edge(lib.START, "child_node").compile()
-    )
+    sub = lib.StateGraph(Parent).add_node(child_node).add_edge(lib.START, "child_node").compile()
 
     def after(state: Parent) -> Any:
         return {"foo": state["foo"] + "!"}
@@ -488,9 +505,11 @@ def subgraph_called_in_node(lib: Any) -> Any:
     return graph, {"foo": "f"}
 
 
-@scenario({"stream_mode": "updates", "subgraphs": True},
-          {"stream_mode": ["values", "updates"], "subgraphs": True},
-          {"stream_mode": "updates"})
+@scenario(
+    {"stream_mode": "updates", "subgraphs": True},
+    {"stream_mode": ["values", "updates"], "subgraphs": True},
+    {"stream_mode": "updates"},
+)
 def nested_two_levels(lib: Any) -> Any:
     def gnode(state: Parent) -> Any:
         return {"foo": state["foo"] + "g"}
@@ -548,8 +567,12 @@ def pydantic_state(lib: Any) -> Any:
         return P(b=state.a)
 
     graph = (
-        lib.StateGraph(P).add_node(pn).add_node(whole).add_edge(lib.START, "pn")
-        .add_edge("pn", "whole").compile()
+        lib.StateGraph(P)
+        .add_node(pn)
+        .add_node(whole)
+        .add_edge(lib.START, "pn")
+        .add_edge("pn", "whole")
+        .compile()
     )
     return graph, {"b": "x"}
 
@@ -563,8 +586,10 @@ def dataclass_state(lib: Any) -> Any:
     return graph, D(b="in")
 
 
-@scenario({"stream_mode": ["updates", "values", "tasks"]},
-          {"stream_mode": ["updates", "values"], "version": "v2"})
+@scenario(
+    {"stream_mode": ["updates", "values", "tasks"]},
+    {"stream_mode": ["updates", "values"], "version": "v2"},
+)
 def interrupt_with_sibling(lib: Any) -> Any:
     def worker(state: Log) -> Any:
         time.sleep(0.02)
@@ -584,8 +609,10 @@ def interrupt_with_sibling(lib: Any) -> Any:
     return graph, {"log": []}
 
 
-@scenario({"stream_mode": ["updates", "values"]}, {"stream_mode": ["updates", "values"],
-                                                    "subgraphs": True})
+@scenario(
+    {"stream_mode": ["updates", "values"]},
+    {"stream_mode": ["updates", "values"], "subgraphs": True},
+)
 def interrupt_in_subgraph(lib: Any) -> Any:
     def ask(state: Parent) -> Any:
         return {"foo": lib.interrupt("sub question")}
@@ -596,15 +623,21 @@ def interrupt_in_subgraph(lib: Any) -> Any:
         return {"foo": "pre"}
 
     graph = (
-        lib.StateGraph(Parent).add_node(pre).add_node("child", sub)
-        .add_edge(lib.START, "pre").add_edge("pre", "child").compile()
+        lib.StateGraph(Parent)
+        .add_node(pre)
+        .add_node("child", sub)
+        .add_edge(lib.START, "pre")
+        .add_edge("pre", "child")
+        .compile()
     )
     return graph, {"foo": "x"}
 
 
-@scenario({"stream_mode": ["updates", "values"]},
-          {"stream_mode": ["updates", "values"], "interrupt_before": ["n2"]},
-          {"stream_mode": ["updates", "values"], "interrupt_after": ["n1"]})
+@scenario(
+    {"stream_mode": ["updates", "values"]},
+    {"stream_mode": ["updates", "values"], "interrupt_before": ["n2"]},
+    {"stream_mode": ["updates", "values"], "interrupt_after": ["n1"]},
+)
 def static_interrupts(lib: Any) -> Any:
     graph = (
         lib.StateGraph(Log)
@@ -627,8 +660,12 @@ def failing_node(lib: Any) -> Any:
         raise ValueError("kaboom")
 
     graph = (
-        lib.StateGraph(Log).add_node(ok).add_node(boom)
-        .add_edge(lib.START, "ok").add_edge(lib.START, "boom").compile()
+        lib.StateGraph(Log)
+        .add_node(ok)
+        .add_node(boom)
+        .add_edge(lib.START, "ok")
+        .add_edge(lib.START, "boom")
+        .compile()
     )
     return graph, {"log": []}
 
@@ -642,8 +679,11 @@ def failing_router(lib: Any) -> Any:
         raise ValueError("router broke")
 
     graph = (
-        lib.StateGraph(Single).add_node(a).add_edge(lib.START, "a")
-        .add_conditional_edges("a", broken).compile()
+        lib.StateGraph(Single)
+        .add_node(a)
+        .add_edge(lib.START, "a")
+        .add_conditional_edges("a", broken)
+        .compile()
     )
     return graph, {"n": 0}
 
@@ -658,15 +698,21 @@ def concurrent_last_value_writes(lib: Any) -> Any:
         return {"n": 2}
 
     graph = (
-        lib.StateGraph(Single).add_node(one).add_node(two)
-        .add_edge(lib.START, "one").add_edge(lib.START, "two").compile()
+        lib.StateGraph(Single)
+        .add_node(one)
+        .add_node(two)
+        .add_edge(lib.START, "one")
+        .add_edge(lib.START, "two")
+        .compile()
     )
     return graph, {"n": 0}
 
 
-@scenario({"stream_mode": "updates"},
-          {"stream_mode": "updates", "config": {"recursion_limit": 3}},
-          {"stream_mode": "updates", "config": {"recursion_limit": 4}})
+@scenario(
+    {"stream_mode": "updates"},
+    {"stream_mode": "updates", "config": {"recursion_limit": 3}},
+    {"stream_mode": "updates", "config": {"recursion_limit": 4}},
+)
 def recursion_limit(lib: Any) -> Any:
     graph = (
         lib.StateGraph(Log)
@@ -677,15 +723,21 @@ def recursion_limit(lib: Any) -> Any:
     return graph, {"log": []}
 
 
-@scenario({"stream_mode": ["values", "updates"], "config": {"recursion_limit": 6}},
-          {"stream_mode": ["values", "updates"], "config": {"recursion_limit": 4}},
-          {"stream_mode": "debug", "config": {"recursion_limit": 5}})
+@scenario(
+    {"stream_mode": ["values", "updates"], "config": {"recursion_limit": 6}},
+    {"stream_mode": ["values", "updates"], "config": {"recursion_limit": 4}},
+    {"stream_mode": "debug", "config": {"recursion_limit": 5}},
+)
 def managed_values(lib: Any) -> Any:
     """RemainingSteps/IsLastStep in nodes and routers; never in output or writable."""
-    state = TypedDict("Managed", {  # type: ignore[misc]  # noqa: UP013 - hints use lib
-        "log": Annotated[list, operator.add], "left": lib.RemainingSteps,
-        "last": lib.IsLastStep,
-    })
+    state = TypedDict(  # type: ignore[misc]  # noqa: UP013 - hints use lib
+        "Managed",
+        {
+            "log": Annotated[list, operator.add],
+            "left": lib.RemainingSteps,
+            "last": lib.IsLastStep,
+        },
+    )
 
     def step(s: Any) -> Any:
         return {"log": [(s["left"], s["last"])], "left": 99}
@@ -694,8 +746,11 @@ def managed_values(lib: Any) -> Any:
         return lib.END if s["left"] <= 2 else "step"
 
     graph = (
-        lib.StateGraph(state).add_node(step).add_edge(lib.START, "step")
-        .add_conditional_edges("step", route).compile()
+        lib.StateGraph(state)
+        .add_node(step)
+        .add_edge(lib.START, "step")
+        .add_conditional_edges("step", route)
+        .compile()
     )
     return graph, {"log": [], "left": 7}
 
@@ -712,34 +767,57 @@ def retry_is_invisible(lib: Any) -> Any:
 
     policy = lib.RetryPolicy(initial_interval=0.001, jitter=False)
     graph = (
-        lib.StateGraph(Single).add_node(flaky, retry_policy=policy)
-        .add_edge(lib.START, "flaky").compile()
+        lib.StateGraph(Single)
+        .add_node(flaky, retry_policy=policy)
+        .add_edge(lib.START, "flaky")
+        .compile()
     )
     return graph, {"n": 0}
 
 
-@scenario({"stream_mode": "tasks", "config": {"metadata": {"run_meta": "rm"}, "tags": ["T1"]}},
-          {"stream_mode": "tasks"},
-          # what a server passes: ids in metadata and configurable (metadata wins), and
-          # framework keys that task payloads leave out
-          {"stream_mode": ["tasks", "debug"], "config": {
-              "metadata": {"graph_id": "g", "run_id": "r", "thread_id": "t",
-                           "checkpoint_ns": "x", "task_id": "k", "langgraph_extra": 1},
-              "configurable": {"run_id": "r2", "assistant_id": "a2", "graph_id": "g2",
-                               "user_id": "u", "thread_id": "tt"}}})
+@scenario(
+    {"stream_mode": "tasks", "config": {"metadata": {"run_meta": "rm"}, "tags": ["T1"]}},
+    {"stream_mode": "tasks"},
+    # what a server passes: ids in metadata and configurable (metadata wins), and
+    # framework keys that task payloads leave out
+    {
+        "stream_mode": ["tasks", "debug"],
+        "config": {
+            "metadata": {
+                "graph_id": "g",
+                "run_id": "r",
+                "thread_id": "t",
+                "checkpoint_ns": "x",
+                "task_id": "k",
+                "langgraph_extra": 1,
+            },
+            "configurable": {
+                "run_id": "r2",
+                "assistant_id": "a2",
+                "graph_id": "g2",
+                "user_id": "u",
+                "thread_id": "tt",
+            },
+        },
+    },
+)
 def task_metadata(lib: Any) -> Any:
     def a(state: Single) -> Any:
         return {"n": 1}
 
     graph = (
-        lib.StateGraph(Single).add_node(a, metadata={"node_meta": 1})
-        .add_edge(lib.START, "a").compile()
+        lib.StateGraph(Single)
+        .add_node(a, metadata={"node_meta": 1})
+        .add_edge(lib.START, "a")
+        .compile()
     )
     return graph, {"n": 0}
 
 
-@scenario({"stream_mode": ["updates", "values"], "output_keys": "joke"},
-          {"stream_mode": ["updates", "values"], "output_keys": ["joke"]})
+@scenario(
+    {"stream_mode": ["updates", "values"], "output_keys": "joke"},
+    {"stream_mode": ["updates", "values"], "output_keys": ["joke"]},
+)
 def output_keys(lib: Any) -> Any:
     def n(state: Joke) -> Any:
         return {"joke": f"j:{state['topic']}"}
@@ -756,10 +834,7 @@ def command_as_input(lib: Any) -> Any:
     def c(state: Joke) -> Any:
         return {"topic": state["topic"] + "c"}
 
-    graph = (
-        lib.StateGraph(Joke).add_node(b).add_node(c).add_edge(lib.START, "b")
-        .compile()
-    )
+    graph = lib.StateGraph(Joke).add_node(b).add_node(c).add_edge(lib.START, "b").compile()
     return graph, lib.Command(update={"topic": "V"}, goto="c")
 
 
@@ -790,14 +865,18 @@ def node_input_schema(lib: Any) -> Any:
         topic: str
 
     graph = (
-        lib.StateGraph(Joke).add_node("only_topic", only_topic, input_schema=TopicOnly)
-        .add_edge(lib.START, "only_topic").compile()
+        lib.StateGraph(Joke)
+        .add_node("only_topic", only_topic, input_schema=TopicOnly)
+        .add_edge(lib.START, "only_topic")
+        .compile()
     )
     return graph, {"topic": "t", "joke": "j"}
 
 
-@scenario({"stream_mode": ["values", "updates", "tasks"]},
-          {"stream_mode": ["values", "updates"], "subgraphs": True})
+@scenario(
+    {"stream_mode": ["values", "updates", "tasks"]},
+    {"stream_mode": ["values", "updates"], "subgraphs": True},
+)
 def subgraph_with_different_keys(lib: Any) -> Any:
     class Child(TypedDict):
         foo: str
@@ -811,9 +890,7 @@ def subgraph_with_different_keys(lib: Any) -> Any:
         return {"bar": "b"}
 
     child = lib.StateGraph(Child).add_node(writes_bar).add_edge(lib.START, "writes_bar").compile()
-    graph = (
-        lib.StateGraph(Outer).add_node("child", child).add_edge(lib.START, "child").compile()
-    )
+    graph = lib.StateGraph(Outer).add_node("child", child).add_edge(lib.START, "child").compile()
     return graph, {"foo": "f", "other": "o"}
 
 
@@ -829,7 +906,11 @@ def overwrite_reducer(lib: Any) -> Any:
         return {"log": overwrite(["only"])}
 
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("first")).add_node(ow)
-        .add_edge(lib.START, "first").add_edge("first", "ow").compile()
+        lib.StateGraph(Log)
+        .add_node(_log_node("first"))
+        .add_node(ow)
+        .add_edge(lib.START, "first")
+        .add_edge("first", "ow")
+        .compile()
     )
     return graph, {"log": ["x"]}

@@ -37,8 +37,13 @@ def with_our_divergences(chunk: Any) -> Any:
     (LangGraph keeps only the outermost task's there)."""
     if isinstance(chunk, dict) and chunk.get("type") == "messages":
         return {**chunk, "data": with_our_divergences(chunk["data"])}
-    if isinstance(chunk, tuple) and len(chunk) == 2 and isinstance(chunk[1], dict) \
-            and "checkpoint_ns" in chunk[1] and "langgraph_checkpoint_ns" in chunk[1]:
+    if (
+        isinstance(chunk, tuple)
+        and len(chunk) == 2
+        and isinstance(chunk[1], dict)
+        and "checkpoint_ns" in chunk[1]
+        and "langgraph_checkpoint_ns" in chunk[1]
+    ):
         return (chunk[0], {**chunk[1], "checkpoint_ns": chunk[1]["langgraph_checkpoint_ns"]})
     if isinstance(chunk, tuple):
         return tuple(with_our_divergences(part) for part in chunk)

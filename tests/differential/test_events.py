@@ -47,8 +47,12 @@ def module(lib: Any, name: str) -> Any:
     return __import__(f"{root}.{name}", fromlist=["_"])
 
 
-@events_scenario({}, {"stream_mode": "values"}, {"stream_mode": ["updates", "custom"]},
-                 {"config": {"tags": ["T"], "metadata": {"user": 1}}})
+@events_scenario(
+    {},
+    {"stream_mode": "values"},
+    {"stream_mode": ["updates", "custom"]},
+    {"config": {"tags": ["T"], "metadata": {"user": 1}}},
+)
 def two_nodes(lib: Any) -> Any:
     def refine(state: Joke) -> Any:
         lib.get_stream_writer()({"refining": state["topic"]})
@@ -58,15 +62,18 @@ def two_nodes(lib: Any) -> Any:
         return {"joke": "J " + state["topic"]}
 
     graph = (
-        lib.StateGraph(Joke).add_sequence([refine, joke]).add_edge(lib.START, "refine")
-        .compile()
+        lib.StateGraph(Joke).add_sequence([refine, joke]).add_edge(lib.START, "refine").compile()
     )
     return graph, {"topic": "ice cream"}
 
 
-@events_scenario({}, {"config": {"tags": ["T"], "metadata": {"user": 1}}},
-                 {"include_types": ["chat_model", "tool"]}, {"exclude_names": ["shout"]},
-                 {"include_tags": ["m"]})
+@events_scenario(
+    {},
+    {"config": {"tags": ["T"], "metadata": {"user": 1}}},
+    {"include_types": ["chat_model", "tool"]},
+    {"exclude_names": ["shout"]},
+    {"include_tags": ["m"]},
+)
 def model_and_tool_in_a_node(lib: Any) -> Any:
     model = ScriptedChatModel(script=["hi there"], tags=["m"])
 
@@ -79,8 +86,9 @@ def model_and_tool_in_a_node(lib: Any) -> Any:
         reply = model.invoke([("user", state["topic"])])
         return {"joke": shout.invoke({"text": reply.content})}
 
-    return lib.StateGraph(Joke).add_node(write).add_edge(lib.START, "write").compile(), \
-        {"topic": "cats"}
+    return lib.StateGraph(Joke).add_node(write).add_edge(lib.START, "write").compile(), {
+        "topic": "cats"
+    }
 
 
 @events_scenario({})
@@ -95,8 +103,9 @@ def async_node_streams_a_chain_and_dispatches(lib: Any) -> Any:
             text += chunk.content
         return {"joke": text}
 
-    return lib.StateGraph(Joke).add_node(write).add_edge(lib.START, "write").compile(), \
-        {"topic": "cats"}
+    return lib.StateGraph(Joke).add_node(write).add_edge(lib.START, "write").compile(), {
+        "topic": "cats"
+    }
 
 
 @events_scenario({}, {"subgraphs": True})
@@ -109,27 +118,41 @@ def model_inside_a_subgraph(lib: Any) -> Any:
     def outer(state: Joke) -> Any:
         return {"topic": state["topic"] + "!"}
 
-    child = lib.StateGraph(Joke).add_node(inner).add_edge(lib.START, "inner").compile(
-        name="child_graph")
+    child = (
+        lib.StateGraph(Joke)
+        .add_node(inner)
+        .add_edge(lib.START, "inner")
+        .compile(name="child_graph")
+    )
     graph = (
-        lib.StateGraph(Joke).add_node(outer).add_node("child", child)
-        .add_edge(lib.START, "outer").add_edge("outer", "child").compile()
+        lib.StateGraph(Joke)
+        .add_node(outer)
+        .add_node("child", child)
+        .add_edge(lib.START, "outer")
+        .add_edge("outer", "child")
+        .compile()
     )
     return graph, {"topic": "x"}
 
 
-@events_scenario({}, {"config": {"recursion_limit": 25}}, internal=("call_model",
-                                                                      "should_continue"))
+@events_scenario(
+    {}, {"config": {"recursion_limit": 25}}, internal=("call_model", "should_continue")
+)
 def react_agent(lib: Any) -> Any:
     def get_weather(city: str) -> str:
         """Get weather for a given city."""
         return f"It's always sunny in {city}!"
 
-    model = ScriptedChatModel(script=[
-        AIMessage("Let me check.", tool_calls=[tool_call("get_weather", {"city": "sf"}, "c1")],
-                  id="ai-1"),
-        AIMessage("It is sunny", id="ai-2"),
-    ])
+    model = ScriptedChatModel(
+        script=[
+            AIMessage(
+                "Let me check.",
+                tool_calls=[tool_call("get_weather", {"city": "sf"}, "c1")],
+                id="ai-1",
+            ),
+            AIMessage("It is sunny", id="ai-2"),
+        ]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         agent = module(lib, "prebuilt").create_react_agent(model, [get_weather])
@@ -146,8 +169,12 @@ def parallel_nodes(lib: Any) -> Any:
         return {"joke": "second"}
 
     graph = (
-        lib.StateGraph(Joke).add_node(first).add_node(second)
-        .add_edge(lib.START, "first").add_edge(lib.START, "second").compile()
+        lib.StateGraph(Joke)
+        .add_node(first)
+        .add_node(second)
+        .add_edge(lib.START, "first")
+        .add_edge(lib.START, "second")
+        .compile()
     )
     return graph, {"topic": "x"}
 
@@ -159,8 +186,9 @@ def collect(lib_name: str, name: str, index: int) -> list[dict[str, Any]]:
     config = kwargs.pop("config", None)
 
     async def run() -> list[dict[str, Any]]:
-        return [event async for event in graph.astream_events(input, config, version="v2",
-                                                              **kwargs)]
+        return [
+            event async for event in graph.astream_events(input, config, version="v2", **kwargs)
+        ]
 
     return asyncio.run(run())
 
@@ -189,7 +217,8 @@ def without_first_run_input(events: list[dict[str, Any]]) -> list[dict[str, Any]
     first = events[0]["run_id"]
     return [
         {**e, "data": {k: v for k, v in e["data"].items() if k != "input"}}
-        if e["run_id"] == first else e
+        if e["run_id"] == first
+        else e
         for e in events
     ]
 
@@ -197,11 +226,14 @@ def without_first_run_input(events: list[dict[str, Any]]) -> list[dict[str, Any]
 # (scenario, variant) -> why we differ on purpose
 DIVERGENCES = {
     ("two_nodes", 2): "custom chunks reach the graph's on_chain_stream while the node runs; "
-                      "LangGraph delivers them after the node's on_chain_end",
+    "LangGraph delivers them after the node's on_chain_end",
 }
 
-CASES = [pytest.param(name, index, id=f"{name}-{index}")
-         for name, (_, variants, _) in EVENT_SCENARIOS.items() for index in range(len(variants))]
+CASES = [
+    pytest.param(name, index, id=f"{name}-{index}")
+    for name, (_, variants, _) in EVENT_SCENARIOS.items()
+    for index in range(len(variants))
+]
 
 
 @pytest.mark.parametrize(("name", "index"), CASES)
@@ -216,7 +248,9 @@ def test_events_match_langgraph(name: str, index: int) -> None:
 
 
 def test_custom_chunks_arrive_while_the_node_runs() -> None:
-    order = [(e["event"], e["name"]) for e in collect("streamgraph", "two_nodes", 2)
-             if e["event"] in ("on_chain_stream", "on_chain_end")]
-    assert order.index(("on_chain_stream", "LangGraph")) < order.index(
-        ("on_chain_end", "refine"))
+    order = [
+        (e["event"], e["name"])
+        for e in collect("streamgraph", "two_nodes", 2)
+        if e["event"] in ("on_chain_stream", "on_chain_end")
+    ]
+    assert order.index(("on_chain_stream", "LangGraph")) < order.index(("on_chain_end", "refine"))

@@ -44,15 +44,19 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
         if kind == "invoke":
             _, input, kwargs = operation
             config = kwargs.get("config", CONFIG)
-            return graph.invoke(input, config) if api == "sync" else asyncio.run(
-                graph.ainvoke(input, config))
+            return (
+                graph.invoke(input, config)
+                if api == "sync"
+                else asyncio.run(graph.ainvoke(input, config))
+            )
         if kind == "resume_all_by_id":
             interrupts = graph.get_state(CONFIG).interrupts
             resume = {i.id: f"answer-{i.value}" for i in interrupts}
             return run_operation(graph, ("stream", _command(graph, resume), operation[2]), api)
         if kind in ("replay_step", "fork_step"):
-            past = next(s for s in graph.get_state_history(CONFIG)
-                        if s.metadata["step"] == operation[1])
+            past = next(
+                s for s in graph.get_state_history(CONFIG) if s.metadata["step"] == operation[1]
+            )
             if kind == "fork_step":
                 return graph.update_state(past.config, operation[2])
             return list(graph.stream(None, past.config, **operation[2]))

@@ -56,8 +56,11 @@ def _joke(lib: Any) -> Any:
         return {"joke": "J " + state["topic"], "hist": ["joke"]}
 
     return (
-        lib.StateGraph(Joke).add_node(refine).add_node(joke)
-        .add_edge(lib.START, "refine").add_edge("refine", "joke")
+        lib.StateGraph(Joke)
+        .add_node(refine)
+        .add_node(joke)
+        .add_edge(lib.START, "refine")
+        .add_edge("refine", "joke")
         .compile(checkpointer=lib.InMemorySaver())
     )
 
@@ -84,8 +87,11 @@ def interrupt_and_resume(lib: Any) -> Any:
         return {"log": [first, second]}
 
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("worker", 0.02)).add_node(asker)
-        .add_edge(lib.START, "worker").add_edge(lib.START, "asker")
+        lib.StateGraph(Log)
+        .add_node(_log_node("worker", 0.02))
+        .add_node(asker)
+        .add_edge(lib.START, "worker")
+        .add_edge(lib.START, "asker")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
@@ -103,11 +109,14 @@ def interrupt_and_resume(lib: Any) -> Any:
 @thread_scenario
 def interrupt_before_then_resume(lib: Any) -> Any:
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("n1")).add_node(_log_node("n2"))
+        lib.StateGraph(Log)
+        .add_node(_log_node("n1"))
+        .add_node(_log_node("n2"))
         .add_node(_log_node("n3"))
-        .add_edge(lib.START, "n1").add_edge("n1", "n2").add_edge("n2", "n3")
-        .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"],
-                 interrupt_after=["n2"])
+        .add_edge(lib.START, "n1")
+        .add_edge("n1", "n2")
+        .add_edge("n2", "n3")
+        .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"], interrupt_after=["n2"])
     )
     return graph, [
         ("stream", {"log": []}, {"stream_mode": ["values", "updates", "checkpoints"]}),
@@ -122,8 +131,11 @@ def interrupt_before_then_resume(lib: Any) -> Any:
 @thread_scenario
 def update_state_between_runs(lib: Any) -> Any:
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("n1")).add_node(_log_node("n2"))
-        .add_edge(lib.START, "n1").add_edge("n1", "n2")
+        lib.StateGraph(Log)
+        .add_node(_log_node("n1"))
+        .add_node(_log_node("n2"))
+        .add_edge(lib.START, "n1")
+        .add_edge("n1", "n2")
         .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"])
     )
     return graph, [
@@ -158,9 +170,13 @@ def failure_then_retry(lib: Any) -> Any:
         return {"log": ["flaky"]}
 
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("ok")).add_node(flaky)
+        lib.StateGraph(Log)
+        .add_node(_log_node("ok"))
+        .add_node(flaky)
         .add_node(_log_node("after"))
-        .add_edge(lib.START, "ok").add_edge(lib.START, "flaky").add_edge("flaky", "after")
+        .add_edge(lib.START, "ok")
+        .add_edge(lib.START, "flaky")
+        .add_edge("flaky", "after")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
@@ -189,7 +205,9 @@ def subgraph_checkpoints(lib: Any) -> Any:
 
     sub = lib.StateGraph(Parent).add_node(inner).add_edge(lib.START, "inner").compile()
     graph = (
-        lib.StateGraph(Parent).add_node("child", sub).add_edge(lib.START, "child")
+        lib.StateGraph(Parent)
+        .add_node("child", sub)
+        .add_edge(lib.START, "child")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
@@ -211,19 +229,29 @@ def interrupt_inside_subgraph(lib: Any) -> Any:
         return {"foo": state["foo"] + "|after"}
 
     sub = (
-        lib.StateGraph(Parent).add_node(ask).add_node(after)
-        .add_edge(lib.START, "ask").add_edge("ask", "after").compile()
+        lib.StateGraph(Parent)
+        .add_node(ask)
+        .add_node(after)
+        .add_edge(lib.START, "ask")
+        .add_edge("ask", "after")
+        .compile()
     )
     graph = (
-        lib.StateGraph(Parent).add_node(_log_node_foo("pre")).add_node("child", sub)
-        .add_edge(lib.START, "pre").add_edge("pre", "child")
+        lib.StateGraph(Parent)
+        .add_node(_log_node_foo("pre"))
+        .add_node("child", sub)
+        .add_edge(lib.START, "pre")
+        .add_edge("pre", "child")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
         ("stream", {"foo": "x"}, {"stream_mode": ["updates", "values"], "subgraphs": True}),
         ("get_state", {}),
-        ("stream", lib.Command(resume="+answer"), {"stream_mode": ["updates", "values"],
-                                                   "subgraphs": True}),
+        (
+            "stream",
+            lib.Command(resume="+answer"),
+            {"stream_mode": ["updates", "values"], "subgraphs": True},
+        ),
         ("get_state", {}),
     ]
 
@@ -246,8 +274,11 @@ def parallel_interrupts_resumed_by_id(lib: Any) -> Any:
         return node
 
     graph = (
-        lib.StateGraph(Log).add_node(ask("a")).add_node(ask("b"))
-        .add_edge(lib.START, "a").add_edge(lib.START, "b")
+        lib.StateGraph(Log)
+        .add_node(ask("a"))
+        .add_node(ask("b"))
+        .add_edge(lib.START, "a")
+        .add_edge(lib.START, "b")
         .compile(checkpointer=lib.InMemorySaver())
     )
     state_ops = [("get_state", {})]
@@ -273,8 +304,10 @@ def replay_and_fork_from_a_past_checkpoint(lib: Any) -> Any:
 @thread_scenario
 def stored_metadata_and_invoke(lib: Any) -> Any:
     graph = _joke(lib)
-    config = {"configurable": {"thread_id": "t", "user_id": "u1", "n": 5},
-              "metadata": {"run_tag": "rt"}}
+    config = {
+        "configurable": {"thread_id": "t", "user_id": "u1", "n": 5},
+        "metadata": {"run_tag": "rt"},
+    }
     return graph, [
         ("invoke", {"topic": "ice"}, {"config": config}),
         ("get_state", {}),
@@ -295,7 +328,9 @@ def interrupted_send_tasks(lib: Any) -> Any:
         return {"out": [state["item"]]}
 
     graph = (
-        lib.StateGraph(Fan).add_node(work).add_conditional_edges(lib.START, fan, ["work"])
+        lib.StateGraph(Fan)
+        .add_node(work)
+        .add_conditional_edges(lib.START, fan, ["work"])
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
@@ -316,14 +351,19 @@ def subgraph_state_while_interrupted(lib: Any) -> Any:
 
     sub = lib.StateGraph(Parent).add_node(ask).add_edge(lib.START, "ask").compile()
     graph = (
-        lib.StateGraph(Parent).add_node("child", sub).add_edge(lib.START, "child")
+        lib.StateGraph(Parent)
+        .add_node("child", sub)
+        .add_edge(lib.START, "child")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
         ("stream", {"foo": "x"}, {"stream_mode": ["values"]}),
         ("get_state", {"subgraphs": True}),
-        ("stream", lib.Command(resume="!"), {"stream_mode": ["values", "checkpoints"],
-                                             "subgraphs": True}),
+        (
+            "stream",
+            lib.Command(resume="!"),
+            {"stream_mode": ["values", "checkpoints"], "subgraphs": True},
+        ),
         ("get_state", {"subgraphs": True}),
     ]
 
@@ -331,14 +371,24 @@ def subgraph_state_while_interrupted(lib: Any) -> Any:
 @thread_scenario
 def bulk_updates(lib: Any) -> Any:
     graph = (
-        lib.StateGraph(Log).add_node(_log_node("a")).add_node(_log_node("b"))
-        .add_node(_log_node("c")).add_edge(lib.START, "a").add_edge("a", "b").add_edge("b", "c")
+        lib.StateGraph(Log)
+        .add_node(_log_node("a"))
+        .add_node(_log_node("b"))
+        .add_node(_log_node("c"))
+        .add_edge(lib.START, "a")
+        .add_edge("a", "b")
+        .add_edge("b", "c")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [
-        ("bulk_update", [[lib.StateUpdate({"log": ["in"]}, "__start__")],
-                         [lib.StateUpdate({"log": ["as a"]}, "a"),
-                          lib.StateUpdate({"log": ["as b"]}, "b")]], {}),
+        (
+            "bulk_update",
+            [
+                [lib.StateUpdate({"log": ["in"]}, "__start__")],
+                [lib.StateUpdate({"log": ["as a"]}, "a"), lib.StateUpdate({"log": ["as b"]}, "b")],
+            ],
+            {},
+        ),
         ("get_state", {}),
         ("history", {}),
         ("stream", None, {"stream_mode": ["values", "updates"]}),
@@ -349,9 +399,13 @@ def bulk_updates(lib: Any) -> Any:
 def recursion_limit_counts_on_resume(lib: Any) -> Any:
     """A resumed run gets the limit counted from its checkpoint (one step more than a fresh
     run, as LangGraph counts), and RemainingSteps agrees with it."""
-    state = TypedDict("Counted", {  # type: ignore[misc]  # noqa: UP013 - hints use lib
-        "log": Annotated[list, operator.add], "left": lib.RemainingSteps,
-    })
+    state = TypedDict(  # type: ignore[misc]  # noqa: UP013 - hints use lib
+        "Counted",
+        {
+            "log": Annotated[list, operator.add],
+            "left": lib.RemainingSteps,
+        },
+    )
 
     def node(name: str) -> Any:
         def run(s: Any) -> Any:
@@ -362,15 +416,18 @@ def recursion_limit_counts_on_resume(lib: Any) -> Any:
 
     names = [f"n{i}" for i in range(7)]
     graph = (
-        lib.StateGraph(state).add_sequence([node(n) for n in names])
+        lib.StateGraph(state)
+        .add_sequence([node(n) for n in names])
         .add_edge(lib.START, "n0")
         .compile(checkpointer=lib.InMemorySaver(), interrupt_before=["n2"])
     )
     return graph, [
-        ("stream", {"log": []}, {"stream_mode": "updates",
-                                 "config": {**CONFIG, "recursion_limit": 5}}),
-        ("stream", None, {"stream_mode": "updates",
-                          "config": {**CONFIG, "recursion_limit": 3}}),
+        (
+            "stream",
+            {"log": []},
+            {"stream_mode": "updates", "config": {**CONFIG, "recursion_limit": 5}},
+        ),
+        ("stream", None, {"stream_mode": "updates", "config": {**CONFIG, "recursion_limit": 3}}),
         ("get_state", {}),
     ]
 
@@ -379,6 +436,7 @@ def recursion_limit_counts_on_resume(lib: Any) -> Any:
 def resume_after_editing_the_state(lib: Any) -> Any:
     """An answer given when nothing waits for one (the state was edited after the interrupt,
     so the pending task starts afresh) goes to the first interrupt() the run reaches."""
+
     class Asked(TypedDict, total=False):
         topic: str
         joke: str
@@ -388,7 +446,9 @@ def resume_after_editing_the_state(lib: Any) -> Any:
         return {"joke": f"{answer}: {state['topic']}"}
 
     graph = (
-        lib.StateGraph(Asked).add_node(ask).add_edge(lib.START, "ask")
+        lib.StateGraph(Asked)
+        .add_node(ask)
+        .add_edge(lib.START, "ask")
         .compile(checkpointer=lib.InMemorySaver())
     )
     return graph, [

@@ -21,11 +21,15 @@ VICTIM = Path(__file__).with_name("victim.py")
 ROOT = Path(__file__).parent.parent.parent
 
 
-def start(kind: str, target: str, thread: str, log: Path, durability: str,
-          mode: str) -> subprocess.Popen[str]:
+def start(
+    kind: str, target: str, thread: str, log: Path, durability: str, mode: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(VICTIM), kind, target, thread, str(log), durability, mode],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -53,8 +57,9 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("durability", ["sync", "async"])
-def test_a_killed_run_resumes_in_a_new_process(target: tuple[str, str], durability: str,
-                                               tmp_path: Path) -> None:
+def test_a_killed_run_resumes_in_a_new_process(
+    target: tuple[str, str], durability: str, tmp_path: Path
+) -> None:
     kind, where = target
     thread = f"fault-{uuid.uuid4().hex}"
     log = tmp_path / "log.txt"
@@ -70,7 +75,7 @@ def test_a_killed_run_resumes_in_a_new_process(target: tuple[str, str], durabili
     in_flight = killed_at[-1].split()[1]
     if durability == "sync":  # every completed step was saved before the next one began
         assert ran_twice <= set(), ran_twice
-        assert f"start {in_flight}" in log.read_text().splitlines()[len(killed_at):]
+        assert f"start {in_flight}" in log.read_text().splitlines()[len(killed_at) :]
     else:  # saves trail the run by at most the step in progress
         assert len(ran_twice) <= 1, ran_twice
 

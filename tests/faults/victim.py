@@ -59,16 +59,16 @@ def saver_for(kind: str, target: str) -> Any:
             yield saver
 
 
-def main(kind: str, target: str, thread: str, log_path: str, durability: str,
-         mode: str) -> None:
+def main(kind: str, target: str, thread: str, log_path: str, durability: str, mode: str) -> None:
     builder = StateGraph(State)
     builder.add_sequence([node(name, log_path) for name in NODES])
     builder.add_edge(START, NODES[0])
     with saver_for(kind, target) as saver:
         graph = builder.compile(checkpointer=saver)
         config = {"configurable": {"thread_id": thread}}
-        result = graph.invoke({"done": []} if mode == "run" else None, config,
-                              durability=durability)
+        result = graph.invoke(
+            {"done": []} if mode == "run" else None, config, durability=durability
+        )
         print(json.dumps(result), flush=True)
 
 

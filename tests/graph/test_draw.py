@@ -30,14 +30,23 @@ def edges(graph: object) -> set[tuple[str, str, bool]]:
 
 def test_static_join_and_implicit_end_edges() -> None:
     graph = (
-        StateGraph(S).add_node(a).add_node(b).add_node(c)
-        .add_edge(START, "a").add_edge(START, "b").add_edge(["a", "b"], "c").compile()
+        StateGraph(S)
+        .add_node(a)
+        .add_node(b)
+        .add_node(c)
+        .add_edge(START, "a")
+        .add_edge(START, "b")
+        .add_edge(["a", "b"], "c")
+        .compile()
     )
     drawn = graph.get_graph()
     assert list(drawn.nodes) == ["__start__", "a", "b", "c", "__end__"]
     assert edges(drawn) == {
-        ("__start__", "a", False), ("__start__", "b", False),
-        ("a", "c", False), ("b", "c", False), ("c", "__end__", False),
+        ("__start__", "a", False),
+        ("__start__", "b", False),
+        ("a", "c", False),
+        ("b", "c", False),
+        ("c", "__end__", False),
     }
 
 
@@ -49,7 +58,10 @@ def test_conditional_edges_with_path_map_literal_hint_or_nothing() -> None:
         return "c"
 
     graph = (
-        StateGraph(S).add_node(a).add_node(b).add_node(c)
+        StateGraph(S)
+        .add_node(a)
+        .add_node(b)
+        .add_node(c)
         .add_edge(START, "a")
         .add_conditional_edges("a", to_b_or_end)
         .add_conditional_edges("b", anything)
@@ -59,9 +71,13 @@ def test_conditional_edges_with_path_map_literal_hint_or_nothing() -> None:
     drawn = graph.get_graph()
     assert edges(drawn) == {
         ("__start__", "a", False),
-        ("a", "b", True), ("a", "__end__", True),
-        ("b", "a", True), ("b", "c", True), ("b", "__end__", True),
-        ("c", "a", True), ("c", "__end__", True),
+        ("a", "b", True),
+        ("a", "__end__", True),
+        ("b", "a", True),
+        ("b", "c", True),
+        ("b", "__end__", True),
+        ("c", "a", True),
+        ("c", "__end__", True),
     }
     labels = {(e.source, e.target): e.data for e in drawn.edges}
     assert labels[("c", "a")] == "again"
@@ -73,12 +89,19 @@ def test_command_destinations_from_annotations_and_declared() -> None:
         return Command(goto="b")
 
     graph = (
-        StateGraph(S).add_node(router).add_node(b).add_node(c, destinations=("b",))
-        .add_edge(START, "router").compile()
+        StateGraph(S)
+        .add_node(router)
+        .add_node(b)
+        .add_node(c, destinations=("b",))
+        .add_edge(START, "router")
+        .compile()
     )
     assert edges(graph.get_graph()) == {
-        ("__start__", "router", False), ("router", "b", True), ("router", "c", True),
-        ("c", "b", True), ("b", "__end__", False),
+        ("__start__", "router", False),
+        ("router", "b", True),
+        ("router", "c", True),
+        ("c", "b", True),
+        ("b", "__end__", False),
     }
 
 
@@ -101,10 +124,16 @@ def test_to_json_has_langgraphs_shape() -> None:
     graph = StateGraph(S).add_node(a).add_edge(START, "a").add_edge("a", END).compile()
     assert graph.get_graph().to_json() == {
         "nodes": [
-            {"id": "__start__", "type": "runnable",
-             "data": {"id": ["streamgraph", "RunnableCallable"], "name": "__start__"}},
-            {"id": "a", "type": "runnable",
-             "data": {"id": ["streamgraph", "RunnableCallable"], "name": "a"}},
+            {
+                "id": "__start__",
+                "type": "runnable",
+                "data": {"id": ["streamgraph", "RunnableCallable"], "name": "__start__"},
+            },
+            {
+                "id": "a",
+                "type": "runnable",
+                "data": {"id": ["streamgraph", "RunnableCallable"], "name": "a"},
+            },
             {"id": "__end__"},
         ],
         "edges": [

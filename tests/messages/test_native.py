@@ -34,12 +34,14 @@ class FakeOpenAI:
         assert stream
 
         async def chunks() -> AsyncIterator[Any]:
-            yield SimpleNamespace(choices=[SimpleNamespace(
-                delta=SimpleNamespace(role="assistant", content=None))])
+            yield SimpleNamespace(
+                choices=[SimpleNamespace(delta=SimpleNamespace(role="assistant", content=None))]
+            )
             for token in self.tokens:
                 await asyncio.sleep(0)
-                yield SimpleNamespace(choices=[SimpleNamespace(
-                    delta=SimpleNamespace(role=None, content=token))])
+                yield SimpleNamespace(
+                    choices=[SimpleNamespace(delta=SimpleNamespace(role=None, content=token))]
+                )
 
         return chunks()
 
@@ -50,7 +52,8 @@ def test_the_openai_client_pattern_streams_tokens_with_node_metadata() -> None:
     async def call_model(state: State) -> dict:
         write = get_message_writer(tags=["joke"])
         response = await client.chat.completions.create(
-            messages=[{"role": "user", "content": state["topic"]}], model="gpt-x", stream=True)
+            messages=[{"role": "user", "content": state["topic"]}], model="gpt-x", stream=True
+        )
         async for chunk in response:
             if chunk.choices[0].delta.content:
                 write(chunk.choices[0].delta.content)
@@ -59,12 +62,14 @@ def test_the_openai_client_pattern_streams_tokens_with_node_metadata() -> None:
     graph = StateGraph(State).add_node(call_model).add_edge(START, "call_model").compile()
 
     async def main() -> list[Any]:
-        return [c async for c in graph.astream({"topic": "cats"},
-                                               stream_mode=["messages", "updates"])]
+        return [
+            c async for c in graph.astream({"topic": "cats"}, stream_mode=["messages", "updates"])
+        ]
 
     chunks = asyncio.run(main())
-    tokens = [(c.content, meta) for mode, (c, meta) in
-              ((m, p) for m, p in chunks if m == "messages")]
+    tokens = [
+        (c.content, meta) for mode, (c, meta) in ((m, p) for m, p in chunks if m == "messages")
+    ]
     assert [t for t, _ in tokens] == ["Why", " did", " the", " cat"]
     meta = tokens[0][1]
     assert meta["langgraph_node"] == "call_model" and meta["langgraph_step"] == 1
@@ -80,8 +85,11 @@ def test_chunks_share_an_id_and_add_up() -> None:
 
     graph = StateGraph(State).add_node(node).add_edge(START, "node").compile()
     chunks = [c for c, _ in graph.stream({"topic": "t"}, stream_mode="messages")]
-    assert chunks == [MessageChunk(("a", "m1")), MessageChunk(("b", "m1")),
-                      MessageChunk(("c", "m1"))]
+    assert chunks == [
+        MessageChunk(("a", "m1")),
+        MessageChunk(("b", "m1")),
+        MessageChunk(("c", "m1")),
+    ]
     total = chunks[0] + chunks[1] + chunks[2]
     assert (total.content, total.id, total.type) == ("abc", "m1", "AIMessageChunk")
     assert total.model_dump()["content"] == "abc"
@@ -103,8 +111,10 @@ def test_async_iterators_and_chunks_arrive_while_the_node_runs() -> None:
 
     async def main() -> list[float]:
         start = time.perf_counter()
-        return [time.perf_counter() - start async for _ in graph.astream(
-            {"topic": "t"}, stream_mode="messages")]
+        return [
+            time.perf_counter() - start
+            async for _ in graph.astream({"topic": "t"}, stream_mode="messages")
+        ]
 
     first, second = asyncio.run(main())
     assert second - first > 0.03  # the first arrived while the node was still sleeping
@@ -130,8 +140,9 @@ print([c.content for c, _ in graph.stream({"joke": ""}, stream_mode="messages")]
 print(graph.invoke({"joke": ""}))
 print(any(m.startswith("langchain") for m in sys.modules))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     assert out[:3] == ["['a', 'b']", "{'joke': 'ab'}", "False"]
 
 
@@ -146,6 +157,5 @@ def test_a_returned_message_with_a_streamed_id_is_not_repeated() -> None:
         return {"messages": [AIMessage(write.text, id="reply-1")]}
 
     graph = StateGraph(MessagesState).add_node(node).add_edge(START, "node").compile()
-    chunks = [c for c, _ in graph.stream({"messages": [("user", "hi")]},
-                                         stream_mode="messages")]
+    chunks = [c for c, _ in graph.stream({"messages": [("user", "hi")]}, stream_mode="messages")]
     assert [(type(c).__name__, c.content) for c in chunks] == [("MessageChunk", "hello")]

@@ -33,13 +33,15 @@ class Recording(ScriptedChatModel):
 
     seen: list[Any] = []
 
-    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> Any:
+    def _generate(
+        self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> Any:
         self.seen.append(list(messages))
         return super()._generate(messages, stop, run_manager, **kwargs)
 
-    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None,
-                **kwargs: Any) -> Any:
+    def _stream(
+        self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> Any:
         self.seen.append(list(messages))
         yield from super()._stream(messages, stop, run_manager, **kwargs)
 
@@ -89,8 +91,12 @@ def test_dynamic_model_is_chosen_per_call() -> None:
 
 
 def test_interrupt_before_tools_then_resume() -> None:
-    agent = create_react_agent(ScriptedChatModel(script=[asks("sf"), "done"]), [get_weather],
-                               checkpointer=InMemorySaver(), interrupt_before=["tools"])
+    agent = create_react_agent(
+        ScriptedChatModel(script=[asks("sf"), "done"]),
+        [get_weather],
+        checkpointer=InMemorySaver(),
+        interrupt_before=["tools"],
+    )
     config = {"configurable": {"thread_id": "t"}}
     agent.invoke(QUESTION, config)
     assert agent.get_state(config).next == ("tools",)
@@ -104,8 +110,9 @@ def test_tool_node_and_builtin_tools_are_accepted() -> None:
     agent = create_react_agent(model, [get_weather, web_search])
     assert model.bound_tools[-1] == web_search
     assert list(agent.get_graph().nodes["tools"].metadata["__tools"]) == ["get_weather"]
-    agent = create_react_agent(ScriptedChatModel(script=[asks("sf"), "ok"]),
-                               ToolNode([get_weather], name="tools"))
+    agent = create_react_agent(
+        ScriptedChatModel(script=[asks("sf"), "ok"]), ToolNode([get_weather], name="tools")
+    )
     assert agent.invoke(QUESTION)["messages"][2].content == "sunny in sf"
 
 
@@ -129,10 +136,18 @@ def test_structured_response_node() -> None:
         def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
             return RunnableLambda(lambda messages: {"city": f"{len(messages)} messages"})
 
-    agent = create_react_agent(Structured(script=["plain answer"]), [get_weather],
-                               response_format=("Answer with a city.", Answer))
+    agent = create_react_agent(
+        Structured(script=["plain answer"]),
+        [get_weather],
+        response_format=("Answer with a city.", Answer),
+    )
     assert list(agent.get_graph().nodes) == [
-        "__start__", "agent", "tools", "generate_structured_response", "__end__"]
+        "__start__",
+        "agent",
+        "tools",
+        "generate_structured_response",
+        "__end__",
+    ]
     out = agent.invoke(QUESTION)
     assert out["structured_response"] == {"city": "3 messages"}  # system + human + ai
 
@@ -149,11 +164,13 @@ def test_tool_command_can_update_other_state_keys() -> None:
 
     def set_city(city: str, tool_call_id: Annotated[str, InjectedToolCallId]) -> Any:
         """Remember the city."""
-        return Command(update={"city": city,
-                               "messages": [ToolMessage("saved", tool_call_id=tool_call_id)]})
+        return Command(
+            update={"city": city, "messages": [ToolMessage("saved", tool_call_id=tool_call_id)]}
+        )
 
-    model = ScriptedChatModel(script=[
-        AIMessage("", tool_calls=[tool_call("set_city", {"city": "Oslo"}, "c1")]), "ok"])
+    model = ScriptedChatModel(
+        script=[AIMessage("", tool_calls=[tool_call("set_city", {"city": "Oslo"}, "c1")]), "ok"]
+    )
     out = create_react_agent(model, [set_city], state_schema=State).invoke(QUESTION)
     assert out["city"] == "Oslo" and out["messages"][2].name == "set_city"
 

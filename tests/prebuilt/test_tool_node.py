@@ -98,8 +98,7 @@ def test_async_only_tool_in_a_sync_run_says_so() -> None:
 def test_runtime_and_store_injection() -> None:
     from langgraph.store.memory import InMemoryStore
 
-    def remember(note: str, store: Annotated[Any, InjectedStore()],
-                 runtime: ToolRuntime) -> str:
+    def remember(note: str, store: Annotated[Any, InjectedStore()], runtime: ToolRuntime) -> str:
         """Remember a note."""
         store.put(("notes",), runtime.tool_call_id, {"note": note})
         runtime.stream_writer({"stored": note})
@@ -108,10 +107,13 @@ def test_runtime_and_store_injection() -> None:
     node = ToolNode([remember])
     assert "store" not in node.tools_by_name["remember"].tool_call_schema.model_fields
     store = InMemoryStore()
-    graph = StateGraph(MessagesState).add_node(node).add_edge(START, "tools").compile(
-        store=store)
-    chunks = list(graph.stream({"messages": [asks(("remember", {"note": "n1"}, "c1"))]},
-                               stream_mode=["custom", "updates"]))
+    graph = StateGraph(MessagesState).add_node(node).add_edge(START, "tools").compile(store=store)
+    chunks = list(
+        graph.stream(
+            {"messages": [asks(("remember", {"note": "n1"}, "c1"))]},
+            stream_mode=["custom", "updates"],
+        )
+    )
     assert chunks[0] == ("custom", {"stored": "n1"})
     assert chunks[1][1]["tools"]["messages"][0].content == "1 messages"
     assert store.get(("notes",), "c1").value == {"note": "n1"}
@@ -154,8 +156,9 @@ def test_bad_input_and_bad_handlers_get_clear_errors() -> None:
 def test_tools_condition_reads_lists_dicts_and_objects() -> None:
     calling = asks(("add", {}, "c1"))
     assert tools_condition([calling]) == "tools"
-    assert tools_condition({"messages": [calling, ToolMessage("x", tool_call_id="c1")]}) \
-        == "__end__"
+    assert (
+        tools_condition({"messages": [calling, ToolMessage("x", tool_call_id="c1")]}) == "__end__"
+    )
     assert tools_condition(MessagesStateObject([calling])) == "tools"
     with pytest.raises(ValueError, match="No messages found"):
         tools_condition({"messages": []})
@@ -180,11 +183,17 @@ def test_interrupt_answers_reach_the_tool_call_that_asked_whatever_the_timing(
         time.sleep(delay)
         return f"{interrupt(f'Book {hotel}?')} for {hotel}"
 
-    graph = (StateGraph(MessagesState).add_node("tools", ToolNode([book]))
-             .add_edge(START, "tools").compile(checkpointer=InMemorySaver()))
+    graph = (
+        StateGraph(MessagesState)
+        .add_node("tools", ToolNode([book]))
+        .add_edge(START, "tools")
+        .compile(checkpointer=InMemorySaver())
+    )
     config = {"configurable": {"thread_id": "t"}}
-    calls = asks(("book", {"hotel": "Ritz", "delay": 0.2}, "c1"),
-                 ("book", {"hotel": "Savoy", "delay": 0.0}, "c2"))
+    calls = asks(
+        ("book", {"hotel": "Ritz", "delay": 0.2}, "c1"),
+        ("book", {"hotel": "Savoy", "delay": 0.0}, "c2"),
+    )
 
     def run(input: Any) -> Any:
         if use_async:

@@ -104,8 +104,7 @@ def test_two_writes_to_a_single_value_key_names_the_key(stream: Any) -> None:
         return {"n": 2}
 
     graph = (
-        StateGraph(S).add_node(a).add_node(b)
-        .add_edge(START, "a").add_edge(START, "b").compile()
+        StateGraph(S).add_node(a).add_node(b).add_edge(START, "a").add_edge(START, "b").compile()
     )
     with pytest.raises(InvalidUpdateError, match="At key 'n': Can receive only one value"):
         stream(graph, {"n": 0})
@@ -113,8 +112,11 @@ def test_two_writes_to_a_single_value_key_names_the_key(stream: Any) -> None:
 
 def test_route_to_unknown_node_is_an_error_not_a_silent_stop(stream: Any) -> None:
     graph = (
-        StateGraph(S).add_node(one).add_edge(START, "one")
-        .add_conditional_edges("one", lambda s: "ghost").compile()
+        StateGraph(S)
+        .add_node(one)
+        .add_edge(START, "one")
+        .add_conditional_edges("one", lambda s: "ghost")
+        .compile()
     )
     with pytest.raises(InvalidUpdateError, match="routed to unknown node 'ghost'"):
         stream(graph, {"n": 0})
@@ -122,8 +124,10 @@ def test_route_to_unknown_node_is_an_error_not_a_silent_stop(stream: Any) -> Non
 
 def test_send_to_unknown_node(stream: Any) -> None:
     graph = (
-        StateGraph(S).add_node(one)
-        .add_conditional_edges(START, lambda s: [Send("ghost", {})]).compile()
+        StateGraph(S)
+        .add_node(one)
+        .add_conditional_edges(START, lambda s: [Send("ghost", {})])
+        .compile()
     )
     with pytest.raises(InvalidUpdateError, match="sent to unknown node 'ghost'"):
         stream(graph, {"n": 0})
@@ -139,8 +143,11 @@ def test_command_goto_unknown_node(stream: Any) -> None:
 
 def test_value_missing_from_path_map(stream: Any) -> None:
     graph = (
-        StateGraph(S).add_node(one).add_edge(START, "one")
-        .add_conditional_edges("one", lambda s: "nope", {"yes": "one"}).compile()
+        StateGraph(S)
+        .add_node(one)
+        .add_edge(START, "one")
+        .add_conditional_edges("one", lambda s: "nope", {"yes": "one"})
+        .compile()
     )
     with pytest.raises(InvalidUpdateError, match="returned 'nope', which is not in its path_map"):
         stream(graph, {"n": 0})
@@ -159,8 +166,11 @@ def test_recursion_limit(stream: Any) -> None:
         return {"log": ["x"]}
 
     graph = (
-        StateGraph(S).add_node(loop).add_edge(START, "loop")
-        .add_conditional_edges("loop", lambda s: "loop").compile()
+        StateGraph(S)
+        .add_node(loop)
+        .add_edge(START, "loop")
+        .add_conditional_edges("loop", lambda s: "loop")
+        .compile()
     )
     with pytest.raises(GraphRecursionError, match="Recursion limit of 5 reached") as info:
         stream(graph, {"log": []}, config={"recursion_limit": 5})
@@ -195,8 +205,12 @@ def test_sync_failure_waits_for_running_siblings_and_drops_their_results() -> No
         return {"log": ["slow"]}
 
     graph = (
-        StateGraph(S).add_node(fail_fast).add_node(slow)
-        .add_edge(START, "fail_fast").add_edge(START, "slow").compile()
+        StateGraph(S)
+        .add_node(fail_fast)
+        .add_node(slow)
+        .add_edge(START, "fail_fast")
+        .add_edge(START, "slow")
+        .compile()
     )
     seen: list[Any] = []
     with pytest.raises(RuntimeError, match="fast failure"):
@@ -221,8 +235,12 @@ def test_async_failure_cancels_running_siblings() -> None:
         return {"log": ["slow"]}
 
     graph = (
-        StateGraph(S).add_node(fail_fast).add_node(slow)
-        .add_edge(START, "fail_fast").add_edge(START, "slow").compile()
+        StateGraph(S)
+        .add_node(fail_fast)
+        .add_node(slow)
+        .add_edge(START, "fail_fast")
+        .add_edge(START, "slow")
+        .compile()
     )
 
     async def main() -> float:

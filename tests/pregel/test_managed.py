@@ -30,8 +30,11 @@ def route(state: Counting) -> str:
 
 def counting_graph() -> Any:
     return (
-        StateGraph(Counting).add_node("step", loop_until_last).add_edge(START, "step")
-        .add_conditional_edges("step", route).compile()
+        StateGraph(Counting)
+        .add_node("step", loop_until_last)
+        .add_edge(START, "step")
+        .add_conditional_edges("step", route)
+        .compile()
     )
 
 
@@ -78,8 +81,11 @@ def test_an_endless_loop_stops_at_the_default_limit() -> None:
         n: int
 
     graph = (
-        StateGraph(State).add_node("spin", lambda s: {"n": s["n"] + 1})
-        .add_edge(START, "spin").add_edge("spin", "spin").compile()
+        StateGraph(State)
+        .add_node("spin", lambda s: {"n": s["n"] + 1})
+        .add_edge(START, "spin")
+        .add_edge("spin", "spin")
+        .compile()
     )
     with pytest.raises(GraphRecursionError, match="Recursion limit of 25 reached"):
         graph.invoke({"n": 0})

@@ -73,8 +73,10 @@ def test_custom_events_arrive_while_a_sync_node_runs() -> None:
 def test_custom_events_arrive_while_an_async_node_runs() -> None:
     async def main() -> list[tuple[float, Any]]:
         graph = one_node(aslow_writer("w"))
-        return [(time.perf_counter(), c) async for c in graph.astream(
-            {"log": []}, stream_mode=["custom", "updates"])]
+        return [
+            (time.perf_counter(), c)
+            async for c in graph.astream({"log": []}, stream_mode=["custom", "updates"])
+        ]
 
     check_live(asyncio.run(main()))
 
@@ -82,8 +84,10 @@ def test_custom_events_arrive_while_an_async_node_runs() -> None:
 def test_custom_events_arrive_while_a_sync_node_runs_under_astream() -> None:
     async def main() -> list[tuple[float, Any]]:
         graph = one_node(slow_writer("w"))
-        return [(time.perf_counter(), c) async for c in graph.astream(
-            {"log": []}, stream_mode=["custom", "updates"])]
+        return [
+            (time.perf_counter(), c)
+            async for c in graph.astream({"log": []}, stream_mode=["custom", "updates"])
+        ]
 
     check_live(asyncio.run(main()))
 
@@ -100,8 +104,12 @@ def test_parallel_writers_interleave_in_real_time(stream: Any) -> None:
         return node
 
     graph = (
-        StateGraph(S).add_node(delayed("a", 0)).add_node(delayed("b", GAP / 2))
-        .add_edge(START, "a").add_edge(START, "b").compile()
+        StateGraph(S)
+        .add_node(delayed("a", 0))
+        .add_node(delayed("b", GAP / 2))
+        .add_edge(START, "a")
+        .add_edge(START, "b")
+        .compile()
     )
     chunks = stream(graph, {"log": []}, stream_mode="custom")
     assert [c["node"] for c in chunks] == ["a", "b", "a", "b", "a", "b"]
@@ -112,8 +120,9 @@ def test_events_of_a_subgraph_arrive_while_it_runs() -> None:
     graph = StateGraph(S).add_node("outer", sub).add_edge(START, "outer").compile()
     for subgraphs in (True, False):
         received = []
-        for chunk in graph.stream({"log": []}, stream_mode=["custom", "updates"],
-                                  subgraphs=subgraphs):
+        for chunk in graph.stream(
+            {"log": []}, stream_mode=["custom", "updates"], subgraphs=subgraphs
+        ):
             mode_and_chunk = chunk[1:] if subgraphs else chunk
             received.append((time.perf_counter(), mode_and_chunk))
         customs = [(t, c) for t, (m, c) in received if m == "custom"]
@@ -147,8 +156,10 @@ def test_the_next_step_waits_for_the_consumer() -> None:
         return node
 
     graph = (
-        StateGraph(S).add_sequence([step("n1"), step("n2"), step("n3")])
-        .add_edge(START, "n1").compile()
+        StateGraph(S)
+        .add_sequence([step("n1"), step("n2"), step("n3")])
+        .add_edge(START, "n1")
+        .compile()
     )
     for _ in graph.stream({"log": []}):
         time.sleep(0.05)
@@ -303,8 +314,12 @@ def test_parallel_writers_inside_a_subgraph_node_arrive_live() -> None:
     """The outer step has one task (run in a greenlet on the consumer's thread); inside it a
     subgraph runs two writers on worker threads. Their events must still arrive live."""
     inner = (
-        StateGraph(S).add_node(slow_writer("a")).add_node(slow_writer("b"))
-        .add_edge(START, "a").add_edge(START, "b").compile()
+        StateGraph(S)
+        .add_node(slow_writer("a"))
+        .add_node(slow_writer("b"))
+        .add_edge(START, "a")
+        .add_edge(START, "b")
+        .compile()
     )
 
     def calls_inner(state: S) -> dict:
@@ -313,8 +328,9 @@ def test_parallel_writers_inside_a_subgraph_node_arrive_live() -> None:
     graph = StateGraph(S).add_node(calls_inner).add_edge(START, "calls_inner").compile()
     for subgraphs in (False, True):
         received = []
-        for chunk in graph.stream({"log": []}, stream_mode=["custom", "updates"],
-                                  subgraphs=subgraphs):
+        for chunk in graph.stream(
+            {"log": []}, stream_mode=["custom", "updates"], subgraphs=subgraphs
+        ):
             received.append((time.perf_counter(), chunk[-2:]))
         customs = [(t, c) for t, (m, c) in received if m == "custom"]
         assert sorted(c["node"] for _, c in customs) == ["a", "a", "a", "b", "b", "b"]

@@ -35,8 +35,9 @@ def subgraph() -> Any:
 
 def test_a_task_has_one_id_in_every_mode_and_in_its_namespace(stream: Any) -> None:
     graph = StateGraph(S).add_node("child", subgraph()).add_edge(START, "child").compile()
-    chunks = stream(graph, {"foo": "x", "log": []},
-                    stream_mode=["tasks", "debug", "updates"], subgraphs=True)
+    chunks = stream(
+        graph, {"foo": "x", "log": []}, stream_mode=["tasks", "debug", "updates"], subgraphs=True
+    )
     root_tasks = [c for ns, mode, c in chunks if mode == "tasks" and ns == ()]
     debug = [c["payload"] for ns, mode, c in chunks if mode == "debug" and ns == ()]
     child_ns = {ns for ns, _, _ in chunks if ns}
@@ -70,8 +71,11 @@ def test_custom_events_of_subgraphs_arrive_without_subgraphs_true(stream: Any) -
 def test_other_modes_of_subgraphs_still_need_subgraphs_true(stream: Any) -> None:
     graph = StateGraph(S).add_node("child", subgraph()).add_edge(START, "child").compile()
     chunks = stream(graph, {"log": []}, stream_mode=["updates", "values"])
-    assert chunks == [("values", {"log": []}), ("updates", {"child": {"log": ["inner"]}}),
-                      ("values", {"log": ["inner"]})]
+    assert chunks == [
+        ("values", {"log": []}),
+        ("updates", {"child": {"log": ["inner"]}}),
+        ("values", {"log": ["inner"]}),
+    ]
 
 
 def test_a_graph_streamed_inside_a_node_feeds_its_own_consumer_and_the_outer_stream() -> None:
@@ -111,10 +115,15 @@ def test_injected_parameters(invoke: Any) -> None:
         return {"log": ["x"]}
 
     graph = StateGraph(S).add_node(node).add_edge(START, "node").compile()
-    invoke(graph, {"log": []}, config={"configurable": {"thread_id": "t1"}},
-           context={"user": "u"})
-    assert seen == {"node": "node", "step": 1, "thread": "t1", "context": {"user": "u"},
-                    "same_writer": True, "runtime": {"user": "u"}}
+    invoke(graph, {"log": []}, config={"configurable": {"thread_id": "t1"}}, context={"user": "u"})
+    assert seen == {
+        "node": "node",
+        "step": 1,
+        "thread": "t1",
+        "context": {"user": "u"},
+        "same_writer": True,
+        "runtime": {"user": "u"},
+    }
 
 
 def test_retry_policy_gives_up_after_max_attempts(invoke: Any) -> None:
@@ -139,8 +148,10 @@ def test_retry_policy_does_not_retry_programming_errors(invoke: Any) -> None:
         raise KeyError("oops")
 
     graph = (
-        StateGraph(S).add_node(buggy, retry_policy=RetryPolicy(initial_interval=0.001))
-        .add_edge(START, "buggy").compile()
+        StateGraph(S)
+        .add_node(buggy, retry_policy=RetryPolicy(initial_interval=0.001))
+        .add_edge(START, "buggy")
+        .compile()
     )
     with pytest.raises(KeyError):
         invoke(graph, {"log": []})
@@ -212,9 +223,7 @@ def test_a_writer_is_injected_by_annotation_under_any_name(stream: Any) -> None:
         writer("by name")
         return {}
 
-    graph = (
-        StateGraph(S).add_sequence([node, plain]).add_edge(START, "node").compile()
-    )
+    graph = StateGraph(S).add_sequence([node, plain]).add_edge(START, "node").compile()
     assert stream(graph, {"log": []}, stream_mode="custom") == ["by annotation", "by name"]
 
 

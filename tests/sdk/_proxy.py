@@ -23,8 +23,14 @@ _LAST_CHUNK = b"\r\n0\r\n\r\n"  # the end of a chunked body
 class CuttingProxy:
     """``with CuttingProxy(upstream_url) as proxy:`` then talk to ``proxy.url``."""
 
-    def __init__(self, upstream: str, *, cut_after: tuple[int, int] = (600, 2500),
-                 max_cuts: int = 40, seed: int = 0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        cut_after: tuple[int, int] = (600, 2500),
+        max_cuts: int = 40,
+        seed: int = 0,
+    ) -> None:
         parts = urlsplit(upstream)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
@@ -63,12 +69,12 @@ class CuttingProxy:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _handle(self, client_reader: asyncio.StreamReader,
-                      client_writer: asyncio.StreamWriter) -> None:
+    async def _handle(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         self.connections += 1
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(self.host,
-                                                                             self.port)
+            upstream_reader, upstream_writer = await asyncio.open_connection(self.host, self.port)
         except OSError:
             client_writer.close()
             return
@@ -91,8 +97,12 @@ class CuttingProxy:
             writer.write(data)
             await writer.drain()
 
-    async def _copy_and_cut(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                            both: tuple[asyncio.StreamWriter, ...]) -> None:
+    async def _copy_and_cut(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        both: tuple[asyncio.StreamWriter, ...],
+    ) -> None:
         budget: int | None = None  # bytes left before the cut, once armed
         tail = b""
         while data := await reader.read(65536):
@@ -100,7 +110,7 @@ class CuttingProxy:
                 window = (tail + data).lower()
                 if _MARKER in window:
                     budget = self._random.randint(*self.cut_after)
-                tail = window[-len(_MARKER):]
+                tail = window[-len(_MARKER) :]
             if budget is not None and len(data) < budget and _LAST_CHUNK in data:
                 budget = None  # the stream ended before its cut: leave what follows alone
             if budget is not None and len(data) >= budget:

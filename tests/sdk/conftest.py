@@ -38,8 +38,7 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
-                  ) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -50,29 +49,53 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"The server at {url} did not answer /ok within {timeout} s:\n"
-                f"{log.read_text()[-3000:]}")
+    pytest.fail(
+        f"The server at {url} did not answer /ok within {timeout} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 def langgraph_server(directory: Path) -> Iterator[str]:
     """``langgraph dev`` (in-memory runtime) from the reference venv, on a free port."""
     if not REF_LANGGRAPH.exists():
-        pytest.skip(f"the reference LangGraph server is not installed ({REF_LANGGRAPH} is "
-                    "missing; create .venv-ref with `pip install 'langgraph-cli[inmem]'`)")
+        pytest.skip(
+            f"the reference LangGraph server is not installed ({REF_LANGGRAPH} is "
+            "missing; create .venv-ref with `pip install 'langgraph-cli[inmem]'`)"
+        )
     shutil.copy(Path(__file__).with_name("_graphs.py"), directory / "graphs.py")
     config = {"dependencies": ["."], "graphs": {g: f"./graphs.py:{g}" for g in GRAPHS}}
     (directory / "langgraph.json").write_text(json.dumps(config))
     port = free_port()
-    env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false",
-           "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_DISABLE_FILE_PERSISTENCE": "true"}
+    env = {
+        **os.environ,
+        "LANGSMITH_TRACING": "false",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+        "LANGGRAPH_DISABLE_FILE_PERSISTENCE": "true",
+    }
     log = directory / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(REF_LANGGRAPH), "dev", "--no-browser", "--host", "127.0.0.1", "--port",
-             str(port), "--no-reload", "--allow-blocking", "--n-jobs-per-worker", "10",
-             "--config", str(directory / "langgraph.json")],
-            cwd=directory, env=env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(REF_LANGGRAPH),
+                "dev",
+                "--no-browser",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-reload",
+                "--allow-blocking",
+                "--n-jobs-per-worker",
+                "10",
+                "--config",
+                str(directory / "langgraph.json"),
+            ],
+            cwd=directory,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -98,9 +121,22 @@ def streamgraph_server(directory: Path) -> Iterator[str]:
     log = directory / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamgraph.cli", "serve", "--port", str(port),
-             "--db", ":memory:", "--config", str(directory / "langgraph.json")],
-            cwd=directory, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "streamgraph.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                ":memory:",
+                "--config",
+                str(directory / "langgraph.json"),
+            ],
+            cwd=directory,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
         )
     url = f"http://127.0.0.1:{port}"
@@ -117,8 +153,9 @@ def streamgraph_server(directory: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=SERVERS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[str]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The base URL of a running server (see the module docstring)."""
     directory = tmp_path_factory.mktemp(f"server-{request.param}")
     if request.param == "langgraph":

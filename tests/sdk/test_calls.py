@@ -21,79 +21,335 @@ AID = "33333333-3333-3333-3333-333333333333"
 # (section, method, args, kwargs, HTTP method, path, query, JSON body (None: no body))
 CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str, str, dict[str, Any], Any]] = [
     ("assistants", "get", (AID,), {}, "GET", f"/assistants/{AID}", {}, None),
-    ("assistants", "get_graph", (AID,), {"xray": True}, "GET", f"/assistants/{AID}/graph",
-     {"xray": "true"}, None),
+    (
+        "assistants",
+        "get_graph",
+        (AID,),
+        {"xray": True},
+        "GET",
+        f"/assistants/{AID}/graph",
+        {"xray": "true"},
+        None,
+    ),
     ("assistants", "get_schemas", (AID,), {}, "GET", f"/assistants/{AID}/schemas", {}, None),
-    ("assistants", "get_subgraphs", (AID, "node_2"), {}, "GET",
-     f"/assistants/{AID}/subgraphs/node_2", {"recurse": "false"}, None),
-    ("assistants", "create", ("joke",), {"name": "n", "metadata": None}, "POST", "/assistants",
-     {}, {"graph_id": "joke", "name": "n"}),
-    ("assistants", "update", (AID,), {"config": {}, "name": None}, "PATCH", f"/assistants/{AID}",
-     {}, {"config": {}}),
-    ("assistants", "delete", (AID,), {"delete_threads": True}, "DELETE", f"/assistants/{AID}",
-     {"delete_threads": "true"}, None),
-    ("assistants", "search", (), {"graph_id": "joke"}, "POST", "/assistants/search", {},
-     {"limit": 10, "offset": 0, "graph_id": "joke"}),
-    ("assistants", "count", (), {"metadata": {"a": 1}}, "POST", "/assistants/count", {},
-     {"metadata": {"a": 1}}),
-    ("assistants", "get_versions", (AID,), {}, "POST", f"/assistants/{AID}/versions", {},
-     {"limit": 10, "offset": 0}),
-    ("assistants", "set_latest", (AID, 2), {}, "POST", f"/assistants/{AID}/latest", {},
-     {"version": 2}),
-    ("threads", "create", (), {"graph_id": "joke", "ttl": 5}, "POST", "/threads", {},
-     {"metadata": {"graph_id": "joke"}, "ttl": {"ttl": 5, "strategy": "delete"}}),
-    ("threads", "get", (TID,), {"include": ["ttl"]}, "GET", f"/threads/{TID}",
-     {"include": "ttl"}, None),
-    ("threads", "update", (TID,), {"metadata": {"k": "v"}}, "PATCH", f"/threads/{TID}", {},
-     {"metadata": {"k": "v"}}),
+    (
+        "assistants",
+        "get_subgraphs",
+        (AID, "node_2"),
+        {},
+        "GET",
+        f"/assistants/{AID}/subgraphs/node_2",
+        {"recurse": "false"},
+        None,
+    ),
+    (
+        "assistants",
+        "create",
+        ("joke",),
+        {"name": "n", "metadata": None},
+        "POST",
+        "/assistants",
+        {},
+        {"graph_id": "joke", "name": "n"},
+    ),
+    (
+        "assistants",
+        "update",
+        (AID,),
+        {"config": {}, "name": None},
+        "PATCH",
+        f"/assistants/{AID}",
+        {},
+        {"config": {}},
+    ),
+    (
+        "assistants",
+        "delete",
+        (AID,),
+        {"delete_threads": True},
+        "DELETE",
+        f"/assistants/{AID}",
+        {"delete_threads": "true"},
+        None,
+    ),
+    (
+        "assistants",
+        "search",
+        (),
+        {"graph_id": "joke"},
+        "POST",
+        "/assistants/search",
+        {},
+        {"limit": 10, "offset": 0, "graph_id": "joke"},
+    ),
+    (
+        "assistants",
+        "count",
+        (),
+        {"metadata": {"a": 1}},
+        "POST",
+        "/assistants/count",
+        {},
+        {"metadata": {"a": 1}},
+    ),
+    (
+        "assistants",
+        "get_versions",
+        (AID,),
+        {},
+        "POST",
+        f"/assistants/{AID}/versions",
+        {},
+        {"limit": 10, "offset": 0},
+    ),
+    (
+        "assistants",
+        "set_latest",
+        (AID, 2),
+        {},
+        "POST",
+        f"/assistants/{AID}/latest",
+        {},
+        {"version": 2},
+    ),
+    (
+        "threads",
+        "create",
+        (),
+        {"graph_id": "joke", "ttl": 5},
+        "POST",
+        "/threads",
+        {},
+        {"metadata": {"graph_id": "joke"}, "ttl": {"ttl": 5, "strategy": "delete"}},
+    ),
+    (
+        "threads",
+        "get",
+        (TID,),
+        {"include": ["ttl"]},
+        "GET",
+        f"/threads/{TID}",
+        {"include": "ttl"},
+        None,
+    ),
+    (
+        "threads",
+        "update",
+        (TID,),
+        {"metadata": {"k": "v"}},
+        "PATCH",
+        f"/threads/{TID}",
+        {},
+        {"metadata": {"k": "v"}},
+    ),
     ("threads", "delete", (TID,), {}, "DELETE", f"/threads/{TID}", {}, None),
-    ("threads", "search", (), {"status": "idle"}, "POST", "/threads/search", {},
-     {"limit": 10, "offset": 0, "status": "idle"}),
+    (
+        "threads",
+        "search",
+        (),
+        {"status": "idle"},
+        "POST",
+        "/threads/search",
+        {},
+        {"limit": 10, "offset": 0, "status": "idle"},
+    ),
     ("threads", "count", (), {}, "POST", "/threads/count", {}, {}),
     ("threads", "copy", (TID,), {}, "POST", f"/threads/{TID}/copy", {}, None),
-    ("threads", "prune", ([TID],), {"strategy": "keep_latest"}, "POST", "/threads/prune", {},
-     {"thread_ids": [TID], "strategy": "keep_latest"}),
-    ("threads", "get_state", (TID,), {}, "GET", f"/threads/{TID}/state",
-     {"subgraphs": "false"}, None),
-    ("threads", "get_state", (TID, None, "c1"), {"subgraphs": True}, "GET",
-     f"/threads/{TID}/state/c1", {"subgraphs": "true"}, None),
-    ("threads", "get_state", (TID, {"checkpoint_id": "c1"}), {}, "POST",
-     f"/threads/{TID}/state/checkpoint", {},
-     {"checkpoint": {"checkpoint_id": "c1"}, "subgraphs": False}),
-    ("threads", "update_state", (TID, {"topic": "x"}), {"as_node": "a"}, "POST",
-     f"/threads/{TID}/state", {}, {"values": {"topic": "x"}, "as_node": "a"}),
-    ("threads", "get_history", (TID,), {"limit": 3}, "POST", f"/threads/{TID}/history", {},
-     {"limit": 3}),
-    ("runs", "create", (TID, "joke"), {"input": {"topic": "x"}, "metadata": None}, "POST",
-     f"/threads/{TID}/runs", {},
-     {"input": {"topic": "x"}, "stream_mode": "values", "stream_subgraphs": False,
-      "stream_resumable": False, "assistant_id": "joke"}),
-    ("runs", "create", (None, "joke"), {"command": {"resume": 1, "goto": None}}, "POST", "/runs",
-     {}, {"command": {"resume": 1}, "stream_mode": "values", "stream_subgraphs": False,
-          "stream_resumable": False, "assistant_id": "joke"}),
-    ("runs", "create_batch", ([{"assistant_id": "joke", "input": None}],), {}, "POST",
-     "/runs/batch", {}, [{"assistant_id": "joke"}]),
-    ("runs", "wait", (None, "joke"), {"input": {"topic": "x"}}, "POST", "/runs/wait", {},
-     {"input": {"topic": "x"}, "assistant_id": "joke"}),
-    ("runs", "list", (TID,), {"status": "success"}, "GET", f"/threads/{TID}/runs",
-     {"limit": "10", "offset": "0", "status": "success"}, None),
+    (
+        "threads",
+        "prune",
+        ([TID],),
+        {"strategy": "keep_latest"},
+        "POST",
+        "/threads/prune",
+        {},
+        {"thread_ids": [TID], "strategy": "keep_latest"},
+    ),
+    (
+        "threads",
+        "get_state",
+        (TID,),
+        {},
+        "GET",
+        f"/threads/{TID}/state",
+        {"subgraphs": "false"},
+        None,
+    ),
+    (
+        "threads",
+        "get_state",
+        (TID, None, "c1"),
+        {"subgraphs": True},
+        "GET",
+        f"/threads/{TID}/state/c1",
+        {"subgraphs": "true"},
+        None,
+    ),
+    (
+        "threads",
+        "get_state",
+        (TID, {"checkpoint_id": "c1"}),
+        {},
+        "POST",
+        f"/threads/{TID}/state/checkpoint",
+        {},
+        {"checkpoint": {"checkpoint_id": "c1"}, "subgraphs": False},
+    ),
+    (
+        "threads",
+        "update_state",
+        (TID, {"topic": "x"}),
+        {"as_node": "a"},
+        "POST",
+        f"/threads/{TID}/state",
+        {},
+        {"values": {"topic": "x"}, "as_node": "a"},
+    ),
+    (
+        "threads",
+        "get_history",
+        (TID,),
+        {"limit": 3},
+        "POST",
+        f"/threads/{TID}/history",
+        {},
+        {"limit": 3},
+    ),
+    (
+        "runs",
+        "create",
+        (TID, "joke"),
+        {"input": {"topic": "x"}, "metadata": None},
+        "POST",
+        f"/threads/{TID}/runs",
+        {},
+        {
+            "input": {"topic": "x"},
+            "stream_mode": "values",
+            "stream_subgraphs": False,
+            "stream_resumable": False,
+            "assistant_id": "joke",
+        },
+    ),
+    (
+        "runs",
+        "create",
+        (None, "joke"),
+        {"command": {"resume": 1, "goto": None}},
+        "POST",
+        "/runs",
+        {},
+        {
+            "command": {"resume": 1},
+            "stream_mode": "values",
+            "stream_subgraphs": False,
+            "stream_resumable": False,
+            "assistant_id": "joke",
+        },
+    ),
+    (
+        "runs",
+        "create_batch",
+        ([{"assistant_id": "joke", "input": None}],),
+        {},
+        "POST",
+        "/runs/batch",
+        {},
+        [{"assistant_id": "joke"}],
+    ),
+    (
+        "runs",
+        "wait",
+        (None, "joke"),
+        {"input": {"topic": "x"}},
+        "POST",
+        "/runs/wait",
+        {},
+        {"input": {"topic": "x"}, "assistant_id": "joke"},
+    ),
+    (
+        "runs",
+        "list",
+        (TID,),
+        {"status": "success"},
+        "GET",
+        f"/threads/{TID}/runs",
+        {"limit": "10", "offset": "0", "status": "success"},
+        None,
+    ),
     ("runs", "get", (TID, RID), {}, "GET", f"/threads/{TID}/runs/{RID}", {}, None),
-    ("runs", "cancel", (TID, RID), {"action": "rollback"}, "POST",
-     f"/threads/{TID}/runs/{RID}/cancel", {"wait": "0", "action": "rollback"}, None),
-    ("runs", "cancel_many", (), {"thread_id": TID, "run_ids": [RID]}, "POST", "/runs/cancel",
-     {"action": "interrupt"}, {"thread_id": TID, "run_ids": [RID]}),
+    (
+        "runs",
+        "cancel",
+        (TID, RID),
+        {"action": "rollback"},
+        "POST",
+        f"/threads/{TID}/runs/{RID}/cancel",
+        {"wait": "0", "action": "rollback"},
+        None,
+    ),
+    (
+        "runs",
+        "cancel_many",
+        (),
+        {"thread_id": TID, "run_ids": [RID]},
+        "POST",
+        "/runs/cancel",
+        {"action": "interrupt"},
+        {"thread_id": TID, "run_ids": [RID]},
+    ),
     ("runs", "join", (TID, RID), {}, "GET", f"/threads/{TID}/runs/{RID}/join", {}, None),
     ("runs", "delete", (TID, RID), {}, "DELETE", f"/threads/{TID}/runs/{RID}", {}, None),
-    ("store", "put_item", (["a", "b"], "k", {"v": 1}), {}, "PUT", "/store/items", {},
-     {"namespace": ["a", "b"], "key": "k", "value": {"v": 1}}),
-    ("store", "get_item", (["a", "b"], "k"), {}, "GET", "/store/items",
-     {"namespace": "a.b", "key": "k"}, None),
-    ("store", "delete_item", (["a"], "k"), {}, "DELETE", "/store/items", {},
-     {"namespace": ["a"], "key": "k"}),
-    ("store", "search_items", (["a"],), {"query": "q"}, "POST", "/store/items/search", {},
-     {"namespace_prefix": ["a"], "limit": 10, "offset": 0, "query": "q"}),
-    ("store", "list_namespaces", (), {"max_depth": 2}, "POST", "/store/namespaces", {},
-     {"max_depth": 2, "limit": 100, "offset": 0}),
+    (
+        "store",
+        "put_item",
+        (["a", "b"], "k", {"v": 1}),
+        {},
+        "PUT",
+        "/store/items",
+        {},
+        {"namespace": ["a", "b"], "key": "k", "value": {"v": 1}},
+    ),
+    (
+        "store",
+        "get_item",
+        (["a", "b"], "k"),
+        {},
+        "GET",
+        "/store/items",
+        {"namespace": "a.b", "key": "k"},
+        None,
+    ),
+    (
+        "store",
+        "delete_item",
+        (["a"], "k"),
+        {},
+        "DELETE",
+        "/store/items",
+        {},
+        {"namespace": ["a"], "key": "k"},
+    ),
+    (
+        "store",
+        "search_items",
+        (["a"],),
+        {"query": "q"},
+        "POST",
+        "/store/items/search",
+        {},
+        {"namespace_prefix": ["a"], "limit": 10, "offset": 0, "query": "q"},
+    ),
+    (
+        "store",
+        "list_namespaces",
+        (),
+        {"max_depth": 2},
+        "POST",
+        "/store/namespaces",
+        {},
+        {"max_depth": 2, "limit": 100, "offset": 0},
+    ),
 ]
 
 
@@ -141,10 +397,14 @@ def flavor(request):
     return request.param
 
 
-@pytest.mark.parametrize(("section", "name", "args", "kwargs", "method", "path", "query", "body"),
-                         CASES, ids=[f"{c[0]}.{c[1]}" for c in CASES])
-def test_each_method_sends_its_request(flavor, section, name, args, kwargs, method, path, query,
-                                       body):
+@pytest.mark.parametrize(
+    ("section", "name", "args", "kwargs", "method", "path", "query", "body"),
+    CASES,
+    ids=[f"{c[0]}.{c[1]}" for c in CASES],
+)
+def test_each_method_sends_its_request(
+    flavor, section, name, args, kwargs, method, path, query, body
+):
     recorder = Recorder()
     call(make_client(flavor, recorder), section, name, *args, **kwargs)
     (request,) = recorder.requests
@@ -159,24 +419,36 @@ def test_each_method_sends_its_request(flavor, section, name, args, kwargs, meth
 
 
 def test_every_description_is_exercised():
-    covered = {(c[0], c[1]) for c in CASES} | {("runs", "stream"), ("runs", "join_stream"),
-                                               ("threads", "join_stream")}
+    covered = {(c[0], c[1]) for c in CASES} | {
+        ("runs", "stream"),
+        ("runs", "join_stream"),
+        ("threads", "join_stream"),
+    }
     from streamgraph.sdk import _assistants, _store
 
-    for section, module in [("assistants", _assistants), ("threads", _threads),
-                            ("runs", _runs), ("store", _store)]:
+    for section, module in [
+        ("assistants", _assistants),
+        ("threads", _threads),
+        ("runs", _runs),
+        ("store", _store),
+    ]:
         for name in module.__all__:
             assert (section, name) in covered, f"{section}.{name}"
 
 
 def test_stream_request_drops_none_fields_and_sends_sse_headers():
-    described = _runs.stream(TID, "joke", input={"topic": "x"}, stream_mode=["updates"],
-                             headers={"X-Extra": "1"})
+    described = _runs.stream(
+        TID, "joke", input={"topic": "x"}, stream_mode=["updates"], headers={"X-Extra": "1"}
+    )
     assert described.method == "POST"
     assert described.path == f"/threads/{TID}/runs/stream"
-    assert described.json == {"input": {"topic": "x"}, "stream_mode": ["updates"],
-                              "stream_subgraphs": False, "stream_resumable": False,
-                              "assistant_id": "joke"}
+    assert described.json == {
+        "input": {"topic": "x"},
+        "stream_mode": ["updates"],
+        "stream_subgraphs": False,
+        "stream_resumable": False,
+        "assistant_id": "joke",
+    }
     assert described.headers == {"X-Extra": "1"}
     assert _runs.stream(None, "joke").path == "/runs/stream"
 
@@ -220,15 +492,22 @@ def test_checkpoint_during_is_deprecated():
 
 def test_run_metadata_from_content_location():
     assert run_metadata(httpx.Headers({"content-location": f"/threads/{TID}/runs/{RID}"})) == {
-        "run_id": RID, "thread_id": TID}
+        "run_id": RID,
+        "thread_id": TID,
+    }
     assert run_metadata(httpx.Headers({"content-location": f"/runs/{RID}"})) == {
-        "run_id": RID, "thread_id": None}
+        "run_id": RID,
+        "thread_id": None,
+    }
     assert run_metadata(httpx.Headers({})) is None
 
 
 def test_search_object_format_reads_the_next_cursor(flavor):
-    recorder = Recorder(lambda r: httpx.Response(200, json=[{"assistant_id": AID}],
-                                                 headers={"X-Pagination-Next": "10"}))
+    recorder = Recorder(
+        lambda r: httpx.Response(
+            200, json=[{"assistant_id": AID}], headers={"X-Pagination-Next": "10"}
+        )
+    )
     result = call(make_client(flavor, recorder), "assistants", "search", response_format="object")
     assert result == {"assistants": [{"assistant_id": AID}], "next": "10"}
     with pytest.raises(ValueError, match="response_format"):
@@ -237,8 +516,9 @@ def test_search_object_format_reads_the_next_cursor(flavor):
 
 def test_update_return_minimal_sends_prefer(flavor):
     recorder = Recorder(lambda r: httpx.Response(204))
-    result = call(make_client(flavor, recorder), "threads", "update", TID, metadata={},
-                  return_minimal=True)
+    result = call(
+        make_client(flavor, recorder), "threads", "update", TID, metadata={}, return_minimal=True
+    )
     assert result is None
     assert recorder.requests[0].headers["prefer"] == "return=minimal"
 
@@ -254,7 +534,12 @@ def test_bodies_accept_pydantic_models_and_sets(flavor):
             return {"m": 1}
 
     recorder = Recorder()
-    call(make_client(flavor, recorder), "runs", "create", None, "joke",
-         input={"model": Model(), "tags": {"a"}})
-    assert orjson.loads(recorder.requests[0].content)["input"] == {"model": {"m": 1},
-                                                                   "tags": ["a"]}
+    call(
+        make_client(flavor, recorder),
+        "runs",
+        "create",
+        None,
+        "joke",
+        input={"model": Model(), "tags": {"a"}},
+    )
+    assert orjson.loads(recorder.requests[0].content)["input"] == {"model": {"m": 1}, "tags": ["a"]}

@@ -43,15 +43,18 @@ async def provoke(client: Any) -> dict[str, BaseException]:
     async def reject() -> None:
         thread = await client.threads.create()
         await client.runs.create(thread["thread_id"], "slow", input={"topic": "t", "sleep": 2})
-        await client.runs.create(thread["thread_id"], "slow", input={"topic": "t"},
-                                 multitask_strategy="reject")
+        await client.runs.create(
+            thread["thread_id"], "slow", input={"topic": "t"}, multitask_strategy="reject"
+        )
 
     await asyncio.gather(
         catch("missing_thread", client.threads.get(missing)),
         catch("stream_on_missing_thread", drain(client.runs.stream(missing, "joke", input={}))),
         catch("reject", reject()),
-        catch("bad_stream_mode", drain(client.runs.stream(None, "joke", input={},
-                                                          stream_mode="bogus"))),
+        catch(
+            "bad_stream_mode",
+            drain(client.runs.stream(None, "joke", input={}, stream_mode="bogus")),
+        ),
         catch("bad_body", client.threads.search(limit="many")),
         catch("failed_run", client.runs.wait(None, "error", input={"topic": "t"})),
     )
@@ -70,12 +73,26 @@ def test_errors_match_langgraph_sdk(server):
             await theirs.aclose()
 
     ours, theirs = asyncio.run(both())
-    assert ours.keys() == theirs.keys() == {
-        "missing_thread", "stream_on_missing_thread", "reject", "bad_stream_mode", "bad_body",
-        "failed_run"}
-    expected = {"missing_thread": NotFoundError, "stream_on_missing_thread": NotFoundError,
-                "reject": ConflictError, "bad_stream_mode": UnprocessableEntityError,
-                "bad_body": UnprocessableEntityError, "failed_run": RunError}
+    assert (
+        ours.keys()
+        == theirs.keys()
+        == {
+            "missing_thread",
+            "stream_on_missing_thread",
+            "reject",
+            "bad_stream_mode",
+            "bad_body",
+            "failed_run",
+        }
+    )
+    expected = {
+        "missing_thread": NotFoundError,
+        "stream_on_missing_thread": NotFoundError,
+        "reject": ConflictError,
+        "bad_stream_mode": UnprocessableEntityError,
+        "bad_body": UnprocessableEntityError,
+        "failed_run": RunError,
+    }
     for name, error in ours.items():
         their = theirs[name]
         assert type(error) is expected[name], name

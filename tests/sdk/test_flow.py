@@ -70,8 +70,15 @@ class Run:
     """A scripted run of ``total`` events, served ``per_connection`` at a time, each
     connection cut in the middle of the next event."""
 
-    def __init__(self, total: int, per_connection: int, *, statuses: list[str] | None = None,
-                 end_event: bool = False, location: str = STREAM_PATH) -> None:
+    def __init__(
+        self,
+        total: int,
+        per_connection: int,
+        *,
+        statuses: list[str] | None = None,
+        end_event: bool = False,
+        location: str = STREAM_PATH,
+    ) -> None:
         self.total = total
         self.per_connection = per_connection
         self.statuses = statuses or []
@@ -90,12 +97,13 @@ class Run:
         if stop < self.total:
             return sse(Body([*chunks, event(stop)[:9]], drop=True), self.location)
         if self.end_event:
-            chunks.append(b"event: end\r\ndata: {\"status\":\"success\"}\r\n\r\n")
+            chunks.append(b'event: end\r\ndata: {"status":"success"}\r\n\r\n')
         return sse(Body(chunks), self.location)
 
 
-def stream(flavor: str, handler: Callable[[httpx.Request], httpx.Response], *args: Any,
-           **kwargs: Any) -> list[Any]:
+def stream(
+    flavor: str, handler: Callable[[httpx.Request], httpx.Response], *args: Any, **kwargs: Any
+) -> list[Any]:
     return call(make_client(flavor, handler), "runs", "stream", *args, **kwargs)
 
 
@@ -113,7 +121,8 @@ def test_a_dropped_stream_resumes_after_the_last_event_id(flavor):
     assert (first.method, first.url.path) == ("POST", f"/threads/{TID}/runs/stream")
     assert first.headers["accept"] == "text/event-stream"
     assert [r.headers["last-event-id"] for r in reconnects[:-1]] == [
-        str(i) for i in range(2, 20, 3)]
+        str(i) for i in range(2, 20, 3)
+    ]
     assert all(r.method == "GET" and r.url.path == STREAM_PATH for r in reconnects[:-1])
     assert all(b"" == r.content and "content-type" not in r.headers for r in reconnects)
     assert reconnects[-1].url.path == RUN_PATH  # clean close without `end`: ask the run
@@ -131,8 +140,11 @@ def test_clean_close_while_the_run_is_still_running_reconnects(flavor):
     parts = stream(flavor, run, TID, "custom")
     assert [p.data["i"] for p in parts] == [0, 1]
     assert [(r.method, r.url.path) for r in run.requests] == [
-        ("POST", f"/threads/{TID}/runs/stream"), ("GET", RUN_PATH), ("GET", STREAM_PATH),
-        ("GET", RUN_PATH)]
+        ("POST", f"/threads/{TID}/runs/stream"),
+        ("GET", RUN_PATH),
+        ("GET", STREAM_PATH),
+        ("GET", RUN_PATH),
+    ]
     assert run.requests[2].headers["last-event-id"] == "1"
 
 
@@ -143,8 +155,9 @@ def test_an_end_event_ends_the_stream_without_asking_the_run(flavor):
     assert len(run.requests) == 1
     run = Run(total=2, per_connection=2, end_event=True)
     parts = stream(flavor, run, TID, "custom", version="v2")
-    assert parts == [{"type": "custom", "ns": [], "data": {"i": i}, "interrupts": []}
-                     for i in range(2)]  # v2 drops it
+    assert parts == [
+        {"type": "custom", "ns": [], "data": {"i": i}, "interrupts": []} for i in range(2)
+    ]  # v2 drops it
 
 
 def test_a_drop_after_the_end_event_ends_the_stream(flavor):
@@ -161,13 +174,20 @@ def test_a_drop_after_the_end_event_ends_the_stream(flavor):
 
 
 def test_v2_parts_split_namespaces_and_pop_interrupts(flavor):
-    body = Body([b'event: values|node_2:abc|x:1\r\ndata: {"a":1,"__interrupt__":[{"id":"i"}]}'
-                 b'\r\n\r\nevent: updates\r\ndata: {"__interrupt__":[]}\r\n\r\n'])
-    parts = stream(flavor, lambda r: sse(body, location="/runs/r1/stream"), None, "g",
-                   version="v2")
+    body = Body(
+        [
+            b'event: values|node_2:abc|x:1\r\ndata: {"a":1,"__interrupt__":[{"id":"i"}]}'
+            b'\r\n\r\nevent: updates\r\ndata: {"__interrupt__":[]}\r\n\r\n'
+        ]
+    )
+    parts = stream(flavor, lambda r: sse(body, location="/runs/r1/stream"), None, "g", version="v2")
     assert parts == [
-        {"type": "values", "ns": ["node_2:abc", "x:1"], "data": {"a": 1},
-         "interrupts": [{"id": "i"}]},
+        {
+            "type": "values",
+            "ns": ["node_2:abc", "x:1"],
+            "data": {"a": 1},
+            "interrupts": [{"id": "i"}],
+        },
         {"type": "updates", "ns": [], "data": {"__interrupt__": []}, "interrupts": []},
     ]
 
@@ -194,9 +214,15 @@ def test_a_drop_without_location_raises_a_connection_error_naming_the_server(fla
 
 
 def test_reconnects_retry_5xx_and_429_but_not_404(flavor):
-    answers = iter([sse(Body([event(0)], drop=True)), httpx.Response(503),
-                    httpx.Response(429), sse(Body([event(1)], drop=True)),
-                    httpx.Response(404, json={"detail": "Run not found"})])
+    answers = iter(
+        [
+            sse(Body([event(0)], drop=True)),
+            httpx.Response(503),
+            httpx.Response(429),
+            sse(Body([event(1)], drop=True)),
+            httpx.Response(404, json={"detail": "Run not found"}),
+        ]
+    )
     with pytest.raises(NotFoundError, match="Run not found"):
         stream(flavor, lambda r: next(answers), TID, "custom")
 
@@ -242,9 +268,12 @@ def test_on_run_created_is_called_once(flavor):
 
 
 def test_reconnecting_without_an_event_id_warns(flavor):
-    answers = iter([
-        sse(Body([b"event: values\r\ndata: {}\r\n\r\n"], drop=True), "/runs/r1/stream"),
-        sse(Body([b"event: values\r\ndata: {}\r\n\r\n"]), "/runs/r1/stream")])
+    answers = iter(
+        [
+            sse(Body([b"event: values\r\ndata: {}\r\n\r\n"], drop=True), "/runs/r1/stream"),
+            sse(Body([b"event: values\r\ndata: {}\r\n\r\n"]), "/runs/r1/stream"),
+        ]
+    )
     with pytest.warns(UserWarning, match="Last-Event-ID"):
         parts = stream(flavor, lambda r: next(answers), None, "g")
     assert len(parts) == 2
@@ -252,8 +281,15 @@ def test_reconnecting_without_an_event_id_warns(flavor):
 
 def test_join_stream_sends_last_event_id_and_resumes(flavor):
     run = Run(total=10, per_connection=4)
-    parts = call(make_client(flavor, run), "runs", "join_stream", TID, RID, last_event_id="4",
-                 stream_mode="custom")
+    parts = call(
+        make_client(flavor, run),
+        "runs",
+        "join_stream",
+        TID,
+        RID,
+        last_event_id="4",
+        stream_mode="custom",
+    )
     assert [p.data["i"] for p in parts] == list(range(5, 10))
     assert run.requests[0].headers["last-event-id"] == "4"
     assert run.requests[0].method == "GET"
@@ -262,11 +298,19 @@ def test_join_stream_sends_last_event_id_and_resumes(flavor):
     assert run.requests[1].headers["last-event-id"] == "8"
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (400, BadRequestError), (404, NotFoundError), (409, ConflictError),
-    (422, UnprocessableEntityError), (429, RateLimitError), (500, InternalServerError),
-    (503, InternalServerError), (418, APIStatusError),
-])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (503, InternalServerError),
+        (418, APIStatusError),
+    ],
+)
 def test_error_statuses_map_to_typed_errors_with_the_detail(flavor, status, error):
     handler = lambda r: httpx.Response(status, json={"detail": f"detail {status}"})  # noqa: E731
     for section, name, args in [("threads", "get", (TID,)), ("runs", "stream", (TID, "g"))]:
@@ -289,11 +333,13 @@ def test_wait_raises_run_errors_unless_told_not_to(flavor):
 
 def test_wait_refetches_its_location_when_the_body_is_cut(flavor):
     join = f"/threads/{TID}/runs/{RID}/join"
-    answers = iter([
-        httpx.Response(200, headers={"location": join}, stream=Body([b"\n"], drop=True)),
-        httpx.Response(502),
-        httpx.Response(200, stream=Body([b'\n{"topic":', b'"x"}'])),
-    ])
+    answers = iter(
+        [
+            httpx.Response(200, headers={"location": join}, stream=Body([b"\n"], drop=True)),
+            httpx.Response(502),
+            httpx.Response(200, stream=Body([b'\n{"topic":', b'"x"}'])),
+        ]
+    )
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -309,8 +355,11 @@ def test_a_refused_connection_names_the_url(flavor):
 
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens there
     # (get_client's transport retries connecting 5 times, for seconds: not here)
-    client: Any = LangGraphClient(httpx.AsyncClient(base_url=url)) if flavor == "async" \
+    client: Any = (
+        LangGraphClient(httpx.AsyncClient(base_url=url))
+        if flavor == "async"
         else SyncLangGraphClient(httpx.Client(base_url=url))
+    )
     with pytest.raises(APIConnectionError, match=f"Could not connect to {url}"):
         call(client, "threads", "create")
     with pytest.raises(APIConnectionError, match=url):
@@ -374,11 +423,14 @@ def test_events_replayed_from_before_the_last_event_id_are_dropped(flavor):
 def test_thread_streams_do_not_compare_ids_across_runs(flavor):
     # a thread's stream spans runs; ids of another server's runs may restart
     body = Body([event(5), event(1), event(2)])
-    parts = call(make_client(flavor, lambda r: sse(body, location=None)), "threads",
-                 "join_stream", TID)
+    parts = call(
+        make_client(flavor, lambda r: sse(body, location=None)), "threads", "join_stream", TID
+    )
     assert [p.data["i"] for p in parts] == [5, 1, 2]
-    assert [p.data["i"] for p in stream(flavor, lambda r: sse(Body([event(5), event(1)]),
-                                                              location=None), TID, "g")] == [5]
+    assert [
+        p.data["i"]
+        for p in stream(flavor, lambda r: sse(Body([event(5), event(1)]), location=None), TID, "g")
+    ] == [5]
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
@@ -389,8 +441,10 @@ def test_same_parts_as_langgraph_sdk_for_the_same_bytes(monkeypatch, version):
     from langgraph_sdk.client import LangGraphClient as TheirClient
 
     monkeypatch.setattr(langgraph_sdk._async.http, "_reconnect_delay", lambda *a, **k: 0.0)
-    extra = [b'event: values|node_2:abc\r\ndata: {"a":1,"__interrupt__":[{"id":"i"}]}\r\n'
-             b"id: 99\r\n\r\n: heartbeat\r\n\r\nevent: end\r\ndata: \r\n\r\n"]
+    extra = [
+        b'event: values|node_2:abc\r\ndata: {"a":1,"__interrupt__":[{"id":"i"}]}\r\n'
+        b"id: 99\r\n\r\n: heartbeat\r\n\r\nevent: end\r\ndata: \r\n\r\n"
+    ]
 
     class Scripted(Run):
         def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -406,9 +460,15 @@ def test_same_parts_as_langgraph_sdk_for_the_same_bytes(monkeypatch, version):
     def transport() -> httpx.MockTransport:
         return httpx.MockTransport(Scripted(total=7, per_connection=3))
 
-    ours = asyncio.run(collect(LangGraphClient(
-        httpx.AsyncClient(base_url="http://server.test", transport=transport()))))
-    theirs = asyncio.run(collect(TheirClient(
-        httpx.AsyncClient(base_url="http://server.test", transport=transport()))))
+    ours = asyncio.run(
+        collect(
+            LangGraphClient(httpx.AsyncClient(base_url="http://server.test", transport=transport()))
+        )
+    )
+    theirs = asyncio.run(
+        collect(
+            TheirClient(httpx.AsyncClient(base_url="http://server.test", transport=transport()))
+        )
+    )
     assert ours == theirs
     assert len(ours) == (8 if version == "v2" else 9)  # v1 yields `end`, v2 drops it

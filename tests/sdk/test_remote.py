@@ -75,15 +75,17 @@ def test_stream_yields_what_langgraphs_remote_graph_and_the_local_graph_yield(ou
         return lambda: list(remote(name).stream(input, **kwargs))
 
     chunks = side_by_side(*(stream(remote, case) for remote in (ours, theirs) for case in STREAMS))
-    our_chunks, their_chunks = chunks[:len(STREAMS)], chunks[len(STREAMS):]
+    our_chunks, their_chunks = chunks[: len(STREAMS)], chunks[len(STREAMS) :]
     for case, our, their in zip(STREAMS, our_chunks, their_chunks, strict=True):
         assert mask(our) == mask(plain(their)), case
         name, input, kwargs = case
         if name != "custom":  # (its node is async: LangGraph's sync stream refuses it)
             local = getattr(_graphs, name).stream(input, **{"stream_mode": "updates", **kwargs})
             assert mask(our) == mask(list(local)), case
-    assert our_chunks[0] == [{"refine_topic": {"topic": "ice cream and cats"}},
-                             {"generate_joke": {"joke": "This is a joke about ice cream and cats"}}]
+    assert our_chunks[0] == [
+        {"refine_topic": {"topic": "ice cream and cats"}},
+        {"generate_joke": {"joke": "This is a joke about ice cream and cats"}},
+    ]
 
 
 def test_async_stream_invoke_and_v2(server, ours):
@@ -92,13 +94,21 @@ def test_async_stream_invoke_and_v2(server, ours):
             remote = RemoteGraph("sub", client=client, sync_client=ours("sub").sync_client)
 
             async def parts() -> list[Any]:
-                return [c async for c in remote.astream({"foo": "foo"}, stream_mode="updates",
-                                                         subgraphs=True, version="v2")]
+                return [
+                    c
+                    async for c in remote.astream(
+                        {"foo": "foo"}, stream_mode="updates", subgraphs=True, version="v2"
+                    )
+                ]
 
-            return list(await asyncio.gather(
-                parts(), remote.ainvoke({"foo": "foo"}),
-                remote.ainvoke({"foo": "foo"}, version="v2"),
-                asyncio.to_thread(remote.invoke, {"foo": "foo"})))
+            return list(
+                await asyncio.gather(
+                    parts(),
+                    remote.ainvoke({"foo": "foo"}),
+                    remote.ainvoke({"foo": "foo"}, version="v2"),
+                    asyncio.to_thread(remote.invoke, {"foo": "foo"}),
+                )
+            )
 
     parts, final, output, sync_final = asyncio.run(main())
     local = list(_graphs.sub.stream({"foo": "foo"}, stream_mode="updates", subgraphs=True))
@@ -121,10 +131,18 @@ class CountState(TypedDict, total=False):
 
 def parents(ours: Any, theirs: Any, name: str, state: type) -> tuple[Any, Any]:
     """A local graph (ours, LangGraph's) whose one node is the remote graph ``name``."""
-    our_parent = (StateGraph(state).add_node("remote", ours(name))
-                  .add_edge(START, "remote").compile(checkpointer=InMemorySaver()))
-    their_parent = (LangGraphStateGraph(state).add_node("remote", theirs(name))
-                    .add_edge(LANGGRAPH_START, "remote").compile(checkpointer=LangGraphSaver()))
+    our_parent = (
+        StateGraph(state)
+        .add_node("remote", ours(name))
+        .add_edge(START, "remote")
+        .compile(checkpointer=InMemorySaver())
+    )
+    their_parent = (
+        LangGraphStateGraph(state)
+        .add_node("remote", theirs(name))
+        .add_edge(LANGGRAPH_START, "remote")
+        .compile(checkpointer=LangGraphSaver())
+    )
     return our_parent, their_parent
 
 
@@ -134,8 +152,11 @@ def test_as_a_node_it_streams_like_langgraphs_remote_graph(ours, theirs):
     def run(graph: Any, step: int) -> Callable[[], Any]:
         config = {"configurable": {"thread_id": str(uuid.uuid4())}}
         return [
-            lambda: list(graph.stream({"count": 3}, config,
-                                      stream_mode=["custom", "updates"], subgraphs=True)),
+            lambda: list(
+                graph.stream(
+                    {"count": 3}, config, stream_mode=["custom", "updates"], subgraphs=True
+                )
+            ),
             lambda: list(graph.stream({"count": 2}, config, stream_mode="updates")),
             lambda: graph.invoke({"count": 1}, config),
         ][step]
@@ -145,7 +166,10 @@ def test_as_a_node_it_streams_like_langgraphs_remote_graph(ours, theirs):
     assert mask(our) == mask(their)
     namespaced = our[0]
     assert [chunk[2] for chunk in namespaced if chunk[1] == "custom"] == [
-        {"i": 0}, {"i": 1}, {"i": 2}]
+        {"i": 0},
+        {"i": 1},
+        {"i": 2},
+    ]
     assert namespaced[0][0][0].startswith("remote:")
     assert our[2] == {"count": 1, "done": 1}
 
@@ -157,16 +181,20 @@ def test_as_a_node_custom_events_reach_the_parent_in_sync_and_async(server, ours
     async def main() -> list[Any]:
         async with get_client(url=server) as client:
             remote = RemoteGraph("custom", client=client)
-            graph = (StateGraph(CountState).add_node("remote", remote)
-                     .add_edge(START, "remote").compile(checkpointer=InMemorySaver()))
-            return [c async for c in graph.astream({"count": 3}, config,
-                                                   stream_mode="custom")]
+            graph = (
+                StateGraph(CountState)
+                .add_node("remote", remote)
+                .add_edge(START, "remote")
+                .compile(checkpointer=InMemorySaver())
+            )
+            return [c async for c in graph.astream({"count": 3}, config, stream_mode="custom")]
 
     other = {"configurable": {"thread_id": str(uuid.uuid4())}}
     chunks, async_chunks, their_chunks = side_by_side(
         lambda: list(ours.stream({"count": 2}, config, stream_mode="custom")),
         lambda: asyncio.run(main()),
-        lambda: list(theirs.stream({"count": 2}, other, stream_mode="custom")))
+        lambda: list(theirs.stream({"count": 2}, other, stream_mode="custom")),
+    )
     # Divergence (COMPAT.md): as for a local subgraph, custom events arrive without
     # subgraphs=True; LangGraph drops them
     assert chunks == [{"i": 0}, {"i": 1}]
@@ -194,8 +222,11 @@ def test_a_remote_interrupt_interrupts_the_parent(ours, theirs):
         config = {"configurable": {"thread_id": str(uuid.uuid4())}}
         chunks = list(graph.stream({"topic": "t"}, config, stream_mode="updates"))
         state = graph.get_state(config)
-        return [[{k: [(i.value, i.id) for i in v]} for c in chunks for k, v in c.items()],
-                state.next, [i.value for i in state.interrupts]]
+        return [
+            [{k: [(i.value, i.id) for i in v]} for c in chunks for k, v in c.items()],
+            state.next,
+            [i.value for i in state.interrupts],
+        ]
 
     our, their = side_by_side(lambda: run(ours), lambda: run(theirs))
     assert mask(our) == mask(their)
@@ -212,14 +243,20 @@ def test_thread_state_history_and_updates(ours, theirs):
         state = graph.get_state(config)
         history = list(graph.get_state_history(config, limit=5))
         new_config = graph.update_state(config, {"topic": "edited"})
-        resumed = graph.invoke(Command(resume="yes") if graph is ours
-                               else _langgraph_command("yes"), config)
-        return [state.values, state.next, [(t.name, [i.value for i in t.interrupts])
-                                           for t in state.tasks],
-                [i.value for i in state.interrupts], state.metadata["step"],
-                [h.metadata["step"] for h in history], sorted(new_config["configurable"]),
-                resumed, state.config["configurable"]["thread_id"] == config[
-                    "configurable"]["thread_id"]]
+        resumed = graph.invoke(
+            Command(resume="yes") if graph is ours else _langgraph_command("yes"), config
+        )
+        return [
+            state.values,
+            state.next,
+            [(t.name, [i.value for i in t.interrupts]) for t in state.tasks],
+            [i.value for i in state.interrupts],
+            state.metadata["step"],
+            [h.metadata["step"] for h in history],
+            sorted(new_config["configurable"]),
+            resumed,
+            state.config["configurable"]["thread_id"] == config["configurable"]["thread_id"],
+        ]
 
     our, their = side_by_side(lambda: run(ours), lambda: run(theirs))
     assert mask(our) == mask(their)
@@ -252,11 +289,12 @@ def test_resuming_the_parent_resumes_the_remote_run(ours, theirs):
         resumed = graph.invoke(command(resume="yes"), config)
         return [first, resumed, graph.get_state(config).next]
 
-    our, their = side_by_side(lambda: run(our_parent, Command),
-                              lambda: run(their_parent, _langgraph_command_class()))
+    our, their = side_by_side(
+        lambda: run(our_parent, Command), lambda: run(their_parent, _langgraph_command_class())
+    )
+
     def shown(values: dict[str, Any]) -> Any:  # {"topic": "t", "__interrupt__": [Interrupt]}
-        return {k: [i.value for i in v] if k == "__interrupt__" else v
-                for k, v in values.items()}
+        return {k: [i.value for i in v] if k == "__interrupt__" else v for k, v in values.items()}
 
     assert shown(our[0]) == shown(their[0])
     assert shown(our[0])["__interrupt__"] == [{"question": "approve?", "topic": "t"}]

@@ -34,21 +34,25 @@ KNOWN_FAILURES = {
         "langgraph dev's join of a live resumable run replays the stored events after "
         "Last-Event-ID and then forwards the live ones without skipping those it just "
         "replayed: events arrive twice (the client drops repeats with lower ids, not those "
-        "sharing the newest id), and same-millisecond ids lose events (see burst)"),
+        "sharing the newest id), and same-millisecond ids lose events (see burst)"
+    ),
     ("langgraph", "burst"): (
         "langgraph dev's in-memory event ids are '<unix ms>-0': events sent within one "
         "millisecond share an id, and a replay after that id skips the rest of them "
-        "(server-api.md §2.6); exactly-once needs unique ids"),
+        "(server-api.md §2.6); exactly-once needs unique ids"
+    ),
     ("langgraph", "stateless"): (
         "the LangGraph server points a stateless run's Location at /runs/{run_id}/stream, a "
-        "route it does not have (404), so a stateless stream cannot be resumed there"),
+        "route it does not have (404), so a stateless stream cannot be resumed there"
+    ),
 }
 
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("case", CASES)
 def test_a_stream_cut_at_random_points_delivers_every_event_once(
-        server, server_name, case, request, monkeypatch):
+    server, server_name, case, request, monkeypatch
+):
     reason = KNOWN_FAILURES.get((server_name, case))
     if reason:
         # "live" depends on timing: a reconnect that happens to fall between two events
@@ -57,8 +61,11 @@ def test_a_stream_cut_at_random_points_delivers_every_event_once(
     stateful, count, pause, sync, first_delay = CASES[case]
     # paced: reconnect within a millisecond, so before the next event
     monkeypatch.setattr(_flow, "RECONNECT", _flow.Backoff(first=first_delay, cap=0.2))
-    payload: dict[str, Any] = {"input": {"count": count, "pause": pause},
-                               "stream_mode": "custom", "stream_resumable": True}
+    payload: dict[str, Any] = {
+        "input": {"count": count, "pause": pause},
+        "stream_mode": "custom",
+        "stream_resumable": True,
+    }
     seed = sorted(CASES).index(case)
     with CuttingProxy(server, seed=seed) as proxy:
         with get_sync_client(url=server) as direct:
@@ -67,10 +74,12 @@ def test_a_stream_cut_at_random_points_delivers_every_event_once(
             with get_sync_client(url=proxy.url) as client:
                 parts = list(client.runs.stream(thread_id, "custom", **payload))
         else:
+
             async def collect() -> list[Any]:
                 async with get_client(url=proxy.url) as client:
-                    return [part async for part in client.runs.stream(thread_id, "custom",
-                                                                      **payload)]
+                    return [
+                        part async for part in client.runs.stream(thread_id, "custom", **payload)
+                    ]
 
             parts = asyncio.run(collect())
     assert proxy.cuts >= 5, "the proxy should have cut the stream several times"

@@ -14,19 +14,56 @@ from streamgraph.sdk import _assistants, _runs, _store, _threads, get_client, ge
 SECTIONS = {"assistants": _assistants, "threads": _threads, "runs": _runs, "store": _store}
 
 REQUIRED = {
-    "assistants": {"get", "search", "count", "get_graph", "get_schemas", "get_subgraphs",
-                   "create", "update", "delete", "get_versions", "set_latest"},
-    "threads": {"create", "get", "search", "count", "update", "delete", "copy", "prune",
-                "get_state", "update_state", "get_history", "join_stream"},
-    "runs": {"stream", "join_stream", "create", "create_batch", "wait", "join", "cancel",
-             "cancel_many", "list", "get", "delete"},
+    "assistants": {
+        "get",
+        "search",
+        "count",
+        "get_graph",
+        "get_schemas",
+        "get_subgraphs",
+        "create",
+        "update",
+        "delete",
+        "get_versions",
+        "set_latest",
+    },
+    "threads": {
+        "create",
+        "get",
+        "search",
+        "count",
+        "update",
+        "delete",
+        "copy",
+        "prune",
+        "get_state",
+        "update_state",
+        "get_history",
+        "join_stream",
+    },
+    "runs": {
+        "stream",
+        "join_stream",
+        "create",
+        "create_batch",
+        "wait",
+        "join",
+        "cancel",
+        "cancel_many",
+        "list",
+        "get",
+        "delete",
+    },
     "store": {"put_item", "get_item", "delete_item", "search_items", "list_namespaces"},
 }
 
 
 def methods(section: Any) -> dict[str, Any]:
-    return {name: getattr(section, name) for name in dir(section)
-            if not name.startswith("_") and name != "http" and callable(getattr(section, name))}
+    return {
+        name: getattr(section, name)
+        for name in dir(section)
+        if not name.startswith("_") and name != "http" and callable(getattr(section, name))
+    }
 
 
 def shape(fn: Any, *, kinds: bool = True) -> list[tuple[Any, ...]]:
@@ -43,7 +80,10 @@ def shape(fn: Any, *, kinds: bool = True) -> list[tuple[Any, ...]]:
 @pytest.fixture(scope="module")
 def clients():
     ours = (get_client(url="http://x"), get_sync_client(url="http://x"))
-    theirs = (langgraph_sdk.get_client(url="http://x"), langgraph_sdk.get_sync_client(url="http://x"))
+    theirs = (
+        langgraph_sdk.get_client(url="http://x"),
+        langgraph_sdk.get_sync_client(url="http://x"),
+    )
     return ours, theirs
 
 
@@ -88,7 +128,8 @@ def test_methods_match_langgraph_sdk(clients, section, flavor):
         # threads.join_stream, runs.wait, store.list_namespaces); ours follow its async client
         assert shape(method) == shape(their_async[name]), f"{section}.{name}"
         assert sorted(shape(method, kinds=False)) == sorted(
-            shape(their_methods[name], kinds=False)), f"{section}.{name}"
+            shape(their_methods[name], kinds=False)
+        ), f"{section}.{name}"
         their_kind = inspect.iscoroutinefunction(their_methods[name])
         assert inspect.iscoroutinefunction(method) == their_kind, f"{section}.{name}"
 

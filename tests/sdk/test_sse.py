@@ -17,12 +17,15 @@ def decode(*chunks: bytes) -> list[ServerSentEvent]:
 
 def test_spec_example_multiline_data_joins_with_lf():
     assert decode(b"data: YHOO\ndata: +2\ndata: 10\n\n") == [
-        ServerSentEvent("message", "YHOO\n+2\n10", None)]
+        ServerSentEvent("message", "YHOO\n+2\n10", None)
+    ]
 
 
 def test_spec_example_comments_ids_and_the_single_leading_space():
-    stream = (b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\n"
-              b"data:  third event\n\n")
+    stream = (
+        b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\n"
+        b"data:  third event\n\n"
+    )
     assert decode(stream) == [
         ServerSentEvent("message", "first event", "1", True),
         ServerSentEvent("message", "second event", "", True),  # a bare `id` resets the id
@@ -40,7 +43,9 @@ def test_spec_example_empty_data_fields_and_an_unterminated_event():
 
 def test_spec_example_space_after_colon_is_optional():
     assert decode(b"data:test\n\ndata: test\n\n") == [
-        ServerSentEvent("message", "test", None), ServerSentEvent("message", "test", None)]
+        ServerSentEvent("message", "test", None),
+        ServerSentEvent("message", "test", None),
+    ]
 
 
 @pytest.mark.parametrize("eol", [b"\r\n", b"\n", b"\r"])
@@ -51,12 +56,16 @@ def test_every_line_ending(eol):
 
 def test_mixed_line_endings_in_one_stream():
     assert decode(b"event: a\rdata: 1\r\n\ndata: 2\n\r") == [
-        ServerSentEvent("a", "1", None), ServerSentEvent("message", "2", None)]
+        ServerSentEvent("a", "1", None),
+        ServerSentEvent("message", "2", None),
+    ]
 
 
 def test_cr_ending_a_chunk_and_lf_starting_the_next_are_one_line_end():
     assert decode(b"data: 1\r", b"\n", b"\r", b"\ndata: 2\r", b"\n\r\n") == [
-        ServerSentEvent("message", "1", None), ServerSentEvent("message", "2", None)]
+        ServerSentEvent("message", "1", None),
+        ServerSentEvent("message", "2", None),
+    ]
 
 
 def test_a_cr_then_crlf_is_two_line_ends():
@@ -73,13 +82,16 @@ def test_a_leading_bom_is_dropped_once():
 
 def test_comments_are_ignored_heartbeats_included():
     assert decode(b": heartbeat\r\n\r\n:\n\nevent: a\n: inside\ndata: 1\n\n") == [
-        ServerSentEvent("a", "1", None)]
+        ServerSentEvent("a", "1", None)
+    ]
 
 
 def test_id_containing_nul_is_ignored():
     decoder = SSEDecoder()
     assert decoder.feed(b"id: 1\ndata: a\n\nid: 2\x003\ndata: b\n\n") == [
-        ServerSentEvent("message", "a", "1", True), ServerSentEvent("message", "b", "1")]
+        ServerSentEvent("message", "a", "1", True),
+        ServerSentEvent("message", "b", "1"),
+    ]
     assert decoder.last_event_id == "1"
 
 
@@ -112,7 +124,9 @@ def test_unknown_fields_and_field_names_without_colon():
 
 def test_event_type_defaults_to_message_and_resets_after_dispatch():
     assert decode(b"event: a\ndata: 1\n\ndata: 2\n\n") == [
-        ServerSentEvent("a", "1", None), ServerSentEvent("message", "2", None)]
+        ServerSentEvent("a", "1", None),
+        ServerSentEvent("message", "2", None),
+    ]
 
 
 def test_a_named_event_without_data_is_dispatched():
@@ -121,8 +135,8 @@ def test_a_named_event_without_data_is_dispatched():
 
 
 def test_an_event_cut_off_by_the_end_of_the_stream_is_discarded():
-    assert decode(b"event: values\ndata: {\"a\":1}\n") == []
-    assert decode(b"event: values\ndata: {\"a\":1}") == []
+    assert decode(b'event: values\ndata: {"a":1}\n') == []
+    assert decode(b'event: values\ndata: {"a":1}') == []
 
 
 def test_multibyte_characters_split_across_chunks():
@@ -135,9 +149,11 @@ def test_invalid_utf8_is_replaced_not_fatal():
 
 
 def test_any_chunking_gives_the_same_events():
-    stream = (b"\xef\xbb\xbf: hi\r\nevent: metadata\r\ndata: {\"run_id\":\"r\"}\r\nid: 1\r\n\r\n"
-              b"event: values\rdata: {\"x\":\r\ndata: 1}\nid: 2\r\r"
-              b": heartbeat\r\n\r\nevent: custom|sub:1\ndata: \"\xe2\x98\x83\"\nid: 3\n\n")
+    stream = (
+        b'\xef\xbb\xbf: hi\r\nevent: metadata\r\ndata: {"run_id":"r"}\r\nid: 1\r\n\r\n'
+        b'event: values\rdata: {"x":\r\ndata: 1}\nid: 2\r\r'
+        b': heartbeat\r\n\r\nevent: custom|sub:1\ndata: "\xe2\x98\x83"\nid: 3\n\n'
+    )
     expected = decode(stream)
     assert [e.id for e in expected] == ["1", "2", "3"]
     rng = random.Random(7)
@@ -145,4 +161,4 @@ def test_any_chunking_gives_the_same_events():
         cuts = sorted(rng.sample(range(1, len(stream)), rng.randint(1, 20)))
         pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
         assert decode(*pieces) == expected
-    assert decode(*(stream[i:i + 1] for i in range(len(stream)))) == expected
+    assert decode(*(stream[i : i + 1] for i in range(len(stream)))) == expected

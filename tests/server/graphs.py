@@ -68,8 +68,14 @@ async def first(state: State):
 
 
 nested_slow = (
-    StateGraph(State).add_node(first).add_node("inner", inner).add_node("after", sync_sleeper)
-    .add_edge(START, "first").add_edge("first", "inner").add_edge("inner", "after").compile()
+    StateGraph(State)
+    .add_node(first)
+    .add_node("inner", inner)
+    .add_node("after", sync_sleeper)
+    .add_edge(START, "first")
+    .add_edge("first", "inner")
+    .add_edge("inner", "after")
+    .compile()
 )
 
 
@@ -89,5 +95,14 @@ def boom(state: State):
 
 err = StateGraph(State).add_node(boom).add_edge(START, "boom").compile()
 
-GRAPHS = {"joke": joke, "sub": sub, "chat": chat, "custom": custom, "hitl": hitl,
-          "slow": slow, "nested_slow": nested_slow, "burst": burst, "err": err}
+GRAPHS = {
+    "joke": joke,
+    "sub": sub,
+    "chat": chat,
+    "custom": custom,
+    "hitl": hitl,
+    "slow": slow,
+    "nested_slow": nested_slow,
+    "burst": burst,
+    "err": err,
+}

@@ -18,10 +18,15 @@ from tests.server.conftest import start_server
 pytestmark = pytest.mark.timeout(60)
 
 SOME_UUID = "00000000-0000-4000-8000-000000000000"
-BAD_BODIES: list[Any] = [b"{not json", b"[]", b'"text"', b"12",
-                         b'{"assistant_id": 5, "limit": "x", "thread_id": "nope", '
-                         b'"stream_mode": "bogus", "graph_id": [], "metadata": 3, '
-                         b'"checkpoint": 7, "values": 1, "thread_ids": "x", "config": []}']
+BAD_BODIES: list[Any] = [
+    b"{not json",
+    b"[]",
+    b'"text"',
+    b"12",
+    b'{"assistant_id": 5, "limit": "x", "thread_id": "nope", '
+    b'"stream_mode": "bogus", "graph_id": [], "metadata": 3, '
+    b'"checkpoint": 7, "values": 1, "thread_ids": "x", "config": []}',
+]
 
 
 def _paths(path: str) -> list[str]:
@@ -39,44 +44,61 @@ def test_no_client_mistake_gets_a_500(server: Any) -> None:
                 for path in _paths(item.path):
                     bodies = BAD_BODIES if item.method in ("POST", "PATCH", "PUT") else [None]
                     for body in bodies:
-                        response = await client.request(item.method, path, content=body,
-                                                        params=BAD_QUERY)
-                        assert response.status_code < 500, (item.method, path, body,
-                                                             response.text)
+                        response = await client.request(
+                            item.method, path, content=body, params=BAD_QUERY
+                        )
+                        assert response.status_code < 500, (item.method, path, body, response.text)
                         if response.status_code >= 400:
                             assert isinstance(response.json()["detail"], str)
 
     asyncio.run(probe())
 
 
-BAD_QUERY = {"limit": "x", "xray": "maybe", "wait": "perhaps", "action": "explode",
-             "stream_mode": "bogus", "subgraphs": "kinda"}
+BAD_QUERY = {
+    "limit": "x",
+    "xray": "maybe",
+    "wait": "perhaps",
+    "action": "explode",
+    "stream_mode": "bogus",
+    "subgraphs": "kinda",
+}
 
 
 def test_errors_name_the_problem(server: Any) -> None:
     with httpx.Client(base_url=server.url) as client:
-        bad_mode = client.post("/runs/wait", json={"assistant_id": "joke",
-                                                   "stream_mode": ["values", "bogus"]})
+        bad_mode = client.post(
+            "/runs/wait", json={"assistant_id": "joke", "stream_mode": ["values", "bogus"]}
+        )
         assert bad_mode.status_code == 422
         assert bad_mode.json()["detail"].startswith(
-            "body.stream_mode[1]: 'bogus' is not one of 'values', 'updates'")
+            "body.stream_mode[1]: 'bogus' is not one of 'values', 'updates'"
+        )
         not_a_mode = client.post("/runs/wait", json={"assistant_id": "joke", "stream_mode": 5})
         assert not_a_mode.json()["detail"] == (
-            "body.stream_mode: expected string or array, got integer 5")
+            "body.stream_mode: expected string or array, got integer 5"
+        )
         missing = client.post("/runs/wait", json={"input": {}})
         assert missing.json()["detail"] == "body.assistant_id: field required"
         assert client.post("/runs", content=b"{").json()["detail"] == (
-            "body: Invalid JSON in request body")
+            "body: Invalid JSON in request body"
+        )
         unknown = client.post("/runs/wait", json={"assistant_id": "nope"})
         assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
         assert client.get("/threads/not-a-uuid").status_code == 422
         assert client.get(f"/threads/{SOME_UUID}").status_code == 404
         assert client.get("/no/such/route").status_code == 404
-        both = client.post("/runs/wait", json={"assistant_id": "joke", "context": {"a": 1},
-                                               "config": {"configurable": {"b": 2}}})
+        both = client.post(
+            "/runs/wait",
+            json={
+                "assistant_id": "joke",
+                "context": {"a": 1},
+                "config": {"configurable": {"b": 2}},
+            },
+        )
         assert both.status_code == 400
-        resume = client.post("/runs/wait", json={"assistant_id": "joke",
-                                                 "command": {"resume": "yes"}})
+        resume = client.post(
+            "/runs/wait", json={"assistant_id": "joke", "command": {"resume": "yes"}}
+        )
         assert resume.status_code == 400
         assert resume.json()["detail"] == "You must provide a thread_id when resuming."
 
@@ -111,14 +133,18 @@ def test_openapi_document_lists_every_route(server: Any) -> None:
     with httpx.Client(base_url=server.url) as client:
         document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.")
-    listed = {(method.upper(), path) for path, ops in document["paths"].items()
-              for method in ops}
+    listed = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
     served = {(item.method, item.path) for item in ENDPOINTS}
     assert listed == served
     for path, ops in document["paths"].items():
         for operation in ops.values():
-            ref = operation.get("requestBody", {}).get("content", {}).get(
-                "application/json", {}).get("schema", {}).get("$ref")
+            ref = (
+                operation.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+                .get("$ref")
+            )
             if ref is not None:
                 assert ref.split("/")[-1] in document["components"]["schemas"], path
 
@@ -130,11 +156,14 @@ def test_threads_assistants_state_and_history_through_the_sdk(server: Any) -> No
             assert assistant["assistant_id"] == "21c0d820-85d6-5d34-b385-2911b225f139"
             graph = await client.assistants.get_graph(assistant["assistant_id"])
             assert [n["id"] for n in graph["nodes"]] == [
-                "__start__", "refine_topic", "generate_joke", "__end__"]
+                "__start__",
+                "refine_topic",
+                "generate_joke",
+                "__end__",
+            ]
             schemas = await client.assistants.get_schemas(assistant["assistant_id"])
             assert set(schemas["state_schema"]["properties"]) == {"topic", "joke"}
-            created = await client.assistants.create("joke", name="mine",
-                                                     metadata={"team": "a"})
+            created = await client.assistants.create("joke", name="mine", metadata={"team": "a"})
             found = await client.assistants.search(metadata={"team": "a"})
             assert [a["assistant_id"] for a in found] == [created["assistant_id"]]
             with pytest.raises(ConflictError):
@@ -142,20 +171,25 @@ def test_threads_assistants_state_and_history_through_the_sdk(server: Any) -> No
             thread = await client.threads.create(metadata={"user": "u1"})
             await client.runs.wait(thread["thread_id"], "joke", input={"topic": "cats"})
             state = await client.threads.get_state(thread["thread_id"])
-            assert state["values"] == {"topic": "cats and cats",
-                                       "joke": "This is a joke about cats and cats"}
+            assert state["values"] == {
+                "topic": "cats and cats",
+                "joke": "This is a joke about cats and cats",
+            }
             history = await client.threads.get_history(thread["thread_id"])
             assert [h["metadata"]["step"] for h in history] == [2, 1, 0, -1]
-            await client.threads.update_state(thread["thread_id"], {"topic": "dogs"},
-                                              as_node="refine_topic")
+            await client.threads.update_state(
+                thread["thread_id"], {"topic": "dogs"}, as_node="refine_topic"
+            )
             after = await client.threads.get_state(thread["thread_id"])
             assert after["values"]["topic"] == "dogs" and after["next"] == ["generate_joke"]
             copy = await client.threads.copy(thread["thread_id"])
             copied = await client.threads.get_state(copy["thread_id"])
             assert copied["values"] == after["values"]
             searched = await client.threads.search(metadata={"user": "u1"})
-            assert [t["thread_id"] for t in searched] == [copy["thread_id"],  # newest first
-                                                          thread["thread_id"]]
+            assert [t["thread_id"] for t in searched] == [
+                copy["thread_id"],  # newest first
+                thread["thread_id"],
+            ]
             await client.threads.delete(thread["thread_id"])
             with pytest.raises(NotFoundError):
                 await client.threads.get(thread["thread_id"])

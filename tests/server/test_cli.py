@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.timeout(60)
 
-GRAPH = '''
+GRAPH = """
 from typing import TypedDict
 from streamgraph.graph import StateGraph, START
 
@@ -29,13 +29,18 @@ def shout(state: State):
 graph = StateGraph(State).add_node(shout).add_edge(START, "shout").compile()
 builder = StateGraph(State).add_node(shout).add_edge(START, "shout")
 not_a_graph = 42
-'''
+"""
 
 
 def cli(*args: str, cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "streamgraph.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": str(Path.cwd() / "src")})
+    return subprocess.run(
+        [sys.executable, "-m", "streamgraph.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd() / "src")},
+    )
 
 
 def write_app(folder: Path, graphs: dict[str, str]) -> Path:
@@ -51,13 +56,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize(("graphs", "message"), [
-    ({"g": "./missing.py:graph"}, "graph 'g': file not found"),
-    ({"g": "./app.py:nothing"}, "graph 'g': ./app.py has no attribute 'nothing'"),
-    ({"g": "./app.py:not_a_graph"}, "graph 'g': './app.py:not_a_graph' is a builtins.int, "
-                                    "not a graph"),
-    ({"g": "app-without-colon"}, "should look like"),
-])
+@pytest.mark.parametrize(
+    ("graphs", "message"),
+    [
+        ({"g": "./missing.py:graph"}, "graph 'g': file not found"),
+        ({"g": "./app.py:nothing"}, "graph 'g': ./app.py has no attribute 'nothing'"),
+        (
+            {"g": "./app.py:not_a_graph"},
+            "graph 'g': './app.py:not_a_graph' is a builtins.int, not a graph",
+        ),
+        ({"g": "app-without-colon"}, "should look like"),
+    ],
+)
 def test_bad_graphs_are_one_line(tmp_path: Path, graphs: dict[str, str], message: str) -> None:
     write_app(tmp_path, graphs)
     result = cli("serve", "--port", str(free_port()), cwd=tmp_path)
@@ -88,13 +98,15 @@ def test_config_keys_it_cannot_honour(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     assert '"auth" (custom authentication) is not supported' in result.stderr
     # Image-only keys are ignored quietly (langgraph dev ignores them too); others warn.
-    config.write_text(json.dumps({**data, "python_version": "3.12", "http": {"app": "x"},
-                                  "grahps": {}}))
+    config.write_text(
+        json.dumps({**data, "python_version": "3.12", "http": {"app": "x"}, "grahps": {}})
+    )
     with pytest.warns(ConfigWarning) as caught:
         load_config(config)
     assert sorted(str(w.message).split(": ")[1] for w in caught) == [
         '"grahps" is not supported by streamgraph and is ignored',
-        '"http" is not supported by streamgraph and is ignored']
+        '"http" is not supported by streamgraph and is ignored',
+    ]
 
 
 def test_serves_graphs_and_keeps_state_in_the_default_sqlite_file(tmp_path: Path) -> None:
@@ -102,8 +114,12 @@ def test_serves_graphs_and_keeps_state_in_the_default_sqlite_file(tmp_path: Path
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamgraph.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(Path.cwd() / "src")})
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd() / "src")},
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -116,8 +132,9 @@ def test_serves_graphs_and_keeps_state_in_the_default_sqlite_file(tmp_path: Path
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.1)
         for graph_id in ("shout", "built"):
-            body = httpx.post(url + "/runs/wait", json={"assistant_id": graph_id,
-                                                        "input": {"topic": "hi"}}).json()
+            body = httpx.post(
+                url + "/runs/wait", json={"assistant_id": graph_id, "input": {"topic": "hi"}}
+            ).json()
             assert body == {"topic": "HI"}
     finally:
         process.terminate()

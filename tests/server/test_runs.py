@@ -28,8 +28,13 @@ def parse_sse(text: str) -> list[dict[str, Any]]:
             name, _, value = line.partition(": ")
             fields[name] = value
         if "event" in fields:
-            events.append({"event": fields["event"], "data": json.loads(fields["data"]),
-                           "id": int(fields["id"]) if "id" in fields else None})
+            events.append(
+                {
+                    "event": fields["event"],
+                    "data": json.loads(fields["data"]),
+                    "id": int(fields["id"]) if "id" in fields else None,
+                }
+            )
     return events
 
 
@@ -56,11 +61,17 @@ def client(server: Any) -> Any:
 
 
 def test_every_event_has_an_id_and_the_stream_ends_after_the_status_is_stored(
-        client: httpx.Client) -> None:
+    client: httpx.Client,
+) -> None:
     thread_id = new_thread(client)
-    response = client.post(f"/threads/{thread_id}/runs/stream",
-                           json={"assistant_id": "joke", "input": {"topic": "x"},
-                                 "stream_mode": ["values", "updates"]})
+    response = client.post(
+        f"/threads/{thread_id}/runs/stream",
+        json={
+            "assistant_id": "joke",
+            "input": {"topic": "x"},
+            "stream_mode": ["values", "updates"],
+        },
+    )
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["x-accel-buffering"] == "no"
     events = parse_sse(response.text)
@@ -73,12 +84,12 @@ def test_every_event_has_an_id_and_the_stream_ends_after_the_status_is_stored(
     assert thread["status"] == "idle" and thread["values"]["joke"].startswith("This is")
 
 
-def test_reconnecting_with_last_event_id_loses_and_repeats_nothing(
-        client: httpx.Client) -> None:
+def test_reconnecting_with_last_event_id_loses_and_repeats_nothing(client: httpx.Client) -> None:
     thread_id = new_thread(client)
-    run = client.post(f"/threads/{thread_id}/runs",
-                      json={"assistant_id": "slow", "input": {"topic": "8"},
-                            "stream_mode": "custom"}).json()
+    run = client.post(
+        f"/threads/{thread_id}/runs",
+        json={"assistant_id": "slow", "input": {"topic": "8"}, "stream_mode": "custom"},
+    ).json()
     seen: list[dict[str, Any]] = []
     url = f"/threads/{thread_id}/runs/{run['run_id']}/stream"
     with client.stream("GET", url) as response:  # read three events, then drop
@@ -98,9 +109,14 @@ def test_reconnecting_with_last_event_id_loses_and_repeats_nothing(
 
 def test_join_filters_by_stream_mode_and_join_waits_for_values(client: httpx.Client) -> None:
     thread_id = new_thread(client)
-    run = client.post(f"/threads/{thread_id}/runs",
-                      json={"assistant_id": "custom", "input": {"topic": "x"},
-                            "stream_mode": ["updates", "custom"]}).json()
+    run = client.post(
+        f"/threads/{thread_id}/runs",
+        json={
+            "assistant_id": "custom",
+            "input": {"topic": "x"},
+            "stream_mode": ["updates", "custom"],
+        },
+    ).json()
     url = f"/threads/{thread_id}/runs/{run['run_id']}"
     assert client.get(url + "/join").json() == {"topic": "x", "joke": "emitted 2"}
     only_custom = parse_sse(client.get(url + "/stream", params={"stream_mode": "custom"}).text)
@@ -110,11 +126,14 @@ def test_join_filters_by_stream_mode_and_join_waits_for_values(client: httpx.Cli
 @pytest.mark.parametrize("strategy", ["reject", "interrupt", "rollback", "enqueue"])
 def test_multitask_strategies(client: httpx.Client, strategy: str) -> None:
     thread_id = new_thread(client)
-    first = client.post(f"/threads/{thread_id}/runs",
-                        json={"assistant_id": "slow", "input": {"topic": "6"}}).json()
+    first = client.post(
+        f"/threads/{thread_id}/runs", json={"assistant_id": "slow", "input": {"topic": "6"}}
+    ).json()
     wait_status(client, thread_id, first["run_id"], "running")
-    second = client.post(f"/threads/{thread_id}/runs", json={
-        "assistant_id": "joke", "input": {"topic": "y"}, "multitask_strategy": strategy})
+    second = client.post(
+        f"/threads/{thread_id}/runs",
+        json={"assistant_id": "joke", "input": {"topic": "y"}, "multitask_strategy": strategy},
+    )
     if strategy == "reject":
         assert second.status_code == 409
         assert "already running" in second.json()["detail"]
@@ -130,17 +149,20 @@ def test_multitask_strategies(client: httpx.Client, strategy: str) -> None:
         assert {h["metadata"].get("run_id") for h in history} == {second_id}
     else:
         assert first_state.json()["status"] == (
-            "interrupted" if strategy == "interrupt" else "success")
+            "interrupted" if strategy == "interrupt" else "success"
+        )
 
 
 def test_cancel_with_wait_returns_after_nested_work_has_stopped(client: httpx.Client) -> None:
     thread_id = new_thread(client)
     SIDE_EFFECTS.clear()
-    run = client.post(f"/threads/{thread_id}/runs",
-                      json={"assistant_id": "nested_slow", "input": {"topic": "c1"}}).json()
+    run = client.post(
+        f"/threads/{thread_id}/runs", json={"assistant_id": "nested_slow", "input": {"topic": "c1"}}
+    ).json()
     time.sleep(0.15)  # inside the subgraph's sleeping node
-    response = client.post(f"/threads/{thread_id}/runs/{run['run_id']}/cancel",
-                           params={"wait": "true"})
+    response = client.post(
+        f"/threads/{thread_id}/runs/{run['run_id']}/cancel", params={"wait": "true"}
+    )
     assert response.status_code == 200 and response.json() == {}
     assert run_status(client, thread_id, run["run_id"]) == "interrupted"
     done_at_cancel = list(SIDE_EFFECTS)
@@ -152,8 +174,9 @@ def test_cancel_with_wait_returns_after_nested_work_has_stopped(client: httpx.Cl
 
 def test_cancel_without_wait_is_accepted(client: httpx.Client) -> None:
     thread_id = new_thread(client)
-    run = client.post(f"/threads/{thread_id}/runs",
-                      json={"assistant_id": "slow", "input": {"topic": "20"}}).json()
+    run = client.post(
+        f"/threads/{thread_id}/runs", json={"assistant_id": "slow", "input": {"topic": "20"}}
+    ).json()
     response = client.post(f"/threads/{thread_id}/runs/{run['run_id']}/cancel")
     assert response.status_code == 202
     assert wait_status(client, thread_id, run["run_id"], "interrupted") == "interrupted"
@@ -162,9 +185,16 @@ def test_cancel_without_wait_is_accepted(client: httpx.Client) -> None:
 @pytest.mark.parametrize("on_disconnect", ["cancel", "continue"])
 def test_on_disconnect(client: httpx.Client, on_disconnect: str) -> None:
     thread_id = new_thread(client)
-    with client.stream("POST", f"/threads/{thread_id}/runs/stream", json={
-            "assistant_id": "slow", "input": {"topic": "10"}, "stream_mode": "custom",
-            "on_disconnect": on_disconnect}) as response:
+    with client.stream(
+        "POST",
+        f"/threads/{thread_id}/runs/stream",
+        json={
+            "assistant_id": "slow",
+            "input": {"topic": "10"},
+            "stream_mode": "custom",
+            "on_disconnect": on_disconnect,
+        },
+    ) as response:
         run_id = response.headers["content-location"].rsplit("/", 1)[1]
         next(response.iter_text())
     expected = "interrupted" if on_disconnect == "cancel" else "success"
@@ -173,45 +203,56 @@ def test_on_disconnect(client: httpx.Client, on_disconnect: str) -> None:
 
 def test_errors_end_the_stream_with_one_error_event(client: httpx.Client) -> None:
     thread_id = new_thread(client)
-    events = parse_sse(client.post(f"/threads/{thread_id}/runs/stream",
-                                   json={"assistant_id": "err", "input": {"topic": "x"}}).text)
+    events = parse_sse(
+        client.post(
+            f"/threads/{thread_id}/runs/stream",
+            json={"assistant_id": "err", "input": {"topic": "x"}},
+        ).text
+    )
     assert [e["event"] for e in events] == ["metadata", "values", "error"]
     assert events[-1]["data"] == {"error": "ValueError", "message": "boom happened"}
     thread = client.get(f"/threads/{thread_id}").json()
     assert thread["status"] == "error" and thread["error"]["message"] == "boom happened"
-    waited = client.post(f"/threads/{thread_id}/runs/wait",
-                         json={"assistant_id": "err", "input": {"topic": "x"}}).json()
+    waited = client.post(
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": "err", "input": {"topic": "x"}}
+    ).json()
     assert waited == {"__error__": {"error": "ValueError", "message": "boom happened"}}
 
 
 def test_interrupt_and_resume_through_wait(client: httpx.Client) -> None:
     thread_id = new_thread(client)
-    waited = client.post(f"/threads/{thread_id}/runs/wait",
-                         json={"assistant_id": "hitl", "input": {"topic": "t"}}).json()
+    waited = client.post(
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": "hitl", "input": {"topic": "t"}}
+    ).json()
     assert waited["__interrupt__"][0]["value"] == {"question": "approve?", "topic": "t"}
     thread = client.get(f"/threads/{thread_id}").json()
-    assert thread["status"] == "interrupted" and list(thread["interrupts"].values())[0][0][
-        "value"]["question"] == "approve?"
-    resumed = client.post(f"/threads/{thread_id}/runs/wait", json={
-        "assistant_id": "hitl", "command": {"resume": "yes"}}).json()
+    assert (
+        thread["status"] == "interrupted"
+        and list(thread["interrupts"].values())[0][0]["value"]["question"] == "approve?"
+    )
+    resumed = client.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={"assistant_id": "hitl", "command": {"resume": "yes"}},
+    ).json()
     assert resumed == {"topic": "t", "joke": "answer yes"}
     assert client.get(f"/threads/{thread_id}").json()["status"] == "idle"
 
 
 def test_stateless_runs_leave_nothing_unless_kept(client: httpx.Client) -> None:
-    response = client.post("/runs/stream", json={"assistant_id": "joke",
-                                                 "input": {"topic": "x"}})
+    response = client.post("/runs/stream", json={"assistant_id": "joke", "input": {"topic": "x"}})
     events = parse_sse(response.text)
     run_id = events[0]["data"]["run_id"]
     assert response.headers["location"] == f"/runs/{run_id}/stream"
     assert [e["data"] for e in parse_sse(client.get(f"/runs/{run_id}/stream").text)] == [
-        e["data"] for e in events]  # a stateless run can be joined again
-    kept = client.post("/runs/wait", json={"assistant_id": "joke", "input": {"topic": "x"},
-                                           "on_completion": "keep"})
+        e["data"] for e in events
+    ]  # a stateless run can be joined again
+    kept = client.post(
+        "/runs/wait",
+        json={"assistant_id": "joke", "input": {"topic": "x"}, "on_completion": "keep"},
+    )
     thread_id = kept.headers["location"].split("/")[2]
     assert client.get(f"/threads/{thread_id}").json()["values"]["topic"] == "x and cats"
-    resume = client.post("/runs/wait", json={"assistant_id": "hitl",
-                                             "command": {"resume": "x"}})
+    resume = client.post("/runs/wait", json={"assistant_id": "hitl", "command": {"resume": "x"}})
     assert resume.status_code == 400 and "thread_id" in resume.json()["detail"]
 
 
@@ -219,8 +260,10 @@ def test_webhook_gets_the_finished_run(server: Any, client: httpx.Client) -> Non
     received: list[dict[str, Any]] = []
     hook = _Receiver(received)
     try:
-        client.post("/runs/wait", json={"assistant_id": "joke", "input": {"topic": "w"},
-                                        "webhook": hook.url})
+        client.post(
+            "/runs/wait",
+            json={"assistant_id": "joke", "input": {"topic": "w"}, "webhook": hook.url},
+        )
         deadline = time.monotonic() + 5
         while not received and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -258,6 +301,7 @@ class _Receiver:
 
 def test_after_seconds_delays_the_start(client: httpx.Client) -> None:
     started = time.monotonic()
-    client.post("/runs/wait", json={"assistant_id": "joke", "input": {"topic": "x"},
-                                    "after_seconds": 0.3})
+    client.post(
+        "/runs/wait", json={"assistant_id": "joke", "input": {"topic": "x"}, "after_seconds": 0.3}
+    )
     assert time.monotonic() - started >= 0.3

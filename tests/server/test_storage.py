@@ -51,8 +51,15 @@ def uid() -> str:
 
 
 def assistant(**fields: Any) -> dict[str, Any]:
-    return {"assistant_id": uid(), "graph_id": "g", "config": {}, "context": {},
-            "metadata": {}, "name": "a", "description": None} | fields
+    return {
+        "assistant_id": uid(),
+        "graph_id": "g",
+        "config": {},
+        "context": {},
+        "metadata": {},
+        "name": "a",
+        "description": None,
+    } | fields
 
 
 def ids(rows: list[dict[str, Any]], key: str) -> list[str]:
@@ -63,11 +70,21 @@ def ids(rows: list[dict[str, Any]], key: str) -> list[str]:
 
 
 def test_assistant_create_get_and_conflict(storage: Storage) -> None:
-    made = storage.create_assistant(assistant(assistant_id="a1", metadata={"k": [1, 2]},
-                                              created_at=ts(1)))
-    assert made == {"assistant_id": "a1", "graph_id": "g", "config": {}, "context": {},
-                    "metadata": {"k": [1, 2]}, "name": "a", "description": None,
-                    "created_at": ts(1), "updated_at": ts(1), "version": 1}
+    made = storage.create_assistant(
+        assistant(assistant_id="a1", metadata={"k": [1, 2]}, created_at=ts(1))
+    )
+    assert made == {
+        "assistant_id": "a1",
+        "graph_id": "g",
+        "config": {},
+        "context": {},
+        "metadata": {"k": [1, 2]},
+        "name": "a",
+        "description": None,
+        "created_at": ts(1),
+        "updated_at": ts(1),
+        "version": 1,
+    }
     assert storage.get_assistant("a1") == made
     with pytest.raises(Conflict):
         storage.create_assistant(assistant(assistant_id="a1"))
@@ -77,11 +94,19 @@ def test_assistant_create_get_and_conflict(storage: Storage) -> None:
 
 
 def test_update_assistant_merges_metadata_and_keeps_versions(storage: Storage) -> None:
-    storage.create_assistant(assistant(assistant_id="a1", created_at=ts(1), name="first",
-                                       metadata={"keep": 1, "nested": {"x": 1}, "v": "one"},
-                                       config={"configurable": {"a": 1}}))
-    updated = storage.update_assistant("a1", {"metadata": {"nested": {"y": 2}, "v": "two"},
-                                              "config": {"tags": ["t"]}, "version": 99})
+    storage.create_assistant(
+        assistant(
+            assistant_id="a1",
+            created_at=ts(1),
+            name="first",
+            metadata={"keep": 1, "nested": {"x": 1}, "v": "one"},
+            config={"configurable": {"a": 1}},
+        )
+    )
+    updated = storage.update_assistant(
+        "a1",
+        {"metadata": {"nested": {"y": 2}, "v": "two"}, "config": {"tags": ["t"]}, "version": 99},
+    )
     assert updated is not None
     assert updated["metadata"] == {"keep": 1, "nested": {"y": 2}, "v": "two"}
     assert updated["config"] == {"tags": ["t"]}  # replaced, not merged
@@ -96,10 +121,12 @@ def test_update_assistant_merges_metadata_and_keeps_versions(storage: Storage) -
     assert [v["name"] for v in versions] == ["third", "first", "first"]
     assert versions[2]["metadata"] == {"keep": 1, "nested": {"x": 1}, "v": "one"}
     assert versions[2]["config"] == {"configurable": {"a": 1}}
-    assert [v["version"] for v in storage.list_versions("a1", metadata={"v": "two"}, limit=10,
-                                                        offset=0)] == [3, 2]
-    assert [v["version"] for v in storage.list_versions("a1", metadata=None, limit=1,
-                                                        offset=1)] == [2]
+    assert [
+        v["version"] for v in storage.list_versions("a1", metadata={"v": "two"}, limit=10, offset=0)
+    ] == [3, 2]
+    assert [
+        v["version"] for v in storage.list_versions("a1", metadata=None, limit=1, offset=1)
+    ] == [2]
     assert storage.list_versions("nope", metadata=None, limit=10, offset=0) == []
 
 
@@ -116,19 +143,41 @@ def test_delete_assistant(storage: Storage) -> None:
 
 def test_search_assistants(storage: Storage) -> None:
     rows = [
-        assistant(assistant_id="a1", graph_id="chat", name="Joke Teller", created_at=ts(3),
-                  metadata={"owner": {"id": 1, "team": "x"}, "created_by": "system"}),
-        assistant(assistant_id="a2", graph_id="chat", name="joker", created_at=ts(1),
-                  metadata={"owner": {"id": 2}}),
-        assistant(assistant_id="a3", graph_id="other", name="Serious", created_at=ts(2),
-                  metadata={"owner": {"id": 1}}),
+        assistant(
+            assistant_id="a1",
+            graph_id="chat",
+            name="Joke Teller",
+            created_at=ts(3),
+            metadata={"owner": {"id": 1, "team": "x"}, "created_by": "system"},
+        ),
+        assistant(
+            assistant_id="a2",
+            graph_id="chat",
+            name="joker",
+            created_at=ts(1),
+            metadata={"owner": {"id": 2}},
+        ),
+        assistant(
+            assistant_id="a3",
+            graph_id="other",
+            name="Serious",
+            created_at=ts(2),
+            metadata={"owner": {"id": 1}},
+        ),
     ]
     for row in rows:
         storage.create_assistant(row)
 
     def search(**kw: Any) -> tuple[list[str], int]:
-        args: dict[str, Any] = {"graph_id": None, "metadata": None, "name": None, "limit": 10,
-                                "offset": 0, "sort_by": "assistant_id", "sort_order": "asc"}
+        args: dict[str, Any] = {
+            "graph_id": None,
+            "metadata": None,
+            "name": None,
+            "limit": 10,
+            "offset": 0,
+            "sort_by": "assistant_id",
+            "sort_order": "asc",
+        }
         found, total = storage.search_assistants(**(args | kw))
         return ids(found, "assistant_id"), total
 
@@ -154,17 +203,27 @@ def test_search_assistants(storage: Storage) -> None:
 
 
 def test_thread_create_get_update_and_conflict(storage: Storage) -> None:
-    made = storage.create_thread({"thread_id": "t1", "created_at": ts(1),
-                                  "metadata": {"a": 1, "b": {"c": 1}}})
-    assert made == {"thread_id": "t1", "created_at": ts(1), "updated_at": ts(1),
-                    "state_updated_at": ts(1), "metadata": {"a": 1, "b": {"c": 1}},
-                    "status": "idle", "config": {}, "values": None, "error": None,
-                    "interrupts": {}}
+    made = storage.create_thread(
+        {"thread_id": "t1", "created_at": ts(1), "metadata": {"a": 1, "b": {"c": 1}}}
+    )
+    assert made == {
+        "thread_id": "t1",
+        "created_at": ts(1),
+        "updated_at": ts(1),
+        "state_updated_at": ts(1),
+        "metadata": {"a": 1, "b": {"c": 1}},
+        "status": "idle",
+        "config": {},
+        "values": None,
+        "error": None,
+        "interrupts": {},
+    }
     assert storage.get_thread("t1") == made
     with pytest.raises(Conflict):
         storage.create_thread({"thread_id": "t1"})
-    updated = storage.update_thread("t1", {"metadata": {"b": {"d": 2}, "graph_id": "g"},
-                                           "status": "busy", "values": {"n": [1]}})
+    updated = storage.update_thread(
+        "t1", {"metadata": {"b": {"d": 2}, "graph_id": "g"}, "status": "busy", "values": {"n": [1]}}
+    )
     assert updated is not None
     assert updated["metadata"] == {"a": 1, "b": {"d": 2}, "graph_id": "g"}
     assert updated["status"] == "busy" and updated["values"] == {"n": [1]}
@@ -179,12 +238,25 @@ def test_thread_create_get_update_and_conflict(storage: Storage) -> None:
 
 def test_json_round_trips_exactly(storage: Storage) -> None:
     values = {
-        "messages": [{"type": "human", "content": "héllo 🌍", "id": "m1",
-                      "additional_kwargs": {}, "response_metadata": {}, "name": None},
-                     {"type": "ai", "content": [{"type": "text", "text": "x"}],
-                      "tool_calls": [{"name": "f", "args": {"a": 1.5}, "id": "c"}]}],
-        "floats": [0.1, 1e300, -2.5e-300, 3.0], "ints": [0, -1, 2**62, -(2**63)],
-        "flags": [True, False, None], "empty": {"d": {}, "l": [], "s": ""},
+        "messages": [
+            {
+                "type": "human",
+                "content": "héllo 🌍",
+                "id": "m1",
+                "additional_kwargs": {},
+                "response_metadata": {},
+                "name": None,
+            },
+            {
+                "type": "ai",
+                "content": [{"type": "text", "text": "x"}],
+                "tool_calls": [{"name": "f", "args": {"a": 1.5}, "id": "c"}],
+            },
+        ],
+        "floats": [0.1, 1e300, -2.5e-300, 3.0],
+        "ints": [0, -1, 2**62, -(2**63)],
+        "flags": [True, False, None],
+        "empty": {"d": {}, "l": [], "s": ""},
         'we"ird\\ke.y': "\u0000\n\t",
     }
     storage.create_thread({"thread_id": "t1", "values": values, "metadata": {"nested": values}})
@@ -199,12 +271,22 @@ def test_json_round_trips_exactly(storage: Storage) -> None:
     storage.create_thread({"thread_id": "t2", "metadata": {"x": "\u0000"}, "values": {"x": 1}})
     for metadata, values_filter, expected in [
         ({"nested": {"flags": [True, False, None]}}, None, ["t1"]),
-        (None, {"x": 1}, ["t2"]), ({"x": "\u0000"}, None, ["t2"]), ({"x": "\ufffd"}, None, []),
-        ({"x": "\\u0000"}, None, []), (None, {'we"ird\\ke.y': "\u0000\n\t"}, ["t1"]),
+        (None, {"x": 1}, ["t2"]),
+        ({"x": "\u0000"}, None, ["t2"]),
+        ({"x": "\ufffd"}, None, []),
+        ({"x": "\\u0000"}, None, []),
+        (None, {'we"ird\\ke.y': "\u0000\n\t"}, ["t1"]),
     ]:
         rows, total = storage.search_threads(
-            ids=None, metadata=metadata, values=values_filter, status=None, limit=10, offset=0,
-            sort_by="thread_id", sort_order="asc")
+            ids=None,
+            metadata=metadata,
+            values=values_filter,
+            status=None,
+            limit=10,
+            offset=0,
+            sort_by="thread_id",
+            sort_order="asc",
+        )
         assert (ids(rows, "thread_id"), total) == (expected, len(expected))
 
 
@@ -212,17 +294,36 @@ def test_search_threads(storage: Storage) -> None:
     specs = [
         ("t1", "idle", ts(1), {"user": "u1", "n": 1, "tags": ["a", "b"]}, {"topic": "cats"}),
         ("t2", "busy", ts(2), {"user": "u2", "n": True, "deep": {"x": {"y": 1}}}, None),
-        ("t3", "idle", ts(3), {"user": "u1", "n": 1.0, 'q"k': 1, "none": None},
-         {"topic": "dogs", "messages": [{"type": "human", "content": "hi"}]}),
+        (
+            "t3",
+            "idle",
+            ts(3),
+            {"user": "u1", "n": 1.0, 'q"k': 1, "none": None},
+            {"topic": "dogs", "messages": [{"type": "human", "content": "hi"}]},
+        ),
     ]
     for thread_id, status, created, metadata, values in specs:
-        storage.create_thread({"thread_id": thread_id, "status": status, "created_at": created,
-                               "metadata": metadata, "values": values})
+        storage.create_thread(
+            {
+                "thread_id": thread_id,
+                "status": status,
+                "created_at": created,
+                "metadata": metadata,
+                "values": values,
+            }
+        )
 
     def search(**kw: Any) -> tuple[list[str], int]:
-        args: dict[str, Any] = {"ids": None, "metadata": None, "values": None, "status": None,
-                                "limit": 10, "offset": 0, "sort_by": "created_at",
-                                "sort_order": "asc"}
+        args: dict[str, Any] = {
+            "ids": None,
+            "metadata": None,
+            "values": None,
+            "status": None,
+            "limit": 10,
+            "offset": 0,
+            "sort_by": "created_at",
+            "sort_order": "asc",
+        }
         found, total = storage.search_threads(**(args | kw))
         return ids(found, "thread_id"), total
 
@@ -256,13 +357,27 @@ def test_search_threads(storage: Storage) -> None:
 def test_sort_ties_keep_insertion_order(storage: Storage) -> None:
     for thread_id in ["b", "c", "a"]:
         storage.create_thread({"thread_id": thread_id, "created_at": ts(1)})
-    found, _ = storage.search_threads(ids=None, metadata=None, values=None, status=None,
-                                      limit=10, offset=0, sort_by="created_at",
-                                      sort_order="asc")
+    found, _ = storage.search_threads(
+        ids=None,
+        metadata=None,
+        values=None,
+        status=None,
+        limit=10,
+        offset=0,
+        sort_by="created_at",
+        sort_order="asc",
+    )
     assert ids(found, "thread_id") == ["b", "c", "a"]
-    found, _ = storage.search_threads(ids=None, metadata=None, values=None, status=None,
-                                      limit=10, offset=0, sort_by="created_at",
-                                      sort_order="desc")
+    found, _ = storage.search_threads(
+        ids=None,
+        metadata=None,
+        values=None,
+        status=None,
+        limit=10,
+        offset=0,
+        sort_by="created_at",
+        sort_order="desc",
+    )
     assert ids(found, "thread_id") == ["a", "c", "b"]
 
 
@@ -270,9 +385,16 @@ def test_sort_ties_keep_insertion_order(storage: Storage) -> None:
 
 
 def run_row(run_id: str, thread_id: str, created: str, status: str = "pending") -> dict[str, Any]:
-    return {"run_id": run_id, "thread_id": thread_id, "assistant_id": "a", "created_at": created,
-            "status": status, "metadata": {"m": 1}, "kwargs": {"input": {"x": [1]}},
-            "multitask_strategy": "enqueue"}
+    return {
+        "run_id": run_id,
+        "thread_id": thread_id,
+        "assistant_id": "a",
+        "created_at": created,
+        "status": status,
+        "metadata": {"m": 1},
+        "kwargs": {"input": {"x": [1]}},
+        "multitask_strategy": "enqueue",
+    }
 
 
 def test_runs(storage: Storage) -> None:
@@ -291,8 +413,10 @@ def test_runs(storage: Storage) -> None:
     assert storage.get_run("r1") == updated
     listed = storage.list_runs("t1", status=None, limit=10, offset=0)
     assert ids(listed, "run_id") == ["r4", "r2", "r1"]
-    assert ids(storage.list_runs("t1", status="running", limit=10, offset=0),
-               "run_id") == ["r2", "r1"]
+    assert ids(storage.list_runs("t1", status="running", limit=10, offset=0), "run_id") == [
+        "r2",
+        "r1",
+    ]
     assert ids(storage.list_runs("t1", status=None, limit=1, offset=1), "run_id") == ["r2"]
     assert storage.list_runs("nope", status=None, limit=10, offset=0) == []
     assert ids(storage.runs_with_status(("pending", "running")), "run_id") == ["r1", "r2", "r3"]
@@ -317,8 +441,9 @@ def build(checkpointer: Any) -> Any:
     def b(state: S) -> dict[str, Any]:
         return {"log": ["b"]}
 
-    return StateGraph(S).add_sequence([a, b]).add_edge(START, "a").compile(
-        checkpointer=checkpointer)
+    return (
+        StateGraph(S).add_sequence([a, b]).add_edge(START, "a").compile(checkpointer=checkpointer)
+    )
 
 
 def cfg(thread_id: str, run_id: str | None = None) -> dict[str, Any]:
@@ -343,21 +468,28 @@ def test_delete_thread_deletes_runs_and_checkpoints(storage: Storage) -> None:
 
 def test_copy_thread_copies_row_and_checkpoints(storage: Storage) -> None:
     graph = build(storage.checkpointer)
-    storage.create_thread({"thread_id": "t1", "created_at": ts(1), "metadata": {"g": 1},
-                           "status": "busy"})
+    storage.create_thread(
+        {"thread_id": "t1", "created_at": ts(1), "metadata": {"g": 1}, "status": "busy"}
+    )
     graph.invoke({"log": ["x"]}, cfg("t1"))
     storage.update_thread("t1", {"values": {"log": ["x", "a", "b"]}})
     copy = storage.copy_thread("t1", "t2", ts(5))
     original = storage.get_thread("t1")
     assert original is not None and copy is not None
-    assert copy == original | {"thread_id": "t2", "created_at": ts(5), "updated_at": ts(5),
-                               "status": "idle"}
+    assert copy == original | {
+        "thread_id": "t2",
+        "created_at": ts(5),
+        "updated_at": ts(5),
+        "status": "idle",
+    }
     assert storage.get_thread("t2") == copy
     assert graph.get_state(cfg("t2")).values == graph.get_state(cfg("t1")).values
-    history = [s.config["configurable"]["checkpoint_id"]
-               for s in graph.get_state_history(cfg("t1"))]
-    assert [s.config["configurable"]["checkpoint_id"]
-            for s in graph.get_state_history(cfg("t2"))] == history
+    history = [
+        s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(cfg("t1"))
+    ]
+    assert [
+        s.config["configurable"]["checkpoint_id"] for s in graph.get_state_history(cfg("t2"))
+    ] == history
     graph.invoke({"log": ["y"]}, cfg("t2"))  # the copy goes its own way
     assert graph.get_state(cfg("t1")).values == {"log": ["x", "a", "b"]}
     assert graph.get_state(cfg("t2")).values["log"][-3:] == ["y", "a", "b"]

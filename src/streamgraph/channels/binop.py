@@ -14,9 +14,12 @@ __all__ = ("BinaryOperatorAggregate",)
 # Abstract collection types start from their everyday concrete kind: a key declared
 # ``Annotated[Sequence[BaseMessage], add_messages]`` starts as ``[]``.
 _CONCRETE: dict[Any, type] = {
-    collections.abc.Sequence: list, collections.abc.MutableSequence: list,
-    collections.abc.Set: set, collections.abc.MutableSet: set,
-    collections.abc.Mapping: dict, collections.abc.MutableMapping: dict,
+    collections.abc.Sequence: list,
+    collections.abc.MutableSequence: list,
+    collections.abc.Set: set,
+    collections.abc.MutableSet: set,
+    collections.abc.Mapping: dict,
+    collections.abc.MutableMapping: dict,
 }
 
 

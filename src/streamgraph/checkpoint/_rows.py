@@ -29,8 +29,11 @@ def config_ids(config: dict[str, Any]) -> tuple[str, str, str | None]:
             "Checkpointer requires one or more of the following 'configurable' keys: "
             "thread_id, checkpoint_ns, checkpoint_id"
         )
-    return (str(configurable["thread_id"]), configurable.get("checkpoint_ns", ""),
-            configurable.get("checkpoint_id"))
+    return (
+        str(configurable["thread_id"]),
+        configurable.get("checkpoint_ns", ""),
+        configurable.get("checkpoint_id"),
+    )
 
 
 def _bytes(data: Any) -> bytes:
@@ -38,12 +41,18 @@ def _bytes(data: Any) -> bytes:
 
 
 def make_config(thread_id: str, ns: str, checkpoint_id: str) -> dict[str, Any]:
-    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns,
-                             "checkpoint_id": checkpoint_id}}
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
 
 
-def checkpoint_row(serde: Serializer, config: dict[str, Any], checkpoint: Any,
-                   metadata: Any) -> tuple[Any, ...]:
+def checkpoint_row(
+    serde: Serializer, config: dict[str, Any], checkpoint: Any, metadata: Any
+) -> tuple[Any, ...]:
     """Row for ``put``: (thread, ns, checkpoint id, parent id, type, checkpoint, metadata as
     JSON text); ``config`` names the parent."""
     thread_id, ns, parent_id = config_ids(config)
@@ -52,8 +61,13 @@ def checkpoint_row(serde: Serializer, config: dict[str, Any], checkpoint: Any,
     return (thread_id, ns, checkpoint["id"], parent_id or None, kind, data, meta.decode())
 
 
-def write_rows(serde: Serializer, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-               task_id: str, task_path: str) -> list[tuple[Any, ...]]:
+def write_rows(
+    serde: Serializer,
+    config: dict[str, Any],
+    writes: Sequence[tuple[str, Any]],
+    task_id: str,
+    task_path: str,
+) -> list[tuple[Any, ...]]:
     """Rows for ``put_writes``: (thread, ns, checkpoint, task, idx, channel, type, value,
     task_path, replace), where ``replace`` tells whether the row overwrites an existing one."""
     thread_id, ns, checkpoint_id = config_ids(config)
@@ -63,13 +77,15 @@ def write_rows(serde: Serializer, config: dict[str, Any], writes: Sequence[tuple
     for index, (channel, value) in enumerate(writes):
         idx = WRITES_IDX_MAP.get(channel, index)
         kind, data = serde.dumps_typed(value)
-        rows.append((thread_id, ns, checkpoint_id, task_id, idx, channel, kind, data,
-                     task_path, idx < 0))
+        rows.append(
+            (thread_id, ns, checkpoint_id, task_id, idx, channel, kind, data, task_path, idx < 0)
+        )
     return rows
 
 
-def to_tuple(serde: Serializer, row: Sequence[Any],
-             writes: Iterable[Sequence[Any]]) -> CheckpointTuple:
+def to_tuple(
+    serde: Serializer, row: Sequence[Any], writes: Iterable[Sequence[Any]]
+) -> CheckpointTuple:
     """A checkpoint row (thread, ns, id, parent, type, checkpoint, metadata) and its write
     rows (task_id, channel, type, value) as a ``CheckpointTuple``."""
     thread_id, ns, checkpoint_id, parent_id, kind, checkpoint, metadata = row

@@ -96,8 +96,15 @@ class CheckpointTuple(NamedTuple):
 def empty_checkpoint() -> Checkpoint:
     from streamgraph.pregel._ids import checkpoint_id, utc_now
 
-    return Checkpoint(v=1, id=checkpoint_id(-1), ts=utc_now(), channel_values={},
-                      channel_versions={}, versions_seen={}, updated_channels=None)
+    return Checkpoint(
+        v=1,
+        id=checkpoint_id(-1),
+        ts=utc_now(),
+        channel_values={},
+        channel_versions={},
+        versions_seen={},
+        updated_channels=None,
+    )
 
 
 def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
@@ -164,13 +171,23 @@ class BaseCheckpointSaver(ABC):
         metadata contains ``filter``, older than ``before``'s checkpoint, at most ``limit``."""
 
     @abstractmethod
-    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
-            new_versions: ChannelVersions) -> dict[str, Any]:
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         """Store a checkpoint; ``config`` names its parent. Returns the config pointing at it."""
 
     @abstractmethod
-    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         """Store one task's writes against the checkpoint ``config`` points at."""
 
     @abstractmethod
@@ -222,12 +239,22 @@ class BaseCheckpointSaver(ABC):
         for item in found:
             yield item
 
-    async def aput(self, config: dict[str, Any], checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict[str, Any]:
+    async def aput(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         return await _to_thread(self.put, config, checkpoint, metadata, new_versions)
 
-    async def aput_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         await _to_thread(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:

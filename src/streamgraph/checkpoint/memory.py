@@ -37,8 +37,7 @@ def _ids(config: dict[str, Any]) -> tuple[str, str, str | None]:
             "Checkpointer requires one or more of the following 'configurable' keys: "
             "thread_id, checkpoint_ns, checkpoint_id"
         )
-    return str(thread_id), configurable.get("checkpoint_ns", ""), \
-        configurable.get("checkpoint_id")
+    return str(thread_id), configurable.get("checkpoint_ns", ""), configurable.get("checkpoint_id")
 
 
 def metadata_matches(metadata: dict[str, Any], filter: dict[str, Any] | None) -> bool:
@@ -70,17 +69,20 @@ class InMemorySaver(BaseCheckpointSaver):
         checkpoint, metadata, parent = self.storage[thread_id][ns][checkpoint_id]
         writes = self.writes.get((thread_id, ns, checkpoint_id), {})
         pending: list[PendingWrite] = [
-            (task_id, channel, self._loads(value)) for task_id, channel, value, _ in
-            writes.values()
+            (task_id, channel, self._loads(value)) for task_id, channel, value, _ in writes.values()
         ]
 
         def config(cid: str) -> dict[str, Any]:
-            return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns,
-                                     "checkpoint_id": cid}}
+            return {
+                "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": cid}
+            }
 
         return CheckpointTuple(
-            config(checkpoint_id), self._loads(checkpoint), self._loads(metadata),
-            config(parent) if parent else None, pending,
+            config(checkpoint_id),
+            self._loads(checkpoint),
+            self._loads(metadata),
+            config(parent) if parent else None,
+            pending,
         )
 
     def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
@@ -130,17 +132,32 @@ class InMemorySaver(BaseCheckpointSaver):
                     break
         yield from results
 
-    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
-            new_versions: ChannelVersions) -> dict[str, Any]:
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         thread_id, ns, parent_id = _ids(config)
         stored = (self._dumps(checkpoint), self._dumps(metadata), parent_id)
         with self._lock:
             self.storage[thread_id][ns][checkpoint["id"]] = stored
-        return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns,
-                                 "checkpoint_id": checkpoint["id"]}}
+        return {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": ns,
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
 
-    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         thread_id, ns, checkpoint_id = _ids(config)
         if checkpoint_id is None:
             raise ValueError("put_writes needs a config with a checkpoint_id")
@@ -171,8 +188,11 @@ class InMemorySaver(BaseCheckpointSaver):
         thread_id = str(thread_id)
         with self._lock:
             for ns, checkpoints in self.storage.get(thread_id, {}).items():
-                doomed = [checkpoint_id for checkpoint_id, (_, metadata, _) in checkpoints.items()
-                          if self._loads(metadata).get("run_id") == run_id]
+                doomed = [
+                    checkpoint_id
+                    for checkpoint_id, (_, metadata, _) in checkpoints.items()
+                    if self._loads(metadata).get("run_id") == run_id
+                ]
                 for checkpoint_id in doomed:
                     del checkpoints[checkpoint_id]
                     self.writes.pop((thread_id, ns, checkpoint_id), None)
@@ -193,12 +213,22 @@ class InMemorySaver(BaseCheckpointSaver):
         for item in self.list(config, filter=filter, before=before, limit=limit):
             yield item
 
-    async def aput(self, config: dict[str, Any], checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict[str, Any]:
+    async def aput(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         return self.put(config, checkpoint, metadata, new_versions)
 
-    async def aput_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         self.put_writes(config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:

@@ -96,8 +96,12 @@ def _encode_object(value: Any) -> Any:
     if cls is Overwrite:
         return {TAG: "overwrite", "v": encode(value.value)}
     if cls is Command:
-        fields = {"graph": value.graph, "update": value.update, "resume": value.resume,
-                  "goto": value.goto}
+        fields = {
+            "graph": value.graph,
+            "update": value.update,
+            "resume": value.resume,
+            "goto": value.goto,
+        }
         return {TAG: "command", "v": encode(fields)}
     if _is_pydantic(value):
         fields = {name: getattr(value, name) for name in cls.model_fields}

@@ -40,17 +40,21 @@ def _joins(builder: StateGraph) -> tuple[dict[str, NamedBarrierValue], dict[str,
     return barriers, targets
 
 
-def _nodes(builder: StateGraph, writable: frozenset[str], barrier_targets: dict[str, str],
-           state: Schema) -> dict[str, Node]:
+def _nodes(
+    builder: StateGraph, writable: frozenset[str], barrier_targets: dict[str, str], state: Schema
+) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
     for name, spec in builder.nodes.items():
         joins = [key for key, target in barrier_targets.items() if target == name]
         nodes[name] = Node(
-            name, spec.fn,
+            name,
+            spec.fn,
             input_schema=builder.schemas[spec.input_schema or builder.state_schema],
-            state_schema=state, writable=writable,
+            state_schema=state,
+            writable=writable,
             triggers=tuple(sorted([BRANCH_PREFIX + name, *joins])),
-            metadata=spec.metadata, retry_policy=spec.retry_policy,
+            metadata=spec.metadata,
+            retry_policy=spec.retry_policy,
         )
     return nodes
 
@@ -88,8 +92,14 @@ def compile_graph(
     state = builder.schemas[builder.state_schema]
     barriers, barrier_targets = _joins(builder)
     nodes = _nodes(builder, writable, barrier_targets, state)
-    start = StartNode(START, _identity, input_schema=state, state_schema=state,
-                      writable=writable, triggers=(START,))
+    start = StartNode(
+        START,
+        _identity,
+        input_schema=state,
+        state_schema=state,
+        writable=writable,
+        triggers=(START,),
+    )
     _wire(builder, {**nodes, START: start})
     output_schema = builder.schemas[builder.output_schema]
     graph = CompiledStateGraph(

@@ -56,24 +56,25 @@ def _dedupe(edges: list[EdgeSpec]) -> list[EdgeSpec]:
     return unique
 
 
-def _node_metadata(graph: CompiledStateGraph, name: str, fn: Any,
-                   metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+def _node_metadata(
+    graph: CompiledStateGraph, name: str, fn: Any, metadata: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """The node's metadata, plus where the graph interrupts around it and the tools it runs
     (LangGraph's ``__interrupt`` and ``__tools`` entries)."""
     extra = dict(metadata or {})
     before = name in graph.interrupt_before_nodes
     after = name in graph.interrupt_after_nodes
     if before or after:
-        extra["__interrupt"] = ",".join(w for w, on in (("before", before), ("after", after))
-                                        if on)
+        extra["__interrupt"] = ",".join(w for w, on in (("before", before), ("after", after)) if on)
     tools = getattr(fn, "tools_by_name", None)
     if isinstance(tools, dict) and tools:
         extra["__tools"] = list(tools)
     return extra or None
 
 
-def _add_level(graph: CompiledStateGraph, prefix: str, depth: int, out: Any,
-               edges_out: list[EdgeSpec]) -> tuple[list[str], list[str]]:
+def _add_level(
+    graph: CompiledStateGraph, prefix: str, depth: int, out: Any, edges_out: list[EdgeSpec]
+) -> tuple[list[str], list[str]]:
     """Add one graph level's nodes and edges; return the ids its entry edges lead to and
     the ids its exit edges leave from."""
     from streamgraph.graph.state import CompiledStateGraph
@@ -84,8 +85,11 @@ def _add_level(graph: CompiledStateGraph, prefix: str, depth: int, out: Any,
         if depth and isinstance(spec.fn, CompiledStateGraph):
             ends[name] = _add_level(spec.fn, f"{prefix}{name}:", depth - 1, out, edges_out)
         else:
-            out.add_node(spec.fn, f"{prefix}{name}",
-                         metadata=_node_metadata(graph, name, spec.fn, spec.metadata))
+            out.add_node(
+                spec.fn,
+                f"{prefix}{name}",
+                metadata=_node_metadata(graph, name, spec.fn, spec.metadata),
+            )
             ends[name] = ([f"{prefix}{name}"], [f"{prefix}{name}"])
     entries: list[str] = []
     exits: list[str] = []

@@ -56,9 +56,7 @@ def _is_reducer(fn: Any) -> bool:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return True
-    positional = [
-        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
@@ -83,8 +81,11 @@ def _unwrap_qualifiers(hint: Any) -> Any:
     """``NotRequired[Annotated[list, add]]`` -> ``Annotated[list, add]`` (also ``Required``
     and ``ReadOnly``, from ``typing`` or ``typing_extensions``): the qualifier says whether a
     TypedDict key must be present, not how it merges."""
-    while getattr(typing.get_origin(hint), "_name", None) in ("NotRequired", "Required",
-                                                               "ReadOnly"):
+    while getattr(typing.get_origin(hint), "_name", None) in (
+        "NotRequired",
+        "Required",
+        "ReadOnly",
+    ):
         hint = typing.get_args(hint)[0]
     return hint
 
@@ -169,8 +170,7 @@ class Schema:
         if _is_pydantic(type(value)):  # an instance: all its fields, defaults included
             return [(k, getattr(value, k)) for k in type(value).model_fields if k in allowed]
         if is_dataclass(value) and not isinstance(value, type):
-            return [(name, getattr(value, name)) for name in _field_names(value)
-                    if name in allowed]
+            return [(name, getattr(value, name)) for name in _field_names(value) if name in allowed]
         raise InvalidUpdateError(
             f"Expected dict, got {value!r}: graph input must be a dict of state keys "
             f"or a {getattr(self.cls, '__name__', self.cls)} instance, not "

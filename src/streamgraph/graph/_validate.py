@@ -51,9 +51,7 @@ def validate_graph(builder: StateGraph, interrupt: Iterable[str]) -> None:
         if spec.destinations:
             for target in spec.destinations:
                 if target != END and target not in nodes:
-                    raise GraphSetupError(
-                        f"Node `{name}` declares unknown destination `{target}`"
-                    )
+                    raise GraphSetupError(f"Node `{name}` declares unknown destination `{target}`")
     for name in interrupt:
         if name not in nodes:
             raise GraphSetupError(f"Interrupt node `{name}` not found")

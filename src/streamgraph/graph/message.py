@@ -35,8 +35,9 @@ def _as_messages(value: Messages | None) -> list[BaseMessage]:
         return []
     items = value if isinstance(value, list | tuple) and not _is_tuple_message(value) else [value]
     converted: list[BaseMessage] = convert_to_messages(items)
-    messages = [message_chunk_to_message(m) if isinstance(m, BaseMessageChunk) else m
-                for m in converted]
+    messages = [
+        message_chunk_to_message(m) if isinstance(m, BaseMessageChunk) else m for m in converted
+    ]
     for message in messages:
         if message.id is None:
             message.id = str(uuid.uuid4())
@@ -45,8 +46,12 @@ def _as_messages(value: Messages | None) -> list[BaseMessage]:
 
 def _is_tuple_message(value: Any) -> bool:
     """``("user", "hi")`` is one message, not a list of two."""
-    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) \
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
         and isinstance(value[1], str)
+    )
 
 
 def add_messages(
@@ -74,7 +79,7 @@ def add_messages(
     for index in range(len(updates) - 1, -1, -1):
         update = updates[index]
         if isinstance(update, RemoveMessage) and update.id == REMOVE_ALL_MESSAGES:
-            merged, updates = [], updates[index + 1:]
+            merged, updates = [], updates[index + 1 :]
             break
     position = {message.id: i for i, message in enumerate(merged)}
     removed: set[int] = set()
@@ -83,8 +88,7 @@ def add_messages(
         if isinstance(update, RemoveMessage):
             if at is None:
                 raise ValueError(
-                    f"Attempting to delete a message with an ID that doesn't exist "
-                    f"({update.id!r})"
+                    f"Attempting to delete a message with an ID that doesn't exist ({update.id!r})"
                 )
             removed.add(at)
         elif at is None:

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-__all__ = ("IsLastStep", "IsLastStepManager", "ManagedValue", "RemainingSteps",
-           "RemainingStepsManager", "is_managed_value")
+__all__ = (
+    "IsLastStep",
+    "IsLastStepManager",
+    "ManagedValue",
+    "RemainingSteps",
+    "RemainingStepsManager",
+    "is_managed_value",
+)
 
 
 class ManagedValue:

@@ -30,8 +30,12 @@ from streamgraph.prebuilt.tool_node import TOOL_CALL_WITH_CONTEXT, ToolNode
 from streamgraph.pregel._node import DualNode
 from streamgraph.types import Send
 
-__all__ = ("AgentState", "AgentStatePydantic", "AgentStateWithStructuredResponse",
-           "create_react_agent")
+__all__ = (
+    "AgentState",
+    "AgentStatePydantic",
+    "AgentStateWithStructuredResponse",
+    "create_react_agent",
+)
 
 NEED_MORE_STEPS = "Sorry, need more steps to process this request."
 
@@ -68,18 +72,23 @@ def _check_chat_history(messages: Sequence[BaseMessage]) -> None:
     """Every tool call the model made must have its answer before the model runs again."""
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     unanswered = [
-        call for m in messages if isinstance(m, AIMessage)
-        for call in m.tool_calls if call["id"] not in answered
+        call
+        for m in messages
+        if isinstance(m, AIMessage)
+        for call in m.tool_calls
+        if call["id"] not in answered
     ]
     if unanswered:
-        raise ValueError(create_error_message(
-            message="Found AIMessages with tool_calls that do not have a corresponding "
-            f"ToolMessage. Here are the first few of those tool calls: {unanswered[:3]}.\n\n"
-            "Every tool call (LLM requesting to call a tool) in the message history MUST "
-            "have a corresponding ToolMessage (result of a tool invocation to return to the "
-            "LLM) - this is required by most LLM providers.",
-            error_code=ErrorCode.INVALID_CHAT_HISTORY,
-        ))
+        raise ValueError(
+            create_error_message(
+                message="Found AIMessages with tool_calls that do not have a corresponding "
+                f"ToolMessage. Here are the first few of those tool calls: {unanswered[:3]}.\n\n"
+                "Every tool call (LLM requesting to call a tool) in the message history MUST "
+                "have a corresponding ToolMessage (result of a tool invocation to return to the "
+                "LLM) - this is required by most LLM providers.",
+                error_code=ErrorCode.INVALID_CHAT_HISTORY,
+            )
+        )
 
 
 def _prompt_runnable(prompt: Any) -> Runnable[Any, Any]:
@@ -107,8 +116,13 @@ def _bound_tool_names(model: Any) -> list[str] | None:
     names: list[str] = []
     for tool in model.kwargs["tools"]:
         function = tool.get("function", tool) if isinstance(tool, dict) else tool
-        names.append(str(function.get("name") if isinstance(function, dict)
-                         else getattr(function, "name", "")))
+        names.append(
+            str(
+                function.get("name")
+                if isinstance(function, dict)
+                else getattr(function, "name", "")
+            )
+        )
     return names
 
 
@@ -143,16 +157,29 @@ def _resolve_model(model: Any) -> Any:
 class _Agent:
     """What the agent's nodes and routers share: the model, the prompt, the tools."""
 
-    def __init__(self, model: Any, tool_node: ToolNode, builtin: list[dict[str, Any]], *,
-                 prompt: Any, name: str | None, version: str, has_pre_hook: bool,
-                 has_post_hook: bool, response_format: Any) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tool_node: ToolNode,
+        builtin: list[dict[str, Any]],
+        *,
+        prompt: Any,
+        name: str | None,
+        version: str,
+        has_pre_hook: bool,
+        has_post_hook: bool,
+        response_format: Any,
+    ) -> None:
         self.dynamic = not isinstance(model, str | Runnable) and callable(model)
         self.prompt = _prompt_runnable(prompt)
         self.raw_model = model if self.dynamic else _resolve_model(model)
-        self.static = None if self.dynamic else self.prompt | _bind_tools(
-            self.raw_model, list(tool_node.tools_by_name.values()), builtin)
-        self.return_direct = {t.name for t in tool_node.tools_by_name.values()
-                              if t.return_direct}
+        self.static = (
+            None
+            if self.dynamic
+            else self.prompt
+            | _bind_tools(self.raw_model, list(tool_node.tools_by_name.values()), builtin)
+        )
+        self.return_direct = {t.name for t in tool_node.tools_by_name.values() if t.return_direct}
         self.name = name
         self.version = version
         self.has_pre_hook = has_pre_hook
@@ -164,10 +191,14 @@ class _Agent:
 
     def model_input(self, state: Any) -> Any:
         messages = (_get(state, "llm_input_messages") if self.has_pre_hook else None) or _get(
-            state, "messages")
+            state, "messages"
+        )
         if messages is None:
-            keys = "'llm_input_messages' or 'messages' key" if self.has_pre_hook else (
-                "'messages' key")
+            keys = (
+                "'llm_input_messages' or 'messages' key"
+                if self.has_pre_hook
+                else ("'messages' key")
+            )
             raise ValueError(f"Expected input to call_model to have {keys}, but got {state}")
         _check_chat_history(messages)
         return _with_messages(state, messages)
@@ -222,14 +253,17 @@ class _Agent:
             if message.name in self.return_direct:
                 return END
         if isinstance(message, AIMessage) and any(
-                call["name"] in self.return_direct for call in message.tool_calls):
+            call["name"] in self.return_direct for call in message.tool_calls
+        ):
             return END  # a return_direct call ran in another Send task of the same step
         return self.entry
 
     @staticmethod
     def _sends(calls: list[Any], state: Any) -> list[Send]:
-        return [Send("tools", {"__type": TOOL_CALL_WITH_CONTEXT, "tool_call": call,
-                               "state": state}) for call in calls]
+        return [
+            Send("tools", {"__type": TOOL_CALL_WITH_CONTEXT, "tool_call": call, "state": state})
+            for call in calls
+        ]
 
 
 class _CallModel(DualNode):
@@ -304,8 +338,7 @@ def _check_state_schema(state_schema: Any, response_format: Any) -> None:
     required = {"messages", "remaining_steps"}
     if response_format is not None:
         required.add("structured_response")
-    keys = set(getattr(state_schema, "model_fields", None) or typing.get_type_hints(
-        state_schema))
+    keys = set(getattr(state_schema, "model_fields", None) or typing.get_type_hints(state_schema))
     if missing := required - keys:
         raise ValueError(f"Missing required key(s) {missing} in state_schema")
 
@@ -315,8 +348,11 @@ def _model_input_schema(state_schema: Any) -> Any:
     if isinstance(state_schema, type) and issubclass(state_schema, BaseModel):
         from pydantic import create_model
 
-        return create_model("CallModelInputSchema", llm_input_messages=(list[AnyMessage], ...),
-                            __base__=state_schema)
+        return create_model(
+            "CallModelInputSchema",
+            llm_input_messages=(list[AnyMessage], ...),
+            __base__=state_schema,
+        )
 
     class CallModelInputSchema(state_schema):  # type: ignore[misc]
         llm_input_messages: list[AnyMessage]
@@ -369,21 +405,39 @@ def create_react_agent(
     if state_schema is not None:
         _check_state_schema(state_schema, response_format)
     else:
-        state_schema = (AgentStateWithStructuredResponse if response_format is not None
-                        else AgentState)
+        state_schema = (
+            AgentStateWithStructuredResponse if response_format is not None else AgentState
+        )
     tool_node, builtin = _tool_node(tools)
-    agent = _Agent(model, tool_node, builtin, prompt=prompt, name=name, version=version,
-                   has_pre_hook=pre_model_hook is not None,
-                   has_post_hook=post_model_hook is not None, response_format=response_format)
-    graph = _build(agent, tool_node, state_schema, context_schema, pre_model_hook,
-                   post_model_hook)
-    return graph.compile(checkpointer=checkpointer, store=store,
-                         interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-                         name=name)
+    agent = _Agent(
+        model,
+        tool_node,
+        builtin,
+        prompt=prompt,
+        name=name,
+        version=version,
+        has_pre_hook=pre_model_hook is not None,
+        has_post_hook=post_model_hook is not None,
+        response_format=response_format,
+    )
+    graph = _build(agent, tool_node, state_schema, context_schema, pre_model_hook, post_model_hook)
+    return graph.compile(
+        checkpointer=checkpointer,
+        store=store,
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
+        name=name,
+    )
 
 
-def _build(agent: _Agent, tool_node: ToolNode, state_schema: Any, context_schema: Any,
-           pre_model_hook: Any, post_model_hook: Any) -> StateGraph:
+def _build(
+    agent: _Agent,
+    tool_node: ToolNode,
+    state_schema: Any,
+    context_schema: Any,
+    pre_model_hook: Any,
+    post_model_hook: Any,
+) -> StateGraph:
     workflow = StateGraph(state_schema, context_schema)
     input_schema = _model_input_schema(state_schema) if pre_model_hook is not None else None
     workflow.add_node("agent", _CallModel(agent), input_schema=input_schema)
@@ -404,8 +458,9 @@ def _build(agent: _Agent, tool_node: ToolNode, state_schema: Any, context_schema
         workflow.add_edge("post_model_hook" if post_model_hook is not None else "agent", finish)
         return workflow
     if post_model_hook is not None:
-        workflow.add_conditional_edges("post_model_hook", agent.after_post_hook,
-                                       path_map=[agent.entry, "tools", finish])
+        workflow.add_conditional_edges(
+            "post_model_hook", agent.after_post_hook, path_map=[agent.entry, "tools", finish]
+        )
     else:
         workflow.add_conditional_edges("agent", agent.after_model, path_map=["tools", finish])
     if agent.return_direct:

@@ -47,8 +47,9 @@ ErrorHandler = bool | str | Callable[..., str] | type[Exception] | tuple[type[Ex
 class ToolInvocationError(ToolException, StreamGraphError):
     """The model called a tool with arguments its schema rejects."""
 
-    def __init__(self, tool_name: str, tool_kwargs: dict[str, Any],
-                 errors: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, tool_name: str, tool_kwargs: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> None:
         self.tool_name = tool_name
         self.tool_kwargs = tool_kwargs
         self.errors = errors
@@ -176,7 +177,8 @@ class ToolNode(DualNode):
         calls, state, as_list = self._parse_input(input)
         config = config or {}
         runs: list[Callable[[], Any]] = [
-            functools.partial(self._run_one, call, state, config) for call in calls]
+            functools.partial(self._run_one, call, state, config) for call in calls
+        ]
         order = CallOrder.of_current_task(len(runs))
         if order is not None:
             runs = [functools.partial(order.run, index, run) for index, run in enumerate(runs)]
@@ -188,9 +190,9 @@ class ToolNode(DualNode):
         config = config or {}
         runs = [functools.partial(self._arun_one, call, state, config) for call in calls]
         order = CallOrder.of_current_task(len(runs))
-        outputs = await asyncio.gather(*(
-            run() if order is None else order.arun(index, run) for index, run in enumerate(runs)
-        ))
+        outputs = await asyncio.gather(
+            *(run() if order is None else order.arun(index, run) for index, run in enumerate(runs))
+        )
         return self._combine(list(outputs), as_list)
 
     def _run_one(self, call: ToolCall, state: Any, config: Any) -> Any:
@@ -248,8 +250,11 @@ class ToolNode(DualNode):
             return outputs if as_list else {self.messages_key: outputs}
         # Commands keep their place among the messages, as each tool's own update.
         return [
-            output if isinstance(output, Command)
-            else [output] if as_list else {self.messages_key: [output]}
+            output
+            if isinstance(output, Command)
+            else [output]
+            if as_list
+            else {self.messages_key: [output]}
             for output in outputs
         ]
 
@@ -271,9 +276,12 @@ class ToolNode(DualNode):
             args[param] = store
         for param in wanted.runtime:
             args[param] = ToolRuntime(
-                state=state, context=scope.loop.context if scope is not None else None,
-                config=config, stream_writer=scope.writer if scope is not None else _ignore,
-                tool_call_id=call.get("id"), store=store,
+                state=state,
+                context=scope.loop.context if scope is not None else None,
+                config=config,
+                stream_writer=scope.writer if scope is not None else _ignore,
+                tool_call_id=call.get("id"),
+                store=store,
             )
         return {**call, "args": args, "type": "tool_call"}
 
@@ -301,8 +309,9 @@ class ToolNode(DualNode):
         else:
             messages = getattr(update, self.messages_key, [])
         messages = messages if isinstance(messages, list | tuple) else [messages]
-        answers = [m for m in messages
-                   if isinstance(m, ToolMessage) and m.tool_call_id == call["id"]]
+        answers = [
+            m for m in messages if isinstance(m, ToolMessage) and m.tool_call_id == call["id"]
+        ]
         for answer in answers:  # named after its tool, like the messages ToolNode makes
             if answer.name is None:
                 answer.name = call["name"]
@@ -322,7 +331,9 @@ class ToolNode(DualNode):
         names = ", ".join(self.tools_by_name)
         return ToolMessage(
             content=f"Error: {call['name']} is not a valid tool, try one of [{names}].",
-            name=call["name"], tool_call_id=call["id"], status="error",
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
         )
 
     def _error_message(self, call: ToolCall, tool: BaseTool, error: Exception) -> ToolMessage:
@@ -338,21 +349,23 @@ class ToolNode(DualNode):
             content = handler(error)
         else:
             content = _error_content(error)
-        return ToolMessage(content=content, name=call["name"], tool_call_id=call["id"],
-                           status="error")
+        return ToolMessage(
+            content=content, name=call["name"], tool_call_id=call["id"], status="error"
+        )
 
-    def _as_invocation_error(self, call: ToolCall, tool: BaseTool,
-                             error: Exception) -> Exception:
+    def _as_invocation_error(self, call: ToolCall, tool: BaseTool, error: Exception) -> Exception:
         """Arguments the tool's schema rejected, as a ``ToolInvocationError`` (errors about
         injected parameters left out: the model did not write those)."""
         schema = tool.args_schema
         if not isinstance(error, ValidationError) or error.title != getattr(
-                schema, "__name__", None):
+            schema, "__name__", None
+        ):
             return error
         injected = self._injections[call["name"]].names
         errors = [e for e in error.errors() if not (e["loc"] and e["loc"][0] in injected)]
-        return ToolInvocationError(call["name"], call["args"],
-                                   [dict(e) for e in errors or error.errors()])
+        return ToolInvocationError(
+            call["name"], call["args"], [dict(e) for e in errors or error.errors()]
+        )
 
 
 def _ignore(chunk: Any) -> None:

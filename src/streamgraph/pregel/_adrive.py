@@ -101,7 +101,11 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
 
 
 async def _aparallel_step(
-    loop: Loop, tasks: list[Task], inbox: AsyncInbox, shape: Shape, pending: set[Task],
+    loop: Loop,
+    tasks: list[Task],
+    inbox: AsyncInbox,
+    shape: Shape,
+    pending: set[Task],
     running: list[tuple[Task, asyncio.Task[None]]],
 ) -> AsyncIterator[Any]:
     """Several tasks (or sync ones): async nodes as tasks, sync nodes on worker threads."""
@@ -127,8 +131,13 @@ async def _aparallel_step(
             raise loop.finish_error(item)
 
 
-def _launch(task: Task, loop: Loop, inbox: AsyncInbox, pending: set[Task],
-            running: list[tuple[Task, asyncio.Task[None]]]) -> None:
+def _launch(
+    task: Task,
+    loop: Loop,
+    inbox: AsyncInbox,
+    pending: set[Task],
+    running: list[tuple[Task, asyncio.Task[None]]],
+) -> None:
     pending.add(task)
     if _has_async(task):
         job = asyncio.create_task(_areport(task, loop, inbox.put), context=copy_context())
@@ -220,8 +229,9 @@ async def arun_on_worker(loop: Loop, input: Any) -> None:
         raise error
 
 
-async def _until_finished(event_loop: asyncio.AbstractEventLoop,
-                          waiters: list[asyncio.Future[Any]], finished: list[Any]) -> None:
+async def _until_finished(
+    event_loop: asyncio.AbstractEventLoop, waiters: list[asyncio.Future[Any]], finished: list[Any]
+) -> None:
     """After a cancellation: wait, ignoring further cancellations, until the job is over."""
     waiter = event_loop.create_future()
     waiters.append(waiter)  # woken by the job's wake-up, unless it already happened:

@@ -86,8 +86,9 @@ def pending_triggers(checkpoint: Checkpoint, loop: Loop) -> tuple[set[str], list
     return pull, list(values.get(TASKS, ()))
 
 
-def make_checkpoint(loop: Loop, pull: set[str], sends: list[Any], *,
-                    start_input: Any = MISSING) -> Checkpoint:
+def make_checkpoint(
+    loop: Loop, pull: set[str], sends: list[Any], *, start_input: Any = MISSING
+) -> Checkpoint:
     values: dict[str, Any] = {}
     for key, channel in loop.channels.items():
         value = channel.checkpoint()
@@ -103,7 +104,10 @@ def make_checkpoint(loop: Loop, pull: set[str], sends: list[Any], *,
     if start_input is not MISSING:
         values[START] = start_input
     return Checkpoint(
-        v=FORMAT_VERSION, id=checkpoint_id(loop.step), ts=utc_now(), channel_values=values,
+        v=FORMAT_VERSION,
+        id=checkpoint_id(loop.step),
+        ts=utc_now(),
+        channel_values=values,
         channel_versions=dict(loop.versions),
         versions_seen={k: dict(v) for k, v in loop.versions_seen.items()},
         updated_channels=sorted(loop.last_updated) or None,
@@ -111,8 +115,7 @@ def make_checkpoint(loop: Loop, pull: set[str], sends: list[Any], *,
 
 
 def config_for(loop: Loop, checkpoint_id_: str) -> dict[str, Any]:
-    configurable: dict[str, Any] = {"checkpoint_ns": loop.checkpoint_ns,
-                                    **loop.user_configurable}
+    configurable: dict[str, Any] = {"checkpoint_ns": loop.checkpoint_ns, **loop.user_configurable}
     if loop.checkpoint_ns:
         configurable["checkpoint_map"] = {**loop.parent_map, loop.checkpoint_ns: checkpoint_id_}
     configurable["checkpoint_id"] = checkpoint_id_
@@ -133,8 +136,9 @@ def with_checkpoint_map(config: dict[str, Any] | None, metadata: Any) -> dict[st
     return {"configurable": {**configurable, "checkpoint_map": checkpoint_map}}
 
 
-def save_checkpoint(loop: Loop, source: str, pull: set[str], sends: list[Any], *,
-                    start_input: Any = MISSING) -> None:
+def save_checkpoint(
+    loop: Loop, source: str, pull: set[str], sends: list[Any], *, start_input: Any = MISSING
+) -> None:
     """Make a checkpoint of the loop's state (``pull``/``sends``: the next step) and queue
     its storage. The loop emits it once the next step's tasks exist (their ids come from the
     checkpoint's id)."""
@@ -144,9 +148,20 @@ def save_checkpoint(loop: Loop, source: str, pull: set[str], sends: list[Any], *
     parent_config = None if loop.durability == "exit" else loop.checkpoint_config
     new_versions = {k: v for k, v in loop.versions.items() if k in loop.changed_since_save}
     loop.changed_since_save = set()
-    loop.saves.append(SaveOp("put", parent_config or config_for(loop, ""), (
-        checkpoint, {**metadata, **{k: v for k, v in loop.stored_metadata.items()
-                                     if k not in metadata}}, new_versions)))
+    loop.saves.append(
+        SaveOp(
+            "put",
+            parent_config or config_for(loop, ""),
+            (
+                checkpoint,
+                {
+                    **metadata,
+                    **{k: v for k, v in loop.stored_metadata.items() if k not in metadata},
+                },
+                new_versions,
+            ),
+        )
+    )
     loop.checkpoint = checkpoint
     loop.checkpoint_config = config_for(loop, checkpoint["id"])
     loop.checkpoint_parent = parent_config
@@ -154,8 +169,13 @@ def save_checkpoint(loop: Loop, source: str, pull: set[str], sends: list[Any], *
     loop.pending_writes = []
 
 
-def checkpoint_payload(loop: Loop, config: dict[str, Any], parent_config: dict[str, Any] | None,
-                       metadata: dict[str, Any], tasks: list[Task]) -> dict[str, Any]:
+def checkpoint_payload(
+    loop: Loop,
+    config: dict[str, Any],
+    parent_config: dict[str, Any] | None,
+    metadata: dict[str, Any],
+    tasks: list[Task],
+) -> dict[str, Any]:
     writes = _writes_by_task(loop.pending_writes)
     return {
         "config": config,
@@ -192,8 +212,11 @@ def _task_entry(loop: Loop, task: Task, writes: list[tuple[str, Any]]) -> dict[s
 
 
 def _interrupt_dict(interrupt: Interrupt) -> dict[str, Any]:
-    return {"value": interrupt.value, "id": interrupt.id,
-            "response_schema": interrupt.response_schema}
+    return {
+        "value": interrupt.value,
+        "id": interrupt.id,
+        "response_schema": interrupt.response_schema,
+    }
 
 
 def task_state(loop: Loop, task: Task) -> dict[str, Any] | None:
@@ -254,14 +277,24 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
         if task.id in answers:
             task.resume = [*task.resume, answers[task.id]]
             task.resuming = True
-            loop.saves.append(SaveOp("put_writes", loop.checkpoint_config,
-                                     ([(RESUME, task.resume)], task.id, _path(task))))
+            loop.saves.append(
+                SaveOp(
+                    "put_writes",
+                    loop.checkpoint_config,
+                    ([(RESUME, task.resume)], task.id, _path(task)),
+                )
+            )
 
 
 def _keyed_by_interrupt_id(resume: Any) -> bool:
-    return isinstance(resume, dict) and bool(resume) and all(
-        isinstance(k, str) and len(k) == 32 and all(c in "0123456789abcdef" for c in k)
-        for k in resume)
+    return (
+        isinstance(resume, dict)
+        and bool(resume)
+        and all(
+            isinstance(k, str) and len(k) == 32 and all(c in "0123456789abcdef" for c in k)
+            for k in resume
+        )
+    )
 
 
 def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:

@@ -85,8 +85,11 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
         if len(tasks) == 1 and (loop.inline_ok or task.hidden):
             loop.set_own_put(queue.put)
             yield from _inline_step(loop, task, queue, shape)
-        elif (len(tasks) == 1 and not task.node.is_async
-              and task.node.live_events <= GREENLET_MAX_EVENTS):
+        elif (
+            len(tasks) == 1
+            and not task.node.is_async
+            and task.node.live_events <= GREENLET_MAX_EVENTS
+        ):
             loop.set_own_put(mailbox.put)
             yield from _greenlet_step(loop, task, mailbox, shape)
         else:

@@ -48,34 +48,62 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
 
     # -- bookkeeping -------------------------------------------------------------------
 
-    def _open(self, run_type: str, serialized: Any, run_id: Any, parent_run_id: Any,
-              tags: list[str] | None, metadata: dict[str, Any] | None, inputs: Any,
-              kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _open(
+        self,
+        run_type: str,
+        serialized: Any,
+        run_id: Any,
+        parent_run_id: Any,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        inputs: Any,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
         run, parent = str(run_id), str(parent_run_id) if parent_run_id else None
         parents = [*self.lineage.get(parent, ()), parent] if parent else []
         self.lineage[run] = parents
-        info = {"type": run_type, "name": _name(serialized, kwargs), "tags": tags or [],
-                "metadata": metadata or {}, "parent_ids": parents, "inputs": inputs}
+        info = {
+            "type": run_type,
+            "name": _name(serialized, kwargs),
+            "tags": tags or [],
+            "metadata": metadata or {},
+            "parent_ids": parents,
+            "inputs": inputs,
+        }
         self.runs[run] = info
         return info
 
-    def _event(self, phase: str, run_id: Any, data: dict[str, Any],
-               info: dict[str, Any] | None = None, order: tuple[str, ...] = _END) -> None:
+    def _event(
+        self,
+        phase: str,
+        run_id: Any,
+        data: dict[str, Any],
+        info: dict[str, Any] | None = None,
+        order: tuple[str, ...] = _END,
+    ) -> None:
         run = str(run_id)
         info = info or self.runs.get(run)
         if info is None:
             return
-        self.events.put(_ordered(order, {
-            "event": f"on_{info['type']}_{phase}", "data": data, "name": info["name"],
-            "tags": info["tags"], "run_id": run, "metadata": info["metadata"],
-            "parent_ids": info["parent_ids"],
-        }))
+        self.events.put(
+            _ordered(
+                order,
+                {
+                    "event": f"on_{info['type']}_{phase}",
+                    "data": data,
+                    "name": info["name"],
+                    "tags": info["tags"],
+                    "run_id": run,
+                    "metadata": info["metadata"],
+                    "parent_ids": info["parent_ids"],
+                },
+            )
+        )
 
     def _start(self, run_id: Any, data: dict[str, Any]) -> None:
         self._event("start", run_id, data, order=_START)
 
-    def _close(self, run_id: Any, output: Any, key: str = "output",
-               inputs: Any = None) -> None:
+    def _close(self, run_id: Any, output: Any, key: str = "output", inputs: Any = None) -> None:
         info = self.runs.pop(str(run_id), None)
         self.lineage.pop(str(run_id), None)
         if info is not None:
@@ -84,18 +112,43 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
 
     # -- chat models and LLMs ------------------------------------------------------------
 
-    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any,
-                            parent_run_id: Any = None, tags: list[str] | None = None,
-                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._open("chat_model", serialized, run_id, parent_run_id, tags, metadata,
-                   {"messages": messages}, kwargs)
+    def on_chat_model_start(
+        self,
+        serialized: Any,
+        messages: Any,
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._open(
+            "chat_model",
+            serialized,
+            run_id,
+            parent_run_id,
+            tags,
+            metadata,
+            {"messages": messages},
+            kwargs,
+        )
         self._start(run_id, {"input": {"messages": messages}})
 
-    def on_llm_start(self, serialized: Any, prompts: list[str], *, run_id: Any,
-                     parent_run_id: Any = None, tags: list[str] | None = None,
-                     metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._open("llm", serialized, run_id, parent_run_id, tags, metadata,
-                   {"prompts": prompts}, kwargs)
+    def on_llm_start(
+        self,
+        serialized: Any,
+        prompts: list[str],
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._open(
+            "llm", serialized, run_id, parent_run_id, tags, metadata, {"prompts": prompts}, kwargs
+        )
         self._start(run_id, {"input": {"prompts": prompts}})
 
     def on_llm_new_token(  # type: ignore[override]
@@ -110,8 +163,7 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
                 message = AIMessageChunk(content=token)
             self._event("stream", run_id, {"chunk": message}, info)
         else:
-            self._event("stream", run_id, {"chunk": chunk if chunk is not None else token},
-                        info)
+            self._event("stream", run_id, {"chunk": chunk if chunk is not None else token}, info)
 
     def on_llm_end(self, response: Any, *, run_id: Any, **kwargs: Any) -> None:
         info = self.runs.get(str(run_id))
@@ -119,8 +171,11 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
             return
         if info["type"] == "chat_model":
             generations = [g for batch in response.generations for g in batch]
-            output = getattr(generations[0], "message", None) if len(generations) == 1 \
+            output = (
+                getattr(generations[0], "message", None)
+                if len(generations) == 1
                 else {"generations": response.generations}
+            )
         else:
             output = response
         self._close(run_id, output)
@@ -130,27 +185,41 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
 
     # -- chains, tools, retrievers ------------------------------------------------------
 
-    def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: Any,
-                       parent_run_id: Any = None, tags: list[str] | None = None,
-                       metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_chain_start(
+        self,
+        serialized: Any,
+        inputs: Any,
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         run_type = kwargs.get("run_type") or "chain"
-        self._open(run_type, serialized, run_id, parent_run_id, tags, metadata, inputs,
-                   kwargs)
+        self._open(run_type, serialized, run_id, parent_run_id, tags, metadata, inputs, kwargs)
         # A streamed runnable starts before its input is known: LangChain sends a
         # placeholder then, and its events leave the input out.
         self._start(run_id, {} if inputs == {"input": ""} else {"input": inputs})
 
-    def on_chain_end(self, outputs: Any, *, run_id: Any, inputs: Any = None,
-                     **kwargs: Any) -> None:
+    def on_chain_end(self, outputs: Any, *, run_id: Any, inputs: Any = None, **kwargs: Any) -> None:
         self._close(run_id, outputs, inputs=inputs)
 
     def on_chain_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
         self.runs.pop(str(run_id), None)
 
-    def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any,
-                      parent_run_id: Any = None, tags: list[str] | None = None,
-                      metadata: dict[str, Any] | None = None, inputs: Any = None,
-                      **kwargs: Any) -> None:
+    def on_tool_start(
+        self,
+        serialized: Any,
+        input_str: str,
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: Any = None,
+        **kwargs: Any,
+    ) -> None:
         given = inputs if inputs is not None else input_str
         self._open("tool", serialized, run_id, parent_run_id, tags, metadata, given, kwargs)
         self._start(run_id, {"input": given})
@@ -161,25 +230,47 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
     def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
         self._close(run_id, error, key="error")
 
-    def on_retriever_start(self, serialized: Any, query: str, *, run_id: Any,
-                           parent_run_id: Any = None, tags: list[str] | None = None,
-                           metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._open("retriever", serialized, run_id, parent_run_id, tags, metadata,
-                   {"query": query}, kwargs)
+    def on_retriever_start(
+        self,
+        serialized: Any,
+        query: str,
+        *,
+        run_id: Any,
+        parent_run_id: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._open(
+            "retriever", serialized, run_id, parent_run_id, tags, metadata, {"query": query}, kwargs
+        )
         self._start(run_id, {"input": {"query": query}})
 
     def on_retriever_end(self, documents: Any, *, run_id: Any, **kwargs: Any) -> None:
         self._close(run_id, documents)
 
-    def on_custom_event(self, name: str, data: Any, *, run_id: Any,
-                        tags: list[str] | None = None,
-                        metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_custom_event(
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: Any,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         run = str(run_id)
-        self.events.put({
-            "event": "on_custom_event", "run_id": run, "name": name, "tags": tags or [],
-            "metadata": metadata or {}, "data": data,
-            "parent_ids": self.lineage.get(run, []),
-        })
+        self.events.put(
+            {
+                "event": "on_custom_event",
+                "run_id": run,
+                "name": name,
+                "tags": tags or [],
+                "metadata": metadata or {},
+                "data": data,
+                "parent_ids": self.lineage.get(run, []),
+            }
+        )
 
     # -- streamed output of runnables ---------------------------------------------------
 
@@ -188,8 +279,7 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
             self._stream_chunk(run_id, chunk)
             yield chunk
 
-    async def tap_output_aiter(self, run_id: Any,
-                               output: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def tap_output_aiter(self, run_id: Any, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for chunk in output:
             self._stream_chunk(run_id, chunk)
             yield chunk
@@ -210,23 +300,36 @@ class ToolEventsHandler(BaseCallbackHandler):
         self.loop = loop
         self.calls: dict[Any, str] = {}  # run id -> tool call id
 
-    def on_tool_start(self, serialized: Any, input_str: str, *, run_id: Any,
-                      inputs: Any = None, tool_call_id: str | None = None,
-                      **kwargs: Any) -> None:
+    def on_tool_start(
+        self,
+        serialized: Any,
+        input_str: str,
+        *,
+        run_id: Any,
+        inputs: Any = None,
+        tool_call_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         call = self.calls[run_id] = tool_call_id or str(run_id)
-        self.loop.put_live("tools", {
-            "event": "tool-started", "tool_call_id": call,
-            "tool_name": _name(serialized, kwargs),
-            "input": inputs if inputs is not None else input_str,
-        })
+        self.loop.put_live(
+            "tools",
+            {
+                "event": "tool-started",
+                "tool_call_id": call,
+                "tool_name": _name(serialized, kwargs),
+                "input": inputs if inputs is not None else input_str,
+            },
+        )
 
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
         call = self.calls.pop(run_id, str(run_id))
-        self.loop.put_live("tools", {"event": "tool-finished", "tool_call_id": call,
-                                     "output": output})
+        self.loop.put_live(
+            "tools", {"event": "tool-finished", "tool_call_id": call, "output": output}
+        )
 
     def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
         call = self.calls.pop(run_id, str(run_id))
         if not isinstance(error, GraphBubbleUp):  # an interrupt is not a failure
-            self.loop.put_live("tools", {"event": "tool-error", "tool_call_id": call,
-                                         "message": str(error)})
+            self.loop.put_live(
+                "tools", {"event": "tool-error", "tool_call_id": call, "message": str(error)}
+            )

@@ -86,21 +86,36 @@ class Events:
         for key, value in task.config["configurable"].items():  # as LangChain's child runs
             if not key.startswith("__") and isinstance(value, str | int | float | bool):
                 metadata.setdefault(key, value)
-        return {"name": self.loop.graph.name,
-                "tags": [_SEQ_TAG, *self.loop.config.get("tags", ())], "run_id": self.run_id,
-                "metadata": metadata, "parent_ids": list(self.parents[:-1])}
+        return {
+            "name": self.loop.graph.name,
+            "tags": [_SEQ_TAG, *self.loop.config.get("tags", ())],
+            "run_id": self.run_id,
+            "metadata": metadata,
+            "parent_ids": list(self.parents[:-1]),
+        }
 
     def run_started(self, input: Any) -> None:
         if self.enclosing is not None:
-            self.put(_ordered(_START, {"event": "on_chain_start", "data": {"input": input},
-                                       **self._nested_fields()}))
+            self.put(
+                _ordered(
+                    _START,
+                    {"event": "on_chain_start", "data": {"input": input}, **self._nested_fields()},
+                )
+            )
             self._input = input
 
     def run_finished(self, output: Any) -> None:
         if self.enclosing is not None:
-            self.put(_ordered(_END, {"event": "on_chain_end",
-                                     "data": {"output": output, "input": self._input},
-                                     **self._nested_fields()}))
+            self.put(
+                _ordered(
+                    _END,
+                    {
+                        "event": "on_chain_end",
+                        "data": {"output": output, "input": self._input},
+                        **self._nested_fields(),
+                    },
+                )
+            )
 
     # -- task runs (on the loop's thread, in step order) ---------------------------------------
 
@@ -118,17 +133,29 @@ class Events:
 
     def task_started(self, task: Task) -> None:
         fields = self._task_fields(task)
-        self.loop.emit("events", _ordered(_START, {
-            "event": "on_chain_start", "data": {"input": task.input}, **fields}))
+        self.loop.emit(
+            "events",
+            _ordered(_START, {"event": "on_chain_start", "data": {"input": task.input}, **fields}),
+        )
 
     def task_finished(self, task: Task, output: Any) -> None:
         fields = self._task_fields(task)
         emit = self.loop.emit
-        emit("events", _ordered(_TAPPED, {
-            "event": "on_chain_stream", "data": {"chunk": output}, **fields}))
-        emit("events", _ordered(_END, {
-            "event": "on_chain_end", "data": {"output": output, "input": task.input},
-            **fields}))
+        emit(
+            "events",
+            _ordered(_TAPPED, {"event": "on_chain_stream", "data": {"chunk": output}, **fields}),
+        )
+        emit(
+            "events",
+            _ordered(
+                _END,
+                {
+                    "event": "on_chain_end",
+                    "data": {"output": output, "input": task.input},
+                    **fields,
+                },
+            ),
+        )
         run = self.task_runs.pop(task.id)
         if self._handler is not None:
             self._handler.lineage.pop(run, None)
@@ -152,22 +179,36 @@ class Events:
         self.handler.lineage[run] = list(self.parents)
         metadata = with_integration(config["metadata"], "langgraph")
         return CallbackManager(
-            handlers=handlers, inheritable_handlers=handlers, parent_run_id=uuid.UUID(run),
-            tags=[_SEQ_TAG], inheritable_tags=list(config.get("tags", ())),
-            metadata=metadata, inheritable_metadata=metadata,
+            handlers=handlers,
+            inheritable_handlers=handlers,
+            parent_run_id=uuid.UUID(run),
+            tags=[_SEQ_TAG],
+            inheritable_tags=list(config.get("tags", ())),
+            metadata=metadata,
+            inheritable_metadata=metadata,
         )
 
 
-_RUN_OPTIONS = ("context", "stream_mode", "subgraphs", "output_keys", "interrupt_before",
-                "interrupt_after", "durability")
+_RUN_OPTIONS = (
+    "context",
+    "stream_mode",
+    "subgraphs",
+    "output_keys",
+    "interrupt_before",
+    "interrupt_after",
+    "durability",
+)
 
 
-async def run_events(graph: Any, input: Any, config: Any, *, version: str, keep: EventFilter,
-                     options: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+async def run_events(
+    graph: Any, input: Any, config: Any, *, version: str, keep: EventFilter, options: dict[str, Any]
+) -> AsyncIterator[dict[str, Any]]:
     """Run ``graph`` and yield its events (the body of ``Pregel.astream_events``)."""
     if version != "v2":
-        raise ValueError(f"astream_events supports version='v2' only, got {version!r} (v1 is "
-                         "LangChain's deprecated format)")
+        raise ValueError(
+            f"astream_events supports version='v2' only, got {version!r} (v1 is "
+            "LangChain's deprecated format)"
+        )
     unknown = sorted(set(options) - set(_RUN_OPTIONS))
     if unknown:
         raise TypeError(f"astream_events() got unexpected keyword arguments: {unknown}")
@@ -180,12 +221,22 @@ async def run_events(graph: Any, input: Any, config: Any, *, version: str, keep:
     subgraphs = bool(options.pop("subgraphs", False))
     modes, tagged = parse_modes(stream_mode)
     shape = shaper(tagged=tagged, subgraphs=subgraphs, version="v1")
-    loop = graph._start_run(config, modes=modes | {"events"}, subgraphs=subgraphs, **{
-        k: options.get(k) for k in ("context", "output_keys", "interrupt_before",
-                                    "interrupt_after", "durability")})
-    root = {"name": graph.name, "tags": list(loop.config.get("tags", ())),
-            "run_id": loop.events.run_id, "parent_ids": [],
-            "metadata": with_integration(loop.config.get("metadata", {}), "langgraph")}
+    loop = graph._start_run(
+        config,
+        modes=modes | {"events"},
+        subgraphs=subgraphs,
+        **{
+            k: options.get(k)
+            for k in ("context", "output_keys", "interrupt_before", "interrupt_after", "durability")
+        },
+    )
+    root = {
+        "name": graph.name,
+        "tags": list(loop.config.get("tags", ())),
+        "run_id": loop.events.run_id,
+        "parent_ids": [],
+        "metadata": with_integration(loop.config.get("metadata", {}), "langgraph"),
+    }
     start = _ordered(_START, {"event": "on_chain_start", "data": {"input": input}, **root})
     if keep(start):
         yield start
@@ -195,8 +246,9 @@ async def run_events(graph: Any, input: Any, config: Any, *, version: str, keep:
             if keep(payload):
                 yield payload
             continue
-        chunk = _ordered(_TAPPED, {"event": "on_chain_stream", "data": {"chunk": shape(event)},
-                                   **root})
+        chunk = _ordered(
+            _TAPPED, {"event": "on_chain_stream", "data": {"chunk": shape(event)}, **root}
+        )
         if keep(chunk):
             yield chunk
     output = graph._invoke_result(loop, "v1")
@@ -212,21 +264,27 @@ def _same(event: Any) -> Any:
 class EventFilter:
     """``include_*``/``exclude_*`` of ``astream_events``: names, run types and tags."""
 
-    def __init__(self, include_names: Sequence[str] | None, include_types: Sequence[str] | None,
-                 include_tags: Sequence[str] | None, exclude_names: Sequence[str] | None,
-                 exclude_types: Sequence[str] | None, exclude_tags: Sequence[str] | None) -> None:
-        self.include = (set(include_names or ()), set(include_types or ()),
-                        set(include_tags or ()))
-        self.exclude = (set(exclude_names or ()), set(exclude_types or ()),
-                        set(exclude_tags or ()))
+    def __init__(
+        self,
+        include_names: Sequence[str] | None,
+        include_types: Sequence[str] | None,
+        include_tags: Sequence[str] | None,
+        exclude_names: Sequence[str] | None,
+        exclude_types: Sequence[str] | None,
+        exclude_tags: Sequence[str] | None,
+    ) -> None:
+        self.include = (set(include_names or ()), set(include_types or ()), set(include_tags or ()))
+        self.exclude = (set(exclude_names or ()), set(exclude_types or ()), set(exclude_tags or ()))
         self.active = any(self.include) or any(self.exclude)
 
     @staticmethod
-    def _matches(event: dict[str, Any], names: set[str], types: set[str],
-                 tags: set[str]) -> bool:
+    def _matches(event: dict[str, Any], names: set[str], types: set[str], tags: set[str]) -> bool:
         run_type = event["event"].split("_", 1)[1].rsplit("_", 1)[0]
-        return (event.get("name") in names or run_type in types
-                or not tags.isdisjoint(event.get("tags", ())))
+        return (
+            event.get("name") in names
+            or run_type in types
+            or not tags.isdisjoint(event.get("tags", ()))
+        )
 
     def __call__(self, event: dict[str, Any]) -> bool:
         if not self.active:

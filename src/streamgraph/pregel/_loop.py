@@ -110,8 +110,11 @@ class Loop(Routes):
         keys = output_keys if output_keys is not None else graph.stream_keys
         self.stream_keys = keys
         self.stream_keys_set: frozenset[str] = (
-            frozenset((keys,)) if isinstance(keys, str)
-            else graph.stream_keys_set if keys is graph.stream_keys else frozenset(keys)
+            frozenset((keys,))
+            if isinstance(keys, str)
+            else graph.stream_keys_set
+            if keys is graph.stream_keys
+            else frozenset(keys)
         )
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
@@ -137,10 +140,14 @@ class Loop(Routes):
         self._route_events(own_modes, own_subgraphs, listeners)
         # Tracked when somebody wants messages here, or around here (then chat models still
         # stream, so that what they return is the streamed message, as in LangGraph).
-        self.messages = Messages(self, message_ids if message_ids is not None else set()) \
-            if "messages" in self.modes or message_ids is not None else None
+        self.messages = (
+            Messages(self, message_ids if message_ids is not None else set())
+            if "messages" in self.modes or message_ids is not None
+            else None
+        )
         self.events: Events | None = (
-            Events(self, events_enclosing) if "events" in self.modes else None)
+            Events(self, events_enclosing) if "events" in self.modes else None
+        )
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
         if saver is not None:
@@ -164,14 +171,20 @@ class Loop(Routes):
         # The caller's configurable as checkpoint configs show it (thread_id where the
         # caller put it, as LangGraph keeps it).
         self.user_configurable = {
-            k: v for k, v in configurable.items()
+            k: v
+            for k, v in configurable.items()
             if not k.startswith("__") and k not in _CHECKPOINT_KEYS or k == "thread_id"
         }
-        self.stored_metadata = {**self.config.get("metadata", {}), **{
-            k: v for k, v in configurable.items()
-            if isinstance(v, str | int | float | bool) and not k.startswith("__")
-            and k not in ("thread_id", "checkpoint_ns", "checkpoint_id")
-        }}
+        self.stored_metadata = {
+            **self.config.get("metadata", {}),
+            **{
+                k: v
+                for k, v in configurable.items()
+                if isinstance(v, str | int | float | bool)
+                and not k.startswith("__")
+                and k not in ("thread_id", "checkpoint_ns", "checkpoint_id")
+            },
+        }
 
     @property
     def saver_config(self) -> dict[str, Any]:
@@ -236,11 +249,13 @@ class Loop(Routes):
             self.emit("values", self.values())
         saved = self.saved
         self.checkpoint_parent = with_checkpoint_map(saved.parent_config, saved.metadata)
-        self.checkpoint_metadata = {k: saved.metadata.get(k) for k in ("source", "step",
-                                                                        "parents")}
+        self.checkpoint_metadata = {k: saved.metadata.get(k) for k in ("source", "step", "parents")}
         values = self.checkpoint["channel_values"]
-        if START not in values and resume is MISSING and "checkpoint_id" in self.saver_config[
-                "configurable"]:
+        if (
+            START not in values
+            and resume is MISSING
+            and "checkpoint_id" in self.saver_config["configurable"]
+        ):
             # Replaying from a chosen checkpoint: a fork of it runs the next step afresh.
             pull, sends = pending_triggers(self.checkpoint, self)
             self.step += 1
@@ -264,13 +279,21 @@ class Loop(Routes):
     def checkpoint_event(self, tasks: list[Task]) -> None:
         """Emit the current checkpoint (``checkpoints`` mode, and ``debug``)."""
         metadata = self.checkpoint_metadata
-        payload = checkpoint_payload(self, self.checkpoint_config, self.checkpoint_parent,
-                                     metadata, tasks)
+        payload = checkpoint_payload(
+            self, self.checkpoint_config, self.checkpoint_parent, metadata, tasks
+        )
         if "checkpoints" in self.modes:
             self.emit("checkpoints", payload)
         if "debug" in self.modes:
-            self.emit("debug", {"step": metadata["step"], "timestamp": utc_now(),
-                                "type": "checkpoint", "payload": payload})
+            self.emit(
+                "debug",
+                {
+                    "step": metadata["step"],
+                    "timestamp": utc_now(),
+                    "type": "checkpoint",
+                    "payload": payload,
+                },
+            )
 
     def finish_task(self, task: Task) -> None:
         """Record a finished task and emit what its completion shows in each mode."""
@@ -340,8 +363,7 @@ class Loop(Routes):
             return []
         next_names = pull | {send.node for send in sends}
         stop_after = self._should_interrupt(self.interrupt_after, [t.name for t in just_ran])
-        stop_before = not stop_after and self._should_interrupt(self.interrupt_before,
-                                                                 next_names)
+        stop_before = not stop_after and self._should_interrupt(self.interrupt_before, next_names)
         if self.saver is not None:
             save_checkpoint(self, "loop", pull, sends)
         step = self.step + 1
@@ -437,8 +459,7 @@ class Loop(Routes):
             self._bump_versions(done, grouped, updated)
         return pull, sends, updated
 
-    def _bump_versions(self, done: list[Task], grouped: dict[str, Any],
-                       updated: set[str]) -> None:
+    def _bump_versions(self, done: list[Task], grouped: dict[str, Any], updated: set[str]) -> None:
         """Every state channel the step updated gets the next version (what interrupts
         compare); the nodes that ran record that version as seen (what ``update_state``
         reads to find the node that ran last).
@@ -452,8 +473,11 @@ class Loop(Routes):
         self.changed_since_save.update(updated)
         ran = {task.name for task in done if not task.hidden}
         if ran:
-            seen = {INTERRUPT: self.versions_seen[INTERRUPT]} \
-                if INTERRUPT in self.versions_seen else {}
+            seen = (
+                {INTERRUPT: self.versions_seen[INTERRUPT]}
+                if INTERRUPT in self.versions_seen
+                else {}
+            )
             seen.update((name, {"__step__": version}) for name in sorted(ran))
             self.versions_seen = seen
         self.last_updated = updated
@@ -463,23 +487,37 @@ class Loop(Routes):
         tasks: list[Task] = []
         for index, send in enumerate(sends):
             node = nodes[send.node]
-            tasks.append(self._task(node, send.node, send.arg, (PUSH, index, False),
-                                    (1, index), (PUSH,), step))
+            tasks.append(
+                self._task(
+                    node, send.node, send.arg, (PUSH, index, False), (1, index), (PUSH,), step
+                )
+            )
         for name in sorted(pull):
             node = nodes[name]
             for key in node.triggers:
                 barrier = self.barriers.get(key)
                 if barrier is not None:
                     barrier.consume()
-            tasks.append(self._task(node, name, self.read(node, step), (PULL, name), (0, name),
-                                    node.triggers, step))
+            tasks.append(
+                self._task(
+                    node, name, self.read(node, step), (PULL, name), (0, name), node.triggers, step
+                )
+            )
         if self.messages is not None:
             for task in tasks:
                 self.messages.mark_input(task)
         return tasks
 
-    def _task(self, node: Node, name: str, input: Any, path: tuple[Any, ...],
-              order: tuple[int, Any], triggers: tuple[str, ...], step: int) -> Task:
+    def _task(
+        self,
+        node: Node,
+        name: str,
+        input: Any,
+        path: tuple[Any, ...],
+        order: tuple[int, Any],
+        triggers: tuple[str, ...],
+        step: int,
+    ) -> Task:
         if self.saver is None or self.checkpoint is None:
             self.id_count += 1
             id = unique_task_id(self.id_base, self.id_count)
@@ -487,8 +525,19 @@ class Loop(Routes):
             seed = bytes.fromhex(self.checkpoint["id"].replace("-", ""))
             id = task_id(seed, self.checkpoint_ns, str(step), name, *map(str, path))
         local = f"{name}{NS_END}{id}"
-        return Task(self, node, name, input, path, order, triggers, step, id,
-                    self.ns_prefix + local, (*self.ns, local))
+        return Task(
+            self,
+            node,
+            name,
+            input,
+            path,
+            order,
+            triggers,
+            step,
+            id,
+            self.ns_prefix + local,
+            (*self.ns, local),
+        )
 
     def read(self, node: Node, step: int) -> Any:
         """What ``node`` receives at ``step``: its input keys' current values and managed

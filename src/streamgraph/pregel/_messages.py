@@ -216,9 +216,16 @@ def _define_handler() -> type:
         def tap_output_aiter(self, run_id: Any, output: Any) -> Any:
             return output
 
-        def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: Any,
-                                tags: list[str] | None = None,
-                                metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        def on_chat_model_start(
+            self,
+            serialized: Any,
+            messages: Any,
+            *,
+            run_id: Any,
+            tags: list[str] | None = None,
+            metadata: dict[str, Any] | None = None,
+            **kwargs: Any,
+        ) -> None:
             tags = [t for t in tags or () if not t.startswith(_INTERNAL_TAG)]
             if TAG_NOSTREAM in tags or metadata is None:
                 return

@@ -139,8 +139,7 @@ class Branch:
 def _check_target(target: Any, source: str, known: frozenset[str], what: str) -> None:
     if target not in known:
         raise InvalidUpdateError(
-            f"Node '{source}': {what} unknown node {target!r}; "
-            f"known nodes: {sorted(known)}"
+            f"Node '{source}': {what} unknown node {target!r}; known nodes: {sorted(known)}"
         )
 
 
@@ -236,8 +235,10 @@ class Node:
             return [(k, v) for k, v in value.items() if k in writable]
         if isinstance(value, Command):
             return self._command_writes(value)
-        if isinstance(value, list | tuple) and value and all(
-            item is None or isinstance(item, dict | Command) for item in value
+        if (
+            isinstance(value, list | tuple)
+            and value
+            and all(item is None or isinstance(item, dict | Command) for item in value)
         ):
             writes: Writes = []
             for item in value:

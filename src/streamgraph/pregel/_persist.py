@@ -107,8 +107,9 @@ class Persister:
         self.saver = saver
         self.durability = durability
         inline = durability == "sync" or not getattr(saver, "blocking_io", True)
-        self.background = None if inline or durability == "exit" else _Ordered(
-            lambda ops: _do_many(saver, ops))
+        self.background = (
+            None if inline or durability == "exit" else _Ordered(lambda ops: _do_many(saver, ops))
+        )
         self.held: list[SaveOp] = []
 
     def restore(self, config: dict[str, Any]) -> Any:

@@ -29,14 +29,44 @@ __all__ = ("CallOrder", "Task")
 
 class Task:
     __slots__ = (
-        "_config", "_runtime", "children", "error", "hidden", "id", "input", "interrupts",
-        "interrupts_seen", "loop", "name", "node", "ns", "ns_path", "order", "path", "resume",
-        "resume_input", "resuming", "step", "triggers", "writes",
+        "_config",
+        "_runtime",
+        "children",
+        "error",
+        "hidden",
+        "id",
+        "input",
+        "interrupts",
+        "interrupts_seen",
+        "loop",
+        "name",
+        "node",
+        "ns",
+        "ns_path",
+        "order",
+        "path",
+        "resume",
+        "resume_input",
+        "resuming",
+        "step",
+        "triggers",
+        "writes",
     )
 
-    def __init__(self, loop: Loop, node: Node, name: str, input: Any, path: tuple[Any, ...],
-                 order: tuple[int, Any], triggers: tuple[str, ...], step: int, id: str,
-                 ns: str, ns_path: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        loop: Loop,
+        node: Node,
+        name: str,
+        input: Any,
+        path: tuple[Any, ...],
+        order: tuple[int, Any],
+        triggers: tuple[str, ...],
+        step: int,
+        id: str,
+        ns: str,
+        ns_path: tuple[str, ...],
+    ) -> None:
         self.loop = loop
         self.node = node
         self.name = name
@@ -117,7 +147,6 @@ class Task:
             return answer
         ns = self.ns if index == 0 else f"{self.ns}{NS_SEP}{index}"
         raise GraphInterrupt([Interrupt(value=value, id=interrupt_id(ns))])
-
 
 
 _TURN: ContextVar[tuple[CallOrder, int] | None] = ContextVar("streamgraph_turn", default=None)

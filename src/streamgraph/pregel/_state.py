@@ -37,13 +37,21 @@ if TYPE_CHECKING:
 __all__ = ("empty_snapshot", "inspect", "snapshot", "update")
 
 
-def inspect(graph: Pregel, saver: Any, config: dict[str, Any],
-            saved: CheckpointTuple | None) -> Loop:
+def inspect(
+    graph: Pregel, saver: Any, config: dict[str, Any], saved: CheckpointTuple | None
+) -> Loop:
     """A loop restored from ``saved`` that runs nothing: for looking and editing."""
     configurable = config.get("configurable", {})
     ns = configurable.get("checkpoint_ns", "")
-    loop = Loop(graph, config=config, own_modes=frozenset(), own_subgraphs=False,
-                ns=tuple(ns.split(NS_SEP)) if ns else (), checkpoint_ns=ns, saver=saver)
+    loop = Loop(
+        graph,
+        config=config,
+        own_modes=frozenset(),
+        own_subgraphs=False,
+        ns=tuple(ns.split(NS_SEP)) if ns else (),
+        checkpoint_ns=ns,
+        saver=saver,
+    )
     restore(loop, saved)
     return loop
 
@@ -57,8 +65,16 @@ def next_tasks(loop: Loop) -> list[Task]:
 
 
 def empty_snapshot(config: dict[str, Any]) -> StateSnapshot:
-    return StateSnapshot(values={}, next=(), config=config, metadata=None, created_at=None,
-                         parent_config=None, tasks=(), interrupts=())
+    return StateSnapshot(
+        values={},
+        next=(),
+        config=config,
+        metadata=None,
+        created_at=None,
+        parent_config=None,
+        tasks=(),
+        interrupts=(),
+    )
 
 
 def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
@@ -82,8 +98,17 @@ def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
         regular = [(c, v) for c, v in own if c not in SPECIAL_WRITES or c == NO_WRITES]
         result = {c: v for c, v in regular if c in loop.stream_keys_set} if regular else None
         interrupts.extend(stopped)
-        entries.append(PregelTask(task.id, task.name, task.path, errors[0] if errors else None,
-                                  stopped, task_state(loop, task), result))
+        entries.append(
+            PregelTask(
+                task.id,
+                task.name,
+                task.path,
+                errors[0] if errors else None,
+                stopped,
+                task_state(loop, task),
+                result,
+            )
+        )
         if finished and apply_pending:
             task.writes = [(c, v) for c, v in own if c not in SPECIAL_WRITES]
             loop.done.append(task)
@@ -105,8 +130,11 @@ def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
 
 def _last_node(loop: Loop) -> str:
     """The node that ran last (what ``update_state`` acts as when not told)."""
-    seen = {node: max(versions.values(), default=0)
-            for node, versions in loop.versions_seen.items() if node in loop.graph.nodes}
+    seen = {
+        node: max(versions.values(), default=0)
+        for node, versions in loop.versions_seen.items()
+        if node in loop.graph.nodes
+    }
     if not seen:
         return START
     latest = max(seen.values())
@@ -133,8 +161,9 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
             if task.name in pending:
                 task.id = pending[task.name].id
                 path = NS_SEP.join(str(p) for p in task.path)
-                loop.saves.append(SaveOp("put_writes", loop.checkpoint_config,
-                                         (task.writes, task.id, path)))
+                loop.saves.append(
+                    SaveOp("put_writes", loop.checkpoint_config, (task.writes, task.id, path))
+                )
         pull, sends, _ = loop._apply_writes()
         loop.step = loop.step + 1 if loop.saved is not None or loop.checkpoint else 0
         save_checkpoint(loop, "update", pull, sends)

@@ -68,15 +68,16 @@ class Routes:
     out: list[Event]
     own_put: Callable[[Event], None] | None
 
-    def _route_events(self, own: frozenset[str], own_subgraphs: bool,
-                      listeners: tuple[Listener, ...]) -> None:
+    def _route_events(
+        self, own: frozenset[str], own_subgraphs: bool, listeners: tuple[Listener, ...]
+    ) -> None:
         depth = len(self.ns)
         self.own_modes = own
         self.own_subgraphs = own_subgraphs
         self.listeners = listeners
         forward: dict[str, list[tuple[Callable[[Event], None], tuple[str, ...]]]] = {}
         for listener in listeners:
-            rel_ns = self.ns[listener.depth:]
+            rel_ns = self.ns[listener.depth :]
             for mode in listener.wants(depth):
                 forward.setdefault(mode, []).append((listener.put, rel_ns))
         self.forward = forward

@@ -16,8 +16,16 @@ __all__ = ("emit_task_event", "result_payload", "start_payload", "task_config")
 
 # Left out of task payloads' metadata (LangGraph keeps the rest, run_id and graph_id too).
 _FRAMEWORK_META = frozenset(
-    ("langgraph_step", "langgraph_node", "langgraph_triggers", "langgraph_path",
-     "langgraph_checkpoint_ns", "thread_id", "checkpoint_id", "checkpoint_ns")
+    (
+        "langgraph_step",
+        "langgraph_node",
+        "langgraph_triggers",
+        "langgraph_path",
+        "langgraph_checkpoint_ns",
+        "thread_id",
+        "checkpoint_id",
+        "checkpoint_ns",
+    )
 )
 # Configurable keys copied into node metadata, in LangGraph's order.
 _PROPAGATED_CONFIGURABLE = ("run_id", "assistant_id", "thread_id", "graph_id", "checkpoint_id")
@@ -25,8 +33,7 @@ _PROPAGATED_CONFIGURABLE = ("run_id", "assistant_id", "thread_id", "graph_id", "
 
 def start_payload(loop: Loop, task: Task) -> dict[str, Any]:
     """A task's start, as ``tasks`` mode shows it."""
-    payload = {"id": task.id, "name": task.name, "input": task.input,
-               "triggers": task.triggers}
+    payload = {"id": task.id, "name": task.name, "input": task.input, "triggers": task.triggers}
     meta = _user_metadata(loop, task)
     if meta:
         payload["metadata"] = meta
@@ -76,12 +83,15 @@ def emit_task_event(loop: Loop, task: Task, payload: dict[str, Any]) -> None:
     if "debug" in loop.modes:
         from datetime import UTC, datetime
 
-        loop.emit("debug", {
-            "step": task.step,
-            "timestamp": datetime.now(UTC).isoformat(),
-            "type": "task_result" if "result" in payload else "task",
-            "payload": payload,
-        })
+        loop.emit(
+            "debug",
+            {
+                "step": task.step,
+                "timestamp": datetime.now(UTC).isoformat(),
+                "type": "task_result" if "result" in payload else "task",
+                "payload": payload,
+            },
+        )
 
 
 def task_config(loop: Loop, task: Task) -> dict[str, Any]:

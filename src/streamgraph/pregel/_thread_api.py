@@ -57,9 +57,11 @@ class ThreadAPI:
             if task.state is not None and node is not None and node.is_subgraph:
                 child_config = merge_configs(config, task.state)
                 child_config["configurable"].pop("checkpoint_id", None)
-                task = task._replace(state=node.fn.get_state(child_config, subgraphs=True)
-                                     if node.fn.checkpointer else
-                                     self._child_state(node.fn, child_config))
+                task = task._replace(
+                    state=node.fn.get_state(child_config, subgraphs=True)
+                    if node.fn.checkpointer
+                    else self._child_state(node.fn, child_config)
+                )
             tasks.append(task)
         return found._replace(tasks=tuple(tasks))
 
@@ -106,19 +108,26 @@ class ThreadAPI:
     ) -> AsyncIterator[StateSnapshot]:
         """The async twin of ``get_state_history()``."""
         config = self._state_config(config)
-        async for saved in self.checkpointer.alist(config, filter=filter, before=before,
-                                                    limit=limit):
+        async for saved in self.checkpointer.alist(
+            config, filter=filter, before=before, limit=limit
+        ):
             found = inspect(self._pregel, self.checkpointer, config, saved)
             yield snapshot(found, apply_pending=False)
 
-    def update_state(self, config: dict[str, Any], values: Any, as_node: str | None = None,
-                     task_id: str | None = None) -> dict[str, Any]:
+    def update_state(
+        self,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None = None,
+        task_id: str | None = None,
+    ) -> dict[str, Any]:
         """Write ``values`` to the thread as if node ``as_node`` had returned them (by
         default, the node that ran last). Returns the config of the new checkpoint."""
         return self.bulk_update_state(config, [[StateUpdate(values, as_node)]])
 
-    def bulk_update_state(self, config: dict[str, Any],
-                          supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
+    def bulk_update_state(
+        self, config: dict[str, Any], supersteps: Sequence[Sequence[StateUpdate]]
+    ) -> dict[str, Any]:
         """Several ``update_state`` calls at once: each inner list is applied together, as
         one superstep. Returns the config of the last new checkpoint."""
         config = self._state_config(config)
@@ -129,14 +138,19 @@ class ThreadAPI:
             stored = result if op.kind == "put" else stored
         return stored
 
-    async def aupdate_state(self, config: dict[str, Any], values: Any,
-                            as_node: str | None = None,
-                            task_id: str | None = None) -> dict[str, Any]:
+    async def aupdate_state(
+        self,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None = None,
+        task_id: str | None = None,
+    ) -> dict[str, Any]:
         """The async twin of ``update_state()``."""
         return await self.abulk_update_state(config, [[StateUpdate(values, as_node)]])
 
-    async def abulk_update_state(self, config: dict[str, Any],
-                                 supersteps: Sequence[Sequence[StateUpdate]]) -> dict[str, Any]:
+    async def abulk_update_state(
+        self, config: dict[str, Any], supersteps: Sequence[Sequence[StateUpdate]]
+    ) -> dict[str, Any]:
         """The async twin of ``bulk_update_state()``."""
         config = self._state_config(config)
         saved = await self.checkpointer.aget_tuple(config)

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ("Pregel",)
 
 _DURABILITY = ("sync", "async", "exit")
+
+
 def _names(value: Any, known: Any) -> frozenset[str]:
     """Node names for ``interrupt_before``/``interrupt_after`` (``"*"`` is every node)."""
     if not value:
@@ -76,13 +78,12 @@ class Pregel(ThreadAPI):
         self.barrier_protos = barrier_protos
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
-        self.ephemeral_keys = tuple(
-            k for k, c in channel_protos.items() if c.clears_each_step
-        )
+        self.ephemeral_keys = tuple(k for k, c in channel_protos.items() if c.clears_each_step)
         # Reducers that prepare each written value as its task finishes, before it streams
         # or is saved (add_messages gives messages their ids there).
         self.write_preparers: dict[str, Callable[[Any], None]] = {
-            k: prepare for k, c in channel_protos.items()
+            k: prepare
+            for k, c in channel_protos.items()
             if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
         }
         self.state_schema = state_schema
@@ -106,8 +107,7 @@ class Pregel(ThreadAPI):
         cached = self.__dict__.get("_all_sync")
         if cached is None:
             cached = self.__dict__["_all_sync"] = all(
-                (node.fn.all_sync if node.is_subgraph else not (node.is_async or
-                                                                 node.is_runnable))
+                (node.fn.all_sync if node.is_subgraph else not (node.is_async or node.is_runnable))
                 and not any(branch.is_async for branch in node.branches)
                 for node in (*self.nodes.values(), self.start_node)
             )
@@ -129,11 +129,13 @@ class Pregel(ThreadAPI):
     ) -> Loop:
         if durability is not None:
             if durability not in _DURABILITY:
-                raise ValueError(f"Unknown durability {durability!r}; valid values are: "
-                                 f"{', '.join(_DURABILITY)}")
+                raise ValueError(
+                    f"Unknown durability {durability!r}; valid values are: {', '.join(_DURABILITY)}"
+                )
             if self.checkpointer is None and SCOPE.get() is None:
-                warnings.warn("`durability` has no effect when no checkpointer is present.",
-                              stacklevel=3)
+                warnings.warn(
+                    "`durability` has no effect when no checkpointer is present.", stacklevel=3
+                )
         parent: Scope | None = SCOPE.get()
         saver = self.checkpointer
         persistence: dict[str, Any] = {}
@@ -193,8 +195,9 @@ class Pregel(ThreadAPI):
         modes, tagged = parse_modes(stream_mode if stream_mode is not None else self.stream_mode)
         subgraphs = bool(kwargs.pop("subgraphs", False))
         version = kwargs.pop("version", "v1")
-        shape = shaper(tagged=tagged, subgraphs=subgraphs, version=version,
-                       output_schema=self.output_schema)
+        shape = shaper(
+            tagged=tagged, subgraphs=subgraphs, version=version, output_schema=self.output_schema
+        )
         loop = self._start_run(config, modes=modes, subgraphs=subgraphs, **kwargs)
         return loop, shape
 
@@ -226,11 +229,19 @@ class Pregel(ThreadAPI):
             for chunk in graph.stream({"topic": "ice cream"}, stream_mode="updates"):
                 print(chunk)
         """
-        loop, shape = self._prepare_stream(config, {
-            "stream_mode": stream_mode, "subgraphs": subgraphs, "version": version,
-            "output_keys": output_keys, "interrupt_before": interrupt_before,
-            "interrupt_after": interrupt_after, "context": context, "durability": durability,
-        })
+        loop, shape = self._prepare_stream(
+            config,
+            {
+                "stream_mode": stream_mode,
+                "subgraphs": subgraphs,
+                "version": version,
+                "output_keys": output_keys,
+                "interrupt_before": interrupt_before,
+                "interrupt_after": interrupt_after,
+                "context": context,
+                "durability": durability,
+            },
+        )
         return _bubble(loop, drive(loop, input, shape))
 
     def astream(
@@ -248,11 +259,19 @@ class Pregel(ThreadAPI):
         version: str = "v1",
     ) -> AsyncIterator[Any]:
         """The async twin of ``stream()``: ``async for chunk in graph.astream(...)``."""
-        loop, shape = self._prepare_stream(config, {
-            "stream_mode": stream_mode, "subgraphs": subgraphs, "version": version,
-            "output_keys": output_keys, "interrupt_before": interrupt_before,
-            "interrupt_after": interrupt_after, "context": context, "durability": durability,
-        })
+        loop, shape = self._prepare_stream(
+            config,
+            {
+                "stream_mode": stream_mode,
+                "subgraphs": subgraphs,
+                "version": version,
+                "output_keys": output_keys,
+                "interrupt_before": interrupt_before,
+                "interrupt_after": interrupt_after,
+                "context": context,
+                "durability": durability,
+            },
+        )
         from streamgraph.pregel._adrive import adrive
 
         return _abubble(loop, adrive(loop, input, shape))
@@ -277,8 +296,9 @@ class Pregel(ThreadAPI):
         ``on_chain_stream`` chunks)."""
         from streamgraph.pregel._events import EventFilter, run_events
 
-        keep = EventFilter(include_names, include_types, include_tags, exclude_names,
-                           exclude_types, exclude_tags)
+        keep = EventFilter(
+            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
+        )
         return run_events(self, input, config, version=version, keep=keep, options=kwargs)
 
     def invoke(
@@ -299,13 +319,22 @@ class Pregel(ThreadAPI):
         With another ``stream_mode`` it returns the list of chunks that mode streams.
         """
         if stream_mode != "values":
-            return list(self.stream(
-                input, config, context=context, stream_mode=stream_mode,
-                output_keys=output_keys, interrupt_before=interrupt_before,
-                interrupt_after=interrupt_after, durability=durability, version=version,
-            ))
-        loop = self._invoke_loop(config, output_keys, interrupt_before, interrupt_after,
-                                 context, durability, version)
+            return list(
+                self.stream(
+                    input,
+                    config,
+                    context=context,
+                    stream_mode=stream_mode,
+                    output_keys=output_keys,
+                    interrupt_before=interrupt_before,
+                    interrupt_after=interrupt_after,
+                    durability=durability,
+                    version=version,
+                )
+            )
+        loop = self._invoke_loop(
+            config, output_keys, interrupt_before, interrupt_after, context, durability, version
+        )
         for _ in drive(loop, input, _never):
             pass
         return self._invoke_result(loop, version)
@@ -325,13 +354,23 @@ class Pregel(ThreadAPI):
     ) -> Any:
         """The async twin of ``invoke()``."""
         if stream_mode != "values":
-            return [c async for c in self.astream(
-                input, config, context=context, stream_mode=stream_mode,
-                output_keys=output_keys, interrupt_before=interrupt_before,
-                interrupt_after=interrupt_after, durability=durability, version=version,
-            )]
-        loop = self._invoke_loop(config, output_keys, interrupt_before, interrupt_after,
-                                 context, durability, version)
+            return [
+                c
+                async for c in self.astream(
+                    input,
+                    config,
+                    context=context,
+                    stream_mode=stream_mode,
+                    output_keys=output_keys,
+                    interrupt_before=interrupt_before,
+                    interrupt_after=interrupt_after,
+                    durability=durability,
+                    version=version,
+                )
+            ]
+        loop = self._invoke_loop(
+            config, output_keys, interrupt_before, interrupt_after, context, durability, version
+        )
         from streamgraph.pregel._adrive import adrive, arun_on_worker
 
         if self.all_sync:
@@ -341,14 +380,27 @@ class Pregel(ThreadAPI):
                 pass
         return self._invoke_result(loop, version)
 
-    def _invoke_loop(self, config: Any, output_keys: Any, interrupt_before: Any,
-                     interrupt_after: Any, context: Any, durability: Any, version: str) -> Loop:
+    def _invoke_loop(
+        self,
+        config: Any,
+        output_keys: Any,
+        interrupt_before: Any,
+        interrupt_after: Any,
+        context: Any,
+        durability: Any,
+        version: str,
+    ) -> Loop:
         if version not in ("v1", "v2"):
             raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2")
         return self._start_run(
-            config, modes=frozenset(), subgraphs=False, output_keys=output_keys,
-            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            context=context, durability=durability,
+            config,
+            modes=frozenset(),
+            subgraphs=False,
+            output_keys=output_keys,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            context=context,
+            durability=durability,
         )
 
     def _invoke_result(self, loop: Loop, version: str) -> Any:
@@ -428,8 +480,7 @@ def _nested_persistence(parent: Scope) -> dict[str, Any]:
     parents = dict(loop.parent_map) if loop.saver is not None else {}
     if loop.saver is not None and loop.checkpoint is not None:
         parents[loop.checkpoint_ns] = loop.checkpoint["id"]
-    return {"parent_map": parents, "resume_input": parent.resume_input,
-            "resuming": parent.resuming}
+    return {"parent_map": parents, "resume_input": parent.resume_input, "resuming": parent.resuming}
 
 
 def _message_ids(parent: Scope | None) -> set[str] | None:

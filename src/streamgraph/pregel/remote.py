@@ -111,9 +111,16 @@ class RemoteGraph(DualNode):
 
     def copy(self, update: dict[str, Any]) -> RemoteGraph:
         """A copy with some constructor arguments replaced."""
-        attributes = {"url": self.url, "api_key": self.api_key, "headers": self.headers,
-                      "client": self.client, "sync_client": self.sync_client,
-                      "config": self.config, "name": self.name, **update}
+        attributes = {
+            "url": self.url,
+            "api_key": self.api_key,
+            "headers": self.headers,
+            "client": self.client,
+            "sync_client": self.sync_client,
+            "config": self.config,
+            "name": self.name,
+            **update,
+        }
         return RemoteGraph(attributes.pop("assistant_id", self.assistant_id), **attributes)
 
     def with_config(self, config: dict[str, Any] | None = None, **kwargs: Any) -> RemoteGraph:
@@ -122,14 +129,16 @@ class RemoteGraph(DualNode):
 
     def _client(self) -> LangGraphClient:
         if self.client is None:
-            raise ValueError("Async client is not initialized: pass `url` or `client` to "
-                             "RemoteGraph")
+            raise ValueError(
+                "Async client is not initialized: pass `url` or `client` to RemoteGraph"
+            )
         return self.client
 
     def _sync_client(self) -> SyncLangGraphClient:
         if self.sync_client is None:
-            raise ValueError("Sync client is not initialized: pass `url` or `sync_client` to "
-                             "RemoteGraph")
+            raise ValueError(
+                "Sync client is not initialized: pass `url` or `sync_client` to RemoteGraph"
+            )
         return self.sync_client
 
     # -- streaming ---------------------------------------------------------------------------
@@ -156,7 +165,8 @@ class RemoteGraph(DualNode):
         """
         run = _Run(self, input, config, stream_mode, subgraphs, version)
         parts = self._sync_client().runs.stream(
-            **run.request(context, interrupt_before, interrupt_after, headers, params, kwargs))
+            **run.request(context, interrupt_before, interrupt_after, headers, params, kwargs)
+        )
         for part in parts:
             yield from run.handle(part)
 
@@ -178,7 +188,8 @@ class RemoteGraph(DualNode):
         """The async twin of ``stream()``."""
         run = _Run(self, input, config, stream_mode, subgraphs, version)
         parts = self._client().runs.stream(
-            **run.request(context, interrupt_before, interrupt_after, headers, params, kwargs))
+            **run.request(context, interrupt_before, interrupt_after, headers, params, kwargs)
+        )
         async for part in parts:
             for chunk in run.handle(part):
                 yield chunk
@@ -199,10 +210,18 @@ class RemoteGraph(DualNode):
         """Run the remote graph to the end and return its final values (with
         ``__interrupt__`` when it stopped at an interrupt)."""
         last: Any = _NOTHING
-        for chunk in self.stream(input, config, context=context, stream_mode="values",
-                                 interrupt_before=interrupt_before,
-                                 interrupt_after=interrupt_after, headers=headers,
-                                 params=params, version=version, **kwargs):
+        for chunk in self.stream(
+            input,
+            config,
+            context=context,
+            stream_mode="values",
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            headers=headers,
+            params=params,
+            version=version,
+            **kwargs,
+        ):
             last = chunk
         return _final(last, version)
 
@@ -221,82 +240,150 @@ class RemoteGraph(DualNode):
     ) -> Any:
         """The async twin of ``invoke()``."""
         last: Any = _NOTHING
-        async for chunk in self.astream(input, config, context=context, stream_mode="values",
-                                        interrupt_before=interrupt_before,
-                                        interrupt_after=interrupt_after, headers=headers,
-                                        params=params, version=version, **kwargs):
+        async for chunk in self.astream(
+            input,
+            config,
+            context=context,
+            stream_mode="values",
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            headers=headers,
+            params=params,
+            version=version,
+            **kwargs,
+        ):
             last = chunk
         return _final(last, version)
 
     # -- threads -----------------------------------------------------------------------------
 
-    def get_state(self, config: dict[str, Any], *, subgraphs: bool = False,
-                  headers: dict[str, str] | None = None, params: Any = None) -> StateSnapshot:
+    def get_state(
+        self,
+        config: dict[str, Any],
+        *,
+        subgraphs: bool = False,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+    ) -> StateSnapshot:
         """The state of the thread ``config["configurable"]["thread_id"]`` on the server."""
         merged = merge_configs(self.config, config)
         state = self._sync_client().threads.get_state(
-            merged["configurable"]["thread_id"], checkpoint=_checkpoint(merged),
-            subgraphs=subgraphs, headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            checkpoint=_checkpoint(merged),
+            subgraphs=subgraphs,
+            headers=headers,
+            params=params,
+        )
         return _snapshot(state)
 
-    async def aget_state(self, config: dict[str, Any], *, subgraphs: bool = False,
-                         headers: dict[str, str] | None = None, params: Any = None
-                         ) -> StateSnapshot:
+    async def aget_state(
+        self,
+        config: dict[str, Any],
+        *,
+        subgraphs: bool = False,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+    ) -> StateSnapshot:
         """The async twin of ``get_state()``."""
         merged = merge_configs(self.config, config)
         state = await self._client().threads.get_state(
-            merged["configurable"]["thread_id"], checkpoint=_checkpoint(merged),
-            subgraphs=subgraphs, headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            checkpoint=_checkpoint(merged),
+            subgraphs=subgraphs,
+            headers=headers,
+            params=params,
+        )
         return _snapshot(state)
 
     def get_state_history(
-        self, config: dict[str, Any], *, filter: dict[str, Any] | None = None,
-        before: dict[str, Any] | None = None, limit: int | None = None,
-        headers: dict[str, str] | None = None, params: Any = None,
+        self,
+        config: dict[str, Any],
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
     ) -> Iterator[StateSnapshot]:
         """The thread's states, newest first (``filter`` matches checkpoint metadata)."""
         merged = merge_configs(self.config, config)
         states = self._sync_client().threads.get_history(
-            merged["configurable"]["thread_id"], limit=limit or 10,
-            before=_checkpoint(before), metadata=filter, checkpoint=_checkpoint(merged),
-            headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            limit=limit or 10,
+            before=_checkpoint(before),
+            metadata=filter,
+            checkpoint=_checkpoint(merged),
+            headers=headers,
+            params=params,
+        )
         for state in states:
             yield _snapshot(state)
 
     async def aget_state_history(
-        self, config: dict[str, Any], *, filter: dict[str, Any] | None = None,
-        before: dict[str, Any] | None = None, limit: int | None = None,
-        headers: dict[str, str] | None = None, params: Any = None,
+        self,
+        config: dict[str, Any],
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict[str, Any] | None = None,
+        limit: int | None = None,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
     ) -> AsyncIterator[StateSnapshot]:
         """The async twin of ``get_state_history()``."""
         merged = merge_configs(self.config, config)
         states = await self._client().threads.get_history(
-            merged["configurable"]["thread_id"], limit=limit or 10,
-            before=_checkpoint(before), metadata=filter, checkpoint=_checkpoint(merged),
-            headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            limit=limit or 10,
+            before=_checkpoint(before),
+            metadata=filter,
+            checkpoint=_checkpoint(merged),
+            headers=headers,
+            params=params,
+        )
         for state in states:
             yield _snapshot(state)
 
-    def update_state(self, config: dict[str, Any], values: Any, as_node: str | None = None, *,
-                     headers: dict[str, str] | None = None, params: Any = None
-                     ) -> dict[str, Any]:
+    def update_state(
+        self,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+    ) -> dict[str, Any]:
         """Write ``values`` to the thread as if ``as_node`` returned them; the new
         checkpoint's config."""
         merged = merge_configs(self.config, config)
         response = self._sync_client().threads.update_state(
-            merged["configurable"]["thread_id"], values, as_node=as_node,
-            checkpoint=_checkpoint(merged), headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            values,
+            as_node=as_node,
+            checkpoint=_checkpoint(merged),
+            headers=headers,
+            params=params,
+        )
         return _config_of(response["checkpoint"])
 
-    async def aupdate_state(self, config: dict[str, Any], values: Any,
-                            as_node: str | None = None, *,
-                            headers: dict[str, str] | None = None, params: Any = None
-                            ) -> dict[str, Any]:
+    async def aupdate_state(
+        self,
+        config: dict[str, Any],
+        values: Any,
+        as_node: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+    ) -> dict[str, Any]:
         """The async twin of ``update_state()``."""
         merged = merge_configs(self.config, config)
         response = await self._client().threads.update_state(
-            merged["configurable"]["thread_id"], values, as_node=as_node,
-            checkpoint=_checkpoint(merged), headers=headers, params=params)
+            merged["configurable"]["thread_id"],
+            values,
+            as_node=as_node,
+            checkpoint=_checkpoint(merged),
+            headers=headers,
+            params=params,
+        )
         return _config_of(response["checkpoint"])
 
 
@@ -318,9 +405,15 @@ class _Run:
     Pure apart from the parent's stream writer, so ``stream`` and ``astream`` share it.
     """
 
-    def __init__(self, graph: RemoteGraph, input: Any, config: dict[str, Any] | None,
-                 stream_mode: str | Sequence[str] | None, subgraphs: bool, version: str
-                 ) -> None:
+    def __init__(
+        self,
+        graph: RemoteGraph,
+        input: Any,
+        config: dict[str, Any] | None,
+        stream_mode: str | Sequence[str] | None,
+        subgraphs: bool,
+        version: str,
+    ) -> None:
         if version not in ("v1", "v2"):
             raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
         self.graph = graph
@@ -347,8 +440,15 @@ class _Run:
                 modes.append(mode)
         self.modes = modes
 
-    def request(self, context: Any, interrupt_before: Any, interrupt_after: Any,
-                headers: Any, params: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    def request(
+        self,
+        context: Any,
+        interrupt_before: Any,
+        interrupt_after: Any,
+        headers: Any,
+        params: Any,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
         """Keyword arguments for ``client.runs.stream``."""
         configurable = self.config.get("configurable", {})
         thread_id = configurable.pop("thread_id", None)
@@ -356,12 +456,22 @@ class _Run:
         if command is None and self.parent is not None and self.parent.resume is not _NOTHING:
             command = {"resume": self.parent.resume}
         input = None if command is not None else self.input
-        return {"thread_id": thread_id, "assistant_id": self.graph.assistant_id,
-                "input": input, "command": command, "config": self.config,
-                "context": context, "stream_mode": self.modes,
-                "interrupt_before": interrupt_before, "interrupt_after": interrupt_after,
-                "stream_subgraphs": self.subgraphs or bool(self.caller_ns),
-                "if_not_exists": "create", "headers": headers, "params": params, **extra}
+        return {
+            "thread_id": thread_id,
+            "assistant_id": self.graph.assistant_id,
+            "input": input,
+            "command": command,
+            "config": self.config,
+            "context": context,
+            "stream_mode": self.modes,
+            "interrupt_before": interrupt_before,
+            "interrupt_after": interrupt_after,
+            "stream_subgraphs": self.subgraphs or bool(self.caller_ns),
+            "if_not_exists": "create",
+            "headers": headers,
+            "params": params,
+            **extra,
+        }
 
     def handle(self, part: Any) -> list[Any]:
         """What to yield for one SDK ``StreamPart``; raises for errors and interrupts."""
@@ -398,15 +508,17 @@ class _Run:
 
 
 _SERVER_MODES = frozenset(
-    {"values", "updates", "messages-tuple", "custom", "debug", "tasks", "checkpoints"})
+    {"values", "updates", "messages-tuple", "custom", "debug", "tasks", "checkpoints"}
+)
 
 
 class _ParentStream:
     """The streams of the local graph running us as a node: who wants which of our events,
     exactly as for a local subgraph run in that node (``Listener`` routing)."""
 
-    def __init__(self, ns: tuple[str, ...], listeners: tuple[Any, ...], resume: Any = _NOTHING
-                 ) -> None:
+    def __init__(
+        self, ns: tuple[str, ...], listeners: tuple[Any, ...], resume: Any = _NOTHING
+    ) -> None:
         self.ns = ns
         self.listeners = listeners
         self.resume = resume
@@ -433,7 +545,7 @@ class _ParentStream:
         depth = len(ns)
         for listener in self.listeners:
             if mode in listener.wants(depth):
-                listener.put((ns[listener.depth:], mode, data))
+                listener.put((ns[listener.depth :], mode, data))
 
 
 def _command(command: Command[Any]) -> dict[str, Any]:
@@ -469,47 +581,63 @@ def _sanitize(config: dict[str, Any]) -> dict[str, Any]:
     if "metadata" in config:
         sanitized["metadata"] = _json_safe(config["metadata"] or {})
     if "configurable" in config:
-        sanitized["configurable"] = _json_safe({
-            k: v for k, v in (config["configurable"] or {}).items()
-            if k not in _DROPPED_CONFIGURABLE and not k.startswith("__")})
+        sanitized["configurable"] = _json_safe(
+            {
+                k: v
+                for k, v in (config["configurable"] or {}).items()
+                if k not in _DROPPED_CONFIGURABLE and not k.startswith("__")
+            }
+        )
     return sanitized
 
 
 def _interrupt(value: Any) -> Interrupt:
     if isinstance(value, Interrupt):
         return value
-    return Interrupt(value=value.get("value"), id=value.get("id", ""),
-                     response_schema=value.get("response_schema"))
+    return Interrupt(
+        value=value.get("value"),
+        id=value.get("id", ""),
+        response_schema=value.get("response_schema"),
+    )
 
 
 def _checkpoint(config: dict[str, Any] | None) -> Checkpoint | None:
     if not config:
         return None
     configurable = config.get("configurable") or {}
-    checkpoint = {key: configurable[key] for key in
-                  ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
-                  if key in configurable}
+    checkpoint = {
+        key: configurable[key]
+        for key in ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
+        if key in configurable
+    }
     return cast("Checkpoint", checkpoint) if checkpoint else None
 
 
 def _config_of(checkpoint: dict[str, Any]) -> dict[str, Any]:
-    return {"configurable": {
-        "thread_id": checkpoint["thread_id"],
-        "checkpoint_ns": checkpoint["checkpoint_ns"],
-        "checkpoint_id": checkpoint["checkpoint_id"],
-        "checkpoint_map": checkpoint.get("checkpoint_map") or {},
-    }}
+    return {
+        "configurable": {
+            "thread_id": checkpoint["thread_id"],
+            "checkpoint_ns": checkpoint["checkpoint_ns"],
+            "checkpoint_id": checkpoint["checkpoint_id"],
+            "checkpoint_map": checkpoint.get("checkpoint_map") or {},
+        }
+    }
 
 
 def _snapshot(state: dict[str, Any]) -> StateSnapshot:
     """A server ``ThreadState`` as a local ``StateSnapshot``."""
     tasks = tuple(
         PregelTask(
-            id=task["id"], name=task["name"], path=(),
+            id=task["id"],
+            name=task["name"],
+            path=(),
             error=Exception(task["error"]) if task.get("error") else None,
             interrupts=tuple(_interrupt(i) for i in task.get("interrupts") or ()),
-            state=_snapshot(task["state"]) if task.get("state")
-            else {"configurable": task["checkpoint"]} if task.get("checkpoint") else None,
+            state=_snapshot(task["state"])
+            if task.get("state")
+            else {"configurable": task["checkpoint"]}
+            if task.get("checkpoint")
+            else None,
             result=task.get("result"),
         )
         for task in state.get("tasks") or ()

@@ -17,5 +17,4 @@ from streamgraph.sdk._async import LangGraphClient, get_client
 from streamgraph.sdk._sync import SyncLangGraphClient, get_sync_client
 from streamgraph.sdk.schema import StreamPart
 
-__all__ = ("LangGraphClient", "StreamPart", "SyncLangGraphClient", "get_client",
-           "get_sync_client")
+__all__ = ("LangGraphClient", "StreamPart", "SyncLangGraphClient", "get_client", "get_sync_client")

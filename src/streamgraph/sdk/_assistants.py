@@ -21,8 +21,17 @@ from streamgraph.sdk.schema import (
 )
 
 __all__ = (
-    "count", "create", "delete", "get", "get_graph", "get_schemas", "get_subgraphs",
-    "get_versions", "search", "set_latest", "update",
+    "count",
+    "create",
+    "delete",
+    "get",
+    "get_graph",
+    "get_schemas",
+    "get_subgraphs",
+    "get_versions",
+    "search",
+    "set_latest",
+    "update",
 )
 
 
@@ -41,8 +50,7 @@ def get(
     params: QueryParamTypes | None = None,
 ) -> Call[Assistant]:
     """One assistant."""
-    return Call(method="GET", path=_assistant_path(assistant_id), params=params,
-                headers=headers)
+    return Call(method="GET", path=_assistant_path(assistant_id), params=params, headers=headers)
 
 
 def get_graph(
@@ -55,9 +63,12 @@ def get_graph(
     """The assistant's graph as ``{"nodes": [...], "edges": [...]}`` (``xray``: expand
     subgraphs, to that depth when an int)."""
     query: dict[str, Any] = {"xray": xray}
-    return Call(method="GET", path=f"{_assistant_path(assistant_id)}/graph",
-                params=with_params(query, params),
-                headers=headers)
+    return Call(
+        method="GET",
+        path=f"{_assistant_path(assistant_id)}/graph",
+        params=with_params(query, params),
+        headers=headers,
+    )
 
 
 def get_schemas(
@@ -67,8 +78,12 @@ def get_schemas(
     params: QueryParamTypes | None = None,
 ) -> Call[dict[str, Any]]:
     """JSON schemas of the graph's input, output, state, config and context."""
-    return Call(method="GET", path=f"{_assistant_path(assistant_id)}/schemas", params=params,
-                headers=headers)
+    return Call(
+        method="GET",
+        path=f"{_assistant_path(assistant_id)}/schemas",
+        params=params,
+        headers=headers,
+    )
 
 
 def get_subgraphs(
@@ -101,11 +116,26 @@ def create(
     params: QueryParamTypes | None = None,
 ) -> Call[Assistant]:
     """Create an assistant: a graph with its own config, context and metadata."""
-    payload = {"graph_id": graph_id, **_truthy(
-        config=config, context=context, metadata=metadata, assistant_id=assistant_id,
-        if_exists=if_exists, name=name, description=description)}
-    return Call(method="POST", path="/assistants", params=params, json=payload,
-                has_body=True, headers=headers)
+    payload = {
+        "graph_id": graph_id,
+        **_truthy(
+            config=config,
+            context=context,
+            metadata=metadata,
+            assistant_id=assistant_id,
+            if_exists=if_exists,
+            name=name,
+            description=description,
+        ),
+    }
+    return Call(
+        method="POST",
+        path="/assistants",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def update(
@@ -121,14 +151,19 @@ def update(
     params: QueryParamTypes | None = None,
 ) -> Call[Assistant]:
     """Change an assistant; this makes a new version of it."""
-    payload = _truthy(graph_id=graph_id, metadata=metadata, name=name,
-                      description=description)
+    payload = _truthy(graph_id=graph_id, metadata=metadata, name=name, description=description)
     if config is not None:
         payload["config"] = config
     if context is not None:
         payload["context"] = context
-    return Call(method="PATCH", path=_assistant_path(assistant_id), params=params,
-                json=payload, has_body=True, headers=headers)
+    return Call(
+        method="PATCH",
+        path=_assistant_path(assistant_id),
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def delete(
@@ -140,9 +175,13 @@ def delete(
 ) -> Call[None]:
     """Delete an assistant (and its threads with ``delete_threads``)."""
     query: dict[str, Any] = {"delete_threads": True} if delete_threads else {}
-    return Call(method="DELETE", path=_assistant_path(assistant_id),
-                params=with_params(query, params) or None,
-                headers=headers, decode=decode_none)
+    return Call(
+        method="DELETE",
+        path=_assistant_path(assistant_id),
+        params=with_params(query, params) or None,
+        headers=headers,
+        decode=decode_none,
+    )
 
 
 def _with_next_cursor(reply: Reply) -> dict[str, Any]:
@@ -167,12 +206,27 @@ def search(
     ``{"assistants": [...], "next": <cursor or None>}``."""
     if response_format not in ("array", "object"):
         raise ValueError(f"response_format must be 'array' or 'object', got {response_format!r}")
-    payload = {"limit": limit, "offset": offset, **_truthy(
-        metadata=metadata, graph_id=graph_id, name=name, sort_by=sort_by,
-        sort_order=sort_order, select=select)}
-    return Call(method="POST", path="/assistants/search", params=params, json=payload,
-                has_body=True, headers=headers,
-                decode=_with_next_cursor if response_format == "object" else decode_json)
+    payload = {
+        "limit": limit,
+        "offset": offset,
+        **_truthy(
+            metadata=metadata,
+            graph_id=graph_id,
+            name=name,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            select=select,
+        ),
+    }
+    return Call(
+        method="POST",
+        path="/assistants/search",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+        decode=_with_next_cursor if response_format == "object" else decode_json,
+    )
 
 
 def count(
@@ -185,8 +239,14 @@ def count(
 ) -> Call[int]:
     """How many assistants match every filter given."""
     payload = _truthy(metadata=metadata, graph_id=graph_id, name=name)
-    return Call(method="POST", path="/assistants/count", params=params, json=payload,
-                has_body=True, headers=headers)
+    return Call(
+        method="POST",
+        path="/assistants/count",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def get_versions(
@@ -200,8 +260,14 @@ def get_versions(
 ) -> Call[list[dict[str, Any]]]:
     """The assistant's versions, newest first."""
     payload = {"limit": limit, "offset": offset, **_truthy(metadata=metadata)}
-    return Call(method="POST", path=f"{_assistant_path(assistant_id)}/versions",
-                params=params, json=payload, has_body=True, headers=headers)
+    return Call(
+        method="POST",
+        path=f"{_assistant_path(assistant_id)}/versions",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def set_latest(
@@ -212,5 +278,11 @@ def set_latest(
     params: QueryParamTypes | None = None,
 ) -> Call[Assistant]:
     """Make ``version`` the assistant's current version."""
-    return Call(method="POST", path=f"{_assistant_path(assistant_id)}/latest", params=params,
-                json={"version": version}, has_body=True, headers=headers)
+    return Call(
+        method="POST",
+        path=f"{_assistant_path(assistant_id)}/latest",
+        params=params,
+        json={"version": version},
+        has_body=True,
+        headers=headers,
+    )

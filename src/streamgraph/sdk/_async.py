@@ -118,16 +118,14 @@ class HttpClient:
                 body = await response.aread()
             except httpx.TransportError as error:
                 location = response.headers.get("location")
-                if not (call.rejoin and location and same_origin(self.client.base_url,
-                                                                 location)):
+                if not (call.rejoin and location and same_origin(self.client.base_url, location)):
                     raise error_for_transport(error, self.client.base_url) from error
                 body = await self._rejoin(location, dict(call.headers or {}), error)
         finally:
             await response.aclose()
         return call.decode(Reply(response.status_code, response.headers, body))
 
-    async def _rejoin(self, location: str, headers: dict[str, str], error: Exception
-                      ) -> bytes:
+    async def _rejoin(self, location: str, headers: dict[str, str], error: Exception) -> bytes:
         # The run goes on without us: fetch its result where the server said it would be.
         for delay in rejoin_delays():
             await asyncio.sleep(delay)
@@ -141,8 +139,9 @@ class HttpClient:
                 if not retryable(failure):
                     raise
                 error = failure
-        raise APIConnectionError(f"Gave up fetching {location} from {self.client.base_url}: "
-                                 f"{error}") from error
+        raise APIConnectionError(
+            f"Gave up fetching {location} from {self.client.base_url}: {error}"
+        ) from error
 
     async def stream(self, call: StreamCall) -> AsyncIterator[Any]:
         """The events of a run stream, reconnecting after drops (see ``_flow.py``)."""
@@ -182,8 +181,8 @@ class HttpClient:
         """Send a request and return the response with its body unread; error statuses are
         raised as ``APIStatusError``s, transport failures as ``APIConnectionError``s."""
         request = self.client.build_request(
-            spec.method, spec.path, params=spec.params, content=spec.content,
-            headers=spec.headers)
+            spec.method, spec.path, params=spec.params, content=spec.content, headers=spec.headers
+        )
         try:
             response = await self.client.send(request, stream=True)
             if response.status_code < 400:

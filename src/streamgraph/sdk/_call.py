@@ -179,7 +179,8 @@ def _json_default(value: Any) -> Any:
 def encode_json(value: Any) -> bytes:
     """Request bodies: orjson, with pydantic models, sets and non-str keys accepted."""
     return orjson.dumps(
-        value, default=_json_default,
+        value,
+        default=_json_default,
         option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY,
     )
 
@@ -204,7 +205,9 @@ def same_origin(base_url: httpx.URL, location: str) -> bool:
         return True
     default = {"http": 80, "https": 443}
     return (parts.scheme, parts.hostname or "", parts.port or default.get(parts.scheme)) == (
-        base_url.scheme, base_url.host, base_url.port or default.get(base_url.scheme),
+        base_url.scheme,
+        base_url.host,
+        base_url.port or default.get(base_url.scheme),
     )
 
 

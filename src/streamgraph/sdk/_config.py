@@ -35,7 +35,10 @@ def resolve_api_key(api_key: str | None) -> str | None:
 
 
 def client_options(
-    *, url: str | None, api_key: str | None, headers: Mapping[str, str] | None,
+    *,
+    url: str | None,
+    api_key: str | None,
+    headers: Mapping[str, str] | None,
     timeout: Any,
 ) -> dict[str, Any]:
     """Keyword arguments for ``httpx.Client``/``httpx.AsyncClient`` (minus the transport)."""
@@ -43,7 +46,8 @@ def client_options(
     for name in custom:
         if name.lower() in _RESERVED_HEADERS:
             raise ValueError(
-                f"Cannot set the reserved header {name!r}: pass the key as api_key=...")
+                f"Cannot set the reserved header {name!r}: pass the key as api_key=..."
+            )
     all_headers = {"User-Agent": f"streamgraph-sdk-py/{streamgraph.__version__}", **custom}
     key = resolve_api_key(api_key)
     if key:
@@ -53,6 +57,7 @@ def client_options(
         "headers": all_headers,
         # Reads may wait long: run streams send a heartbeat every few seconds, and /wait
         # whitespace, so 300 s of silence means the server is gone.
-        "timeout": httpx.Timeout(timeout) if timeout is not None
+        "timeout": httpx.Timeout(timeout)
+        if timeout is not None
         else httpx.Timeout(connect=5, read=300, write=300, pool=5),
     }

@@ -41,7 +41,13 @@ from streamgraph.sdk.errors import APIConnectionError, error_for_transport
 from streamgraph.sdk.schema import StreamPart
 
 __all__ = (
-    "RECONNECT", "Backoff", "StreamFlow", "id_order", "rejoin_delays", "retryable", "run_status",
+    "RECONNECT",
+    "Backoff",
+    "StreamFlow",
+    "id_order",
+    "rejoin_delays",
+    "retryable",
+    "run_status",
 )
 
 
@@ -118,8 +124,9 @@ def _parse(data: str) -> Any:
 class StreamFlow:
     """One logical run stream, across however many connections it takes."""
 
-    def __init__(self, call: StreamCall, base_url: httpx.URL, backoff: Backoff | None = None
-                 ) -> None:
+    def __init__(
+        self, call: StreamCall, base_url: httpx.URL, backoff: Backoff | None = None
+    ) -> None:
         self.call = call
         self.base_url = base_url
         self.backoff = backoff or RECONNECT
@@ -128,7 +135,8 @@ class StreamFlow:
             self.headers["Content-Type"] = "application/json"
         self.headers.update(call.headers)
         self.last_event_id: str | None = next(
-            (v for k, v in call.headers.items() if k.lower() == "last-event-id"), None)
+            (v for k, v in call.headers.items() if k.lower() == "last-event-id"), None
+        )
         self.location: str | None = None
         self.failures = 0
         self.ended = False  # an `end` or `error` event was received
@@ -147,8 +155,11 @@ class StreamFlow:
         if self.location is None:
             content = encode_json(call.json) if call.has_body else None
             return Open(call.method, call.path, call.params, content, dict(self.headers))
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in ("content-type", "content-length", "last-event-id")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in ("content-type", "content-length", "last-event-id")
+        }
         if self.last_event_id:
             headers["Last-Event-ID"] = self.last_event_id
         else:
@@ -174,8 +185,11 @@ class StreamFlow:
             self.finished = True
             return None
         url = urlunsplit((parts.scheme, parts.netloc, match[1], "", ""))
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in ("accept", "last-event-id", "content-type")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in ("accept", "last-event-id", "content-type")
+        }
         headers["Accept"] = "application/json"
         return Open("GET", url, None, None, headers)
 
@@ -186,13 +200,14 @@ class StreamFlow:
         content_type = headers.get("content-type", "")
         if "text/event-stream" not in content_type.partition(";")[0]:
             raise APIConnectionError(
-                f"Expected a text/event-stream response from {self.call.path}, "
-                f"got {content_type!r}")
+                f"Expected a text/event-stream response from {self.call.path}, got {content_type!r}"
+            )
         location = headers.get("location")
         if location and self.location is None:
             if not same_origin(self.base_url, location):
                 raise APIConnectionError(
-                    f"Refusing to reconnect to {location!r}: not on {self.base_url}")
+                    f"Refusing to reconnect to {location!r}: not on {self.base_url}"
+                )
             self.location = location
         if not self.opened_once:
             self.opened_once = True
@@ -213,8 +228,9 @@ class StreamFlow:
                 order = id_order(event.id)
                 if order is not None:
                     newest = self.newest
-                    if newest is not None and (order[:2] < newest[:2] or (
-                            order[2] and order[:2] == newest[:2])):
+                    if newest is not None and (
+                        order[:2] < newest[:2] or (order[2] and order[:2] == newest[:2])
+                    ):
                         continue  # a repeat: it came with or before one we have
                     self.newest = order
             self.failures = 0  # progress: a fresh set of attempts
@@ -233,8 +249,11 @@ class StreamFlow:
     def checked(self, status: str | None) -> None:
         """The run's status after a clean end of stream (``None``: could not tell)."""
         if status in ("pending", "running"):
-            self.dropped(APIConnectionError(
-                f"The stream of {self.location} closed while the run was still {status}"))
+            self.dropped(
+                APIConnectionError(
+                    f"The stream of {self.location} closed while the run was still {status}"
+                )
+            )
         else:
             self.finished = True
 
@@ -251,5 +270,6 @@ class StreamFlow:
         if self.failures > self.backoff.attempts:
             raise APIConnectionError(
                 f"Gave up on the stream at {self.base_url}{self.location} after "
-                f"{self.backoff.attempts} failed reconnects: {error}") from error
+                f"{self.backoff.attempts} failed reconnects: {error}"
+            ) from error
         self.delay = self.backoff.delay(self.failures)

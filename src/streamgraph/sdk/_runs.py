@@ -49,8 +49,17 @@ from streamgraph.sdk.schema import (
 )
 
 __all__ = (
-    "cancel", "cancel_many", "create", "create_batch", "delete", "get", "join", "join_stream",
-    "list", "stream", "wait",
+    "cancel",
+    "cancel_many",
+    "create",
+    "create_batch",
+    "delete",
+    "get",
+    "join",
+    "join_stream",
+    "list",
+    "stream",
+    "wait",
 )
 
 _list = list
@@ -65,12 +74,14 @@ def _warn_checkpoint_during(checkpoint_during: bool | None) -> None:
         warnings.warn(
             "`checkpoint_during` is deprecated; use `durability` instead "
             "(True is durability='async', False is durability='exit').",
-            DeprecationWarning, stacklevel=5,  # the caller of the client method
+            DeprecationWarning,
+            stacklevel=5,  # the caller of the client method
         )
 
 
-def _created(callback: Callable[[RunCreateMetadata], None] | None
-             ) -> Callable[[httpx.Headers], None] | None:
+def _created(
+    callback: Callable[[RunCreateMetadata], None] | None,
+) -> Callable[[httpx.Headers], None] | None:
     if callback is None:
         return None
 
@@ -83,7 +94,8 @@ def _created(callback: Callable[[RunCreateMetadata], None] | None
 
 
 _SHAPE_THE_REQUEST = frozenset(
-    {"thread_id", "headers", "params", "on_run_created", "version", "raise_error"})
+    {"thread_id", "headers", "params", "on_run_created", "version", "raise_error"}
+)
 
 
 def _run_body(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -91,8 +103,11 @@ def _run_body(arguments: dict[str, Any]) -> dict[str, Any]:
     entry) but those that shape the request itself, under the API's field names, ``None``
     left out so the server applies its defaults."""
     _warn_checkpoint_during(arguments["checkpoint_during"])
-    body = {("langsmith_tracer" if name == "langsmith_tracing" else name): value
-            for name, value in arguments.items() if name not in _SHAPE_THE_REQUEST}
+    body = {
+        ("langsmith_tracer" if name == "langsmith_tracing" else name): value
+        for name, value in arguments.items()
+        if name not in _SHAPE_THE_REQUEST
+    }
     command = body["command"]
     body["command"] = provided(command) if command else None
     return provided(body)
@@ -158,11 +173,18 @@ def stream(
     body = _run_body(locals())
     if version not in ("v1", "v2"):
         raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
-    path = f"/threads/{quote_path(thread_id)}/runs/stream" if thread_id is not None \
-        else "/runs/stream"
+    path = (
+        f"/threads/{quote_path(thread_id)}/runs/stream" if thread_id is not None else "/runs/stream"
+    )
     return StreamCall(
-        method="POST", path=path, params=params, json=body, has_body=True,
-        headers=dict(headers or {}), version=version, on_headers=_created(on_run_created),
+        method="POST",
+        path=path,
+        params=params,
+        json=body,
+        has_body=True,
+        headers=dict(headers or {}),
+        version=version,
+        on_headers=_created(on_run_created),
     )
 
 
@@ -202,8 +224,15 @@ def create(
     """
     body = _run_body(locals())
     path = f"/threads/{quote_path(thread_id)}/runs" if thread_id else "/runs"
-    return Call(method="POST", path=path, params=params, json=body, has_body=True,
-                headers=headers, on_headers=_created(on_run_created))
+    return Call(
+        method="POST",
+        path=path,
+        params=params,
+        json=body,
+        has_body=True,
+        headers=headers,
+        on_headers=_created(on_run_created),
+    )
 
 
 def create_batch(
@@ -213,9 +242,14 @@ def create_batch(
     params: QueryParamTypes | None = None,
 ) -> Call[_list[Run]]:
     """Create several stateless background runs in one request."""
-    return Call(method="POST", path="/runs/batch", params=params,
-                json=[provided(payload) for payload in payloads], has_body=True,
-                headers=headers)
+    return Call(
+        method="POST",
+        path="/runs/batch",
+        params=params,
+        json=[provided(payload) for payload in payloads],
+        has_body=True,
+        headers=headers,
+    )
 
 
 def _raise_run_error(reply: Reply) -> Any:
@@ -261,11 +295,18 @@ def wait(
     ``{"__error__": {...}}`` is returned. Arguments as for ``stream``.
     """
     body = _run_body(locals())
-    path = f"/threads/{quote_path(thread_id)}/runs/wait" if thread_id is not None \
-        else "/runs/wait"
-    return Call(method="POST", path=path, params=params, json=body, has_body=True,
-                headers=headers, on_headers=_created(on_run_created),
-                decode=_raise_run_error if raise_error else decode_json, rejoin=True)
+    path = f"/threads/{quote_path(thread_id)}/runs/wait" if thread_id is not None else "/runs/wait"
+    return Call(
+        method="POST",
+        path=path,
+        params=params,
+        json=body,
+        has_body=True,
+        headers=headers,
+        on_headers=_created(on_run_created),
+        decode=_raise_run_error if raise_error else decode_json,
+        rejoin=True,
+    )
 
 
 def list(
@@ -284,9 +325,12 @@ def list(
         query["status"] = status
     if select:
         query["select"] = select
-    return Call(method="GET", path=f"/threads/{quote_path(thread_id)}/runs",
-                params=with_params(query, params),
-                headers=headers)
+    return Call(
+        method="GET",
+        path=f"/threads/{quote_path(thread_id)}/runs",
+        params=with_params(query, params),
+        headers=headers,
+    )
 
 
 def get(
@@ -297,8 +341,7 @@ def get(
     params: QueryParamTypes | None = None,
 ) -> Call[Run]:
     """One run (its ``status`` tells whether it finished)."""
-    return Call(method="GET", path=_run_path(thread_id, run_id), params=params,
-                headers=headers)
+    return Call(method="GET", path=_run_path(thread_id, run_id), params=params, headers=headers)
 
 
 def cancel(
@@ -316,9 +359,13 @@ def cancel(
     its checkpoints. With ``wait`` the call returns once the run stopped.
     """
     query: dict[str, Any] = {"wait": 1 if wait else 0, "action": action}
-    return Call(method="POST", path=f"{_run_path(thread_id, run_id)}/cancel",
-                params=with_params(query, params),
-                headers=headers, rejoin=wait)
+    return Call(
+        method="POST",
+        path=f"{_run_path(thread_id, run_id)}/cancel",
+        params=with_params(query, params),
+        headers=headers,
+        rejoin=wait,
+    )
 
 
 def cancel_many(
@@ -339,8 +386,15 @@ def cancel_many(
     if status:
         payload["status"] = status
     query: dict[str, Any] = {"action": action}
-    return Call(method="POST", path="/runs/cancel", params=with_params(query, params), json=payload,
-                has_body=True, headers=headers, decode=decode_none)
+    return Call(
+        method="POST",
+        path="/runs/cancel",
+        params=with_params(query, params),
+        json=payload,
+        has_body=True,
+        headers=headers,
+        decode=decode_none,
+    )
 
 
 def join(
@@ -351,8 +405,13 @@ def join(
     params: QueryParamTypes | None = None,
 ) -> Call[dict[str, Any]]:
     """Wait for a run to finish and return its final values (as ``wait`` does)."""
-    return Call(method="GET", path=f"{_run_path(thread_id, run_id)}/join", params=params,
-                headers=headers, rejoin=True)
+    return Call(
+        method="GET",
+        path=f"{_run_path(thread_id, run_id)}/join",
+        params=params,
+        headers=headers,
+        rejoin=True,
+    )
 
 
 def join_stream(
@@ -375,8 +434,12 @@ def join_stream(
         query["stream_mode"] = stream_mode
     request_headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     request_headers.update(headers or {})
-    return StreamCall(method="GET", path=f"{_run_path(thread_id, run_id)}/stream",
-                      params=with_params(query, params), headers=request_headers)
+    return StreamCall(
+        method="GET",
+        path=f"{_run_path(thread_id, run_id)}/stream",
+        params=with_params(query, params),
+        headers=request_headers,
+    )
 
 
 def delete(
@@ -387,5 +450,10 @@ def delete(
     params: QueryParamTypes | None = None,
 ) -> Call[None]:
     """Delete a finished run."""
-    return Call(method="DELETE", path=_run_path(thread_id, run_id), params=params,
-                headers=headers, decode=decode_none)
+    return Call(
+        method="DELETE",
+        path=_run_path(thread_id, run_id),
+        params=params,
+        headers=headers,
+        decode=decode_none,
+    )

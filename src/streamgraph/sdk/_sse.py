@@ -42,8 +42,17 @@ class SSEDecoder:
     ``retry:`` value (milliseconds), if any.
     """
 
-    __slots__ = ("_cr", "_data", "_event", "_has_id", "_id", "_pending", "_started",
-                 "last_event_id", "retry")
+    __slots__ = (
+        "_cr",
+        "_data",
+        "_event",
+        "_has_id",
+        "_id",
+        "_pending",
+        "_started",
+        "last_event_id",
+        "retry",
+    )
 
     def __init__(self, last_event_id: str | None = None) -> None:
         self.last_event_id = last_event_id

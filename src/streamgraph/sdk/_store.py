@@ -22,7 +22,8 @@ def _check_labels(namespace: Sequence[str]) -> None:
     for label in namespace:
         if "." in label:
             raise ValueError(
-                f"Invalid namespace label {label!r}: namespace labels cannot contain '.'")
+                f"Invalid namespace label {label!r}: namespace labels cannot contain '.'"
+            )
 
 
 def put_item(
@@ -36,10 +37,18 @@ def put_item(
 ) -> Call[None]:
     """Store ``value`` under ``namespace``/``key`` (``ttl`` in minutes)."""
     _check_labels(namespace)
-    payload = provided({"namespace": namespace, "key": key, "value": value, "index": index,
-                        "ttl": ttl})
-    return Call(method="PUT", path="/store/items", params=params, json=payload,
-                has_body=True, headers=headers, decode=decode_none)
+    payload = provided(
+        {"namespace": namespace, "key": key, "value": value, "index": index, "ttl": ttl}
+    )
+    return Call(
+        method="PUT",
+        path="/store/items",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+        decode=decode_none,
+    )
 
 
 def get_item(
@@ -55,8 +64,9 @@ def get_item(
     query: dict[str, Any] = {"namespace": ".".join(namespace), "key": key}
     if refresh_ttl is not None:
         query["refresh_ttl"] = refresh_ttl
-    return Call(method="GET", path="/store/items",
-                params=with_params(query, params), headers=headers)
+    return Call(
+        method="GET", path="/store/items", params=with_params(query, params), headers=headers
+    )
 
 
 def delete_item(
@@ -66,9 +76,15 @@ def delete_item(
     params: QueryParamTypes | None = None,
 ) -> Call[None]:
     """Delete the item at ``namespace``/``key``."""
-    return Call(method="DELETE", path="/store/items", params=params,
-                json={"namespace": namespace, "key": key}, has_body=True, headers=headers,
-                decode=decode_none)
+    return Call(
+        method="DELETE",
+        path="/store/items",
+        params=params,
+        json={"namespace": namespace, "key": key},
+        has_body=True,
+        headers=headers,
+        decode=decode_none,
+    )
 
 
 def search_items(
@@ -83,10 +99,24 @@ def search_items(
 ) -> Call[dict[str, Any]]:
     """Items under ``namespace_prefix`` matching ``filter`` (and ``query``, semantically,
     when the store has an index): ``{"items": [...]}``."""
-    payload = provided({"namespace_prefix": namespace_prefix, "filter": filter, "limit": limit,
-                        "offset": offset, "query": query, "refresh_ttl": refresh_ttl})
-    return Call(method="POST", path="/store/items/search", params=params, json=payload,
-                has_body=True, headers=headers)
+    payload = provided(
+        {
+            "namespace_prefix": namespace_prefix,
+            "filter": filter,
+            "limit": limit,
+            "offset": offset,
+            "query": query,
+            "refresh_ttl": refresh_ttl,
+        }
+    )
+    return Call(
+        method="POST",
+        path="/store/items/search",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def list_namespaces(
@@ -99,7 +129,20 @@ def list_namespaces(
     params: QueryParamTypes | None = None,
 ) -> Call[dict[str, Any]]:
     """The namespaces in the store: ``{"namespaces": [[...], ...]}``."""
-    payload = provided({"prefix": prefix, "suffix": suffix, "max_depth": max_depth,
-                        "limit": limit, "offset": offset})
-    return Call(method="POST", path="/store/namespaces", params=params, json=payload,
-                has_body=True, headers=headers)
+    payload = provided(
+        {
+            "prefix": prefix,
+            "suffix": suffix,
+            "max_depth": max_depth,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+    return Call(
+        method="POST",
+        path="/store/namespaces",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )

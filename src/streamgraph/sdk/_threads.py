@@ -20,8 +20,18 @@ from streamgraph.sdk.schema import (
 )
 
 __all__ = (
-    "copy", "count", "create", "delete", "get", "get_history", "get_state", "join_stream",
-    "prune", "search", "update", "update_state",
+    "copy",
+    "count",
+    "create",
+    "delete",
+    "get",
+    "get_history",
+    "get_state",
+    "join_stream",
+    "prune",
+    "search",
+    "update",
+    "update_state",
 )
 
 
@@ -47,9 +57,12 @@ def get(
 ) -> Call[Thread]:
     """One thread (``include=["ttl"]`` adds its TTL)."""
     query: dict[str, Any] = {"include": ",".join(include)} if include else {}
-    return Call(method="GET", path=_thread_path(thread_id),
-                params=with_params(query, params) or None,
-                headers=headers)
+    return Call(
+        method="GET",
+        path=_thread_path(thread_id),
+        params=with_params(query, params) or None,
+        headers=headers,
+    )
 
 
 def create(
@@ -70,16 +83,19 @@ def create(
         payload["metadata"] = {**(metadata or {}), **({"graph_id": graph_id} if graph_id else {})}
     if supersteps:
         payload["supersteps"] = [
-            {"updates": [
-                {"values": u["values"], "command": u.get("command"), "as_node": u["as_node"]}
-                for u in step["updates"]
-            ]}
+            {
+                "updates": [
+                    {"values": u["values"], "command": u.get("command"), "as_node": u["as_node"]}
+                    for u in step["updates"]
+                ]
+            }
             for step in supersteps
         ]
     if ttl is not None:
         payload["ttl"] = _ttl(ttl)
-    return Call(method="POST", path="/threads", params=params, json=payload, has_body=True,
-                headers=headers)
+    return Call(
+        method="POST", path="/threads", params=params, json=payload, has_body=True, headers=headers
+    )
 
 
 def update(
@@ -99,8 +115,14 @@ def update(
     request_headers = dict(headers or {})
     if return_minimal:
         request_headers["Prefer"] = "return=minimal"
-    return Call(method="PATCH", path=_thread_path(thread_id), params=params, json=payload,
-                has_body=True, headers=request_headers or None)
+    return Call(
+        method="PATCH",
+        path=_thread_path(thread_id),
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=request_headers or None,
+    )
 
 
 def delete(
@@ -110,8 +132,13 @@ def delete(
     params: QueryParamTypes | None = None,
 ) -> Call[None]:
     """Delete a thread with its runs and checkpoints."""
-    return Call(method="DELETE", path=_thread_path(thread_id), params=params, headers=headers,
-                decode=decode_none)
+    return Call(
+        method="DELETE",
+        path=_thread_path(thread_id),
+        params=params,
+        headers=headers,
+        decode=decode_none,
+    )
 
 
 def search(
@@ -130,11 +157,28 @@ def search(
     params: QueryParamTypes | None = None,
 ) -> Call[list[Thread]]:
     """Threads matching every filter given."""
-    payload = {"limit": limit, "offset": offset, **_truthy(
-        metadata=metadata, values=values, ids=ids, status=status, sort_by=sort_by,
-        sort_order=sort_order, select=select, extract=extract)}
-    return Call(method="POST", path="/threads/search", params=params, json=payload,
-                has_body=True, headers=headers)
+    payload = {
+        "limit": limit,
+        "offset": offset,
+        **_truthy(
+            metadata=metadata,
+            values=values,
+            ids=ids,
+            status=status,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            select=select,
+            extract=extract,
+        ),
+    }
+    return Call(
+        method="POST",
+        path="/threads/search",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def count(
@@ -147,8 +191,14 @@ def count(
 ) -> Call[int]:
     """How many threads match every filter given."""
     payload = _truthy(metadata=metadata, values=values, status=status)
-    return Call(method="POST", path="/threads/count", params=params, json=payload,
-                has_body=True, headers=headers)
+    return Call(
+        method="POST",
+        path="/threads/count",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def copy(
@@ -158,8 +208,9 @@ def copy(
     params: QueryParamTypes | None = None,
 ) -> Call[Any]:
     """Copy a thread with its checkpoints into a new thread."""
-    return Call(method="POST", path=f"{_thread_path(thread_id)}/copy", params=params,
-                headers=headers)
+    return Call(
+        method="POST", path=f"{_thread_path(thread_id)}/copy", params=params, headers=headers
+    )
 
 
 def prune(
@@ -173,8 +224,14 @@ def prune(
     payload: dict[str, Any] = {"thread_ids": thread_ids}
     if strategy != "delete":
         payload["strategy"] = strategy
-    return Call(method="POST", path="/threads/prune", params=params, json=payload,
-                has_body=True, headers=headers)
+    return Call(
+        method="POST",
+        path="/threads/prune",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def get_state(
@@ -193,8 +250,14 @@ def get_state(
         payload: dict[str, Any] = {"checkpoint": checkpoint, "subgraphs": subgraphs}
         if select:
             payload["select"] = select
-        return Call(method="POST", path=f"{path}/state/checkpoint", params=params,
-                    json=payload, has_body=True, headers=headers)
+        return Call(
+            method="POST",
+            path=f"{path}/state/checkpoint",
+            params=params,
+            json=payload,
+            has_body=True,
+            headers=headers,
+        )
     query: dict[str, Any] = {"subgraphs": subgraphs}
     if select:
         query["select"] = select
@@ -216,10 +279,18 @@ def update_state(
     params: QueryParamTypes | None = None,
 ) -> Call[dict[str, Any]]:
     """Write ``values`` as if node ``as_node`` returned them; return the new checkpoint."""
-    payload: dict[str, Any] = {"values": values, **_truthy(
-        checkpoint_id=checkpoint_id, checkpoint=checkpoint, as_node=as_node)}
-    return Call(method="POST", path=f"{_thread_path(thread_id)}/state", params=params,
-                json=payload, has_body=True, headers=headers)
+    payload: dict[str, Any] = {
+        "values": values,
+        **_truthy(checkpoint_id=checkpoint_id, checkpoint=checkpoint, as_node=as_node),
+    }
+    return Call(
+        method="POST",
+        path=f"{_thread_path(thread_id)}/state",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def get_history(
@@ -234,10 +305,18 @@ def get_history(
     params: QueryParamTypes | None = None,
 ) -> Call[list[ThreadState]]:
     """The thread's states, newest first."""
-    payload: dict[str, Any] = {"limit": limit, **_truthy(
-        before=before, metadata=metadata, checkpoint=checkpoint, select=select)}
-    return Call(method="POST", path=f"{_thread_path(thread_id)}/history", params=params,
-                json=payload, has_body=True, headers=headers)
+    payload: dict[str, Any] = {
+        "limit": limit,
+        **_truthy(before=before, metadata=metadata, checkpoint=checkpoint, select=select),
+    }
+    return Call(
+        method="POST",
+        path=f"{_thread_path(thread_id)}/history",
+        params=params,
+        json=payload,
+        has_body=True,
+        headers=headers,
+    )
 
 
 def join_stream(
@@ -253,6 +332,10 @@ def join_stream(
     query: dict[str, Any] = {"stream_mode": stream_mode}
     request_headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
     request_headers.update(headers or {})
-    return StreamCall(method="GET", path=f"{_thread_path(thread_id)}/stream",
-                      params=with_params(query, params),
-                      headers=request_headers, one_run=False)
+    return StreamCall(
+        method="GET",
+        path=f"{_thread_path(thread_id)}/stream",
+        params=with_params(query, params),
+        headers=request_headers,
+        one_run=False,
+    )

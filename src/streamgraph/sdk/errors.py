@@ -166,9 +166,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 def error_for_status(response: httpx.Response, body: object | None) -> APIStatusError:
     """The exception for an error response whose body was decoded as ``body``."""
     status = response.status_code
-    cls = _BY_STATUS.get(status) or (
-        InternalServerError if status >= 500 else APIStatusError
-    )
+    cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     return cls(_detail(body) or f"{status} {response.reason_phrase}", response=response, body=body)
 
 

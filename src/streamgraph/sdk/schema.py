@@ -60,8 +60,17 @@ Context: TypeAlias = dict[str, Any]
 
 All = Literal["*"]
 StreamMode = Literal[
-    "values", "messages", "updates", "events", "tasks", "checkpoints", "debug", "custom",
-    "messages-tuple", "tools", "lifecycle",
+    "values",
+    "messages",
+    "updates",
+    "events",
+    "tasks",
+    "checkpoints",
+    "debug",
+    "custom",
+    "messages-tuple",
+    "tools",
+    "lifecycle",
 ]
 ThreadStreamMode = Literal["run_modes", "lifecycle", "state_update"]
 StreamVersion = Literal["v1", "v2"]

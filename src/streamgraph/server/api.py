@@ -61,17 +61,34 @@ def now() -> str:
 def thread_row(thread_id: str, metadata: Row | None = None) -> Row:
     """A new thread, as stored and returned."""
     stamp = now()
-    return {"thread_id": thread_id, "created_at": stamp, "updated_at": stamp,
-            "state_updated_at": stamp, "metadata": metadata or {}, "status": "idle",
-            "config": {}, "values": None, "error": None, "interrupts": {}}
+    return {
+        "thread_id": thread_id,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "state_updated_at": stamp,
+        "metadata": metadata or {},
+        "status": "idle",
+        "config": {},
+        "values": None,
+        "error": None,
+        "interrupts": {},
+    }
 
 
 class Api:
     """Everything the routes need (see the module docstring)."""
 
-    def __init__(self, graphs: dict[str, GraphEntry], storage: Storage, *, workers: int = 16,
-                 api_keys: list[str] | None = None, max_body_bytes: int = 10 * 2**20,
-                 log_keep_seconds: float = 300.0, log_max_bytes: int = 256 * 2**20) -> None:
+    def __init__(
+        self,
+        graphs: dict[str, GraphEntry],
+        storage: Storage,
+        *,
+        workers: int = 16,
+        api_keys: list[str] | None = None,
+        max_body_bytes: int = 10 * 2**20,
+        log_keep_seconds: float = 300.0,
+        log_max_bytes: int = 256 * 2**20,
+    ) -> None:
         self.graphs = graphs
         self.storage = storage
         self.api_keys = frozenset(api_keys or ())
@@ -87,8 +104,7 @@ class Api:
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
-            if await self.call(self.storage.get_assistant,
-                               system_assistant_id(graph_id)) is None:
+            if await self.call(self.storage.get_assistant, system_assistant_id(graph_id)) is None:
                 await self._create_system_assistant(graph_id)
         await self._recover_runs()
         await self.runs.start()
@@ -97,14 +113,23 @@ class Api:
         """Every graph has one (id: uuid5 of the graph id, as LangGraph makes it)."""
         stamp = now()
         try:
-            created: Row = await self.call(self.storage.create_assistant, {
-                "assistant_id": system_assistant_id(graph_id), "graph_id": graph_id,
-                "config": {}, "context": {}, "metadata": {"created_by": "system"},
-                "name": graph_id, "description": None, "created_at": stamp,
-                "updated_at": stamp, "version": 1})
+            created: Row = await self.call(
+                self.storage.create_assistant,
+                {
+                    "assistant_id": system_assistant_id(graph_id),
+                    "graph_id": graph_id,
+                    "config": {},
+                    "context": {},
+                    "metadata": {"created_by": "system"},
+                    "name": graph_id,
+                    "description": None,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "version": 1,
+                },
+            )
         except Conflict:  # made meanwhile by another request
-            return dict(await self.call(self.storage.get_assistant,
-                                        system_assistant_id(graph_id)))
+            return dict(await self.call(self.storage.get_assistant, system_assistant_id(graph_id)))
         return created
 
     async def _recover_runs(self) -> None:
@@ -115,11 +140,14 @@ class Api:
             if run["status"] == "pending":
                 self.runs.submit(run, temporary=False)
                 continue
-            failure = {"error": "ServerRestart",
-                       "message": "the server stopped while this run was running"}
+            failure = {
+                "error": "ServerRestart",
+                "message": "the server stopped while this run was running",
+            }
             await self.call(self.storage.update_run, run["run_id"], {"status": "error"})
-            await self.call(self.storage.update_thread, run["thread_id"],
-                            {"status": "error", "error": failure})
+            await self.call(
+                self.storage.update_thread, run["thread_id"], {"status": "error", "error": failure}
+            )
 
     async def shutdown(self) -> None:
         await self.runs.stop()
@@ -141,12 +169,14 @@ class Api:
         cached = self._assistants.get(requested)
         if cached is not None:
             return dict(cached)
-        graph_id = assistant_id if assistant_id in self.graphs else self._system.get(
-            assistant_id)
+        graph_id = assistant_id if assistant_id in self.graphs else self._system.get(assistant_id)
         if graph_id is not None:
             assistant_id = system_assistant_id(graph_id)
-        found = await self.call(self.storage.get_assistant, assistant_id) if _is_uuid(
-            assistant_id) else None
+        found = (
+            await self.call(self.storage.get_assistant, assistant_id)
+            if _is_uuid(assistant_id)
+            else None
+        )
         if found is None and graph_id is not None:  # deleted: a graph always has one
             found = await self._create_system_assistant(graph_id)
         if found is None:
@@ -169,8 +199,11 @@ class Api:
     def entry(self, graph_id: str) -> GraphEntry:
         entry = self.graphs.get(graph_id)
         if entry is None:
-            raise ApiError(404, f"Graph '{graph_id}' not found: this server serves "
-                                f"{', '.join(sorted(self.graphs))}")
+            raise ApiError(
+                404,
+                f"Graph '{graph_id}' not found: this server serves "
+                f"{', '.join(sorted(self.graphs))}",
+            )
         return entry
 
     def with_saver(self, graph: Any) -> Any:
@@ -187,8 +220,9 @@ class Api:
         graph_id = (thread.get("metadata") or {}).get("graph_id")
         if graph_id is None or graph_id not in self.graphs:
             return None
-        graph = await self.graphs[graph_id].resolve({"configurable": {
-            "thread_id": thread["thread_id"]}})
+        graph = await self.graphs[graph_id].resolve(
+            {"configurable": {"thread_id": thread["thread_id"]}}
+        )
         return self.with_saver(graph)
 
     # -- runs ------------------------------------------------------------------------------------
@@ -202,15 +236,18 @@ class Api:
         if not temporary:
             graph = self.with_saver(graph)
         context = {**(assistant.get("context") or {}), **(kwargs.get("context") or {})}
-        options = {"interrupt_before": kwargs.get("interrupt_before"),
-                   "interrupt_after": kwargs.get("interrupt_after"),
-                   "context": context or None,
-                   # (without a checkpointer durability means nothing: not passed)
-                   "durability": None if temporary else kwargs.get("durability") or "async"}
+        options = {
+            "interrupt_before": kwargs.get("interrupt_before"),
+            "interrupt_after": kwargs.get("interrupt_after"),
+            "context": context or None,
+            # (without a checkpointer durability means nothing: not passed)
+            "durability": None if temporary else kwargs.get("durability") or "async",
+        }
         return graph, run_input(kwargs), config, options
 
-    async def settle_thread(self, run: Row, outcome: Outcome, *, cancelled: bool,
-                            rollback: bool) -> Any:
+    async def settle_thread(
+        self, run: Row, outcome: Outcome, *, cancelled: bool, rollback: bool
+    ) -> Any:
         """Store the run's end and its thread's new row; returns the ``/wait`` body."""
         storage = self.storage
         run_id, thread_id = run["run_id"], run["thread_id"]
@@ -218,21 +255,28 @@ class Api:
             await self.call(storage.delete_run_checkpoints, thread_id, run_id)
             await self.call(storage.delete_run, run_id)
         else:
-            await self.call(storage.update_run, run_id,
-                            {"status": final_status(outcome, cancelled)})
+            await self.call(
+                storage.update_run, run_id, {"status": final_status(outcome, cancelled)}
+            )
         thread = await self.call(storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
-        changes: Row = {"metadata": {"graph_id": run["metadata"].get("graph_id"),
-                                     "assistant_id": run["assistant_id"]}}
-        graph = await self.thread_graph({**thread, "metadata": {**thread["metadata"],
-                                                                **changes["metadata"]}})
+        changes: Row = {
+            "metadata": {
+                "graph_id": run["metadata"].get("graph_id"),
+                "assistant_id": run["assistant_id"],
+            }
+        }
+        graph = await self.thread_graph(
+            {**thread, "metadata": {**thread["metadata"], **changes["metadata"]}}
+        )
         values: Any = thread.get("values")
         if graph is not None:
             snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
             values = json_ready(snapshot.values)
-            changes.update(values=values, interrupts=interrupts_map(snapshot),
-                           state_updated_at=now())
+            changes.update(
+                values=values, interrupts=interrupts_map(snapshot), state_updated_at=now()
+            )
             status = "interrupted" if snapshot.next else "idle"
         else:
             status = "idle"
@@ -257,12 +301,18 @@ class Api:
         run = dict(active.run)
         stored = await self.call(self.storage.get_run, active.run_id)
         run.update(stored or {})
-        payload = {**run, "values": active.body, "webhook_sent_at": now(),
-                   "error": error_payload(active.outcome.error)
-                   if active.outcome.error is not None else None}
+        payload = {
+            **run,
+            "values": active.body,
+            "webhook_sent_at": now(),
+            "error": error_payload(active.outcome.error)
+            if active.outcome.error is not None
+            else None,
+        }
         try:
-            await self._webhook_client.post(url, content=dumps(payload),
-                                            headers={"content-type": "application/json"})
+            await self._webhook_client.post(
+                url, content=dumps(payload), headers={"content-type": "application/json"}
+            )
         except Exception:  # the receiver's problem, not the run's
             return
 
@@ -272,17 +322,28 @@ def run_config(assistant: Row, run: Row) -> Row:
     kwargs = run["kwargs"]
     given = kwargs.get("config") or {}
     base = assistant.get("config") or {}
-    configurable = {**(base.get("configurable") or {}), **(given.get("configurable") or {}),
-                    "run_id": run["run_id"], "thread_id": run["thread_id"],
-                    "graph_id": assistant["graph_id"],
-                    "assistant_id": assistant["assistant_id"], "user_id": ""}
+    configurable = {
+        **(base.get("configurable") or {}),
+        **(given.get("configurable") or {}),
+        "run_id": run["run_id"],
+        "thread_id": run["thread_id"],
+        "graph_id": assistant["graph_id"],
+        "assistant_id": assistant["assistant_id"],
+        "user_id": "",
+    }
     checkpoint = kwargs.get("checkpoint") or {}
     checkpoint_id = kwargs.get("checkpoint_id") or checkpoint.get("checkpoint_id")
     if checkpoint_id:
         configurable["checkpoint_id"] = checkpoint_id
-    metadata = {**(run.get("metadata") or {}), "created_by": "system",
-                "graph_id": assistant["graph_id"], "assistant_id": assistant["assistant_id"],
-                "run_attempt": 1, "run_id": run["run_id"], "thread_id": run["thread_id"]}
+    metadata = {
+        **(run.get("metadata") or {}),
+        "created_by": "system",
+        "graph_id": assistant["graph_id"],
+        "assistant_id": assistant["assistant_id"],
+        "run_attempt": 1,
+        "run_id": run["run_id"],
+        "thread_id": run["thread_id"],
+    }
     config: Row = {"configurable": configurable, "metadata": metadata}
     tags = [*(base.get("tags") or ()), *(given.get("tags") or ())]
     if tags:
@@ -302,8 +363,7 @@ def run_input(kwargs: Row) -> Any:
         goto = Send(goto["node"], goto.get("input"))
     elif isinstance(goto, list):
         goto = [Send(g["node"], g.get("input")) if isinstance(g, dict) else g for g in goto]
-    return Command(update=command.get("update"), resume=command.get("resume"),
-                   goto=goto or ())
+    return Command(update=command.get("update"), resume=command.get("resume"), goto=goto or ())
 
 
 def _is_uuid(value: str) -> bool:

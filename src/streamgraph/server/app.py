@@ -86,8 +86,14 @@ def create_app(
     else:
         raise ValueError("create_app() needs graphs={...} or config='langgraph.json'")
     keys += [k for k in os.environ.get("STREAMGRAPH_API_KEYS", "").split(",") if k.strip()]
-    api = Api(entries, open_storage(storage, base), workers=workers, api_keys=keys,
-              max_body_bytes=max_body_bytes, log_keep_seconds=log_keep_seconds)
+    api = Api(
+        entries,
+        open_storage(storage, base),
+        workers=workers,
+        api_keys=keys,
+        max_body_bytes=max_body_bytes,
+        log_keep_seconds=log_keep_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -97,10 +103,17 @@ def create_app(
         finally:
             await api.shutdown()
 
-    app = Starlette(routes=routes(api), lifespan=lifespan, exception_handlers={
-        ApiError: _api_error, RequestInvalid: _invalid, BodyTooLarge: _too_large,
-        HTTPException: _http_error, Exception: _bug,
-    })
+    app = Starlette(
+        routes=routes(api),
+        lifespan=lifespan,
+        exception_handlers={
+            ApiError: _api_error,
+            RequestInvalid: _invalid,
+            BodyTooLarge: _too_large,
+            HTTPException: _http_error,
+            Exception: _bug,
+        },
+    )
     app.state.api = api
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
@@ -137,8 +150,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _bug(request: Request, error: Exception) -> Response:
     log.exception("unexpected error in %s %s", request.method, request.url.path)
-    return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"},
-                         500)
+    return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
 
 
 class _KeyCheck:
@@ -152,8 +164,9 @@ class _KeyCheck:
         if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             given = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
             if given not in self.keys:
-                response = json_response({"detail": "Missing or invalid API key: send one "
-                                                    "in the x-api-key header"}, 401)
+                response = json_response(
+                    {"detail": "Missing or invalid API key: send one in the x-api-key header"}, 401
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -19,8 +19,10 @@ from typing import Any
 
 __all__ = ("run_demo",)
 
-GRAPHS = {name: f"streamgraph.server.demo_graphs:{name}"
-          for name in ("joke", "sub", "progress", "chat", "review")}
+GRAPHS = {
+    name: f"streamgraph.server.demo_graphs:{name}"
+    for name in ("joke", "sub", "progress", "chat", "review")
+}
 # Colours only on a terminal, so that a log of the demo stays plain text.
 BOLD, DIM, RESET = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if sys.stdout.isatty() else ("", "", "")
 
@@ -56,33 +58,43 @@ async def _tour(url: str) -> None:
             _title(f"joke graph, stream_mode={mode!r}")
             await _show(client.runs.stream(None, "joke", input=joke, stream_mode=mode))
         _title("joke graph on a thread, stream_mode=['values', 'updates', 'checkpoints']")
-        await _show(client.runs.stream(tid, "joke", input=joke,
-                                       stream_mode=["values", "updates", "checkpoints"]))
+        await _show(
+            client.runs.stream(
+                tid, "joke", input=joke, stream_mode=["values", "updates", "checkpoints"]
+            )
+        )
         _title("subgraph example, stream_subgraphs=True (namespaced events)")
-        await _show(client.runs.stream(None, "sub", input={"foo": "foo"},
-                                       stream_mode="updates", stream_subgraphs=True))
+        await _show(
+            client.runs.stream(
+                None, "sub", input={"foo": "foo"}, stream_mode="updates", stream_subgraphs=True
+            )
+        )
         _title("a node reporting progress, stream_mode='custom' (live, not at the end)")
-        await _show(client.runs.stream(None, "progress", input={"topic": "x"},
-                                       stream_mode="custom"))
+        await _show(
+            client.runs.stream(None, "progress", input={"topic": "x"}, stream_mode="custom")
+        )
         _title("a chat model, stream_mode='messages-tuple' (each token as generated)")
-        await _show(client.runs.stream(None, "chat", input=joke,
-                                       stream_mode="messages-tuple"), _token)
+        await _show(
+            client.runs.stream(None, "chat", input=joke, stream_mode="messages-tuple"), _token
+        )
         await _background_and_join(client)
         await _human_in_the_loop(client)
         _title(f"state and history of thread {tid}")
         state = await client.threads.get_state(tid)
         print(f"values: {state['values']}\nnext: {state['next']}")
         for entry in await client.threads.get_history(tid):
-            print(f"  step {entry['metadata']['step']:>2} ({entry['metadata']['source']}): "
-                  f"{entry['values']}")
+            print(
+                f"  step {entry['metadata']['step']:>2} ({entry['metadata']['source']}): "
+                f"{entry['values']}"
+            )
 
 
 async def _background_and_join(client: Any) -> None:
     thread = await client.threads.create()
-    run = await client.runs.create(thread["thread_id"], "progress", input={"topic": "x"},
-                                   stream_mode="custom")
-    _title(f"a background run ({run['status']}), then join_stream: every event from the "
-           "start")
+    run = await client.runs.create(
+        thread["thread_id"], "progress", input={"topic": "x"}, stream_mode="custom"
+    )
+    _title(f"a background run ({run['status']}), then join_stream: every event from the start")
     await asyncio.sleep(0.35)
     await _show(client.runs.join_stream(thread["thread_id"], run["run_id"]))
 
@@ -93,8 +105,7 @@ async def _human_in_the_loop(client: Any) -> None:
     waited = await client.runs.wait(thread["thread_id"], "review", input={"topic": "cats"})
     print(f"paused with: {waited['__interrupt__'][0]['value']}")
     print(f"thread status: {(await client.threads.get(thread['thread_id']))['status']}")
-    done = await client.runs.wait(thread["thread_id"], "review",
-                                  command={"resume": "approved"})
+    done = await client.runs.wait(thread["thread_id"], "review", command={"resume": "approved"})
     print(f"resumed: {done}")
 
 
@@ -108,8 +119,16 @@ def run_demo(db: str | None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="streamgraph-demo-"))
     (folder / "langgraph.json").write_text(json.dumps({"graphs": GRAPHS}))
     port = _free_port()
-    command = [sys.executable, "-m", "streamgraph.cli", "serve", "--port", str(port),
-               "--config", str(folder / "langgraph.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "streamgraph.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--config",
+        str(folder / "langgraph.json"),
+    ]
     if db:
         command += ["--db", db]
     server = subprocess.Popen(command, cwd=folder)

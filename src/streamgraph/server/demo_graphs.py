@@ -33,8 +33,12 @@ def generate_joke(state: State) -> dict[str, Any]:
 
 
 joke = (
-    StateGraph(State).add_node(refine_topic).add_node(generate_joke)
-    .add_edge(START, "refine_topic").add_edge("refine_topic", "generate_joke").compile()
+    StateGraph(State)
+    .add_node(refine_topic)
+    .add_node(generate_joke)
+    .add_edge(START, "refine_topic")
+    .add_edge("refine_topic", "generate_joke")
+    .compile()
 )
 
 
@@ -60,11 +64,20 @@ def node_1(state: ParentState) -> dict[str, Any]:
 
 
 sub = (
-    StateGraph(ParentState).add_node("node_1", node_1)
-    .add_node("node_2", StateGraph(SubgraphState).add_node(subgraph_node_1)
-              .add_node(subgraph_node_2).add_edge(START, "subgraph_node_1")
-              .add_edge("subgraph_node_1", "subgraph_node_2").compile())
-    .add_edge(START, "node_1").add_edge("node_1", "node_2").compile()
+    StateGraph(ParentState)
+    .add_node("node_1", node_1)
+    .add_node(
+        "node_2",
+        StateGraph(SubgraphState)
+        .add_node(subgraph_node_1)
+        .add_node(subgraph_node_2)
+        .add_edge(START, "subgraph_node_1")
+        .add_edge("subgraph_node_1", "subgraph_node_2")
+        .compile(),
+    )
+    .add_edge(START, "node_1")
+    .add_edge("node_1", "node_2")
+    .compile()
 )
 
 
@@ -84,17 +97,29 @@ class SlowFakeChatModel(GenericFakeChatModel):
 
     pause: float = 0.08
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         for chunk in super()._stream(messages, stop, run_manager, **kwargs):
             time.sleep(self.pause)
             yield chunk
 
 
 def call_model(state: State) -> dict[str, Any]:
-    model = SlowFakeChatModel(messages=iter([AIMessage(
-        "Why did the cat sit on the ice cream? To keep an eye on the mouse-flavoured scoop!")]))
+    model = SlowFakeChatModel(
+        messages=iter(
+            [
+                AIMessage(
+                    "Why did the cat sit on the ice cream? "
+                    "To keep an eye on the mouse-flavoured scoop!"
+                )
+            ]
+        )
+    )
     reply = model.invoke([{"role": "user", "content": f"Tell a joke about {state['topic']}"}])
     return {"joke": reply.content}
 
@@ -108,6 +133,10 @@ def ask_reviewer(state: State) -> dict[str, Any]:
 
 
 review = (
-    StateGraph(State).add_node(generate_joke).add_node(ask_reviewer)
-    .add_edge(START, "generate_joke").add_edge("generate_joke", "ask_reviewer").compile()
+    StateGraph(State)
+    .add_node(generate_joke)
+    .add_node(ask_reviewer)
+    .add_edge(START, "generate_joke")
+    .add_edge("generate_joke", "ask_reviewer")
+    .compile()
 )

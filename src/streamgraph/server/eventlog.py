@@ -64,8 +64,9 @@ class EventLog:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def follow(self, after: int = 0, *, keep: Callable[[str], bool] | None = None,
-                     heartbeat: float = 5.0) -> AsyncIterator[bytes]:
+    async def follow(
+        self, after: int = 0, *, keep: Callable[[str], bool] | None = None, heartbeat: float = 5.0
+    ) -> AsyncIterator[bytes]:
         """Yield the frames after sequence number ``after`` (those whose event name ``keep``
         accepts), several at a time, then the new ones as they come, until the log closes.
         While nothing comes, a heartbeat comment every ``heartbeat`` seconds keeps proxies
@@ -75,9 +76,17 @@ class EventLog:
         while True:
             if position < len(self.frames):
                 end = len(self.frames)
-                batch = self.frames[position:end] if keep is None else [
-                    f for f, name in zip(self.frames[position:end], self.names[position:end],
-                                         strict=True) if keep(name)]
+                batch = (
+                    self.frames[position:end]
+                    if keep is None
+                    else [
+                        f
+                        for f, name in zip(
+                            self.frames[position:end], self.names[position:end], strict=True
+                        )
+                        if keep(name)
+                    ]
+                )
                 position = end
                 if batch:
                     yield b"".join(batch)
@@ -123,8 +132,10 @@ class EventLogs:
         byte budget (running runs' logs are never dropped)."""
         now = time.monotonic()
         finished = self._finished
-        while finished and (now - finished[0][1].closed_at > self.keep_seconds
-                            or self._finished_bytes > self.max_bytes):
+        while finished and (
+            now - finished[0][1].closed_at > self.keep_seconds
+            or self._finished_bytes > self.max_bytes
+        ):
             run_id, log = finished.popleft()
             self._finished_bytes -= log.size
             if self._logs.get(run_id) is log:

@@ -20,9 +20,17 @@ from streamgraph.server.serialize import dumps, error_payload
 __all__ = ("GRAPH_MODES", "Outcome", "graph_events", "wait_body")
 
 # Request mode -> the library mode that produces it.
-GRAPH_MODES = {"values": "values", "updates": "updates", "custom": "custom",
-               "debug": "debug", "tasks": "tasks", "checkpoints": "checkpoints",
-               "messages": "messages", "messages-tuple": "messages", "events": "events"}
+GRAPH_MODES = {
+    "values": "values",
+    "updates": "updates",
+    "custom": "custom",
+    "debug": "debug",
+    "tasks": "tasks",
+    "checkpoints": "checkpoints",
+    "messages": "messages",
+    "messages-tuple": "messages",
+    "events": "events",
+}
 
 Emit = Callable[[str, bytes], Any]
 
@@ -48,16 +56,24 @@ def wait_body(outcome: Outcome, fallback: Any) -> Any:
     return outcome.values if outcome.values is not None else fallback
 
 
-async def graph_events(graph: Any, input: Any, config: dict[str, Any], *, graph_id: str,
-                       run_id: str, requested: list[str], subgraphs: bool,
-                       options: dict[str, Any], outcome: Outcome,
-                       emit: Emit) -> None:
+async def graph_events(
+    graph: Any,
+    input: Any,
+    config: dict[str, Any],
+    *,
+    graph_id: str,
+    run_id: str,
+    requested: list[str],
+    subgraphs: bool,
+    options: dict[str, Any],
+    outcome: Outcome,
+    emit: Emit,
+) -> None:
     """Run ``graph`` and emit each requested chunk (see the module docstring)."""
     from streamgraph.pregel._adrive import adrive, astream_on_worker
 
     modes = frozenset({GRAPH_MODES[m] for m in requested} | {"values"})
-    loop = graph._start_run(config, modes=modes, subgraphs=subgraphs, output_keys=None,
-                            **options)
+    loop = graph._start_run(config, modes=modes, subgraphs=subgraphs, output_keys=None, **options)
     wanted = frozenset(requested)
     legacy = _LegacyMessages() if "messages" in wanted else None
     if loop.events is not None:  # the root run is the server's run, named after the graph
@@ -68,8 +84,7 @@ async def graph_events(graph: Any, input: Any, config: dict[str, Any], *, graph_
         emit("events", dumps(root.start(input)))
     # A graph of sync nodes runs on one worker thread, whole: one thread round trip per
     # run instead of one per step.
-    events = astream_on_worker(loop, input, _same) if graph.all_sync else adrive(
-        loop, input, _same)
+    events = astream_on_worker(loop, input, _same) if graph.all_sync else adrive(loop, input, _same)
     async for ns, mode, payload in events:
         if mode == "values" and not ns:
             _record_values(outcome, payload)
@@ -103,9 +118,15 @@ def _with_checkpoint_refs(event: dict[str, Any]) -> dict[str, Any]:
 
     payload = event["payload"]
     tasks = [_task_ref(task) for task in payload.get("tasks", ())]
-    return {**event, "payload": {
-        **payload, "tasks": tasks, "checkpoint": checkpoint_ref(payload.get("config")),
-        "parent_checkpoint": checkpoint_ref(payload.get("parent_config"))}}
+    return {
+        **event,
+        "payload": {
+            **payload,
+            "tasks": tasks,
+            "checkpoint": checkpoint_ref(payload.get("config")),
+            "parent_checkpoint": checkpoint_ref(payload.get("parent_config")),
+        },
+    }
 
 
 def _task_ref(task: dict[str, Any]) -> dict[str, Any]:
@@ -145,14 +166,26 @@ class _RootRun:
         self.metadata = with_integration(loop.config.get("metadata", {}), "langgraph")
 
     def start(self, input: Any) -> dict[str, Any]:
-        return {"event": "on_chain_start", "data": {"input": input}, "name": self.name,
-                "tags": self.tags, "run_id": self.run_id, "metadata": self.metadata,
-                "parent_ids": []}
+        return {
+            "event": "on_chain_start",
+            "data": {"input": input},
+            "name": self.name,
+            "tags": self.tags,
+            "run_id": self.run_id,
+            "metadata": self.metadata,
+            "parent_ids": [],
+        }
 
     def end(self, output: Any) -> dict[str, Any]:
-        return {"event": "on_chain_end", "data": {"output": output}, "run_id": self.run_id,
-                "name": self.name, "tags": self.tags, "metadata": self.metadata,
-                "parent_ids": []}
+        return {
+            "event": "on_chain_end",
+            "data": {"output": output},
+            "run_id": self.run_id,
+            "name": self.name,
+            "tags": self.tags,
+            "metadata": self.metadata,
+            "parent_ids": [],
+        }
 
 
 class _LegacyMessages:

@@ -30,13 +30,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ("ConfigError", "ConfigWarning", "GraphEntry", "ServerConfig", "load_config",
-           "load_graphs")
+__all__ = (
+    "ConfigError",
+    "ConfigWarning",
+    "GraphEntry",
+    "ServerConfig",
+    "load_config",
+    "load_graphs",
+)
 
-IMAGE_ONLY_KEYS = frozenset({
-    "$schema", "python_version", "node_version", "api_version", "base_image", "image_distro",
-    "pip_config_file", "pip_installer", "dockerfile_lines", "keep_pkg_tools",
-    "_INTERNAL_docker_tag"})
+IMAGE_ONLY_KEYS = frozenset(
+    {
+        "$schema",
+        "python_version",
+        "node_version",
+        "api_version",
+        "base_image",
+        "image_distro",
+        "pip_config_file",
+        "pip_installer",
+        "dockerfile_lines",
+        "keep_pkg_tools",
+        "_INTERNAL_docker_tag",
+    }
+)
 USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys"})
 REFUSED_KEYS = {"auth": "custom authentication", "encryption": "encryption at rest"}
 
@@ -52,9 +69,15 @@ class ConfigError(Exception):
 class ServerConfig:
     """What a config file says: graphs, env, and the folder paths are relative to."""
 
-    def __init__(self, graphs: dict[str, Any], base_dir: Path, *,
-                 env: dict[str, str] | None = None, api_keys: list[str] | None = None,
-                 path: Path | None = None) -> None:
+    def __init__(
+        self,
+        graphs: dict[str, Any],
+        base_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        api_keys: list[str] | None = None,
+        path: Path | None = None,
+    ) -> None:
         self.graphs = graphs
         self.base_dir = base_dir
         self.env = env or {}
@@ -71,10 +94,10 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
         data = json.loads(file.read_text())
     except ValueError as error:
         raise ConfigError(f"{file}: not valid JSON ({error})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("graphs"), dict) \
-            or not data["graphs"]:
-        raise ConfigError(f"{file}: needs a \"graphs\" object mapping graph ids to "
-                          "\"./file.py:attribute\" locations")
+    if not isinstance(data, dict) or not isinstance(data.get("graphs"), dict) or not data["graphs"]:
+        raise ConfigError(
+            f'{file}: needs a "graphs" object mapping graph ids to "./file.py:attribute" locations'
+        )
     _check_keys(data, file)
     base = file.parent
     for dependency in data.get("dependencies", []):
@@ -86,18 +109,23 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     os.environ.update(env)
     keys = data.get("api_keys") or []
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise ConfigError(f"{file}: \"api_keys\" must be a list of strings")
+        raise ConfigError(f'{file}: "api_keys" must be a list of strings')
     return ServerConfig(data["graphs"], base, env=env, api_keys=keys, path=file)
 
 
 def _check_keys(data: dict[str, Any], file: Path) -> None:
     for key in data:
         if key in REFUSED_KEYS:
-            raise ConfigError(f"{file}: \"{key}\" ({REFUSED_KEYS[key]}) is not supported by "
-                              "streamgraph; remove it, or protect the server with \"api_keys\"")
+            raise ConfigError(
+                f'{file}: "{key}" ({REFUSED_KEYS[key]}) is not supported by '
+                'streamgraph; remove it, or protect the server with "api_keys"'
+            )
         if key not in USED_KEYS and key not in IMAGE_ONLY_KEYS:
-            warnings.warn(f"{file}: \"{key}\" is not supported by streamgraph and is ignored",
-                          ConfigWarning, stacklevel=3)
+            warnings.warn(
+                f'{file}: "{key}" is not supported by streamgraph and is ignored',
+                ConfigWarning,
+                stacklevel=3,
+            )
 
 
 def _env(value: Any, base: Path) -> dict[str, str]:
@@ -116,14 +144,15 @@ def _env(value: Any, base: Path) -> dict[str, str]:
                 key, _, val = line.partition("=")
                 env[key.strip().removeprefix("export ")] = val.strip().strip("'\"")
         return env
-    raise ConfigError(f"\"env\" must be an object or a .env file path, not {value!r}")
+    raise ConfigError(f'"env" must be an object or a .env file path, not {value!r}')
 
 
 class GraphEntry:
     """One served graph: a compiled graph, or a factory making one per run."""
 
-    def __init__(self, graph_id: str, graph: Any = None,
-                 factory: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, graph_id: str, graph: Any = None, factory: Callable[..., Any] | None = None
+    ) -> None:
         self.graph_id = graph_id
         self.graph = graph
         self.factory = factory
@@ -154,8 +183,10 @@ def load_graphs(specs: dict[str, Any], base_dir: Path | None = None) -> dict[str
 def _import(graph_id: str, spec: str, base: Path) -> Any:
     location, sep, attribute = spec.rpartition(":")
     if not sep or not location or not attribute:
-        raise ConfigError(f"graph {graph_id!r}: {spec!r} should look like "
-                          "\"./file.py:attribute\" or \"package.module:attribute\"")
+        raise ConfigError(
+            f"graph {graph_id!r}: {spec!r} should look like "
+            '"./file.py:attribute" or "package.module:attribute"'
+        )
     try:
         if location.endswith(".py") or "/" in location:
             module = _import_file(graph_id, (base / location).resolve())
@@ -164,8 +195,9 @@ def _import(graph_id: str, spec: str, base: Path) -> Any:
     except ConfigError:
         raise
     except Exception as error:  # the user's module failed: say how, in one line
-        raise ConfigError(f"graph {graph_id!r}: importing {location} failed: "
-                          f"{type(error).__name__}: {error}") from None
+        raise ConfigError(
+            f"graph {graph_id!r}: importing {location} failed: {type(error).__name__}: {error}"
+        ) from None
     if not hasattr(module, attribute):
         raise ConfigError(f"graph {graph_id!r}: {location} has no attribute {attribute!r}")
     return getattr(module, attribute)
@@ -206,8 +238,9 @@ def _as_graph(graph_id: str, value: Any, where: str) -> Any:
     hint = ""
     if kind.__module__.split(".")[0] == "langgraph":
         hint = " (a LangGraph graph: import StateGraph from streamgraph.graph instead)"
-    raise ConfigError(f"graph {graph_id!r}: {where} is a {kind.__module__}.{kind.__name__}, "
-                      f"not a graph{hint}")
+    raise ConfigError(
+        f"graph {graph_id!r}: {where} is a {kind.__module__}.{kind.__name__}, not a graph{hint}"
+    )
 
 
 def _takes_argument(fn: Callable[..., Any]) -> bool:

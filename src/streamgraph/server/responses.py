@@ -25,9 +25,14 @@ SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 HEARTBEAT_SECONDS = 5.0
 
 
-def sse(log: EventLog, *, after: int = 0, keep: Callable[[str], bool] | None = None,
-        on_disconnect: Callable[[], None] | None = None,
-        headers: dict[str, str] | None = None) -> StreamingResponse:
+def sse(
+    log: EventLog,
+    *,
+    after: int = 0,
+    keep: Callable[[str], bool] | None = None,
+    on_disconnect: Callable[[], None] | None = None,
+    headers: dict[str, str] | None = None,
+) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in log.follow(after, keep=keep, heartbeat=HEARTBEAT_SECONDS):
@@ -36,12 +41,17 @@ def sse(log: EventLog, *, after: int = 0, keep: Callable[[str], bool] | None = N
             if not log.closed and on_disconnect is not None:  # the client went away
                 on_disconnect()
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={**SSE_HEADERS, **(headers or {})})
+    return StreamingResponse(
+        body(), media_type="text/event-stream", headers={**SSE_HEADERS, **(headers or {})}
+    )
 
 
-def keepalive_json(result: Awaitable[Any], *, headers: dict[str, str] | None = None,
-                   on_disconnect: Callable[[], None] | None = None) -> StreamingResponse:
+def keepalive_json(
+    result: Awaitable[Any],
+    *,
+    headers: dict[str, str] | None = None,
+    on_disconnect: Callable[[], None] | None = None,
+) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         pending = asyncio.ensure_future(result)
         finished = False

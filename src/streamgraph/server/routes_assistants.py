@@ -29,10 +29,17 @@ async def info(api: Api, req: Req) -> Any:
     """Server version and features."""
     import streamgraph
 
-    return {"version": streamgraph.__version__, "streamgraph": True,
-            "flags": {"assistants": True, "crons": False, "langsmith": False,
-                      "resumable_streams": True},
-            "graphs": sorted(api.graphs)}
+    return {
+        "version": streamgraph.__version__,
+        "streamgraph": True,
+        "flags": {
+            "assistants": True,
+            "crons": False,
+            "langsmith": False,
+            "resumable_streams": True,
+        },
+        "graphs": sorted(api.graphs),
+    }
 
 
 @endpoint("GET", "/openapi.json", tag="system")
@@ -50,10 +57,15 @@ async def create_assistant(api: Api, req: Req) -> Any:
     api.entry(body["graph_id"])
     stamp = now()
     assistant = {
-        "assistant_id": body.get("assistant_id") or new_id(), "graph_id": body["graph_id"],
-        "config": body.get("config") or {}, "context": body.get("context") or {},
-        "metadata": body.get("metadata") or {}, "name": body.get("name") or "Untitled",
-        "description": body.get("description"), "created_at": stamp, "updated_at": stamp,
+        "assistant_id": body.get("assistant_id") or new_id(),
+        "graph_id": body["graph_id"],
+        "config": body.get("config") or {},
+        "context": body.get("context") or {},
+        "metadata": body.get("metadata") or {},
+        "name": body.get("name") or "Untitled",
+        "description": body.get("description"),
+        "created_at": stamp,
+        "updated_at": stamp,
         "version": 1,
     }
     try:
@@ -69,9 +81,15 @@ async def search_assistants(api: Api, req: Req) -> Any:
     """Assistants matching graph id, metadata and name."""
     body = req.body
     rows, total = await api.call(
-        api.storage.search_assistants, graph_id=body.get("graph_id"),
-        metadata=body.get("metadata"), name=body.get("name"), limit=body["limit"],
-        offset=body["offset"], sort_by=body["sort_by"], sort_order=body["sort_order"])
+        api.storage.search_assistants,
+        graph_id=body.get("graph_id"),
+        metadata=body.get("metadata"),
+        name=body.get("name"),
+        limit=body["limit"],
+        offset=body["offset"],
+        sort_by=body["sort_by"],
+        sort_order=body["sort_order"],
+    )
     if body.get("select"):
         rows = [{k: v for k, v in row.items() if k in body["select"]} for row in rows]
     headers = {"X-Pagination-Total": str(total)}
@@ -85,9 +103,15 @@ async def count_assistants(api: Api, req: Req) -> Any:
     """How many assistants match."""
     body = req.body
     _, total = await api.call(
-        api.storage.search_assistants, graph_id=body.get("graph_id"),
-        metadata=body.get("metadata"), name=body.get("name"), limit=1, offset=0,
-        sort_by="created_at", sort_order="desc")
+        api.storage.search_assistants,
+        graph_id=body.get("graph_id"),
+        metadata=body.get("metadata"),
+        name=body.get("name"),
+        limit=1,
+        offset=0,
+        sort_by="created_at",
+        sort_order="desc",
+    )
     return total
 
 
@@ -103,22 +127,36 @@ async def patch_assistant(api: Api, req: Req) -> Any:
     assistant = await api.assistant(req.path["assistant_id"])
     if req.body.get("graph_id"):
         api.entry(req.body["graph_id"])
-    changes = {k: v for k, v in req.body.items()
-               if k in ("graph_id", "config", "context", "metadata", "name", "description")}
+    changes = {
+        k: v
+        for k, v in req.body.items()
+        if k in ("graph_id", "config", "context", "metadata", "name", "description")
+    }
     api.forget_assistant(assistant["assistant_id"])
     return await api.call(api.storage.update_assistant, assistant["assistant_id"], changes)
 
 
-@endpoint("DELETE", "/assistants/{assistant_id}", tag="assistants",
-          query={"delete_threads": "also delete the threads it ran on"})
+@endpoint(
+    "DELETE",
+    "/assistants/{assistant_id}",
+    tag="assistants",
+    query={"delete_threads": "also delete the threads it ran on"},
+)
 async def delete_assistant(api: Api, req: Req) -> Any:
     """Delete an assistant."""
     assistant = await api.assistant(req.path["assistant_id"])
     if req.flag("delete_threads"):
         rows, _ = await api.call(
-            api.storage.search_threads, ids=None,
-            metadata={"assistant_id": assistant["assistant_id"]}, values=None, status=None,
-            limit=1000, offset=0, sort_by="created_at", sort_order="desc")
+            api.storage.search_threads,
+            ids=None,
+            metadata={"assistant_id": assistant["assistant_id"]},
+            values=None,
+            status=None,
+            limit=1000,
+            offset=0,
+            sort_by="created_at",
+            sort_order="desc",
+        )
         for row in rows:
             await api.call(api.storage.delete_thread, row["thread_id"])
     api.forget_assistant(assistant["assistant_id"])
@@ -126,18 +164,28 @@ async def delete_assistant(api: Api, req: Req) -> Any:
     return None
 
 
-@endpoint("POST", "/assistants/{assistant_id}/versions", body="AssistantVersionsSearch",
-          tag="assistants")
+@endpoint(
+    "POST", "/assistants/{assistant_id}/versions", body="AssistantVersionsSearch", tag="assistants"
+)
 async def assistant_versions(api: Api, req: Req) -> Any:
     """Every version of an assistant, newest first."""
     assistant = await api.assistant(req.path["assistant_id"])
-    return await api.call(api.storage.list_versions, assistant["assistant_id"],
-                          metadata=req.body.get("metadata"), limit=req.body["limit"],
-                          offset=req.body["offset"])
+    return await api.call(
+        api.storage.list_versions,
+        assistant["assistant_id"],
+        metadata=req.body.get("metadata"),
+        limit=req.body["limit"],
+        offset=req.body["offset"],
+    )
 
 
-@endpoint("POST", "/assistants/{assistant_id}/latest", body="AssistantLatest",
-          tag="assistants", query={"version": "the version (or in the body)"})
+@endpoint(
+    "POST",
+    "/assistants/{assistant_id}/latest",
+    body="AssistantLatest",
+    tag="assistants",
+    query={"version": "the version (or in the body)"},
+)
 async def set_latest_version(api: Api, req: Req) -> Any:
     """Make an earlier version of an assistant the current one."""
     assistant = await api.assistant(req.path["assistant_id"])
@@ -154,11 +202,16 @@ async def set_latest_version(api: Api, req: Req) -> Any:
 async def _graph(api: Api, assistant_id: str) -> Any:
     assistant = await api.assistant(assistant_id)
     return await api.entry(assistant["graph_id"]).resolve(
-        {"configurable": {"assistant_id": assistant["assistant_id"]}}), assistant
+        {"configurable": {"assistant_id": assistant["assistant_id"]}}
+    ), assistant
 
 
-@endpoint("GET", "/assistants/{assistant_id}/graph", tag="assistants",
-          query={"xray": "draw subgraphs' nodes: true, false or a depth"})
+@endpoint(
+    "GET",
+    "/assistants/{assistant_id}/graph",
+    tag="assistants",
+    query={"xray": "draw subgraphs' nodes: true, false or a depth"},
+)
 async def assistant_graph(api: Api, req: Req) -> Any:
     """The graph's nodes and edges."""
     graph, _ = await _graph(api, req.path["assistant_id"])
@@ -174,8 +227,12 @@ async def assistant_schemas(api: Api, req: Req) -> Any:
     return {"graph_id": assistant["graph_id"], **graph_schemas(graph, assistant["graph_id"])}
 
 
-@endpoint("GET", "/assistants/{assistant_id}/subgraphs", tag="assistants",
-          query={"recurse": "include nested subgraphs"})
+@endpoint(
+    "GET",
+    "/assistants/{assistant_id}/subgraphs",
+    tag="assistants",
+    query={"recurse": "include nested subgraphs"},
+)
 async def assistant_subgraphs(api: Api, req: Req) -> Any:
     """Schemas of the graph's subgraphs, by namespace."""
     graph, _ = await _graph(api, req.path["assistant_id"])
@@ -201,10 +258,12 @@ def graph_schemas(graph: Any, graph_id: str | None = None) -> dict[str, Any]:
     builder = getattr(graph, "builder", None)
     context = getattr(builder, "context_schema", None)
     return {
-        "input_schema": None if graph.input_schema is state else _object_schema(
-            graph.input_schema.hints, f"{name}_input"),
-        "output_schema": None if graph.output_schema is state else _object_schema(
-            graph.output_schema.hints, f"{name}_output"),
+        "input_schema": None
+        if graph.input_schema is state
+        else _object_schema(graph.input_schema.hints, f"{name}_input"),
+        "output_schema": None
+        if graph.output_schema is state
+        else _object_schema(graph.output_schema.hints, f"{name}_output"),
         "state_schema": _object_schema(state.hints, f"{name}_state"),
         "config_schema": {},
         "context_schema": None if context is None else _class_schema(context, name),
@@ -212,8 +271,10 @@ def graph_schemas(graph: Any, graph_id: str | None = None) -> dict[str, Any]:
 
 
 def _object_schema(hints: dict[str, Any], title: str) -> dict[str, Any]:
-    properties = {key: {"default": None, "title": key.replace("_", " ").title(),
-                        **_type_schema(hint)} for key, hint in hints.items()}
+    properties = {
+        key: {"default": None, "title": key.replace("_", " ").title(), **_type_schema(hint)}
+        for key, hint in hints.items()
+    }
     return {"properties": properties, "title": title, "type": "object"}
 
 

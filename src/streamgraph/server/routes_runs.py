@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 __all__ = ()
 
 Row = dict[str, Any]
-BUSY = ("Thread is already running a task. Wait for it to finish or choose a different "
-        "multitask strategy.")
+BUSY = (
+    "Thread is already running a task. Wait for it to finish or choose a different "
+    "multitask strategy."
+)
 
 
 # -- creating a run ------------------------------------------------------------------------------
@@ -31,8 +33,11 @@ BUSY = ("Thread is already running a task. Wait for it to finish or choose a dif
 def _check_body(body: Row, stateless: bool) -> None:
     configurable = (body.get("config") or {}).get("configurable")
     if configurable and body.get("context"):
-        raise ApiError(400, "Cannot specify both config.configurable and context: pass the "
-                            "run's context in context alone")
+        raise ApiError(
+            400,
+            "Cannot specify both config.configurable and context: pass the "
+            "run's context in context alone",
+        )
     if stateless and (body.get("command") or {}).get("resume") is not None:
         raise ApiError(400, "You must provide a thread_id when resuming.")
 
@@ -71,62 +76,94 @@ async def create_run(api: Api, thread_id: str | None, body: Row) -> ActiveRun:
     run = _run_row(body, thread_id, assistant, temporary)
     if not temporary:
         await api.call(api.storage.create_run, run)
-        await api.call(api.storage.update_thread, thread_id, {
-            "status": "busy", "metadata": {"graph_id": assistant["graph_id"],
-                                           "assistant_id": assistant["assistant_id"]}})
-    return api.runs.submit(run, temporary=temporary,
-                           after_seconds=float(body.get("after_seconds") or 0))
+        await api.call(
+            api.storage.update_thread,
+            thread_id,
+            {
+                "status": "busy",
+                "metadata": {
+                    "graph_id": assistant["graph_id"],
+                    "assistant_id": assistant["assistant_id"],
+                },
+            },
+        )
+    return api.runs.submit(
+        run, temporary=temporary, after_seconds=float(body.get("after_seconds") or 0)
+    )
 
 
 def _run_row(body: Row, thread_id: str, assistant: Row, temporary: bool) -> Row:
     modes = body.get("stream_mode") or ["values"]
     stamp = now()
     kwargs = {
-        "input": body.get("input"), "command": body.get("command"),
-        "config": body.get("config") or {}, "context": body.get("context") or {},
+        "input": body.get("input"),
+        "command": body.get("command"),
+        "config": body.get("config") or {},
+        "context": body.get("context") or {},
         "stream_mode": [modes] if isinstance(modes, str) else list(modes),
         "interrupt_before": body.get("interrupt_before"),
-        "interrupt_after": body.get("interrupt_after"), "webhook": body.get("webhook"),
-        "feedback_keys": body.get("feedback_keys"), "temporary": temporary,
+        "interrupt_after": body.get("interrupt_after"),
+        "webhook": body.get("webhook"),
+        "feedback_keys": body.get("feedback_keys"),
+        "temporary": temporary,
         "subgraphs": bool(body.get("stream_subgraphs")),
         "resumable": bool(body.get("stream_resumable")),
         "checkpoint_during": body.get("checkpoint_during", True),
         "durability": body.get("durability") or "async",
-        "checkpoint_id": body.get("checkpoint_id"), "checkpoint": body.get("checkpoint"),
+        "checkpoint_id": body.get("checkpoint_id"),
+        "checkpoint": body.get("checkpoint"),
     }
-    return {"run_id": new_id(), "thread_id": thread_id,
+    return {
+        "run_id": new_id(),
+        "thread_id": thread_id,
+        "assistant_id": assistant["assistant_id"],
+        "metadata": {
+            **(body.get("metadata") or {}),
+            "created_by": "system",
+            "graph_id": assistant["graph_id"],
             "assistant_id": assistant["assistant_id"],
-            "metadata": {**(body.get("metadata") or {}), "created_by": "system",
-                         "graph_id": assistant["graph_id"],
-                         "assistant_id": assistant["assistant_id"]},
-            "status": "pending", "kwargs": kwargs,
-            "multitask_strategy": body.get("multitask_strategy", "enqueue"),
-            "created_at": stamp, "updated_at": stamp}
+        },
+        "status": "pending",
+        "kwargs": kwargs,
+        "multitask_strategy": body.get("multitask_strategy", "enqueue"),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
 
 
 def _locations(active: ActiveRun, stateless: bool, tail: str) -> dict[str, str]:
-    base = f"/runs/{active.run_id}" if stateless else \
-        f"/threads/{active.thread_id}/runs/{active.run_id}"
+    base = (
+        f"/runs/{active.run_id}"
+        if stateless
+        else f"/threads/{active.thread_id}/runs/{active.run_id}"
+    )
     return {"Location": base + tail, "Content-Location": base}
 
 
 def _stream_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
     on_disconnect = None
     if body.get("on_disconnect") == "cancel":
+
         def on_disconnect() -> None:
             api.runs.request_cancel(active.run_id)
-    return sse(active.log, on_disconnect=on_disconnect,
-               headers=_locations(active, stateless, "/stream"))
+
+    return sse(
+        active.log, on_disconnect=on_disconnect, headers=_locations(active, stateless, "/stream")
+    )
 
 
 def _wait_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
     on_disconnect = None
     if body.get("on_disconnect") == "cancel":
+
         def on_disconnect() -> None:
             api.runs.request_cancel(active.run_id)
+
     location = f"/threads/{active.thread_id}/runs/{active.run_id}/join"
-    headers = {"Location": location, "Content-Location": _locations(
-        active, stateless, "")["Content-Location"]}
+    headers = {
+        "Location": location,
+        "Content-Location": _locations(active, stateless, "")["Content-Location"],
+    }
     return keepalive_json(api.runs.wait(active), headers=headers, on_disconnect=on_disconnect)
 
 
@@ -195,19 +232,36 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
     return dict(run)
 
 
-@endpoint("GET", "/threads/{thread_id}/runs", tag="runs",
-          query={"limit": "page size (10)", "offset": "rows to skip (0)",
-                 "status": "only runs with this status"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/runs",
+    tag="runs",
+    query={
+        "limit": "page size (10)",
+        "offset": "rows to skip (0)",
+        "status": "only runs with this status",
+    },
+)
 async def list_runs(api: Api, req: Req) -> Any:
     """A thread's runs, newest first."""
     await api.thread(req.path["thread_id"])
     status = req.query.get("status")
-    if status is not None and status not in ("pending", "running", "error", "success",
-                                             "timeout", "interrupted"):
+    if status is not None and status not in (
+        "pending",
+        "running",
+        "error",
+        "success",
+        "timeout",
+        "interrupted",
+    ):
         raise RequestInvalid("query.status", f"{status!r} is not a run status")
-    return await api.call(api.storage.list_runs, req.path["thread_id"], status=status,
-                          limit=req.number("limit", 10, minimum=1),
-                          offset=req.number("offset", 0))
+    return await api.call(
+        api.storage.list_runs,
+        req.path["thread_id"],
+        status=status,
+        limit=req.number("limit", 10, minimum=1),
+        offset=req.number("offset", 0),
+    )
 
 
 @endpoint("GET", "/threads/{thread_id}/runs/{run_id}", tag="runs")
@@ -225,8 +279,12 @@ async def delete_run(api: Api, req: Req) -> Any:
     return None
 
 
-@endpoint("GET", "/threads/{thread_id}/runs/{run_id}/join", tag="runs",
-          query={"cancel_on_disconnect": "cancel the run if this client goes away"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/runs/{run_id}/join",
+    tag="runs",
+    query={"cancel_on_disconnect": "cancel the run if this client goes away"},
+)
 async def join_run(api: Api, req: Req) -> Any:
     """Wait for a run to finish; its final values."""
     return await _join(api, req, req.path["thread_id"])
@@ -237,8 +295,9 @@ async def _join(api: Api, req: Req, thread_id: str | None) -> Any:
     run = await _run(api, thread_id, run_id)
     active = api.runs.active.get(run_id)
     if active is not None:
-        on_disconnect = (lambda: api.runs.request_cancel(run_id)) if req.flag(
-            "cancel_on_disconnect") else None
+        on_disconnect = (
+            (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
+        )
         return keepalive_json(api.runs.wait(active), on_disconnect=on_disconnect)
     body = api.runs.finished_body(run_id)
     if body is not None:
@@ -254,9 +313,9 @@ def _last_event_id(req: Req) -> int:
     try:
         return max(int(value), 0)
     except ValueError:
-        raise RequestInvalid("header.Last-Event-ID",
-                             f"{value!r} is not an event id of this server (an integer)"
-                             ) from None
+        raise RequestInvalid(
+            "header.Last-Event-ID", f"{value!r} is not an event id of this server (an integer)"
+        ) from None
 
 
 def _join_modes(req: Req) -> list[str] | None:
@@ -278,8 +337,9 @@ def _join_modes(req: Req) -> list[str] | None:
             modes.append(value)
     for mode in modes:
         if mode not in STREAM_MODES:
-            raise RequestInvalid("query.stream_mode", f"{mode!r} is not one of "
-                                                      f"{', '.join(map(repr, STREAM_MODES))}")
+            raise RequestInvalid(
+                "query.stream_mode", f"{mode!r} is not one of {', '.join(map(repr, STREAM_MODES))}"
+            )
     return modes or None
 
 
@@ -291,8 +351,9 @@ async def _join_stream(api: Api, req: Req, thread_id: str | None) -> Any:
     log = api.logs.get(run_id)
     if log is None:  # finished long ago: nothing left to replay
         return sse(_closed_log(), headers={})
-    on_disconnect = (lambda: api.runs.request_cancel(run_id)) if req.flag(
-        "cancel_on_disconnect") else None
+    on_disconnect = (
+        (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
+    )
     return sse(log, after=after, keep=keep, on_disconnect=on_disconnect)
 
 
@@ -304,16 +365,23 @@ def _closed_log() -> Any:
     return log
 
 
-@endpoint("GET", "/threads/{thread_id}/runs/{run_id}/stream", tag="runs",
-          query={"stream_mode": "only these modes", "cancel_on_disconnect":
-                 "cancel the run if this client goes away"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/runs/{run_id}/stream",
+    tag="runs",
+    query={
+        "stream_mode": "only these modes",
+        "cancel_on_disconnect": "cancel the run if this client goes away",
+    },
+)
 async def join_stream(api: Api, req: Req) -> Any:
     """Stream a run's events from the start, or after the ``Last-Event-ID`` header."""
     return await _join_stream(api, req, req.path["thread_id"])
 
 
-@endpoint("GET", "/runs/{run_id}/stream", tag="stateless runs",
-          query={"stream_mode": "only these modes"})
+@endpoint(
+    "GET", "/runs/{run_id}/stream", tag="stateless runs", query={"stream_mode": "only these modes"}
+)
 async def join_stateless_stream(api: Api, req: Req) -> Any:
     """Stream a stateless run's events (LangGraph's server has no such route)."""
     return await _join_stream(api, req, None)
@@ -322,8 +390,12 @@ async def join_stateless_stream(api: Api, req: Req) -> Any:
 # -- cancelling -----------------------------------------------------------------------------------
 
 
-@endpoint("POST", "/threads/{thread_id}/runs/{run_id}/cancel", tag="runs",
-          query={"wait": "return once the run has stopped", "action": "interrupt|rollback"})
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/runs/{run_id}/cancel",
+    tag="runs",
+    query={"wait": "return once the run has stopped", "action": "interrupt|rollback"},
+)
 async def cancel_run(api: Api, req: Req) -> Any:
     """Cancel a pending or running run."""
     run_id = req.path["run_id"]
@@ -337,8 +409,9 @@ async def cancel_run(api: Api, req: Req) -> Any:
     return Response(status_code=202)
 
 
-@endpoint("POST", "/runs/cancel", body="RunsCancel", tag="runs",
-          query={"action": "interrupt|rollback"})
+@endpoint(
+    "POST", "/runs/cancel", body="RunsCancel", tag="runs", query={"action": "interrupt|rollback"}
+)
 async def cancel_runs(api: Api, req: Req) -> Any:
     """Cancel several runs: ``{thread_id, run_ids}`` or ``{status}``."""
     body = req.body

@@ -44,8 +44,10 @@ async def _apply_supersteps(api: Api, thread: Row, supersteps: list[Any]) -> Row
         raise ApiError(400, "supersteps need the thread's graph: pass graph_id")
     from streamgraph.types import StateUpdate
 
-    steps = [[StateUpdate(u.get("values"), u.get("as_node")) for u in step.get("updates", [])]
-             for step in supersteps]
+    steps = [
+        [StateUpdate(u.get("values"), u.get("as_node")) for u in step.get("updates", [])]
+        for step in supersteps
+    ]
     config = {"configurable": {"thread_id": thread["thread_id"]}}
     await graph.abulk_update_state(config, steps)
     return await _refresh(api, thread["thread_id"], graph)
@@ -54,8 +56,11 @@ async def _apply_supersteps(api: Api, thread: Row, supersteps: list[Any]) -> Row
 async def _refresh(api: Api, thread_id: str, graph: Any) -> Row:
     """Store the thread's values, interrupts and status from its latest checkpoint."""
     snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-    changes = {"values": json_ready(snapshot.values), "interrupts": interrupts_map(snapshot),
-               "state_updated_at": now()}
+    changes = {
+        "values": json_ready(snapshot.values),
+        "interrupts": interrupts_map(snapshot),
+        "state_updated_at": now(),
+    }
     if not api.runs.thread_busy(thread_id):
         changes["status"] = "interrupted" if snapshot.next else "idle"
     return dict(await api.call(api.storage.update_thread, thread_id, changes))
@@ -66,9 +71,16 @@ async def search_threads(api: Api, req: Req) -> Any:
     """Threads matching ids, metadata, values and status."""
     body = req.body
     rows, total = await api.call(
-        api.storage.search_threads, ids=body.get("ids"), metadata=body.get("metadata"),
-        values=body.get("values"), status=body.get("status"), limit=body["limit"],
-        offset=body["offset"], sort_by=body["sort_by"], sort_order=body["sort_order"])
+        api.storage.search_threads,
+        ids=body.get("ids"),
+        metadata=body.get("metadata"),
+        values=body.get("values"),
+        status=body.get("status"),
+        limit=body["limit"],
+        offset=body["offset"],
+        sort_by=body["sort_by"],
+        sort_order=body["sort_order"],
+    )
     rows = [_select(row, body.get("select")) for row in rows]
     following = body["offset"] + len(rows)
     headers = {"X-Pagination-Total": str(total)}
@@ -86,9 +98,16 @@ async def count_threads(api: Api, req: Req) -> Any:
     """How many threads match."""
     body = req.body
     _, total = await api.call(
-        api.storage.search_threads, ids=None, metadata=body.get("metadata"),
-        values=body.get("values"), status=body.get("status"), limit=1, offset=0,
-        sort_by="created_at", sort_order="desc")
+        api.storage.search_threads,
+        ids=None,
+        metadata=body.get("metadata"),
+        values=body.get("values"),
+        status=body.get("status"),
+        limit=1,
+        offset=0,
+        sort_by="created_at",
+        sort_order="desc",
+    )
     return total
 
 
@@ -147,35 +166,45 @@ async def _state(api: Api, thread_id: str, checkpoint: Row | None, subgraphs: bo
     graph = await api.thread_graph(thread)
     if graph is None:
         return dict(EMPTY_STATE)
-    configurable = {"thread_id": thread_id, **{k: v for k, v in (checkpoint or {}).items()
-                                               if v is not None and k != "thread_id"}}
+    configurable = {
+        "thread_id": thread_id,
+        **{k: v for k, v in (checkpoint or {}).items() if v is not None and k != "thread_id"},
+    }
     snapshot = await graph.aget_state({"configurable": configurable}, subgraphs=subgraphs)
     if snapshot.config.get("configurable", {}).get("checkpoint_id") is None and checkpoint:
         raise ApiError(404, f"Checkpoint {checkpoint.get('checkpoint_id')} not found")
     return snapshot_json(snapshot)
 
 
-@endpoint("GET", "/threads/{thread_id}/state", tag="threads",
-          query={"subgraphs": "include subgraph states"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/state",
+    tag="threads",
+    query={"subgraphs": "include subgraph states"},
+)
 async def get_state(api: Api, req: Req) -> Any:
     """The thread's state at its latest checkpoint."""
     return await _state(api, req.path["thread_id"], None, req.flag("subgraphs"))
 
 
-@endpoint("GET", "/threads/{thread_id}/state/{checkpoint_id}", tag="threads",
-          query={"subgraphs": "include subgraph states"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/state/{checkpoint_id}",
+    tag="threads",
+    query={"subgraphs": "include subgraph states"},
+)
 async def get_state_at(api: Api, req: Req) -> Any:
     """The thread's state at one checkpoint."""
     checkpoint = {"checkpoint_id": req.path["checkpoint_id"]}
     return await _state(api, req.path["thread_id"], checkpoint, req.flag("subgraphs"))
 
 
-@endpoint("POST", "/threads/{thread_id}/state/checkpoint", body="ThreadStateCheckpoint",
-          tag="threads")
+@endpoint(
+    "POST", "/threads/{thread_id}/state/checkpoint", body="ThreadStateCheckpoint", tag="threads"
+)
 async def post_state_at(api: Api, req: Req) -> Any:
     """The thread's state at the checkpoint in the body."""
-    return await _state(api, req.path["thread_id"], req.body["checkpoint"],
-                        req.body["subgraphs"])
+    return await _state(api, req.path["thread_id"], req.body["checkpoint"], req.body["subgraphs"])
 
 
 @endpoint("POST", "/threads/{thread_id}/state", body="ThreadStateUpdate", tag="threads")
@@ -185,56 +214,83 @@ async def update_state(api: Api, req: Req) -> Any:
     thread = await api.thread(thread_id)
     graph = await api.thread_graph(thread)
     if graph is None:
-        raise ApiError(400, f"Thread {thread_id} has no graph yet: run it once, or create "
-                            "it with a graph_id, before updating its state")
+        raise ApiError(
+            400,
+            f"Thread {thread_id} has no graph yet: run it once, or create "
+            "it with a graph_id, before updating its state",
+        )
     body = req.body
     configurable = {"thread_id": thread_id}
-    checkpoint_id = body.get("checkpoint_id") or (body.get("checkpoint") or {}).get(
-        "checkpoint_id")
+    checkpoint_id = body.get("checkpoint_id") or (body.get("checkpoint") or {}).get("checkpoint_id")
     if checkpoint_id:
         configurable["checkpoint_id"] = checkpoint_id
     try:
-        stored = await graph.aupdate_state({"configurable": configurable}, body.get("values"),
-                                           as_node=body.get("as_node"))
+        stored = await graph.aupdate_state(
+            {"configurable": configurable}, body.get("values"), as_node=body.get("as_node")
+        )
     except (ValueError, KeyError, TypeError) as error:
         raise ApiError(400, f"Cannot update the state: {error}") from None
     await _refresh(api, thread_id, graph)
-    checkpoint = {k: stored["configurable"].get(k) for k in
-                  ("thread_id", "checkpoint_ns", "checkpoint_id")}
-    return {"checkpoint": checkpoint, "configurable": checkpoint,
-            "checkpoint_id": checkpoint["checkpoint_id"]}
+    checkpoint = {
+        k: stored["configurable"].get(k) for k in ("thread_id", "checkpoint_ns", "checkpoint_id")
+    }
+    return {
+        "checkpoint": checkpoint,
+        "configurable": checkpoint,
+        "checkpoint_id": checkpoint["checkpoint_id"],
+    }
 
 
-async def _history(api: Api, thread_id: str, limit: int, before: Any, metadata: Row | None,
-                   checkpoint: Row | None) -> Any:
+async def _history(
+    api: Api, thread_id: str, limit: int, before: Any, metadata: Row | None, checkpoint: Row | None
+) -> Any:
     thread = await api.thread(thread_id)
     graph = await api.thread_graph(thread)
     if graph is None:
         return []
-    configurable = {"thread_id": thread_id, **{k: v for k, v in (checkpoint or {}).items()
-                                               if v is not None and k != "thread_id"}}
+    configurable = {
+        "thread_id": thread_id,
+        **{k: v for k, v in (checkpoint or {}).items() if v is not None and k != "thread_id"},
+    }
     if isinstance(before, str):
         before = {"configurable": {"thread_id": thread_id, "checkpoint_id": before}}
     elif isinstance(before, dict) and "configurable" not in before:
         before = {"configurable": {"thread_id": thread_id, **before}}
     states = []
-    async for snapshot in graph.aget_state_history({"configurable": configurable},
-                                                   filter=metadata, before=before, limit=limit):
+    async for snapshot in graph.aget_state_history(
+        {"configurable": configurable}, filter=metadata, before=before, limit=limit
+    ):
         states.append(snapshot_json(snapshot))
     return states
 
 
-@endpoint("GET", "/threads/{thread_id}/history", tag="threads",
-          query={"limit": "how many (10)", "before": "checkpoint id"})
+@endpoint(
+    "GET",
+    "/threads/{thread_id}/history",
+    tag="threads",
+    query={"limit": "how many (10)", "before": "checkpoint id"},
+)
 async def get_history(api: Api, req: Req) -> Any:
     """The thread's checkpoints, newest first."""
-    return await _history(api, req.path["thread_id"], req.number("limit", 10, minimum=1),
-                          req.query.get("before"), None, None)
+    return await _history(
+        api,
+        req.path["thread_id"],
+        req.number("limit", 10, minimum=1),
+        req.query.get("before"),
+        None,
+        None,
+    )
 
 
 @endpoint("POST", "/threads/{thread_id}/history", body="ThreadHistory", tag="threads")
 async def post_history(api: Api, req: Req) -> Any:
     """The thread's checkpoints, newest first, filtered by metadata."""
     body = req.body
-    return await _history(api, req.path["thread_id"], body["limit"], body.get("before"),
-                          body.get("metadata"), body.get("checkpoint"))
+    return await _history(
+        api,
+        req.path["thread_id"],
+        body["limit"],
+        body.get("before"),
+        body.get("metadata"),
+        body.get("checkpoint"),
+    )

@@ -66,16 +66,26 @@ class Req:
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.query.get(name, default)
         if value not in allowed:
-            raise RequestInvalid(f"query.{name}", f"{value!r} is not one of "
-                                                  f"{', '.join(map(repr, allowed))}")
+            raise RequestInvalid(
+                f"query.{name}", f"{value!r} is not one of {', '.join(map(repr, allowed))}"
+            )
         return value
 
 
 class Endpoint:
     __slots__ = ("body", "handler", "method", "path", "query", "summary", "tag")
 
-    def __init__(self, method: str, path: str, handler: Handler, *, body: str | None,
-                 summary: str, tag: str, query: dict[str, str] | None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        body: str | None,
+        summary: str,
+        tag: str,
+        query: dict[str, str] | None,
+    ) -> None:
         self.method = method
         self.path = path
         self.handler = handler
@@ -88,25 +98,41 @@ class Endpoint:
 ENDPOINTS: list[Endpoint] = []
 
 
-def endpoint(method: str, path: str, *, body: str | None = None, summary: str = "",
-             tag: str = "", query: dict[str, str] | None = None) -> Callable[[Handler], Handler]:
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    body: str | None = None,
+    summary: str = "",
+    tag: str = "",
+    query: dict[str, str] | None = None,
+) -> Callable[[Handler], Handler]:
     """Register a handler (see the module docstring); ``body`` names a schema in
     ``SCHEMAS``; ``query`` documents query parameters (name -> description)."""
     if body is not None and body not in SCHEMAS:
         raise KeyError(f"unknown body schema {body!r}")
 
     def register(handler: Handler) -> Handler:
-        ENDPOINTS.append(Endpoint(method, path, handler, body=body, summary=summary or (
-            handler.__doc__ or "").strip().split("\n")[0], tag=tag, query=query))
+        ENDPOINTS.append(
+            Endpoint(
+                method,
+                path,
+                handler,
+                body=body,
+                summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                tag=tag,
+                query=query,
+            )
+        )
         return handler
 
     return register
 
 
-def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None
-                  ) -> Response:
-    return Response(dumps(value), status_code=status, headers=headers,
-                    media_type="application/json")
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        dumps(value), status_code=status, headers=headers, media_type="application/json"
+    )
 
 
 def _check_path(params: dict[str, Any]) -> dict[str, str]:
@@ -158,12 +184,13 @@ def routes(api: Api) -> list[Route]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for item in ENDPOINTS:
         by_path.setdefault(item.path, {})[item.method] = item
-    return [Route(path, _dispatcher(api, methods), methods=list(methods))
-            for path, methods in by_path.items()]
+    return [
+        Route(path, _dispatcher(api, methods), methods=list(methods))
+        for path, methods in by_path.items()
+    ]
 
 
-def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], Awaitable[
-        Response]]:
+def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], Awaitable[Response]]:
     async def dispatch(request: Request) -> Response:
         item = methods[request.method if request.method != "HEAD" else "GET"]
         path = _check_path(request.path_params)
@@ -182,25 +209,47 @@ def openapi(title: str, version: str) -> dict[str, Any]:
     """The OpenAPI document of every registered endpoint (schemas from ``SCHEMAS``)."""
     paths: dict[str, Any] = {}
     for item in ENDPOINTS:
-        operation: dict[str, Any] = {"summary": item.summary, "tags": [item.tag] if item.tag
-                                     else [], "responses": {"200": {"description": "OK"}}}
-        parameters = [{"name": name, "in": "path", "required": True,
-                       "schema": {"type": "string"}}
-                      for name in _path_names(item.path)]
-        parameters += [{"name": name, "in": "query", "required": False,
-                        "description": text, "schema": {"type": "string"}}
-                       for name, text in item.query.items()]
+        operation: dict[str, Any] = {
+            "summary": item.summary,
+            "tags": [item.tag] if item.tag else [],
+            "responses": {"200": {"description": "OK"}},
+        }
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _path_names(item.path)
+        ]
+        parameters += [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": text,
+                "schema": {"type": "string"},
+            }
+            for name, text in item.query.items()
+        ]
         if parameters:
             operation["parameters"] = parameters
         if item.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{item.body}"}}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{item.body}"}}
+                },
+            }
             operation["responses"]["422"] = {"description": "Validation error"}
         paths.setdefault(item.path, {})[item.method.lower()] = operation
-    return {"openapi": "3.1.0", "info": {"title": title, "version": version},
-            "paths": paths, "components": {"schemas": SCHEMAS}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": SCHEMAS},
+    }
 
 
 def _path_names(path: str) -> list[str]:
-    return [part[1:-1].split(":")[0] for part in path.split("/")
-            if part.startswith("{") and part.endswith("}")]
+    return [
+        part[1:-1].split(":")[0]
+        for part in path.split("/")
+        if part.startswith("{") and part.endswith("}")
+    ]

@@ -137,10 +137,16 @@ class RunManager:
             graph, input, config, options = await api.prepare_run(active.run, active.temporary)
             kwargs = active.run["kwargs"]
             await graph_events(
-                graph, input, config, graph_id=config["metadata"]["graph_id"],
-                run_id=active.run_id, requested=list(kwargs["stream_mode"]),
-                subgraphs=bool(kwargs.get("subgraphs")), options=options,
-                outcome=active.outcome, emit=active.log.append,
+                graph,
+                input,
+                config,
+                graph_id=config["metadata"]["graph_id"],
+                run_id=active.run_id,
+                requested=list(kwargs["stream_mode"]),
+                subgraphs=bool(kwargs.get("subgraphs")),
+                options=options,
+                outcome=active.outcome,
+                emit=active.log.append,
             )
         except asyncio.CancelledError:
             await self._finish(active, cancelled=True)
@@ -159,8 +165,9 @@ class RunManager:
             if active.temporary:
                 body = wait_body(active.outcome, {})
             else:
-                body = await api.settle_thread(active.run, active.outcome,
-                                               cancelled=cancelled, rollback=rollback)
+                body = await api.settle_thread(
+                    active.run, active.outcome, cancelled=cancelled, rollback=rollback
+                )
         except Exception as error:  # storage failure: say so on the stream, once
             active.log.append("error", dumps(error_payload(error)))
             body = {"__error__": error_payload(error)}
@@ -229,7 +236,6 @@ class RunManager:
 
     async def wait(self, active: ActiveRun) -> Any:
         return await asyncio.shield(active.done)
-
 
 
 def final_status(outcome: Outcome, cancelled: bool) -> str:

@@ -22,8 +22,13 @@ __all__ = ("SCHEMAS", "RequestInvalid", "validate")
 Schema = dict[str, Any]
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
-    "number": (int, float), "boolean": (bool,), "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
 }
 
 
@@ -57,8 +62,9 @@ def validate(schema: Schema, value: Any, where: str = "body") -> Any:
     if "type" in schema:
         names = _names(schema["type"])
         if not _type_ok(value, names):
-            raise RequestInvalid(where, f"expected {' or '.join(names)}, got "
-                                        f"{_json_type(value)} {_short(value)}")
+            raise RequestInvalid(
+                where, f"expected {' or '.join(names)}, got {_json_type(value)} {_short(value)}"
+            )
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(repr(v) for v in schema["enum"])
         raise RequestInvalid(where, f"{_short(value)} is not one of {allowed}")
@@ -88,13 +94,17 @@ def _validate_any_of(options: list[Schema], value: Any, where: str) -> Any:
             problems.append(problem)
     # The option whose type the value has is the one the client meant: say what is wrong
     # inside it (``body.stream_mode[1]: 'bogus' is not one of ...``), not just "no match".
-    typed = [problem for option, problem in zip(options, problems, strict=True)
-             if "type" in option and _type_ok(value, _names(option["type"]))]
+    typed = [
+        problem
+        for option, problem in zip(options, problems, strict=True)
+        if "type" in option and _type_ok(value, _names(option["type"]))
+    ]
     if len(typed) == 1:
         raise typed[0]
     expected = " or ".join(name for option in options for name in _names(option.get("type", [])))
-    raise RequestInvalid(where, f"expected {expected or 'another form'}, got "
-                                f"{_json_type(value)} {_short(value)}")
+    raise RequestInvalid(
+        where, f"expected {expected or 'another form'}, got {_json_type(value)} {_short(value)}"
+    )
 
 
 def _names(names: str | list[str]) -> list[str]:
@@ -121,14 +131,20 @@ def _validate_object(schema: Schema, value: dict[str, Any], where: str) -> dict[
 
 
 def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else dict(value) if isinstance(
-        value, dict) else value
+    return (
+        list(value)
+        if isinstance(value, list)
+        else dict(value)
+        if isinstance(value, dict)
+        else value
+    )
 
 
 def _json_type(value: Any) -> str:
     for name, types in _TYPES.items():
-        if isinstance(value, types) and not (name in ("integer", "number")
-                                             and isinstance(value, bool)):
+        if isinstance(value, types) and not (
+            name in ("integer", "number") and isinstance(value, bool)
+        ):
             return name
     return type(value).__name__
 
@@ -139,26 +155,49 @@ OBJECT: Schema = {"type": "object"}
 ANY: Schema = {}
 UUID: Schema = {"type": "string", "format": "uuid"}
 STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
-STREAM_MODES = ["values", "updates", "messages", "messages-tuple", "tasks", "checkpoints",
-                "events", "debug", "custom"]
-STREAM_MODE: Schema = {"anyOf": [
-    {"type": "string", "enum": STREAM_MODES},
-    {"type": "array", "items": {"type": "string", "enum": STREAM_MODES}},
-]}
+STREAM_MODES = [
+    "values",
+    "updates",
+    "messages",
+    "messages-tuple",
+    "tasks",
+    "checkpoints",
+    "events",
+    "debug",
+    "custom",
+]
+STREAM_MODE: Schema = {
+    "anyOf": [
+        {"type": "string", "enum": STREAM_MODES},
+        {"type": "array", "items": {"type": "string", "enum": STREAM_MODES}},
+    ]
+}
 NODES: Schema = {"anyOf": [{"type": "string", "enum": ["*"]}, STRINGS]}
-CONFIG: Schema = {"type": "object", "properties": {
-    "tags": STRINGS,
-    "recursion_limit": {"type": "integer", "minimum": 1},
-    "configurable": OBJECT,
-}}
-CHECKPOINT: Schema = {"type": "object", "properties": {
-    "checkpoint_id": {"type": "string"}, "checkpoint_ns": {"type": "string"},
-    "checkpoint_map": OBJECT, "thread_id": {"type": "string"},
-}}
-COMMAND: Schema = {"type": "object", "properties": {
-    "update": ANY, "resume": ANY,
-    "goto": {"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}]},
-}}
+CONFIG: Schema = {
+    "type": "object",
+    "properties": {
+        "tags": STRINGS,
+        "recursion_limit": {"type": "integer", "minimum": 1},
+        "configurable": OBJECT,
+    },
+}
+CHECKPOINT: Schema = {
+    "type": "object",
+    "properties": {
+        "checkpoint_id": {"type": "string"},
+        "checkpoint_ns": {"type": "string"},
+        "checkpoint_map": OBJECT,
+        "thread_id": {"type": "string"},
+    },
+}
+COMMAND: Schema = {
+    "type": "object",
+    "properties": {
+        "update": ANY,
+        "resume": ANY,
+        "goto": {"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}]},
+    },
+}
 SORT_ORDER: Schema = {"type": "string", "enum": ["asc", "desc"]}
 LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}
 OFFSET: Schema = {"type": "integer", "minimum": 0, "default": 0}
@@ -186,80 +225,157 @@ _RUN_COMMON: dict[str, Schema] = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "AssistantCreate": {"type": "object", "required": ["graph_id"], "properties": {
-        "graph_id": {"type": "string"}, "assistant_id": UUID, "config": OBJECT,
-        "context": OBJECT, "metadata": OBJECT, "name": {"type": "string"},
-        "description": {"type": ["string", "null"]},
-        "if_exists": {"type": "string", "enum": ["raise", "do_nothing"], "default": "raise"},
-    }},
-    "AssistantPatch": {"type": "object", "properties": {
-        "graph_id": {"type": "string"}, "config": OBJECT, "context": OBJECT,
-        "metadata": OBJECT, "name": {"type": "string"},
-        "description": {"type": ["string", "null"]},
-    }},
-    "AssistantSearch": {"type": "object", "properties": {
-        "metadata": OBJECT, "graph_id": {"type": "string"}, "name": {"type": "string"},
-        "limit": LIMIT, "offset": OFFSET,
-        "sort_by": {"type": "string", "enum": ["assistant_id", "graph_id", "name",
-                                               "created_at", "updated_at"],
-                    "default": "created_at"},
-        "sort_order": {**SORT_ORDER, "default": "desc"},
-        "select": STRINGS,
-    }},
-    "AssistantLatest": {"type": "object", "properties": {
-        "version": {"type": "integer", "minimum": 1}}},
-    "AssistantVersionsSearch": {"type": "object", "properties": {
-        "metadata": OBJECT, "limit": LIMIT, "offset": OFFSET}},
-    "ThreadCreate": {"type": "object", "properties": {
-        "thread_id": UUID, "metadata": OBJECT,
-        "if_exists": {"type": "string", "enum": ["raise", "do_nothing"], "default": "raise"},
-        "ttl": ANY, "supersteps": {"type": "array"}, "graph_id": {"type": "string"},
-    }},
+    "AssistantCreate": {
+        "type": "object",
+        "required": ["graph_id"],
+        "properties": {
+            "graph_id": {"type": "string"},
+            "assistant_id": UUID,
+            "config": OBJECT,
+            "context": OBJECT,
+            "metadata": OBJECT,
+            "name": {"type": "string"},
+            "description": {"type": ["string", "null"]},
+            "if_exists": {"type": "string", "enum": ["raise", "do_nothing"], "default": "raise"},
+        },
+    },
+    "AssistantPatch": {
+        "type": "object",
+        "properties": {
+            "graph_id": {"type": "string"},
+            "config": OBJECT,
+            "context": OBJECT,
+            "metadata": OBJECT,
+            "name": {"type": "string"},
+            "description": {"type": ["string", "null"]},
+        },
+    },
+    "AssistantSearch": {
+        "type": "object",
+        "properties": {
+            "metadata": OBJECT,
+            "graph_id": {"type": "string"},
+            "name": {"type": "string"},
+            "limit": LIMIT,
+            "offset": OFFSET,
+            "sort_by": {
+                "type": "string",
+                "enum": ["assistant_id", "graph_id", "name", "created_at", "updated_at"],
+                "default": "created_at",
+            },
+            "sort_order": {**SORT_ORDER, "default": "desc"},
+            "select": STRINGS,
+        },
+    },
+    "AssistantLatest": {
+        "type": "object",
+        "properties": {"version": {"type": "integer", "minimum": 1}},
+    },
+    "AssistantVersionsSearch": {
+        "type": "object",
+        "properties": {"metadata": OBJECT, "limit": LIMIT, "offset": OFFSET},
+    },
+    "ThreadCreate": {
+        "type": "object",
+        "properties": {
+            "thread_id": UUID,
+            "metadata": OBJECT,
+            "if_exists": {"type": "string", "enum": ["raise", "do_nothing"], "default": "raise"},
+            "ttl": ANY,
+            "supersteps": {"type": "array"},
+            "graph_id": {"type": "string"},
+        },
+    },
     "ThreadPatch": {"type": "object", "properties": {"metadata": OBJECT, "ttl": ANY}},
-    "ThreadSearch": {"type": "object", "properties": {
-        "ids": {"type": "array", "items": UUID}, "metadata": OBJECT, "values": OBJECT,
-        "status": {"type": "string", "enum": ["idle", "busy", "interrupted", "error"]},
-        "limit": LIMIT, "offset": OFFSET,
-        "sort_by": {"type": "string", "enum": ["thread_id", "status", "created_at",
-                                               "updated_at", "state_updated_at"],
-                    "default": "created_at"},
-        "sort_order": {**SORT_ORDER, "default": "desc"},
-        "select": STRINGS, "extract": OBJECT,
-    }},
-    "ThreadCount": {"type": "object", "properties": {
-        "metadata": OBJECT, "values": OBJECT,
-        "status": {"type": "string", "enum": ["idle", "busy", "interrupted", "error"]},
-    }},
-    "ThreadPrune": {"type": "object", "required": ["thread_ids"], "properties": {
-        "thread_ids": {"type": "array", "items": UUID},
-        "strategy": {"type": "string", "enum": ["delete", "keep_latest"], "default": "delete"},
-    }},
-    "ThreadStateUpdate": {"type": "object", "properties": {
-        "values": {"type": ["object", "array", "null"]},
-        "as_node": {"type": "string"}, "checkpoint": CHECKPOINT,
-        "checkpoint_id": {"type": "string"},
-    }},
-    "ThreadStateCheckpoint": {"type": "object", "required": ["checkpoint"], "properties": {
-        "checkpoint": CHECKPOINT, "subgraphs": {"type": "boolean", "default": False}}},
-    "ThreadHistory": {"type": "object", "properties": {
-        "limit": LIMIT, "before": {"type": ["string", "object"]}, "metadata": OBJECT,
-        "checkpoint": CHECKPOINT,
-    }},
-    "RunCreateStateful": {"type": "object", "required": ["assistant_id"], "properties": {
-        **_RUN_COMMON,
-        "multitask_strategy": {"type": "string",
-                               "enum": ["reject", "interrupt", "rollback", "enqueue"],
-                               "default": "enqueue"},
-        "if_not_exists": {"type": "string", "enum": ["reject", "create"],
-                          "default": "reject"},
-    }},
-    "RunCreateStateless": {"type": "object", "required": ["assistant_id"], "properties": {
-        **_RUN_COMMON,
-        "on_completion": {"type": "string", "enum": ["delete", "keep"], "default": "delete"},
-    }},
-    "RunsCancel": {"type": "object", "properties": {
-        "thread_id": UUID, "run_ids": {"type": "array", "items": UUID},
-        "status": {"type": "string", "enum": ["pending", "running", "all"]},
-    }},
+    "ThreadSearch": {
+        "type": "object",
+        "properties": {
+            "ids": {"type": "array", "items": UUID},
+            "metadata": OBJECT,
+            "values": OBJECT,
+            "status": {"type": "string", "enum": ["idle", "busy", "interrupted", "error"]},
+            "limit": LIMIT,
+            "offset": OFFSET,
+            "sort_by": {
+                "type": "string",
+                "enum": ["thread_id", "status", "created_at", "updated_at", "state_updated_at"],
+                "default": "created_at",
+            },
+            "sort_order": {**SORT_ORDER, "default": "desc"},
+            "select": STRINGS,
+            "extract": OBJECT,
+        },
+    },
+    "ThreadCount": {
+        "type": "object",
+        "properties": {
+            "metadata": OBJECT,
+            "values": OBJECT,
+            "status": {"type": "string", "enum": ["idle", "busy", "interrupted", "error"]},
+        },
+    },
+    "ThreadPrune": {
+        "type": "object",
+        "required": ["thread_ids"],
+        "properties": {
+            "thread_ids": {"type": "array", "items": UUID},
+            "strategy": {"type": "string", "enum": ["delete", "keep_latest"], "default": "delete"},
+        },
+    },
+    "ThreadStateUpdate": {
+        "type": "object",
+        "properties": {
+            "values": {"type": ["object", "array", "null"]},
+            "as_node": {"type": "string"},
+            "checkpoint": CHECKPOINT,
+            "checkpoint_id": {"type": "string"},
+        },
+    },
+    "ThreadStateCheckpoint": {
+        "type": "object",
+        "required": ["checkpoint"],
+        "properties": {
+            "checkpoint": CHECKPOINT,
+            "subgraphs": {"type": "boolean", "default": False},
+        },
+    },
+    "ThreadHistory": {
+        "type": "object",
+        "properties": {
+            "limit": LIMIT,
+            "before": {"type": ["string", "object"]},
+            "metadata": OBJECT,
+            "checkpoint": CHECKPOINT,
+        },
+    },
+    "RunCreateStateful": {
+        "type": "object",
+        "required": ["assistant_id"],
+        "properties": {
+            **_RUN_COMMON,
+            "multitask_strategy": {
+                "type": "string",
+                "enum": ["reject", "interrupt", "rollback", "enqueue"],
+                "default": "enqueue",
+            },
+            "if_not_exists": {"type": "string", "enum": ["reject", "create"], "default": "reject"},
+        },
+    },
+    "RunCreateStateless": {
+        "type": "object",
+        "required": ["assistant_id"],
+        "properties": {
+            **_RUN_COMMON,
+            "on_completion": {"type": "string", "enum": ["delete", "keep"], "default": "delete"},
+        },
+    },
+    "RunsCancel": {
+        "type": "object",
+        "properties": {
+            "thread_id": UUID,
+            "run_ids": {"type": "array", "items": UUID},
+            "status": {"type": "string", "enum": ["pending", "running", "all"]},
+        },
+    },
 }
 SCHEMAS["RunBatch"] = {"type": "array", "items": SCHEMAS["RunCreateStateless"]}

@@ -30,8 +30,16 @@ def _default(value: Any) -> Any:
     if isinstance(value, Send):
         return {"node": value.node, "args": value.arg}
     if isinstance(value, Command):
-        return {k: v for k, v in (("update", value.update), ("resume", value.resume),
-                                  ("goto", value.goto), ("graph", value.graph)) if v}
+        return {
+            k: v
+            for k, v in (
+                ("update", value.update),
+                ("resume", value.resume),
+                ("goto", value.goto),
+                ("graph", value.graph),
+            )
+            if v
+        }
     if isinstance(value, set | frozenset):
         return list(value)
     if isinstance(value, bytes | bytearray):

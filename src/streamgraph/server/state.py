@@ -22,9 +22,11 @@ def checkpoint_ref(config: dict[str, Any] | None) -> dict[str, Any] | None:
     configurable = config.get("configurable", {})
     if "checkpoint_id" not in configurable:
         return None
-    ref = {"checkpoint_id": configurable["checkpoint_id"],
-           "thread_id": configurable.get("thread_id"),
-           "checkpoint_ns": configurable.get("checkpoint_ns", "")}
+    ref = {
+        "checkpoint_id": configurable["checkpoint_id"],
+        "thread_id": configurable.get("thread_id"),
+        "checkpoint_ns": configurable.get("checkpoint_ns", ""),
+    }
     if configurable.get("checkpoint_map"):
         ref["checkpoint_map"] = configurable["checkpoint_map"]
     return ref
@@ -40,8 +42,9 @@ def _task_json(task: Any) -> dict[str, Any]:
         "path": list(task.path),
         "error": repr(task.error) if task.error is not None else None,
         "interrupts": [{"value": i.value, "id": i.id} for i in task.interrupts],
-        "checkpoint": checkpoint_ref(state) if isinstance(state, dict) and "configurable"
-        in state else None,
+        "checkpoint": checkpoint_ref(state)
+        if isinstance(state, dict) and "configurable" in state
+        else None,
         "state": state,
         "result": task.result,
     }
@@ -50,32 +53,44 @@ def _task_json(task: Any) -> dict[str, Any]:
 def snapshot_json(snapshot: StateSnapshot) -> dict[str, Any]:
     checkpoint = checkpoint_ref(snapshot.config)
     parent = checkpoint_ref(snapshot.parent_config)
-    shown: dict[str, Any] = json_ready({
-        "values": snapshot.values,
-        "next": list(snapshot.next),
-        "tasks": [_task_json(task) for task in snapshot.tasks],
-        "metadata": snapshot.metadata,
-        "created_at": snapshot.created_at,
-        "checkpoint": checkpoint,
-        "parent_checkpoint": parent,
-        "interrupts": [{"value": i.value, "id": i.id} for i in snapshot.interrupts],
-        "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,
-        "parent_checkpoint_id": parent["checkpoint_id"] if parent else None,
-    })
+    shown: dict[str, Any] = json_ready(
+        {
+            "values": snapshot.values,
+            "next": list(snapshot.next),
+            "tasks": [_task_json(task) for task in snapshot.tasks],
+            "metadata": snapshot.metadata,
+            "created_at": snapshot.created_at,
+            "checkpoint": checkpoint,
+            "parent_checkpoint": parent,
+            "interrupts": [{"value": i.value, "id": i.id} for i in snapshot.interrupts],
+            "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,
+            "parent_checkpoint_id": parent["checkpoint_id"] if parent else None,
+        }
+    )
     return shown
 
 
 def interrupts_map(snapshot: StateSnapshot) -> dict[str, list[dict[str, Any]]]:
     """The thread row's ``interrupts``: task id -> the task's pending interrupts."""
-    shown: dict[str, list[dict[str, Any]]] = json_ready({
-        task.id: [{"id": i.id, "value": i.value} for i in task.interrupts]
-        for task in snapshot.tasks if task.interrupts
-    })
+    shown: dict[str, list[dict[str, Any]]] = json_ready(
+        {
+            task.id: [{"id": i.id, "value": i.value} for i in task.interrupts]
+            for task in snapshot.tasks
+            if task.interrupts
+        }
+    )
     return shown
 
 
 EMPTY_STATE: dict[str, Any] = {
-    "values": {}, "next": [], "tasks": [], "metadata": None, "created_at": None,
-    "checkpoint": None, "parent_checkpoint": None, "interrupts": [], "checkpoint_id": None,
+    "values": {},
+    "next": [],
+    "tasks": [],
+    "metadata": None,
+    "created_at": None,
+    "checkpoint": None,
+    "parent_checkpoint": None,
+    "interrupts": [],
+    "checkpoint_id": None,
     "parent_checkpoint_id": None,
 }

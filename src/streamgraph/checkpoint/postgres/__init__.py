@@ -43,8 +43,9 @@ __all__ = ("PostgresSaver",)
 class PostgresSaver(BaseCheckpointSaver):
     """Checkpoints in Postgres. Safe to share between threads (use a pool for parallelism)."""
 
-    def __init__(self, conn: Connection[Any] | ConnectionPool[Any], *,
-                 serde: Serializer | None = None) -> None:
+    def __init__(
+        self, conn: Connection[Any] | ConnectionPool[Any], *, serde: Serializer | None = None
+    ) -> None:
         super().__init__(serde=serde)
         self.conn = conn
         # A single connection cannot interleave transactions from several threads.
@@ -103,15 +104,25 @@ class PostgresSaver(BaseCheckpointSaver):
             found = [self._load(conn, row) for row in conn.execute(sql, params).fetchall()]
         yield from found
 
-    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
-            new_versions: ChannelVersions) -> dict[str, Any]:
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         row = checkpoint_row(self.serde, config, checkpoint, metadata)
         with self._connection() as conn:
             conn.execute(_sql.UPSERT, _sql.checkpoint_params(row))
         return make_config(row[0], row[1], checkpoint["id"])
 
-    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         rows = write_rows(self.serde, config, writes, task_id, task_path)
         with self._connection() as conn, conn.transaction():
             for row in rows:
@@ -149,6 +160,7 @@ def _statements(serde: Serializer, ops: Sequence[Any]) -> list[tuple[str, tuple[
             row = checkpoint_row(serde, op.config, *op.args[:2])
             statements.append((_sql.UPSERT, _sql.checkpoint_params(row)))
         else:
-            statements.extend(_sql.write_params(row)
-                              for row in write_rows(serde, op.config, *op.args))
+            statements.extend(
+                _sql.write_params(row) for row in write_rows(serde, op.config, *op.args)
+            )
     return statements

@@ -38,13 +38,18 @@ MIGRATIONS = (
 """Numbered by position; ``sg_migrations`` records the ones applied. Append, never edit."""
 
 CREATE_MIGRATIONS = "CREATE TABLE IF NOT EXISTS sg_migrations (v INTEGER PRIMARY KEY)"
-SELECT = ("SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
-          "checkpoint, metadata FROM sg_checkpoints")
-SELECT_LATEST = (SELECT + " WHERE thread_id = %s AND checkpoint_ns = %s "
-                 "ORDER BY checkpoint_id DESC LIMIT 1")
+SELECT = (
+    "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
+    "checkpoint, metadata FROM sg_checkpoints"
+)
+SELECT_LATEST = (
+    SELECT + " WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1"
+)
 SELECT_ONE = SELECT + " WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s"
-SELECT_WRITES = ("SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = %s AND "
-                 "checkpoint_ns = %s AND checkpoint_id = %s ORDER BY seq")
+SELECT_WRITES = (
+    "SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = %s AND "
+    "checkpoint_ns = %s AND checkpoint_id = %s ORDER BY seq"
+)
 UPSERT = (
     "INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,"
     " type, checkpoint, metadata, metadata_json) "
@@ -60,10 +65,14 @@ _INSERT_WRITE = (
     "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) "
 )
 INSERT_WRITE = _INSERT_WRITE + "DO NOTHING"
-REPLACE_WRITE = (_INSERT_WRITE + "DO UPDATE SET channel = EXCLUDED.channel, "
-                 "type = EXCLUDED.type, value = EXCLUDED.value, task_path = EXCLUDED.task_path")
-DELETE_THREAD = ("DELETE FROM sg_checkpoints WHERE thread_id = %s",
-                 "DELETE FROM sg_writes WHERE thread_id = %s")
+REPLACE_WRITE = (
+    _INSERT_WRITE + "DO UPDATE SET channel = EXCLUDED.channel, "
+    "type = EXCLUDED.type, value = EXCLUDED.value, task_path = EXCLUDED.task_path"
+)
+DELETE_THREAD = (
+    "DELETE FROM sg_checkpoints WHERE thread_id = %s",
+    "DELETE FROM sg_writes WHERE thread_id = %s",
+)
 
 COPY_THREAD = (
     "INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,"
@@ -91,8 +100,12 @@ DELETE_RUN_CHECKPOINTS = (
 """Parameters: (thread, run id); writes first, while their checkpoints still say which."""
 
 
-def list_query(config: dict[str, Any] | None, filter: dict[str, Any] | None,
-               before: dict[str, Any] | None, limit: int | None) -> tuple[str, list[Any]]:
+def list_query(
+    config: dict[str, Any] | None,
+    filter: dict[str, Any] | None,
+    before: dict[str, Any] | None,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     configurable = (config or {}).get("configurable", {})

@@ -47,8 +47,12 @@ T = TypeVar("T")
 class AsyncPostgresSaver(BaseCheckpointSaver):
     """Checkpoints in Postgres, for async code."""
 
-    def __init__(self, conn: AsyncConnection[Any] | AsyncConnectionPool[Any], *,
-                 serde: Serializer | None = None) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection[Any] | AsyncConnectionPool[Any],
+        *,
+        serde: Serializer | None = None,
+    ) -> None:
         super().__init__(serde=serde)
         self.conn = conn
         self.loop = asyncio.get_running_loop()
@@ -110,15 +114,25 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         for item in found:
             yield item
 
-    async def aput(self, config: dict[str, Any], checkpoint: Checkpoint,
-                   metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict[str, Any]:
+    async def aput(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         row = checkpoint_row(self.serde, config, checkpoint, metadata)
         async with self._connection() as conn:
             await conn.execute(_sql.UPSERT, _sql.checkpoint_params(row))
         return make_config(row[0], row[1], checkpoint["id"])
 
-    async def aput_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                          task_id: str, task_path: str = "") -> None:
+    async def aput_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         rows = write_rows(self.serde, config, writes, task_id, task_path)
         async with self._connection() as conn, conn.transaction():
             for row in rows:
@@ -174,17 +188,26 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         async def collect() -> list[CheckpointTuple]:
-            return [t async for t in self.alist(config, filter=filter, before=before,
-                                                limit=limit)]
+            return [t async for t in self.alist(config, filter=filter, before=before, limit=limit)]
 
         yield from self._run(collect())
 
-    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
-            new_versions: ChannelVersions) -> dict[str, Any]:
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         return self._run(self.aput(config, checkpoint, metadata, new_versions))
 
-    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         self._run(self.aput_writes(config, writes, task_id, task_path))
 
     def save_batch(self, ops: Sequence[Any]) -> None:

@@ -64,14 +64,22 @@ MIGRATIONS = (
 )
 """Numbered by position; ``sg_migrations`` records the ones applied. Append, never edit."""
 
-SELECT = ("SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
-          "checkpoint, metadata FROM sg_checkpoints")
-SELECT_WRITES = ("SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = ? AND "
-                 "checkpoint_ns = ? AND checkpoint_id = ? ORDER BY rowid")
-INSERT = ("INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-          "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)")
-INSERT_WRITE = ("INSERT OR {verb} INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, "
-                "task_id, idx, channel, type, value, task_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+SELECT = (
+    "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
+    "checkpoint, metadata FROM sg_checkpoints"
+)
+SELECT_WRITES = (
+    "SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = ? AND "
+    "checkpoint_ns = ? AND checkpoint_id = ? ORDER BY rowid"
+)
+INSERT = (
+    "INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_WRITE = (
+    "INSERT OR {verb} INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, "
+    "task_id, idx, channel, type, value, task_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 COPY_THREAD = (
     "INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
@@ -90,8 +98,12 @@ DELETE_RUN_CHECKPOINTS = (
 )
 
 
-def list_query(config: dict[str, Any] | None, filter: dict[str, Any] | None,
-               before: dict[str, Any] | None, limit: int | None) -> tuple[str, list[Any], bool]:
+def list_query(
+    config: dict[str, Any] | None,
+    filter: dict[str, Any] | None,
+    before: dict[str, Any] | None,
+    limit: int | None,
+) -> tuple[str, list[Any], bool]:
     """SQL and parameters for ``list``; the flag says whether ``filter`` still has to be
     checked in Python (for values SQL cannot compare)."""
     clauses: list[str] = []
@@ -183,11 +195,14 @@ class SqliteSaver(BaseCheckpointSaver):
             if checkpoint_id is None:
                 row = self.conn.execute(
                     SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? "
-                    "ORDER BY checkpoint_id DESC LIMIT 1", (thread_id, ns)).fetchone()
+                    "ORDER BY checkpoint_id DESC LIMIT 1",
+                    (thread_id, ns),
+                ).fetchone()
             else:
                 row = self.conn.execute(
                     SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-                    (thread_id, ns, checkpoint_id)).fetchone()
+                    (thread_id, ns, checkpoint_id),
+                ).fetchone()
             return None if row is None else self._load(row)
 
     def list(
@@ -203,13 +218,19 @@ class SqliteSaver(BaseCheckpointSaver):
         with self.lock:
             found = [self._load(row) for row in self.conn.execute(sql, params).fetchall()]
         if in_python:
-            found = [t for t in found
-                     if all(t.metadata.get(k) == v for k, v in (filter or {}).items())]
+            found = [
+                t for t in found if all(t.metadata.get(k) == v for k, v in (filter or {}).items())
+            ]
             found = found[:limit] if limit is not None else found
         yield from found
 
-    def put(self, config: dict[str, Any], checkpoint: Checkpoint, metadata: CheckpointMetadata,
-            new_versions: ChannelVersions) -> dict[str, Any]:
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
         row = checkpoint_row(self.serde, config, checkpoint, metadata)
         self.setup()
         with self.transaction() as conn:
@@ -220,8 +241,13 @@ class SqliteSaver(BaseCheckpointSaver):
         for *values, replace in rows:
             conn.execute(INSERT_WRITE.format(verb="REPLACE" if replace else "IGNORE"), values)
 
-    def put_writes(self, config: dict[str, Any], writes: Sequence[tuple[str, Any]],
-                   task_id: str, task_path: str = "") -> None:
+    def put_writes(
+        self,
+        config: dict[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
         rows = write_rows(self.serde, config, writes, task_id, task_path)
         self.setup()
         with self.transaction() as conn:
@@ -232,7 +258,8 @@ class SqliteSaver(BaseCheckpointSaver):
         use it: one commit per batch instead of one per operation)."""
         rows = [
             ("put", checkpoint_row(self.serde, op.config, op.args[0], op.args[1]))
-            if op.kind == "put" else ("writes", write_rows(self.serde, op.config, *op.args))
+            if op.kind == "put"
+            else ("writes", write_rows(self.serde, op.config, *op.args))
             for op in ops
         ]
         self.setup()

@@ -71,15 +71,24 @@ class Storage(Protocol):
 
     def delete_assistant(self, assistant_id: str) -> bool: ...
 
-    def search_assistants(self, *, graph_id: str | None, metadata: Row | None,
-                          name: str | None, limit: int, offset: int, sort_by: str,
-                          sort_order: str) -> tuple[list[Row], int]:
+    def search_assistants(
+        self,
+        *,
+        graph_id: str | None,
+        metadata: Row | None,
+        name: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         """Matching assistants (``name``: case-insensitive substring) and the total count
         before limit/offset. ``sort_by``: assistant_id, graph_id, name, created_at,
         updated_at; ``sort_order``: asc or desc."""
 
-    def list_versions(self, assistant_id: str, *, metadata: Row | None, limit: int,
-                      offset: int) -> list[Row]:
+    def list_versions(
+        self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
+    ) -> list[Row]:
         """Every version of an assistant, newest first."""
 
     # -- threads: {thread_id, created_at, updated_at, state_updated_at, metadata, status,
@@ -101,9 +110,18 @@ class Storage(Protocol):
         """A new thread with the same metadata, values and checkpoints (checkpoints copied
         under the new thread id)."""
 
-    def search_threads(self, *, ids: list[str] | None, metadata: Row | None,
-                       values: Row | None, status: str | None, limit: int, offset: int,
-                       sort_by: str, sort_order: str) -> tuple[list[Row], int]:
+    def search_threads(
+        self,
+        *,
+        ids: list[str] | None,
+        metadata: Row | None,
+        values: Row | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         """Matching threads and the total before limit/offset (``ids`` empty or None: any
         thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at."""
 
@@ -119,8 +137,9 @@ class Storage(Protocol):
 
     def delete_run(self, run_id: str) -> bool: ...
 
-    def list_runs(self, thread_id: str, *, status: str | None, limit: int,
-                  offset: int) -> list[Row]:
+    def list_runs(
+        self, thread_id: str, *, status: str | None, limit: int, offset: int
+    ) -> list[Row]:
         """A thread's runs, newest first."""
 
     def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:
@@ -133,12 +152,41 @@ class Storage(Protocol):
 
 # -- the semantics every backend shares (pure; the backends only store and fetch) ------------
 
-ASSISTANT_FIELDS = ("assistant_id", "graph_id", "config", "context", "metadata", "name",
-                    "description", "created_at", "updated_at", "version")
-THREAD_FIELDS = ("thread_id", "created_at", "updated_at", "state_updated_at", "metadata",
-                 "status", "config", "values", "error", "interrupts")
-RUN_FIELDS = ("run_id", "thread_id", "assistant_id", "metadata", "status", "kwargs",
-              "multitask_strategy", "created_at", "updated_at")
+ASSISTANT_FIELDS = (
+    "assistant_id",
+    "graph_id",
+    "config",
+    "context",
+    "metadata",
+    "name",
+    "description",
+    "created_at",
+    "updated_at",
+    "version",
+)
+THREAD_FIELDS = (
+    "thread_id",
+    "created_at",
+    "updated_at",
+    "state_updated_at",
+    "metadata",
+    "status",
+    "config",
+    "values",
+    "error",
+    "interrupts",
+)
+RUN_FIELDS = (
+    "run_id",
+    "thread_id",
+    "assistant_id",
+    "metadata",
+    "status",
+    "kwargs",
+    "multitask_strategy",
+    "created_at",
+    "updated_at",
+)
 ASSISTANT_SORTS = ("assistant_id", "graph_id", "name", "created_at", "updated_at")
 THREAD_SORTS = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 
@@ -162,7 +210,8 @@ def matches(stored: Any, filter: Any) -> bool:
     (recursively); any other value must be equal (see ``same``)."""
     if isinstance(filter, dict):
         return isinstance(stored, dict) and all(
-            key in stored and matches(stored[key], value) for key, value in filter.items())
+            key in stored and matches(stored[key], value) for key, value in filter.items()
+        )
     return same(stored, filter)
 
 
@@ -192,30 +241,47 @@ def _complete(fields: tuple[str, ...], defaults: Row, row: Row, key: str) -> Row
     if not isinstance(row.get(key), str):
         raise ValueError(f"{key} must be a string, got {row.get(key)!r}")
     given = copy_row(row)
-    done = {field: given.pop(field) if field in given else defaults.get(field)
-            for field in fields}
+    done = {field: given.pop(field) if field in given else defaults.get(field) for field in fields}
     return done | given
 
 
 def new_assistant(row: Row) -> Row:
     """An assistant to insert: ``row`` with the missing fields filled in, as JSON."""
     now = row.get("created_at") or utc_now()
-    defaults: Row = {"config": {}, "context": {}, "metadata": {}, "created_at": now,
-                     "updated_at": now, "version": 1}
+    defaults: Row = {
+        "config": {},
+        "context": {},
+        "metadata": {},
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
     return _complete(ASSISTANT_FIELDS, defaults, row, "assistant_id")
 
 
 def new_thread(row: Row) -> Row:
     now = row.get("created_at") or utc_now()
-    defaults: Row = {"created_at": now, "updated_at": now, "state_updated_at": now,
-                     "metadata": {}, "status": "idle", "config": {}, "interrupts": {}}
+    defaults: Row = {
+        "created_at": now,
+        "updated_at": now,
+        "state_updated_at": now,
+        "metadata": {},
+        "status": "idle",
+        "config": {},
+        "interrupts": {},
+    }
     return _complete(THREAD_FIELDS, defaults, row, "thread_id")
 
 
 def new_run(row: Row) -> Row:
     now = row.get("created_at") or utc_now()
-    defaults: Row = {"created_at": now, "updated_at": now, "metadata": {},
-                     "status": "pending", "kwargs": {}}
+    defaults: Row = {
+        "created_at": now,
+        "updated_at": now,
+        "metadata": {},
+        "status": "pending",
+        "kwargs": {},
+    }
     return _complete(RUN_FIELDS, defaults, row, "run_id")
 
 
@@ -240,8 +306,11 @@ def changed(row: Row, changes: Row, *, merge_metadata: bool, keep: tuple[str, ..
 def restored(current: Row, version: Row) -> Row:
     """The assistant with an earlier ``version`` entry's fields made current again."""
     fields = ("graph_id", "config", "context", "metadata", "name", "description", "version")
-    return current | {k: copy_row({"v": version.get(k)})["v"] for k in fields} | {
-        "updated_at": utc_now()}
+    return (
+        current
+        | {k: copy_row({"v": version.get(k)})["v"] for k in fields}
+        | {"updated_at": utc_now()}
+    )
 
 
 def version_of(assistant: Row) -> Row:
@@ -254,5 +323,9 @@ def thread_copy(thread: Row, new_thread_id: str, now: str) -> Row:
     """What ``copy_thread`` inserts: same metadata, values and state; new id and times; idle
     if the original was busy (the copy has no runs)."""
     status = "idle" if thread.get("status") == "busy" else thread.get("status")
-    return copy_row(thread) | {"thread_id": new_thread_id, "created_at": now,
-                               "updated_at": now, "status": status}
+    return copy_row(thread) | {
+        "thread_id": new_thread_id,
+        "created_at": now,
+        "updated_at": now,
+        "status": status,
+    }

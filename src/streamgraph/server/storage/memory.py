@@ -33,14 +33,15 @@ __all__ = ("MemoryStorage",)
 def _sorted(rows: Iterable[Row], field: str, descending: bool) -> list[Row]:
     # As the SQL backends order: missing values first (last when descending), then ties in
     # insertion order (reversed when descending).
-    keyed = [((row[field] is not None, row[field] or ""), index, row)
-             for index, row in enumerate(rows)]
+    keyed = [
+        ((row[field] is not None, row[field] or ""), index, row) for index, row in enumerate(rows)
+    ]
     keyed.sort(key=lambda item: item[:2], reverse=descending)
     return [row for _, _, row in keyed]
 
 
 def _page(rows: list[Row], limit: int, offset: int) -> list[Row]:
-    return [copy_row(row) for row in rows[offset:offset + limit]]
+    return [copy_row(row) for row in rows[offset : offset + limit]]
 
 
 class MemoryStorage:
@@ -86,8 +87,12 @@ class MemoryStorage:
             current = self._assistants.get(assistant_id)
             if current is None:
                 return None
-            row = changed(current, changes, merge_metadata=True,
-                          keep=("assistant_id", "created_at", "version"))
+            row = changed(
+                current,
+                changes,
+                merge_metadata=True,
+                keep=("assistant_id", "created_at", "version"),
+            )
             versions = self._versions[assistant_id]
             row["version"] = max([current["version"], *(v["version"] for v in versions)]) + 1
             self._assistants[assistant_id] = row
@@ -108,24 +113,37 @@ class MemoryStorage:
             self._versions.pop(assistant_id, None)
             return self._assistants.pop(assistant_id, None) is not None
 
-    def search_assistants(self, *, graph_id: str | None, metadata: Row | None,
-                          name: str | None, limit: int, offset: int, sort_by: str,
-                          sort_order: str) -> tuple[list[Row], int]:
+    def search_assistants(
+        self,
+        *,
+        graph_id: str | None,
+        metadata: Row | None,
+        name: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         with self._lock:
             found = [
-                row for row in self._assistants.values()
+                row
+                for row in self._assistants.values()
                 if (graph_id is None or row["graph_id"] == graph_id)
                 and (not metadata or matches(row["metadata"], metadata))
                 and (not name or name.lower() in (row["name"] or "").lower())
             ]
             return _page(_sorted(found, sort_by, descending), limit, offset), len(found)
 
-    def list_versions(self, assistant_id: str, *, metadata: Row | None, limit: int,
-                      offset: int) -> list[Row]:
+    def list_versions(
+        self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
+    ) -> list[Row]:
         with self._lock:
-            found = [v for v in self._versions.get(assistant_id, ())
-                     if not metadata or matches(v["metadata"], metadata)]
+            found = [
+                v
+                for v in self._versions.get(assistant_id, ())
+                if not metadata or matches(v["metadata"], metadata)
+            ]
             found.sort(key=lambda v: v["version"], reverse=True)
             return _page(found, limit, offset)
 
@@ -149,16 +167,14 @@ class MemoryStorage:
             current = self._threads.get(thread_id)
             if current is None:
                 return None
-            row = changed(current, changes, merge_metadata=True,
-                          keep=("thread_id", "created_at"))
+            row = changed(current, changes, merge_metadata=True, keep=("thread_id", "created_at"))
             self._threads[thread_id] = row
             return copy_row(row)
 
     def delete_thread(self, thread_id: str) -> bool:
         with self._lock:
             existed = self._threads.pop(thread_id, None) is not None
-            for run_id in [r["run_id"] for r in self._runs.values()
-                           if r["thread_id"] == thread_id]:
+            for run_id in [r["run_id"] for r in self._runs.values() if r["thread_id"] == thread_id]:
                 del self._runs[run_id]
             self.checkpointer.delete_thread(thread_id)
             return existed
@@ -175,14 +191,24 @@ class MemoryStorage:
             self._threads[new_thread_id] = row
             return copy_row(row)
 
-    def search_threads(self, *, ids: list[str] | None, metadata: Row | None,
-                       values: Row | None, status: str | None, limit: int, offset: int,
-                       sort_by: str, sort_order: str) -> tuple[list[Row], int]:
+    def search_threads(
+        self,
+        *,
+        ids: list[str] | None,
+        metadata: Row | None,
+        values: Row | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         wanted = set(ids) if ids else None
         with self._lock:
             found = [
-                row for row in self._threads.values()
+                row
+                for row in self._threads.values()
                 if (wanted is None or row["thread_id"] in wanted)
                 and (status is None or row["status"] == status)
                 and (not metadata or matches(row["metadata"], metadata))
@@ -210,8 +236,7 @@ class MemoryStorage:
             current = self._runs.get(run_id)
             if current is None:
                 return None
-            row = changed(current, changes, merge_metadata=False,
-                          keep=("run_id", "created_at"))
+            row = changed(current, changes, merge_metadata=False, keep=("run_id", "created_at"))
             self._runs[run_id] = row
             return copy_row(row)
 
@@ -219,11 +244,15 @@ class MemoryStorage:
         with self._lock:
             return self._runs.pop(run_id, None) is not None
 
-    def list_runs(self, thread_id: str, *, status: str | None, limit: int,
-                  offset: int) -> list[Row]:
+    def list_runs(
+        self, thread_id: str, *, status: str | None, limit: int, offset: int
+    ) -> list[Row]:
         with self._lock:
-            found = [r for r in self._runs.values() if r["thread_id"] == thread_id
-                     and (status is None or r["status"] == status)]
+            found = [
+                r
+                for r in self._runs.values()
+                if r["thread_id"] == thread_id and (status is None or r["status"] == status)
+            ]
             return _page(_sorted(found, "created_at", True), limit, offset)
 
     def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:

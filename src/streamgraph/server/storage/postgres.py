@@ -27,11 +27,16 @@ class PostgresStorage(SqlStorage):
     dialect = POSTGRES
     checkpointer: PostgresSaver
 
-    def __init__(self, conninfo: str, *, min_size: int = 1, max_size: int = 10,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self, conninfo: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
+    ) -> None:
         self.pool: ConnectionPool[Any] = ConnectionPool(
-            conninfo, kwargs={"autocommit": True}, min_size=min_size, max_size=max_size,
-            timeout=timeout, open=True,
+            conninfo,
+            kwargs={"autocommit": True},
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=True,
         )
         try:
             self.pool.wait(timeout)  # an unreachable database fails here, clearly

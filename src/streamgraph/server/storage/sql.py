@@ -119,14 +119,18 @@ class Table:
 
     def encode(self, row: Row) -> list[Any]:
         """Column values, in ``all_columns`` order."""
-        extra = {k: v for k, v in row.items()
-                 if k not in self.columns and k not in self.json_columns}
-        return [*(row.get(c) for c in self.columns),
-                *(_dumps(row.get(c)) for c in self.json_columns), _dumps(extra)]
+        extra = {
+            k: v for k, v in row.items() if k not in self.columns and k not in self.json_columns
+        }
+        return [
+            *(row.get(c) for c in self.columns),
+            *(_dumps(row.get(c)) for c in self.json_columns),
+            _dumps(extra),
+        ]
 
     def decode(self, values: Sequence[Any]) -> Row:
         found = dict(zip(self.columns, values, strict=False))
-        for column, text in zip(self.json_columns, values[len(self.columns):], strict=False):
+        for column, text in zip(self.json_columns, values[len(self.columns) :], strict=False):
             found[column] = orjson.loads(text)
         extra: Row = orjson.loads(values[-1])
         found |= extra
@@ -134,17 +138,34 @@ class Table:
         return in_order | found
 
 
-ASSISTANTS = Table("sg_assistants", ("assistant_id",),
-                   ("assistant_id", "graph_id", "name", "created_at", "updated_at", "version"),
-                   ("metadata",), ASSISTANT_FIELDS)
-VERSIONS = Table("sg_assistant_versions", ("assistant_id", "version"),
-                 ("assistant_id", "version", "created_at"), ("metadata",), ASSISTANT_FIELDS)
-THREADS = Table("sg_threads", ("thread_id",),
-                ("thread_id", "status", "created_at", "updated_at", "state_updated_at"),
-                ("metadata", "values"), THREAD_FIELDS)
-RUNS = Table("sg_runs", ("run_id",),
-             ("run_id", "thread_id", "assistant_id", "status", "created_at", "updated_at"),
-             ("metadata",), RUN_FIELDS)
+ASSISTANTS = Table(
+    "sg_assistants",
+    ("assistant_id",),
+    ("assistant_id", "graph_id", "name", "created_at", "updated_at", "version"),
+    ("metadata",),
+    ASSISTANT_FIELDS,
+)
+VERSIONS = Table(
+    "sg_assistant_versions",
+    ("assistant_id", "version"),
+    ("assistant_id", "version", "created_at"),
+    ("metadata",),
+    ASSISTANT_FIELDS,
+)
+THREADS = Table(
+    "sg_threads",
+    ("thread_id",),
+    ("thread_id", "status", "created_at", "updated_at", "state_updated_at"),
+    ("metadata", "values"),
+    THREAD_FIELDS,
+)
+RUNS = Table(
+    "sg_runs",
+    ("run_id",),
+    ("run_id", "thread_id", "assistant_id", "status", "created_at", "updated_at"),
+    ("metadata",),
+    RUN_FIELDS,
+)
 
 
 class Dialect(ABC):
@@ -202,7 +223,8 @@ class _Sqlite(Dialect):
                     leaf([*path, key], item)
                 return
             if any('"' in key or "\\" in key or "\0" in key for key in path) or (
-                    isinstance(value, str) and "\0" in value):
+                isinstance(value, str) and "\0" in value
+            ):
                 exact = False  # not a quoted JSON path; SQLite ends text at NUL: Python checks
                 return
             where = "$" + "".join(f'."{key}"' for key in path)
@@ -216,8 +238,9 @@ class _Sqlite(Dialect):
             elif isinstance(value, list):
                 clauses.append(f"{kind} = 'array'")
                 exact = False
-            elif isinstance(value, str) or (isinstance(value, int | float)
-                                            and -(2**63) <= value < 2**63):
+            elif isinstance(value, str) or (
+                isinstance(value, int | float) and -(2**63) <= value < 2**63
+            ):
                 test = "= 'text'" if isinstance(value, str) else "IN ('integer', 'real')"
                 clauses.append(f"{kind} {test} AND json_extract({column}, ?) = ?")
                 params.extend([where, where, value])
@@ -263,8 +286,11 @@ class _Postgres(Dialect):
         # so the test is exact only for filters with neither (nor any other escape).
         text = _dumps(filter)
         exact = not _has_list(filter) and "\\u" not in text and "\ufffd" not in text
-        return ([f"CAST(replace({column}, ?, ?) AS jsonb) @> CAST(? AS jsonb)"],
-                [_NUL, _NOT_NUL, text.replace(_NUL, _NOT_NUL)], exact)
+        return (
+            [f"CAST(replace({column}, ?, ?) AS jsonb) @> CAST(? AS jsonb)"],
+            [_NUL, _NOT_NUL, text.replace(_NUL, _NOT_NUL)],
+            exact,
+        )
 
 
 SQLITE: Dialect = _Sqlite()
@@ -308,40 +334,43 @@ class SqlStorage(ABC):
         with self._writing() as conn:
             if self.dialect.migration_lock:
                 self._run(conn, self.dialect.migration_lock)
-            self._run(conn, "CREATE TABLE IF NOT EXISTS sg_server_migrations "
-                            "(v INTEGER PRIMARY KEY)")
-            done = {row[0] for row in
-                    self._run(conn, "SELECT v FROM sg_server_migrations").fetchall()}
+            self._run(
+                conn, "CREATE TABLE IF NOT EXISTS sg_server_migrations (v INTEGER PRIMARY KEY)"
+            )
+            done = {
+                row[0] for row in self._run(conn, "SELECT v FROM sg_server_migrations").fetchall()
+            }
             for version, statement in enumerate(MIGRATIONS):
                 if version not in done:
                     self._run(conn, statement.format(seq=self.dialect.seq_ddl))
-                    self._run(conn, "INSERT INTO sg_server_migrations (v) VALUES (?)",
-                              (version,))
+                    self._run(conn, "INSERT INTO sg_server_migrations (v) VALUES (?)", (version,))
 
     # -- rows --------------------------------------------------------------------------------
 
     def _run(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(self.dialect.sql(sql), params)
 
-    def _get(self, conn: Connection, table: Table, key: str, *,
-             lock: bool = False) -> Row | None:
+    def _get(self, conn: Connection, table: Table, key: str, *, lock: bool = False) -> Row | None:
         sql = f"SELECT {table.select} FROM {table.name} WHERE {_q(table.keys[0])} = ?"
-        found = self._run(conn, sql + (self.dialect.for_update if lock else ""),
-                          (key,)).fetchone()
+        found = self._run(conn, sql + (self.dialect.for_update if lock else ""), (key,)).fetchone()
         return None if found is None else table.decode(found)
 
     def _insert(self, conn: Connection, table: Table, row: Row) -> bool:
         """Insert ``row``; False if one with its key exists."""
         columns = table.all_columns
-        sql = (f"INSERT INTO {table.name} ({', '.join(map(_q, columns))}) VALUES "
-               f"({', '.join('?' * len(columns))}) ON CONFLICT "
-               f"({', '.join(map(_q, table.keys))}) DO NOTHING")
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(map(_q, columns))}) VALUES "
+            f"({', '.join('?' * len(columns))}) ON CONFLICT "
+            f"({', '.join(map(_q, table.keys))}) DO NOTHING"
+        )
         return bool(self._run(conn, sql, table.encode(row)).rowcount == 1)
 
     def _update(self, conn: Connection, table: Table, row: Row) -> None:
         columns = table.all_columns[1:]
-        sql = (f"UPDATE {table.name} SET {', '.join(f'{_q(c)} = ?' for c in columns)} "
-               f"WHERE {_q(table.keys[0])} = ?")
+        sql = (
+            f"UPDATE {table.name} SET {', '.join(f'{_q(c)} = ?' for c in columns)} "
+            f"WHERE {_q(table.keys[0])} = ?"
+        )
         values = table.encode(row)
         self._run(conn, sql, [*values[1:], values[0]])
 
@@ -349,8 +378,14 @@ class SqlStorage(ABC):
         sql = f"DELETE FROM {table.name} WHERE {_q(column)} = ?"
         return bool(self._run(conn, sql, (key,)).rowcount > 0)
 
-    def _contains(self, field: str, filter: Row | None, where: list[str],
-                  params: list[Any], checks: list[Check]) -> None:
+    def _contains(
+        self,
+        field: str,
+        filter: Row | None,
+        where: list[str],
+        params: list[Any],
+        checks: list[Check],
+    ) -> None:
         if not filter:
             return
         clauses, values, exact = self.dialect.contains(_q(field), filter)
@@ -359,22 +394,38 @@ class SqlStorage(ABC):
         if not exact:
             checks.append((field, filter))
 
-    def _search(self, table: Table, where: list[str], params: list[Any], checks: list[Check],
-                order: str, limit: int, offset: int, *,
-                count: bool = True) -> tuple[list[Row], int]:
+    def _search(
+        self,
+        table: Table,
+        where: list[str],
+        params: list[Any],
+        checks: list[Check],
+        order: str,
+        limit: int,
+        offset: int,
+        *,
+        count: bool = True,
+    ) -> tuple[list[Row], int]:
         tail = f"FROM {table.name}" + (" WHERE " + " AND ".join(where) if where else "")
         select = f"SELECT {table.select} {tail} ORDER BY {order}"
         with self._reading() as conn:
             if not checks:
-                rows = self._run(conn, select + " LIMIT ? OFFSET ?",
-                                 [*params, limit, offset]).fetchall()
-                total = (self._run(conn, f"SELECT COUNT(*) {tail}", params).fetchone()[0]
-                         if count else -1)
+                rows = self._run(
+                    conn, select + " LIMIT ? OFFSET ?", [*params, limit, offset]
+                ).fetchall()
+                total = (
+                    self._run(conn, f"SELECT COUNT(*) {tail}", params).fetchone()[0]
+                    if count
+                    else -1
+                )
                 return [table.decode(row) for row in rows], int(total)
             rows = self._run(conn, select, params).fetchall()
-        found = [row for row in map(table.decode, rows)
-                 if all(matches(row[field], filter) for field, filter in checks)]
-        return found[offset:offset + limit], len(found)
+        found = [
+            row
+            for row in map(table.decode, rows)
+            if all(matches(row[field], filter) for field, filter in checks)
+        ]
+        return found[offset : offset + limit], len(found)
 
     # -- assistants --------------------------------------------------------------------------
 
@@ -395,18 +446,28 @@ class SqlStorage(ABC):
             current = self._get(conn, ASSISTANTS, assistant_id, lock=True)
             if current is None:
                 return None
-            row = changed(current, changes, merge_metadata=True,
-                          keep=("assistant_id", "created_at", "version"))
-            latest = self._run(conn, "SELECT MAX(version) FROM sg_assistant_versions WHERE "
-                                     "assistant_id = ?", (assistant_id,)).fetchone()[0]
+            row = changed(
+                current,
+                changes,
+                merge_metadata=True,
+                keep=("assistant_id", "created_at", "version"),
+            )
+            latest = self._run(
+                conn,
+                "SELECT MAX(version) FROM sg_assistant_versions WHERE assistant_id = ?",
+                (assistant_id,),
+            ).fetchone()[0]
             row["version"] = max(current["version"], latest or 0) + 1
             self._update(conn, ASSISTANTS, row)
             self._insert(conn, VERSIONS, version_of(row))
         return row
 
     def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
-        wanted = [v for v in self.list_versions(assistant_id, metadata=None, limit=10_000,
-                                                offset=0) if v["version"] == version]
+        wanted = [
+            v
+            for v in self.list_versions(assistant_id, metadata=None, limit=10_000, offset=0)
+            if v["version"] == version
+        ]
         if not wanted:
             return None
         with self._writing() as conn:
@@ -422,9 +483,17 @@ class SqlStorage(ABC):
             self._delete(conn, VERSIONS, "assistant_id", assistant_id)
             return self._delete(conn, ASSISTANTS, "assistant_id", assistant_id)
 
-    def search_assistants(self, *, graph_id: str | None, metadata: Row | None,
-                          name: str | None, limit: int, offset: int, sort_by: str,
-                          sort_order: str) -> tuple[list[Row], int]:
+    def search_assistants(
+        self,
+        *,
+        graph_id: str | None,
+        metadata: Row | None,
+        name: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         where: list[str] = []
         params: list[Any] = []
@@ -436,15 +505,24 @@ class SqlStorage(ABC):
             where.append(f'{self.dialect.find}({self.dialect.lower}("name"), ?) > 0')
             params.append(name.lower())
         self._contains("metadata", metadata, where, params, checks)
-        return self._search(ASSISTANTS, where, params, checks,
-                            self.dialect.order(sort_by, descending), limit, offset)
+        return self._search(
+            ASSISTANTS,
+            where,
+            params,
+            checks,
+            self.dialect.order(sort_by, descending),
+            limit,
+            offset,
+        )
 
-    def list_versions(self, assistant_id: str, *, metadata: Row | None, limit: int,
-                      offset: int) -> list[Row]:
+    def list_versions(
+        self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
+    ) -> list[Row]:
         where, params, checks = ['"assistant_id" = ?'], [assistant_id], list[Check]()
         self._contains("metadata", metadata, where, params, checks)
-        return self._search(VERSIONS, where, params, checks, '"version" DESC', limit, offset,
-                            count=False)[0]
+        return self._search(
+            VERSIONS, where, params, checks, '"version" DESC', limit, offset, count=False
+        )[0]
 
     # -- threads -----------------------------------------------------------------------------
 
@@ -464,8 +542,7 @@ class SqlStorage(ABC):
             current = self._get(conn, THREADS, thread_id, lock=True)
             if current is None:
                 return None
-            row = changed(current, changes, merge_metadata=True,
-                          keep=("thread_id", "created_at"))
+            row = changed(current, changes, merge_metadata=True, keep=("thread_id", "created_at"))
             self._update(conn, THREADS, row)
         return row
 
@@ -492,9 +569,18 @@ class SqlStorage(ABC):
             raise
         return row
 
-    def search_threads(self, *, ids: list[str] | None, metadata: Row | None,
-                       values: Row | None, status: str | None, limit: int, offset: int,
-                       sort_by: str, sort_order: str) -> tuple[list[Row], int]:
+    def search_threads(
+        self,
+        *,
+        ids: list[str] | None,
+        metadata: Row | None,
+        values: Row | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        sort_order: str,
+    ) -> tuple[list[Row], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         where: list[str] = []
         params: list[Any] = []
@@ -507,8 +593,9 @@ class SqlStorage(ABC):
             params.append(status)
         self._contains("metadata", metadata, where, params, checks)
         self._contains("values", values, where, params, checks)
-        return self._search(THREADS, where, params, checks,
-                            self.dialect.order(sort_by, descending), limit, offset)
+        return self._search(
+            THREADS, where, params, checks, self.dialect.order(sort_by, descending), limit, offset
+        )
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -536,21 +623,32 @@ class SqlStorage(ABC):
         with self._writing() as conn:
             return self._delete(conn, RUNS, "run_id", run_id)
 
-    def list_runs(self, thread_id: str, *, status: str | None, limit: int,
-                  offset: int) -> list[Row]:
+    def list_runs(
+        self, thread_id: str, *, status: str | None, limit: int, offset: int
+    ) -> list[Row]:
         where, params = ['"thread_id" = ?'], [thread_id]
         if status is not None:
             where.append('"status" = ?')
             params.append(status)
-        return self._search(RUNS, where, params, [], self.dialect.order("created_at", True),
-                            limit, offset, count=False)[0]
+        return self._search(
+            RUNS,
+            where,
+            params,
+            [],
+            self.dialect.order("created_at", True),
+            limit,
+            offset,
+            count=False,
+        )[0]
 
     def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:
         if not statuses:
             return []
-        sql = (f"SELECT {RUNS.select} FROM {RUNS.name} WHERE "
-               f'"status" IN ({", ".join("?" * len(statuses))}) '
-               f"ORDER BY {self.dialect.order('created_at', False)}")
+        sql = (
+            f"SELECT {RUNS.select} FROM {RUNS.name} WHERE "
+            f'"status" IN ({", ".join("?" * len(statuses))}) '
+            f"ORDER BY {self.dialect.order('created_at', False)}"
+        )
         with self._reading() as conn:
             return [RUNS.decode(row) for row in self._run(conn, sql, statuses).fetchall()]
 
