@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SOURCES := src tests benchmarks examples
+SOURCES := src tests benchmarks examples scripts
 
 .PHONY: test demo bench lint format clean
 
@@ -28,14 +28,17 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
-# What CI enforces before the tests: lint, formatting, strict types, declared dependencies.
+# What CI enforces before the tests: lint, formatting, strict types, declared dependencies,
+# and sync code that is what scripts/gen_sync.py writes from its async source.
 lint: $(STAMP)
+	$(PY) scripts/gen_sync.py --check
 	$(VENV)/bin/ruff check $(SOURCES)
 	$(VENV)/bin/ruff format --check $(SOURCES)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/deptry src
 
 format: $(STAMP)
+	$(PY) scripts/gen_sync.py
 	$(VENV)/bin/ruff check --fix $(SOURCES)
 	$(VENV)/bin/ruff format $(SOURCES)
 

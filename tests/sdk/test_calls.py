@@ -1,4 +1,4 @@
-"""Request descriptions (paths, query, bodies), carried out by both clients against an
+"""The requests (paths, query, bodies) each method of both clients sends, against an
 ``httpx.MockTransport``: no server."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from streamgraph.sdk import LangGraphClient, SyncLangGraphClient, _runs, _threads
+from streamgraph.sdk import LangGraphClient, SyncLangGraphClient
 from streamgraph.sdk._call import quote_path, run_metadata
 
 TID = "11111111-1111-1111-1111-111111111111"
@@ -418,49 +418,93 @@ def test_each_method_sends_its_request(
         assert request.headers["content-type"] == "application/json"
 
 
-def test_every_description_is_exercised():
+def test_every_method_is_exercised():
     covered = {(c[0], c[1]) for c in CASES} | {
         ("runs", "stream"),
         ("runs", "join_stream"),
         ("threads", "join_stream"),
     }
-    from streamgraph.sdk import _assistants, _store
-
-    for section, module in [
-        ("assistants", _assistants),
-        ("threads", _threads),
-        ("runs", _runs),
-        ("store", _store),
-    ]:
-        for name in module.__all__:
-            assert (section, name) in covered, f"{section}.{name}"
+    client = make_client("async", Recorder())
+    for section in ("assistants", "threads", "runs", "store"):
+        methods = vars(type(getattr(client, section)))
+        for name in methods:
+            if not name.startswith("_"):
+                assert (section, name) in covered, f"{section}.{name}"
 
 
-def test_stream_request_drops_none_fields_and_sends_sse_headers():
-    described = _runs.stream(
-        TID, "joke", input={"topic": "x"}, stream_mode=["updates"], headers={"X-Extra": "1"}
+def _sse(*events: bytes) -> Any:
+    """A responder answering every request with these server-sent events."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        return httpx.Response(200, headers=headers, content=b"".join(events))
+
+    return respond
+
+
+def first_event(client: Any, section: str, method_name: str, /, *args: Any, **kwargs: Any) -> Any:
+    """The first event of a stream of either client (for streams that do not end)."""
+    method = getattr(getattr(client, section), method_name)
+    if isinstance(client, SyncLangGraphClient):
+        stream = method(*args, **kwargs)
+        try:
+            return next(stream)
+        finally:
+            stream.close()
+
+    async def run() -> Any:
+        stream = method(*args, **kwargs)
+        if inspect.isawaitable(stream):
+            stream = await stream
+        try:
+            return await stream.__anext__()
+        finally:
+            await stream.aclose()
+
+    return asyncio.run(run())
+
+
+def test_stream_request_drops_none_fields_and_sends_sse_headers(flavor):
+    recorder = Recorder(_sse(b"event: end\ndata: null\n\n"))
+    client = make_client(flavor, recorder)
+    call(
+        client,
+        "runs",
+        "stream",
+        TID,
+        "joke",
+        input={"topic": "x"},
+        stream_mode=["updates"],
+        headers={"X-Extra": "1"},
     )
-    assert described.method == "POST"
-    assert described.path == f"/threads/{TID}/runs/stream"
-    assert described.json == {
+    call(client, "runs", "stream", None, "joke")
+    request, stateless = recorder.requests
+    assert request.method == "POST"
+    assert request.url.path == f"/threads/{TID}/runs/stream"
+    assert orjson.loads(request.content) == {
         "input": {"topic": "x"},
         "stream_mode": ["updates"],
         "stream_subgraphs": False,
         "stream_resumable": False,
         "assistant_id": "joke",
     }
-    assert described.headers == {"X-Extra": "1"}
-    assert _runs.stream(None, "joke").path == "/runs/stream"
+    assert request.headers["x-extra"] == "1"
+    assert "last-event-id" not in request.headers
+    assert stateless.url.path == "/runs/stream"
 
 
-def test_join_stream_requests():
-    described = _runs.join_stream(TID, RID, last_event_id="5", stream_mode="custom")
-    assert (described.method, described.path) == ("GET", f"/threads/{TID}/runs/{RID}/stream")
-    assert described.params == {"cancel_on_disconnect": False, "stream_mode": "custom"}
-    assert described.headers == {"Last-Event-ID": "5"}
-    thread = _threads.join_stream(TID, stream_mode=["lifecycle"])
-    assert thread.path == f"/threads/{TID}/stream"
-    assert thread.params == {"stream_mode": ["lifecycle"]}
+def test_join_stream_requests(flavor):
+    recorder = Recorder(_sse(b"event: values\ndata: {}\n\n", b"event: end\ndata: null\n\n"))
+    client = make_client(flavor, recorder)
+    call(client, "runs", "join_stream", TID, RID, last_event_id="5", stream_mode="custom")
+    first_event(client, "threads", "join_stream", TID, stream_mode=["lifecycle"])
+    run, thread = recorder.requests
+    assert (run.method, run.url.path) == ("GET", f"/threads/{TID}/runs/{RID}/stream")
+    assert dict(run.url.params) == {"cancel_on_disconnect": "false", "stream_mode": "custom"}
+    assert run.headers["last-event-id"] == "5"
+    assert (thread.method, thread.url.path) == ("GET", f"/threads/{TID}/stream")
+    assert dict(thread.url.params) == {"stream_mode": "lifecycle"}
+    assert "last-event-id" not in thread.headers
 
 
 def test_extra_params_and_headers_are_merged(flavor):
@@ -484,10 +528,12 @@ def test_path_segments_are_quoted():
         quote_path(b"x")
 
 
-def test_checkpoint_during_is_deprecated():
-    with pytest.warns(DeprecationWarning, match="durability"):
-        described = _runs.create(TID, "joke", checkpoint_during=True)
-    assert described.json["checkpoint_during"] is True
+def test_checkpoint_during_is_deprecated(flavor):
+    recorder = Recorder()
+    with pytest.warns(DeprecationWarning, match="durability") as warned:
+        call(make_client(flavor, recorder), "runs", "create", TID, "joke", checkpoint_during=True)
+    assert orjson.loads(recorder.requests[0].content)["checkpoint_during"] is True
+    assert warned[0].filename == __file__  # points at the code that called the client
 
 
 def test_run_metadata_from_content_location():

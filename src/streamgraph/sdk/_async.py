@@ -1,7 +1,9 @@
-"""The async client: ``get_client()``, ``LangGraphClient``, and ``HttpClient``, which carries
-out ``Call``s with ``httpx.AsyncClient``. The client's sections (``assistants``, ``threads``,
-``runs``, ``store``) are in ``_async_clients.py``: one line per method, building the request
-description and handing it here. ``_sync.py`` is the same file with ``httpx.Client``.
+"""The async client: ``get_client()``, ``LangGraphClient``, and its ``HttpClient``,
+which carries out ``Call``s with ``httpx.AsyncClient``.
+
+The client's sections are in ``_async_assistants.py``, ``_async_threads.py``,
+``_async_runs.py`` and ``_async_store.py``: each method builds its request and hands it here.
+Only the async code is written by hand: ``scripts/gen_sync.py`` writes the sync client from it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from streamgraph.sdk._async_clients import (
-    AssistantsClient,
-    RunsClient,
-    StoreClient,
-    ThreadsClient,
-)
+from streamgraph.sdk._async_assistants import AssistantsClient
+from streamgraph.sdk._async_runs import RunsClient
+from streamgraph.sdk._async_store import StoreClient
+from streamgraph.sdk._async_threads import ThreadsClient
 from streamgraph.sdk._call import (
     NOT_PROVIDED,
     Call,
@@ -67,8 +67,7 @@ def get_client(
     Example::
 
         client = get_client(url="http://127.0.0.1:2024")
-        async for part in client.runs.stream(None, "agent", input={"topic": "cats"},
-                                             stream_mode="updates"):
+        async for part in client.runs.stream(None, "agent", input={"topic": "cats"}):
             print(part.event, part.data)
     """
     options = client_options(url=url, api_key=api_key, headers=headers, timeout=timeout)

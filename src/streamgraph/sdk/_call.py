@@ -1,16 +1,18 @@
-"""What an SDK method asks of the server, described once for both clients.
+"""What an SDK method asks of the server, as a value.
 
-Each client method builds a ``Call`` (one JSON request) or a ``StreamCall`` (an SSE stream)
-with a pure function of its arguments (``_assistants.py``, ``_threads.py``, ``_runs.py``,
-``_store.py``); the async and sync clients (``_async.py``, ``_sync.py``) only carry them out.
-The helpers here are the rules those functions share: payloads drop ``None`` fields, path
-segments are quoted, bodies are orjson, decoding happens once.
+Each client method (``_async_assistants.py``, ``_async_threads.py``, ``_async_runs.py``,
+``_async_store.py``, and their generated sync twins) builds a ``Call`` (one JSON request) or
+a ``StreamCall`` (an SSE stream) from its arguments and hands it to its ``HttpClient``
+(``_async.py``, ``_sync.py``), which carries it out. The helpers here are the rules those
+methods share: payloads drop ``None`` fields, path segments are quoted, bodies are orjson,
+decoding happens once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote, urlsplit
@@ -18,6 +20,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
+from streamgraph.sdk.errors import RunError
 from streamgraph.sdk.schema import QueryParamTypes, RunCreateMetadata, StreamPart
 
 __all__ = (
@@ -26,22 +29,30 @@ __all__ = (
     "Open",
     "Reply",
     "StreamCall",
+    "assistant_path",
+    "check_labels",
     "decode_json",
     "decode_none",
     "encode_json",
     "error_body",
-    "given",
     "opening",
     "provided",
     "quote_path",
+    "raise_run_error",
+    "run_body",
+    "run_created",
     "run_metadata",
+    "run_path",
     "same_origin",
+    "thread_path",
     "to_v2",
+    "truthy",
+    "ttl_body",
+    "with_next_cursor",
     "with_params",
 )
 
 T = TypeVar("T")
-_C = TypeVar("_C", bound=type)
 
 NOT_PROVIDED: Any = object()
 """Default of ``api_key``: "look in the environment", as opposed to ``None``: "no key"."""
@@ -130,13 +141,6 @@ class StreamCall:
     """The events of one run, whose ids only grow (a thread's stream spans runs)."""
 
 
-def given(arguments: dict[str, Any]) -> dict[str, Any]:
-    """A shell method's arguments (its ``locals()`` on entry) minus ``self``: the shells'
-    parameters are the descriptions' parameters, name for name (tests check it)."""
-    arguments.pop("self", None)
-    return arguments
-
-
 def with_params(query: dict[str, Any], params: QueryParamTypes | None) -> QueryParamTypes:
     """The method's query parameters, overridden by the caller's extra ``params``."""
     if not params:
@@ -223,13 +227,80 @@ def to_v2(part: StreamPart) -> dict[str, Any] | None:
     return {"type": mode, "ns": ns, "data": data, "interrupts": interrupts}
 
 
-def documented(module: Any) -> Callable[[_C], _C]:
-    """Give each method of the decorated client class the docstring of the request
-    description of the same name in ``module``."""
+# -- pieces of particular requests, shared by the async client and its generated twin -------
 
-    def document(cls: _C) -> _C:
-        for name in module.__all__:
-            getattr(cls, name).__doc__ = getattr(module, name).__doc__
-        return cls
 
-    return document
+def assistant_path(assistant_id: str) -> str:
+    return f"/assistants/{quote_path(assistant_id)}"
+
+
+def thread_path(thread_id: str) -> str:
+    return f"/threads/{quote_path(thread_id)}"
+
+
+def run_path(thread_id: str, run_id: str) -> str:
+    return f"/threads/{quote_path(thread_id)}/runs/{quote_path(run_id)}"
+
+
+def truthy(**fields: Any) -> dict[str, Any]:
+    """The fields that are set (``langgraph_sdk`` leaves empty filters out too)."""
+    return {key: value for key, value in fields.items() if value}
+
+
+def ttl_body(ttl: int | Mapping[str, Any]) -> Any:
+    """A thread's ``ttl`` field: minutes, or the API's ``{ttl, strategy}`` as given."""
+    return {"ttl": ttl, "strategy": "delete"} if isinstance(ttl, int | float) else ttl
+
+
+def check_labels(namespace: Sequence[str]) -> None:
+    """Store namespaces travel dot-joined in query strings, so a label may not hold a dot."""
+    for label in namespace:
+        if "." in label:
+            raise ValueError(
+                f"Invalid namespace label {label!r}: namespace labels cannot contain '.'"
+            )
+
+
+def with_next_cursor(reply: Reply) -> dict[str, Any]:
+    """``assistants.search(response_format="object")``: the page and the next page's cursor."""
+    return {"assistants": decode_json(reply), "next": reply.headers.get("x-pagination-next")}
+
+
+def raise_run_error(reply: Reply) -> Any:
+    """``runs.wait(raise_error=True)``: a failed run's ``__error__`` raised as ``RunError``."""
+    result = decode_json(reply)
+    if isinstance(result, dict) and isinstance(result.get("__error__"), dict):
+        error = result["__error__"]
+        raise RunError(error.get("error"), error.get("message"))
+    return result
+
+
+def run_created(
+    callback: Callable[[RunCreateMetadata], None] | None,
+) -> Callable[[httpx.Headers], None] | None:
+    """``on_run_created`` as a response-headers hook."""
+    if callback is None:
+        return None
+
+    def on_headers(headers: httpx.Headers) -> None:
+        metadata = run_metadata(headers)
+        if metadata is not None:
+            callback(metadata)
+
+    return on_headers
+
+
+def run_body(*, checkpoint_during: bool | None, command: Any, **fields: Any) -> dict[str, Any]:
+    """The JSON body of ``runs.create``/``stream``/``wait``, called by them with their
+    run-creation arguments under the API's field names; ``None`` is left out, so the server
+    applies its defaults."""
+    if checkpoint_during is not None:
+        warnings.warn(
+            "`checkpoint_during` is deprecated; use `durability` instead "
+            "(True is durability='async', False is durability='exit').",
+            DeprecationWarning,
+            stacklevel=3,  # the caller of the client method
+        )
+    fields["checkpoint_during"] = checkpoint_during
+    fields["command"] = provided(command) if command else None
+    return provided(fields)

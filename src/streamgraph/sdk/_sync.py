@@ -1,6 +1,12 @@
-"""The sync client: ``get_sync_client()``, ``SyncLangGraphClient``, and ``SyncHttpClient``,
-which carries out ``Call``s with ``httpx.Client``; its sections are in ``_sync_clients.py``.
-The same files as ``_async.py`` and ``_async_clients.py``, without ``async``/``await``."""
+# Generated from src/streamgraph/sdk/_async.py by scripts/gen_sync.py: do not edit.
+# Change the async source and run `python scripts/gen_sync.py` (or `make format`).
+"""The sync client: ``get_sync_client()``, ``SyncLangGraphClient``, and its ``SyncHttpClient``,
+which carries out ``Call``s with ``httpx.Client``.
+
+The client's sections are in ``_sync_assistants.py``, ``_sync_threads.py``,
+``_sync_runs.py`` and ``_sync_store.py``: each method builds its request and hands it here.
+Only the async code is written by hand: ``scripts/gen_sync.py`` writes the sync client from it.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +29,10 @@ from streamgraph.sdk._call import (
 )
 from streamgraph.sdk._config import client_options
 from streamgraph.sdk._flow import StreamFlow, rejoin_delays, retryable, run_status
-from streamgraph.sdk._sync_clients import (
-    SyncAssistantsClient,
-    SyncRunsClient,
-    SyncStoreClient,
-    SyncThreadsClient,
-)
+from streamgraph.sdk._sync_assistants import SyncAssistantsClient
+from streamgraph.sdk._sync_runs import SyncRunsClient
+from streamgraph.sdk._sync_store import SyncStoreClient
+from streamgraph.sdk._sync_threads import SyncThreadsClient
 from streamgraph.sdk.errors import APIConnectionError, error_for_status, error_for_transport
 
 __all__ = (
@@ -65,8 +69,7 @@ def get_sync_client(
     Example::
 
         client = get_sync_client(url="http://127.0.0.1:2024")
-        for part in client.runs.stream(None, "agent", input={"topic": "cats"},
-                                       stream_mode="updates"):
+        for part in client.runs.stream(None, "agent", input={"topic": "cats"}):
             print(part.event, part.data)
     """
     options = client_options(url=url, api_key=api_key, headers=headers, timeout=timeout)
