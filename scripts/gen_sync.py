@@ -65,7 +65,7 @@ REMOTE = {
     "aget_state": "get_state",
     "aget_state_history": "get_state_history",
     "aupdate_state": "update_state",
-    "The async twin": "The sync twin",
+    "The async methods": "The sync methods",
 }
 
 
@@ -84,7 +84,7 @@ TWINS = [
     Twin(f"{_SDK}/_async_threads.py", f"{_SDK}/_sync_threads.py", SDK),
     Twin(f"{_SDK}/_async_runs.py", f"{_SDK}/_sync_runs.py", SDK),
     Twin(f"{_SDK}/_async_store.py", f"{_SDK}/_sync_store.py", SDK),
-    # Twin(f"{_PREGEL}/_remote_async.py", f"{_PREGEL}/_remote_sync.py", REMOTE),
+    Twin(f"{_PREGEL}/_remote_async.py", f"{_PREGEL}/_remote_sync.py", REMOTE),
 ]
 
 

@@ -18,7 +18,7 @@ from langgraph.pregel.remote import RemoteGraph as LangGraphRemoteGraph
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.graph import START, StateGraph
 from streamgraph.pregel.remote import RemoteException, RemoteGraph
-from streamgraph.sdk import get_client, get_sync_client
+from streamgraph.sdk import StreamPart, get_client, get_sync_client
 from streamgraph.types import Command, Interrupt, StateSnapshot
 
 from . import _graphs
@@ -53,7 +53,8 @@ def side_by_side(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def plain(chunks: list[Any]) -> list[Any]:
-    """LangGraph's RemoteGraph yields SDK StreamParts for a list of modes: (mode, data)."""
+    """A RemoteGraph's chunks as a local graph's: for a list of modes a RemoteGraph yields
+    the SDK's StreamParts (as LangGraph's does), a local graph (mode, data) pairs."""
     return [(c.event, c.data) if hasattr(c, "event") else c for c in chunks]
 
 
@@ -77,12 +78,45 @@ def test_stream_yields_what_langgraphs_remote_graph_and_the_local_graph_yield(ou
     chunks = side_by_side(*(stream(remote, case) for remote in (ours, theirs) for case in STREAMS))
     our_chunks, their_chunks = chunks[: len(STREAMS)], chunks[len(STREAMS) :]
     for case, our, their in zip(STREAMS, our_chunks, their_chunks, strict=True):
-        assert mask(our) == mask(plain(their)), case
+        assert mask(our) == mask(their), case
+        assert [type(c).__name__ for c in our] == [type(c).__name__ for c in their], case
         name, input, kwargs = case
         if name != "custom":  # (its node is async: LangGraph's sync stream refuses it)
             local = getattr(_graphs, name).stream(input, **{"stream_mode": "updates", **kwargs})
-            assert mask(our) == mask(list(local)), case
+            assert mask(plain(our)) == mask(list(local)), case
+    list_of_modes = our_chunks[3]
+    assert list_of_modes and all(isinstance(c, StreamPart) for c in list_of_modes)
+    assert [(c.event, c.data) for c in list_of_modes[:2]] == [
+        ("values", {"topic": "ice cream"}),
+        ("updates", {"refine_topic": {"topic": "ice cream and cats"}}),
+    ]
     assert our_chunks[0] == [
+        {"refine_topic": {"topic": "ice cream and cats"}},
+        {"generate_joke": {"joke": "This is a joke about ice cream and cats"}},
+    ]
+
+
+# Where a RemoteGraph differs from a local graph, it follows LangGraph's RemoteGraph.
+REMOTE_ONLY: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("sub", {"foo": "foo"}, {"stream_mode": ["values", "updates"], "version": "v2"}),
+    ("sub", {"foo": "foo"}, {"stream_mode": "updates", "subgraphs": True, "version": "v2"}),
+    ("joke", {"topic": "ice cream"}, {"stream_mode": []}),
+]
+
+
+def test_v2_parts_and_an_empty_mode_list_are_langgraphs_remote_graphs(ours, theirs):
+    def stream(remote: Callable[[str], Any], case: tuple[str, Any, Any]) -> Callable[[], Any]:
+        name, input, kwargs = case
+        return lambda: list(remote(name).stream(input, **kwargs))
+
+    calls = (stream(remote, case) for remote in (ours, theirs) for case in REMOTE_ONLY)
+    chunks = side_by_side(*calls)
+    our_chunks, their_chunks = chunks[: len(REMOTE_ONLY)], chunks[len(REMOTE_ONLY) :]
+    for case, our, their in zip(REMOTE_ONLY, our_chunks, their_chunks, strict=True):
+        assert our and mask(our) == mask(their), case
+    # every v2 part carries ``interrupts`` (a local graph's carry it for values only)
+    assert all(part["interrupts"] == () for part in our_chunks[0] + our_chunks[1])
+    assert our_chunks[2] == [
         {"refine_topic": {"topic": "ice cream and cats"}},
         {"generate_joke": {"joke": "This is a joke about ice cream and cats"}},
     ]

@@ -115,7 +115,10 @@ def test_the_sync_client_is_generated_from_the_async_one():
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for path in (ROOT / "src" / "streamgraph" / "sdk").glob("_sync*.py"):
+    package = ROOT / "src" / "streamgraph"
+    generated = [*(package / "sdk").glob("_sync*.py"), package / "pregel" / "_remote_sync.py"]
+    assert len(generated) == 6
+    for path in generated:
         assert path.read_text().startswith("# Generated from "), path.name
 
 
