@@ -3,7 +3,6 @@ and with streamgraph from the same code (registered into ``scenarios.SCENARIOS``
 
 from __future__ import annotations
 
-import time
 from typing import Any, TypedDict
 
 from langchain_core.language_models.fake_chat_models import (
@@ -12,6 +11,7 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 
+from tests.differential._turns import Turns
 from tests.differential.scenarios import scenario
 
 MESSAGES = [
@@ -114,12 +114,15 @@ def disable_streaming_and_nostream(lib: Any) -> Any:
 @scenario({"stream_mode": "messages"}, {"stream_mode": ["messages", "updates"]})
 def parallel_llm_nodes(lib: Any) -> Any:
     first, second = fake("alpha beta"), fake("gamma delta")
+    turns = Turns("write_joke", "write_poem")  # one after the other: an order to compare
 
     def write_joke(state: Joke) -> Any:
-        return {"joke": first.invoke("joke").content}
+        joke = first.invoke("joke").content
+        turns.take("write_joke")
+        return {"joke": joke}
 
     def write_poem(state: Joke) -> Any:
-        time.sleep(0.05)  # one after the other: a deterministic order to compare
+        turns.take("write_poem")
         return {"topic": second.invoke("poem").content}
 
     graph = (

@@ -2,18 +2,19 @@
 
 Each scenario takes a ``lib`` namespace (``StateGraph``, ``START``, ``Send``, ...) and returns
 ``(graph, input, variants)``: every variant is a dict of ``stream()`` keyword arguments. Where
-parallel nodes race, sleeps make the completion order deterministic.
+parallel nodes race, ``Turns`` makes the completion order deterministic.
 """
 
 from __future__ import annotations
 
 import operator
-import time
 import types
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel
+
+from tests.differential._turns import Turns
 
 SCENARIOS: dict[str, Any] = {}
 
@@ -160,10 +161,10 @@ def _named(name: str, fn: Any) -> Any:
     return fn
 
 
-def _log_node(name: str, delay: float = 0.0) -> Any:
+def _log_node(name: str, turns: Turns | None = None) -> Any:
     def node(state: Any) -> Any:
-        if delay:
-            time.sleep(delay)
+        if turns is not None:
+            turns.take(name)
         return {"log": [name]}
 
     return _named(name, node)
@@ -280,10 +281,11 @@ def empty_input(lib: Any) -> Any:
 
 @scenario(*BASIC_VARIANTS, {"stream_mode": ["updates", "tasks"]})
 def join(lib: Any) -> Any:
+    turns = Turns("b", "a")
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("a", 0.02))
-        .add_node(_log_node("b"))
+        .add_node(_log_node("a", turns))
+        .add_node(_log_node("b", turns))
         .add_node(_log_node("a2"))
         .add_node(_log_node("c"))
         .add_edge(lib.START, "a")
@@ -297,10 +299,11 @@ def join(lib: Any) -> Any:
 
 @scenario({"stream_mode": "updates"}, {"stream_mode": ["values", "updates"]})
 def no_join_runs_twice(lib: Any) -> Any:
+    turns = Turns("b", "a")
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("a", 0.02))
-        .add_node(_log_node("b"))
+        .add_node(_log_node("a", turns))
+        .add_node(_log_node("b", turns))
         .add_node(_log_node("a2"))
         .add_node(_log_node("c"))
         .add_edge(lib.START, "a")
@@ -315,10 +318,11 @@ def no_join_runs_twice(lib: Any) -> Any:
 
 @scenario(*BASIC_VARIANTS, {"stream_mode": ["updates", "tasks", "values"]})
 def parallel_completion_order(lib: Any) -> Any:
+    turns = Turns("fast", "slow")
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("slow", 0.05))
-        .add_node(_log_node("fast"))
+        .add_node(_log_node("slow", turns))
+        .add_node(_log_node("fast", turns))
         .add_edge(lib.START, "slow")
         .add_edge(lib.START, "fast")
         .compile()
@@ -331,11 +335,12 @@ def send_and_pull_order(lib: Any) -> Any:
     def route(state: Log) -> Any:
         return [lib.Send("mid", {"log": []}), "zeta", "alpha"]
 
+    turns = Turns("mid", "zeta", "alpha")
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("zeta", 0.02))
-        .add_node(_log_node("alpha", 0.04))
-        .add_node(_log_node("mid"))
+        .add_node(_log_node("zeta", turns))
+        .add_node(_log_node("alpha", turns))
+        .add_node(_log_node("mid", turns))
         .add_conditional_edges(lib.START, route)
         .compile()
     )
@@ -347,8 +352,10 @@ def send_fanout(lib: Any) -> Any:
     def continue_to_jokes(state: Fan) -> Any:
         return [lib.Send("gen", {"subject": s}) for s in state["subjects"]]
 
+    turns = Turns("dogs", "cats")
+
     def gen(state: dict) -> Any:  # type: ignore[type-arg]
-        time.sleep(0.02 if state["subject"] == "cats" else 0)
+        turns.take(state["subject"])
         return {"jokes": [f"joke about {state['subject']}"]}
 
     graph = (
@@ -591,11 +598,14 @@ def dataclass_state(lib: Any) -> Any:
     {"stream_mode": ["updates", "values"], "version": "v2"},
 )
 def interrupt_with_sibling(lib: Any) -> Any:
+    turns = Turns("asker", "worker")
+
     def worker(state: Log) -> Any:
-        time.sleep(0.02)
+        turns.take("worker")
         return {"log": ["worker"]}
 
     def asker(state: Log) -> Any:
+        turns.take("asker")
         return {"log": [lib.interrupt("q?")]}
 
     graph = (
@@ -652,11 +662,14 @@ def static_interrupts(lib: Any) -> Any:
 
 @scenario({"stream_mode": ["updates", "tasks", "values"]})
 def failing_node(lib: Any) -> Any:
+    turns = Turns("ok", "boom")
+
     def ok(state: Log) -> Any:
+        turns.take("ok")
         return {"log": ["ok"]}
 
     def boom(state: Log) -> Any:
-        time.sleep(0.02)
+        turns.take("boom")
         raise ValueError("kaboom")
 
     graph = (
@@ -690,11 +703,14 @@ def failing_router(lib: Any) -> Any:
 
 @scenario({"stream_mode": ["updates", "values"]})
 def concurrent_last_value_writes(lib: Any) -> Any:
+    turns = Turns("one", "two")
+
     def one(state: Single) -> Any:
+        turns.take("one")
         return {"n": 1}
 
     def two(state: Single) -> Any:
-        time.sleep(0.02)
+        turns.take("two")
         return {"n": 2}
 
     graph = (

@@ -11,7 +11,6 @@ full namespace, as in ``messages`` mode.
 from __future__ import annotations
 
 import asyncio
-import time
 import warnings
 from typing import Any, TypedDict
 
@@ -23,6 +22,7 @@ from langchain_core.tools import tool
 
 from examples.fake_llm import ScriptedChatModel, tool_call
 from tests.differential._normalize import normalize
+from tests.differential._turns import Turns
 from tests.differential.scenarios import libs
 
 LIBS = libs()
@@ -161,11 +161,14 @@ def react_agent(lib: Any) -> Any:
 
 @events_scenario({})
 def parallel_nodes(lib: Any) -> Any:
+    turns = Turns("first", "second")  # `second` finishes after `first`: an order to compare
+
     def first(state: Joke) -> Any:
+        turns.take("first")
         return {"topic": "first"}
 
     def second(state: Joke) -> Any:
-        time.sleep(0.05)  # finishes after `first`: a fixed order to compare
+        turns.take("second")
         return {"joke": "second"}
 
     graph = (

@@ -9,8 +9,9 @@ Each scenario takes a ``lib`` namespace and returns ``(graph, operations)``. An 
 from __future__ import annotations
 
 import operator
-import time
 from typing import Annotated, Any, TypedDict
+
+from tests.differential._turns import Turns
 
 THREAD_SCENARIOS: dict[str, Any] = {}
 CONFIG = {"configurable": {"thread_id": "t"}}
@@ -38,10 +39,10 @@ class Fan(TypedDict):
     out: Annotated[list, operator.add]
 
 
-def _log_node(name: str, delay: float = 0.0) -> Any:
+def _log_node(name: str, turns: Turns | None = None) -> Any:
     def node(state: Any) -> Any:
-        if delay:
-            time.sleep(delay)
+        if turns is not None:
+            turns.take(name)
         return {"log": [name]}
 
     node.__name__ = name
@@ -81,14 +82,17 @@ def joke_runs_twice(lib: Any) -> Any:
 
 @thread_scenario
 def interrupt_and_resume(lib: Any) -> Any:
+    turns = Turns("asker", "worker")
+
     def asker(state: Log) -> Any:
+        turns.take("asker")
         first = lib.interrupt("q1?")
         second = lib.interrupt({"q": 2})
         return {"log": [first, second]}
 
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("worker", 0.02))
+        .add_node(_log_node("worker", turns))
         .add_node(asker)
         .add_edge(lib.START, "worker")
         .add_edge(lib.START, "asker")
@@ -161,17 +165,18 @@ def update_state_on_a_new_thread(lib: Any) -> Any:
 @thread_scenario
 def failure_then_retry(lib: Any) -> Any:
     attempts = {"n": 0}
+    turns = Turns("ok", "flaky")
 
     def flaky(state: Log) -> Any:
         attempts["n"] += 1
-        time.sleep(0.02)
+        turns.take("flaky")
         if attempts["n"] == 1:
             raise ValueError("first time fails")
         return {"log": ["flaky"]}
 
     graph = (
         lib.StateGraph(Log)
-        .add_node(_log_node("ok"))
+        .add_node(_log_node("ok", turns))
         .add_node(flaky)
         .add_node(_log_node("after"))
         .add_edge(lib.START, "ok")
@@ -321,10 +326,12 @@ def interrupted_send_tasks(lib: Any) -> Any:
     def fan(state: Fan) -> Any:
         return [lib.Send("work", {"item": i}) for i in state["items"]]
 
+    turns = Turns("2", "1", "3")  # item 2 interrupts, then 1 and 3 finish
+
     def work(state: dict) -> Any:  # type: ignore[type-arg]
+        turns.take(str(state["item"]))
         if state["item"] == 2:
             return {"out": [f"2:{lib.interrupt('approve 2?')}"]}
-        time.sleep(0.02 * state["item"])  # finish in a fixed order
         return {"out": [state["item"]]}
 
     graph = (

@@ -22,10 +22,10 @@ ROOT = Path(__file__).parent.parent.parent
 
 
 def start(
-    kind: str, target: str, thread: str, log: Path, durability: str, mode: str
+    kind: str, target: str, thread: str, log: Path, durability: str, mode: str, stall: str = ""
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(VICTIM), kind, target, thread, str(log), durability, mode],
+        [sys.executable, str(VICTIM), kind, target, thread, str(log), durability, mode, stall],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -34,12 +34,13 @@ def start(
 
 
 def kill_after(process: subprocess.Popen[str], log: Path, completed: int) -> None:
-    """kill -9 the process once ``completed`` nodes are done and the next one has started."""
+    """kill -9 the process once ``completed`` nodes are done and the next one has started
+    (that one never finishes: the victim was started with it as ``stall``)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         lines = log.read_text().splitlines() if log.exists() else []
         done = sum(line.startswith("done") for line in lines)
-        if done >= completed and lines and lines[-1].startswith("start"):
+        if done >= completed and lines and lines[-1] == f"start {NODES[completed]}":
             process.send_signal(signal.SIGKILL)
             process.communicate()  # reap it and close its pipes
             return
@@ -63,7 +64,8 @@ def test_a_killed_run_resumes_in_a_new_process(
     kind, where = target
     thread = f"fault-{uuid.uuid4().hex}"
     log = tmp_path / "log.txt"
-    kill_after(start(kind, where, thread, log, durability, "run"), log, completed=5)
+    victim = start(kind, where, thread, log, durability, "run", stall=NODES[5])
+    kill_after(victim, log, completed=5)
     killed_at = log.read_text().splitlines()
 
     resumed = start(kind, where, thread, log, durability, "resume")

@@ -1,10 +1,10 @@
 """A graph run for the fault tests, in its own process: ``python victim.py KIND TARGET THREAD
-LOG DURABILITY run|resume``.
+LOG DURABILITY run|resume [STALL]``.
 
 A 12-node chain; every node appends "start <name>" and "done <name>" to LOG (flushed at once)
-and sleeps 50 ms in between, so the test can kill the process in the middle of a run. With
-``resume`` it continues the thread from its checkpoint; in both modes it prints the final
-state as JSON when the run finishes.
+and sleeps 50 ms in between. Node STALL, if given, never finishes: the test kills the process
+while it runs, whatever the machine's speed. With ``resume`` it continues the thread from its
+checkpoint; in both modes it prints the final state as JSON when the run finishes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import operator
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from typing import Annotated, Any, TypedDict
@@ -33,9 +34,11 @@ def log(path: str, line: str) -> None:
         os.fsync(handle.fileno())
 
 
-def node(name: str, log_path: str) -> Any:
+def node(name: str, log_path: str, stall: bool = False) -> Any:
     def run(state: State) -> dict:
         log(log_path, f"start {name}")
+        if stall:
+            threading.Event().wait()  # until the process is killed
         time.sleep(0.05)
         log(log_path, f"done {name}")
         return {"done": [name]}
@@ -59,9 +62,11 @@ def saver_for(kind: str, target: str) -> Any:
             yield saver
 
 
-def main(kind: str, target: str, thread: str, log_path: str, durability: str, mode: str) -> None:
+def main(
+    kind: str, target: str, thread: str, log_path: str, durability: str, mode: str, stall: str = ""
+) -> None:
     builder = StateGraph(State)
-    builder.add_sequence([node(name, log_path) for name in NODES])
+    builder.add_sequence([node(name, log_path, name == stall) for name in NODES])
     builder.add_edge(START, NODES[0])
     with saver_for(kind, target) as saver:
         graph = builder.compile(checkpointer=saver)

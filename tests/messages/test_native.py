@@ -96,28 +96,32 @@ def test_chunks_share_an_id_and_add_up() -> None:
 
 
 def test_async_iterators_and_chunks_arrive_while_the_node_runs() -> None:
-    import time
+    got_first = asyncio.Event()
+    node_done: list[bool] = []
 
     async def tokens() -> AsyncIterator[str]:
-        for token in ["x", "y"]:
-            await asyncio.sleep(0.05)
-            yield token
+        yield "x"
+        # held back until the node ends, the first chunk would keep this waiting
+        await asyncio.wait_for(got_first.wait(), 10)
+        yield "y"
 
     async def node(state: State) -> dict:
         text = "".join([t async for t in astream_message(tokens())])
+        node_done.append(True)
         return {"joke": text}
 
     graph = StateGraph(State).add_node(node).add_edge(START, "node").compile()
 
-    async def main() -> list[float]:
-        start = time.perf_counter()
-        return [
-            time.perf_counter() - start
-            async for _ in graph.astream({"topic": "t"}, stream_mode="messages")
-        ]
+    async def main() -> list[tuple[str, bool]]:
+        received = []
+        async for chunk, _ in graph.astream({"topic": "t"}, stream_mode="messages"):
+            received.append((chunk.content, bool(node_done)))
+            got_first.set()
+        return received
 
-    first, second = asyncio.run(main())
-    assert second - first > 0.03  # the first arrived while the node was still sleeping
+    received = asyncio.run(main())
+    assert [content for content, _ in received] == ["x", "y"]
+    assert received[0] == ("x", False)  # the first arrived while the node was still running
 
 
 def test_native_streaming_does_not_import_langchain() -> None:

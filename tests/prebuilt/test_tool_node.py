@@ -4,6 +4,7 @@ parallelism, live custom events, injections, async tools, and clear errors for b
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Annotated, Any
 
@@ -17,6 +18,8 @@ from streamgraph.prebuilt import InjectedStore, ToolNode, ToolRuntime, tools_con
 from streamgraph.prebuilt.tool_node import ToolInvocationError
 from streamgraph.types import Command
 
+NEVER = 10.0  # only waited out when something is wrong
+
 
 def asks(*calls: tuple[str, dict[str, Any], str]) -> AIMessage:
     return AIMessage("", tool_calls=[tool_call(*c) for c in calls], id="ai")
@@ -25,12 +28,6 @@ def asks(*calls: tuple[str, dict[str, Any], str]) -> AIMessage:
 def add(a: int, b: int) -> int:
     """Add two numbers."""
     return a + b
-
-
-def nap(seconds: float) -> str:
-    """Sleep, then report."""
-    time.sleep(seconds)
-    return f"slept {seconds}"
 
 
 def tool_graph(node: ToolNode) -> Any:
@@ -46,44 +43,64 @@ def test_works_outside_a_graph_with_dict_or_list_input() -> None:
 
 
 def test_sync_tool_calls_run_in_parallel() -> None:
-    node = ToolNode([nap])
-    calls = asks(*[("nap", {"seconds": 0.3}, f"c{i}") for i in range(4)])
-    started = time.perf_counter()
+    all_in = threading.Barrier(4)  # passed only when the four calls run at the same time
+
+    def meet(i: int) -> str:
+        """Wait for the other calls."""
+        all_in.wait(NEVER)
+        return f"met {i}"
+
+    node = ToolNode([meet])
+    calls = asks(*[("meet", {"i": i}, f"c{i}") for i in range(4)])
     out = tool_graph(node).invoke({"messages": [calls]})
-    elapsed = time.perf_counter() - started
     assert [m.tool_call_id for m in out["messages"][1:]] == ["c0", "c1", "c2", "c3"]
-    assert elapsed < 0.9, f"four 0.3 s tools took {elapsed:.2f} s: not run in parallel"
+    assert [m.content for m in out["messages"][1:]] == [f"met {i}" for i in range(4)], (
+        "not run in parallel"
+    )
 
 
 def test_tool_custom_events_arrive_while_other_tools_still_run() -> None:
+    received, finished = threading.Event(), threading.Event()
+
     def announce(text: str) -> str:
-        """Write to the stream, then keep working."""
-        get_stream_writer()({"said": text, "at": time.perf_counter()})
-        time.sleep(0.4)
+        """Write to the stream, then keep working until the consumer has it."""
+        get_stream_writer()({"said": text})
+        received.wait(NEVER)  # held back until the tools end, it would keep this waiting
+        finished.set()
         return text
 
-    graph = tool_graph(ToolNode([announce, nap]))
-    calls = asks(("announce", {"text": "hi"}, "c1"), ("nap", {"seconds": 0.4}, "c2"))
+    def hold() -> str:
+        """Keep working until the announcement is out."""
+        received.wait(NEVER)
+        return "held"
+
+    graph = tool_graph(ToolNode([announce, hold]))
+    calls = asks(("announce", {"text": "hi"}, "c1"), ("hold", {}, "c2"))
     for mode, chunk in graph.stream({"messages": [calls]}, stream_mode=["custom", "updates"]):
         if mode == "custom":
-            assert time.perf_counter() - chunk["at"] < 0.2, "custom event held back"
+            assert chunk == {"said": "hi"}
+            assert not finished.is_set(), "custom event held back"
+            received.set()
             break
     else:
         pytest.fail("no custom event")
 
 
 def test_async_tools_run_concurrently_in_async_graphs() -> None:
+    waiting: list[str] = []
+
     async def wait(seconds: float) -> str:
-        """Wait asynchronously."""
-        await asyncio.sleep(seconds)
-        return "waited"
+        """Wait until all three calls are waiting (one after another, the first never is)."""
+        waiting.append("one more")
+        deadline = time.monotonic() + NEVER
+        while len(waiting) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        return "waited" if len(waiting) == 3 else "alone"
 
     graph = tool_graph(ToolNode([wait]))
     calls = asks(*[("wait", {"seconds": 0.3}, f"c{i}") for i in range(3)])
-    started = time.perf_counter()
     out = asyncio.run(graph.ainvoke({"messages": [calls]}))
     assert [m.content for m in out["messages"][1:]] == ["waited"] * 3
-    assert time.perf_counter() - started < 0.8
 
 
 def test_async_only_tool_in_a_sync_run_says_so() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import operator
 import re
-import time
+import threading
 from typing import Annotated, Any, TypedDict
 
 import pytest
@@ -159,14 +159,15 @@ def test_retry_policy_does_not_retry_programming_errors(invoke: Any) -> None:
 
 
 def test_batch_runs_inputs_concurrently_and_keeps_their_order() -> None:
-    def slow(state: S) -> dict:
-        time.sleep(0.1)
+    pairs = threading.Barrier(2)  # each run waits for a partner: passed only in parallel
+
+    def meet(state: S) -> dict:
+        pairs.wait(10)
         return {"foo": state["foo"] + "!"}
 
-    graph = StateGraph(S).add_node(slow).add_edge(START, "slow").compile()
-    started = time.perf_counter()
+    graph = StateGraph(S).add_node(meet).add_edge(START, "meet").compile()
     results = graph.batch([{"foo": str(i)} for i in range(8)])
-    assert time.perf_counter() - started < 0.5
+    assert not pairs.broken  # one after another, the first would have waited in vain
     assert [r["foo"] for r in results] == [f"{i}!" for i in range(8)]
     results = asyncio.run(graph.abatch([{"foo": "a"}, {"foo": "b"}]))
     assert [r["foo"] for r in results] == ["a!", "b!"]
