@@ -30,8 +30,7 @@ from starlette.responses import Response
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
-from streamgraph.server.routing import BodyTooLarge, json_response, routes
-from streamgraph.server.schemas import RequestInvalid
+from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage
 
 __all__ = ("create_app", "open_storage")

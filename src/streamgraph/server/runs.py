@@ -18,6 +18,7 @@ import asyncio
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
+from streamgraph.sdk.schema import Run, RunStatus
 from streamgraph.server.eventlog import EventLog
 from streamgraph.server.execute import Outcome, graph_events, wait_body
 from streamgraph.server.serialize import dumps, error_payload
@@ -27,15 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = ("ActiveRun", "RunManager", "final_status")
 
-Row = dict[str, Any]
-
 
 class ActiveRun:
     """A run this process is queueing or executing."""
 
     __slots__ = ("body", "cancel_action", "done", "log", "outcome", "run", "task", "temporary")
 
-    def __init__(self, run: Row, log: EventLog, *, temporary: bool) -> None:
+    def __init__(self, run: Run, log: EventLog, *, temporary: bool) -> None:
         self.run = run
         self.log = log
         self.temporary = temporary  # stateless, thread deleted after: kept in memory only
@@ -86,7 +85,7 @@ class RunManager:
 
     # -- submitting --------------------------------------------------------------------------
 
-    def submit(self, run: Row, *, temporary: bool, after_seconds: float = 0.0) -> ActiveRun:
+    def submit(self, run: Run, *, temporary: bool, after_seconds: float = 0.0) -> ActiveRun:
         log = self.api.logs.create(str(run["run_id"]))
         log.run = run
         log.append("metadata", dumps({"run_id": run["run_id"], "attempt": 1}))
@@ -238,7 +237,7 @@ class RunManager:
         return await asyncio.shield(active.done)
 
 
-def final_status(outcome: Outcome, cancelled: bool) -> str:
+def final_status(outcome: Outcome, cancelled: bool) -> RunStatus:
     """How a run ended, as its ``status`` says it."""
     if cancelled:
         return "interrupted"
