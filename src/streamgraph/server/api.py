@@ -9,10 +9,11 @@ LangGraph's ``{"detail": ...}`` bodies.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,6 +28,7 @@ from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
 
+logger = logging.getLogger(__name__)
 Row = dict[str, Any]
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -110,6 +112,7 @@ class Api:
         # started); they change only through the routes, which forget them.
         self._assistants: dict[str, Assistant] = {}
         self._webhook_client: Any = None
+        self._background: set[asyncio.Task[Any]] = set()  # referenced until done
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
@@ -152,6 +155,11 @@ class Api:
             if run["status"] == "pending":
                 self.runs.submit(run, temporary=False)
                 continue
+            logger.warning(
+                "run %s (thread %s) was running when the server stopped: marked as failed",
+                run["run_id"],
+                run["thread_id"],
+            )
             failure = {
                 "error": "ServerRestart",
                 "message": "the server stopped while this run was running",
@@ -161,8 +169,16 @@ class Api:
                 self.storage.update_thread, run["thread_id"], {"status": "error", "error": failure}
             )
 
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` on the loop without waiting for it (kept referenced until done)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def shutdown(self) -> None:
         await self.runs.stop()
+        if self._background:  # webhooks being sent: a few seconds to finish
+            await asyncio.wait(self._background, timeout=5)
         if self._webhook_client is not None:
             await self._webhook_client.aclose()
         await self.call(self.storage.close)
@@ -304,8 +320,30 @@ class Api:
         return wait_body(outcome, values)
 
     async def send_webhook(self, url: str, active: ActiveRun) -> None:
-        """POST the finished run (with its status and values) to ``url``; failures ignored,
-        as a webhook is fire-and-forget."""
+        """POST the finished run (with its status and values) to ``url``. A webhook is
+        fire-and-forget: a failure is logged, never raised."""
+        try:
+            status = await self._post_webhook(url, active)
+        except Exception as error:  # the receiver's problem (or the storage's), not the run's
+            logger.warning(
+                "run %s (thread %s): webhook %s failed: %s: %s",
+                active.run_id,
+                active.thread_id,
+                url,
+                type(error).__name__,
+                error,
+            )
+            return
+        if status >= 400:
+            logger.warning(
+                "run %s (thread %s): webhook %s answered %d",
+                active.run_id,
+                active.thread_id,
+                url,
+                status,
+            )
+
+    async def _post_webhook(self, url: str, active: ActiveRun) -> int:
         import httpx
 
         if self._webhook_client is None:
@@ -322,12 +360,10 @@ class Api:
             if active.outcome.error is not None
             else None,
         }
-        try:
-            await self._webhook_client.post(
-                url, content=dumps(payload), headers={"content-type": "application/json"}
-            )
-        except Exception:  # the receiver's problem, not the run's
-            return
+        response = await self._webhook_client.post(
+            url, content=dumps(payload), headers={"content-type": "application/json"}
+        )
+        return int(response.status_code)
 
 
 def run_config(assistant: Assistant, run: Run) -> Row:

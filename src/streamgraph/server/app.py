@@ -35,7 +35,7 @@ from streamgraph.server.storage.base import Storage
 
 __all__ = ("create_app", "open_storage")
 
-log = logging.getLogger("streamgraph.server")
+logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
 
 
@@ -148,7 +148,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _bug(request: Request, error: Exception) -> Response:
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    logger.exception("unexpected error in %s %s", request.method, request.url.path)
     return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
 
 

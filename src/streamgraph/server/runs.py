@@ -15,6 +15,7 @@ already finds the final status (LangGraph's SDK checks it).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from streamgraph.server.api import Api
 
 __all__ = ("ActiveRun", "RunManager", "final_status")
+
+logger = logging.getLogger(__name__)
 
 
 class ActiveRun:
@@ -151,6 +154,14 @@ class RunManager:
             await self._finish(active, cancelled=True)
             return
         except Exception as error:
+            logger.error(
+                "run %s (thread %s) failed: %s: %s",
+                active.run_id,
+                active.thread_id,
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
             active.outcome.error = error
             active.log.append("error", dumps(error_payload(error)))
         await self._finish(active, cancelled=False)
@@ -168,6 +179,9 @@ class RunManager:
                     active.run, active.outcome, cancelled=cancelled, rollback=rollback
                 )
         except Exception as error:  # storage failure: say so on the stream, once
+            logger.exception(
+                "run %s (thread %s): storing how it ended failed", active.run_id, active.thread_id
+            )
             active.log.append("error", dumps(error_payload(error)))
             body = {"__error__": error_payload(error)}
         active.body = {} if cancelled else body
@@ -185,7 +199,7 @@ class RunManager:
         self._release(active)
         webhook = active.run["kwargs"].get("webhook")
         if webhook and not rollback:
-            asyncio.create_task(api.send_webhook(webhook, active))
+            api.background(api.send_webhook(webhook, active))
 
     def _release(self, active: ActiveRun) -> None:
         """The thread is free: start its next waiting run."""
@@ -223,6 +237,7 @@ class RunManager:
     def _cancel_now(self, active: ActiveRun, action: str) -> None:
         if active.cancel_action is not None:  # already being cancelled
             return
+        logger.info("run %s (thread %s): cancelling (%s)", active.run_id, active.thread_id, action)
         active.cancel_action = action
         if active.task is not None:
             active.task.cancel()
