@@ -29,7 +29,7 @@ from streamgraph.types import Command, Send
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
 
 logger = logging.getLogger(__name__)
-Row = dict[str, Any]
+JsonObject = dict[str, Any]
 P = ParamSpec("P")
 T = TypeVar("T")
 # LangGraph's namespace for system assistant ids: uuid5(this, graph_id).
@@ -69,7 +69,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def thread_row(thread_id: str, metadata: Row | None = None) -> Thread:
+def thread_row(thread_id: str, metadata: JsonObject | None = None) -> Thread:
     """A new thread, as stored and returned."""
     stamp = now()
     return {
@@ -255,7 +255,9 @@ class Api:
 
     # -- runs ------------------------------------------------------------------------------------
 
-    async def prepare_run(self, run: Run, temporary: bool) -> tuple[Any, Any, Row, Row]:
+    async def prepare_run(
+        self, run: Run, temporary: bool
+    ) -> tuple[Any, Any, JsonObject, JsonObject]:
         """The graph, input, config and run options of a run about to execute."""
         assistant = await self.assistant(run["assistant_id"])
         kwargs = run["kwargs"]
@@ -289,7 +291,7 @@ class Api:
         thread = await self.call(storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
-        changes: Row = {
+        changes: JsonObject = {
             "metadata": {
                 "graph_id": run["metadata"].get("graph_id"),
                 "assistant_id": run["assistant_id"],
@@ -348,7 +350,7 @@ class Api:
 
         if self._webhook_client is None:
             self._webhook_client = httpx.AsyncClient(timeout=10)
-        run: Row = dict(active.run)
+        run: JsonObject = dict(active.run)
         stored = await self.call(self.storage.get_run, active.run_id)
         if stored is not None:
             run.update(stored)
@@ -366,7 +368,7 @@ class Api:
         return int(response.status_code)
 
 
-def run_config(assistant: Assistant, run: Run) -> Row:
+def run_config(assistant: Assistant, run: Run) -> JsonObject:
     """The run's config: the assistant's, then the request's, plus the ids of the run."""
     kwargs = run["kwargs"]
     given = kwargs.get("config") or {}
@@ -393,7 +395,7 @@ def run_config(assistant: Assistant, run: Run) -> Row:
         "run_id": run["run_id"],
         "thread_id": run["thread_id"],
     }
-    config: Row = {"configurable": configurable, "metadata": metadata}
+    config: JsonObject = {"configurable": configurable, "metadata": metadata}
     tags = [*(base.get("tags") or ()), *(given.get("tags") or ())]
     if tags:
         config["tags"] = tags
@@ -403,7 +405,7 @@ def run_config(assistant: Assistant, run: Run) -> Row:
     return config
 
 
-def run_input(kwargs: Row) -> Any:
+def run_input(kwargs: JsonObject) -> Any:
     command = kwargs.get("command")
     if not command:
         return kwargs.get("input")

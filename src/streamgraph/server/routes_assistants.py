@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ()
 
-Row = dict[str, Any]
-
 
 @endpoint("GET", "/ok", response=Health, tag="system")
 async def ok(api: Api, req: Req[None]) -> Health:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ()
 
-Row = dict[str, Any]
 BUSY = (
     "Thread is already running a task. Wait for it to finish or choose a different "
     "multitask strategy."

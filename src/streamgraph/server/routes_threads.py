@@ -10,6 +10,7 @@ from starlette.responses import Response
 from streamgraph.sdk.schema import Checkpoint, Thread, ThreadState, ThreadUpdateStateResponse
 from streamgraph.server.api import ApiError, found, new_id, now, thread_row
 from streamgraph.server.models import (
+    JsonObject,
     ThreadCountRequest,
     ThreadCreate,
     ThreadPatch,
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from streamgraph.server.api import Api
 
 __all__ = ()
-
-Row = dict[str, Any]
 
 
 @endpoint("POST", "/threads", body=ThreadCreate, response=Thread, errors=(400, 409), tag="threads")
@@ -71,7 +70,7 @@ async def _apply_supersteps(api: Api, thread: Thread, supersteps: list[ThreadSup
 async def _refresh(api: Api, thread_id: str, graph: Any) -> Thread:
     """Store the thread's values, interrupts and status from its latest checkpoint."""
     snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-    changes: Row = {
+    changes: JsonObject = {
         "values": json_ready(snapshot.values),
         "interrupts": interrupts_map(snapshot),
         "state_updated_at": now(),
@@ -289,7 +288,7 @@ async def _history(
     thread_id: str,
     limit: int,
     before: Any,
-    metadata: Row | None,
+    metadata: JsonObject | None,
     checkpoint: Checkpoint | None,
 ) -> list[ThreadState]:
     thread = await api.thread(thread_id)
