@@ -211,7 +211,7 @@ class Command(TypedDict, total=False):
 class Body(BaseModel):
     """A request body (see the module docstring)."""
 
-    model_config = ConfigDict(strict=True, extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(strict=True, extra="allow")
     keep_null: ClassVar[frozenset[str]] = frozenset()
     """Fields where ``null`` is a value, not "left out"."""
 

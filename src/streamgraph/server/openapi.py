@@ -6,6 +6,9 @@ the modules are imported)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
@@ -50,11 +53,13 @@ def _build(endpoints: list[Endpoint], title: str, version: str) -> dict[str, Any
     for index, item in enumerate(endpoints):
         operation = _operation(item, found.get(("body", index)), found.get(("response", index)))
         paths.setdefault(item.path, {})[item.method.lower()] = operation
+    components = definitions.get("$defs", {})
+    _describe_fields(components)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
-        "components": {"schemas": definitions.get("$defs", {})},
+        "components": {"schemas": components},
     }
 
 
@@ -134,6 +139,41 @@ def _responses(
     for status in sorted(errors):
         responses[str(status)] = {"description": ERRORS[status], "content": error}
     return responses
+
+
+def _describe_fields(schemas: dict[str, Any]) -> None:
+    """The models' attribute docstrings (a string under a field) as their properties'
+    descriptions. Read here, from the source, when the document is first asked for: pydantic's
+    ``use_attribute_docstrings`` would parse every class's source at server start."""
+    from streamgraph.server import models
+
+    try:
+        source = inspect.getsource(models)
+    except OSError:  # installed without its sources: no descriptions
+        return
+    docs: dict[str, dict[str, str]] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef):
+            docs[node.name] = dict(_field_docs(node.body))
+    for name, schema in schemas.items():
+        cls = getattr(models, name, None)
+        properties = schema.get("properties", {})
+        for base in reversed(getattr(cls, "__mro__", ())):  # (subclasses may say it again)
+            for field, text in docs.get(base.__name__, {}).items():
+                if field in properties:
+                    properties[field]["description"] = text
+
+
+def _field_docs(body: list[ast.stmt]) -> Iterator[tuple[str, str]]:
+    for statement, following in zip(body, body[1:], strict=False):
+        if (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            yield statement.target.id, inspect.cleandoc(following.value.value)
 
 
 def _path_names(path: str) -> list[str]:
