@@ -60,10 +60,12 @@ __all__ = (
     "AssistantVersionChange",
     "AssistantVersionsSearchRequest",
     "Body",
+    "Command",
     "ErrorResponse",
     "GraphDrawing",
     "GraphSchemaNoId",
     "Health",
+    "JsonObject",
     "RunBatchCreate",
     "RunCreate",
     "RunCreateStateful",
@@ -71,6 +73,7 @@ __all__ = (
     "RunCreateStreamingStateful",
     "RunCreateStreamingStateless",
     "RunsCancel",
+    "Send",
     "ServerInfo",
     "Subgraphs",
     "ThreadCountRequest",
@@ -82,8 +85,12 @@ __all__ = (
     "ThreadStateCheckpointRequest",
     "ThreadStateSearch",
     "ThreadStateUpdate",
+    "ThreadSuperstep",
+    "ThreadSuperstepUpdate",
+    "UuidStr",
     "describe",
     "json_type",
+    "json_union",
 )
 
 # -- building blocks -----------------------------------------------------------------------------
