@@ -206,6 +206,14 @@ def test_openapi_document_lists_every_route(server: Any) -> None:
     listed = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
     served = {(item.method, item.path) for item in ENDPOINTS}
     assert listed == served
+    # and nothing the app serves was added around ``endpoint`` (a Route of its own)
+    in_app = {
+        (method, route.path)
+        for route in server.app.routes
+        for method in getattr(route, "methods", None) or {"WEBSOCKET"}
+        if method != "HEAD"
+    }
+    assert in_app == served
     schemas = document["components"]["schemas"]
     for ref in _refs(document):
         assert ref.startswith("#/components/schemas/") and ref.split("/")[-1] in schemas, ref
