@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := src tests benchmarks examples
 
-.PHONY: test demo bench lint format clean
+.PHONY: test demo bench lint format clean studio
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix $(SOURCES)
 	$(VENV)/bin/ruff format $(SOURCES)
+
+# The Studio page (src/streamgraph/server/studio/page/) is built from studio/ with Node.js and
+# npm, and committed: serving it, `make demo` and `make test` need no Node.js.
+studio:
+	cd studio && npm ci --no-audit --no-fund && npm run check && npm run build
 
 clean:
 	rm -rf $(VENV)

@@ -4,6 +4,9 @@
     streamgraph serve ...   (the same server; ``dev`` only logs more)
     streamgraph demo        (a server on a free port, streamed through the SDK)
 
+``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out);
+``serve`` serves it with ``--studio``.
+
 ``--db`` takes a SQLite file (default: ``.streamgraph/streamgraph.sqlite`` beside the
 config), ``:memory:``, or a ``postgres://`` URL. Whatever stops the server from starting (a
 missing config, a graph that does not import, a port in use, a database that does not
@@ -54,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="accepted for langgraph dev's command line; no effect",
         )
+        command.add_argument(
+            "--studio",
+            action=argparse.BooleanOptionalAction,
+            default=name == "dev",
+            help="serve the Studio web page at /studio/ "
+            + ("(default; --no-studio leaves it out)" if name == "dev" else "(default: no)"),
+        )
     demo = commands.add_parser("demo", help="start a server and stream the seed graphs")
     demo.add_argument("--db", default=None, help="as for serve (default: a temporary file)")
     return parser
@@ -97,7 +107,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
-            app = create_app(config=args.config, storage=_storage(args.db), workers=args.workers)
+            app = create_app(
+                config=args.config,
+                storage=_storage(args.db),
+                workers=args.workers,
+                studio=args.studio,
+            )
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
     except ConfigError as error:
@@ -105,7 +120,10 @@ def _serve(args: argparse.Namespace) -> int:
     except Exception as error:  # a database that does not answer, a bad --db, ...
         return _fail(f"cannot start: {type(error).__name__}: {error}")
     graphs = ", ".join(sorted(app.state.api.graphs))
-    print(f"streamgraph: serving {graphs} at http://{args.host}:{args.port}", flush=True)
+    url = f"http://{_url_host(args.host)}:{args.port}"
+    print(f"streamgraph: serving {graphs} at {url}", flush=True)
+    if args.studio:
+        print(f"streamgraph: studio at {url}/studio/", flush=True)
     uvicorn.run(
         app,
         host=args.host,
@@ -114,6 +132,13 @@ def _serve(args: argparse.Namespace) -> int:
         **_fast_io(),
     )
     return 0
+
+
+def _url_host(host: str) -> str:
+    """The host part of a URL a browser on this machine can open."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _storage(db: str | None) -> str | None:
