@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := src tests benchmarks examples
 
-.PHONY: test demo bench lint format clean studio
+.PHONY: test demo bench lint format clean studio studio-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ format: $(STAMP)
 # npm, and committed: serving it, `make demo` and `make test` need no Node.js.
 studio:
 	cd studio && npm ci --no-audit --no-fund && npm run check && npm run build
+
+# The README's two studio screenshots, taken by the browser tests (needs chromium).
+studio-screenshots: $(STAMP)
+	STUDIO_SCREENSHOTS=docs $(PY) -m pytest tests/studio/test_browser.py -q -k "agent_run or fork"
 
 clean:
 	rm -rf $(VENV)

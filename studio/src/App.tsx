@@ -131,6 +131,7 @@ export function App() {
       if (tid === null) {
         tid = (await api.createThread({ graph_id: assistant?.graph_id })).thread_id as string;
         setThreadId(tid);
+        void loadThreads();
       }
     } catch (error) {
       setThreadError(error);

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import type { Json } from "./api";
 import { type LogEntry, type MessageStream, type RunSession, textOf } from "./session";
-import { Empty, ErrorBox, JsonView, Tabs, oneLine, pretty, useSession } from "./ui";
+import { Empty, ErrorBox, JsonView, Tabs, oneLine, pretty, shortId, useSession } from "./ui";
 
 /** Log entries drawn at once; older ones are counted, not drawn, so the page stays quick. */
 const SHOWN = 200;
@@ -44,7 +44,7 @@ export function RunSummary({ session }: { session: RunSession }) {
       <span class={`badge ${session.status}`} data-run-status={session.status}>
         {session.status}
       </span>
-      <span>run {session.runId ? session.runId.slice(0, 8) : "…"}</span>
+      <span>run {session.runId ? shortId(session.runId) : "…"}</span>
       <span>{session.events} events</span>
       <span>{session.tokens} tokens</span>
       <span>{seconds.toFixed(1)} s</span>

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Json } from "./api";
 import { formable, SchemaForm } from "./SchemaForm";
 import type { RunSession } from "./session";
-import { JsonEditor, shortId } from "./ui";
+import { JsonEditor, shortId, useSession } from "./ui";
 
 export const STREAM_MODES: Array<{ id: string; label: string }> = [
   { id: "values", label: "values" },
@@ -45,6 +45,7 @@ export function RunPanel(props: {
   const [valid, setValid] = useState({ input: true, config: true, context: true });
   const [modes, setModes] = useState<string[]>(DEFAULT_MODES);
   const [subgraphs, setSubgraphs] = useState(true);
+  useSession(props.session);
   const running = props.session?.running ?? false;
   useEffect(() => props.onOptions({ config, context, modes, subgraphs }), [config, context, modes, subgraphs]);
   const ok = valid.input && valid.config && valid.context && modes.length > 0;
@@ -57,9 +58,16 @@ export function RunPanel(props: {
           {props.threadId ? `on thread ${shortId(props.threadId)}` : "on a new thread"}
         </span>
         {props.threadId && (
-          <button class="link" name="new-thread" onClick={props.onNewThread}>
+          <button class="link" name="new-thread" disabled={running} onClick={props.onNewThread}>
             new thread
           </button>
+        )}
+        <span class="spacer" />
+        {props.session && (
+          <span class={`badge ${props.session.status}`} data-run-state={props.session.status}>
+            {props.session.status}
+            {props.session.active ? ` · ${props.session.active}` : ""}
+          </span>
         )}
       </div>
       <h4>Input</h4>

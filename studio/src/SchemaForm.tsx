@@ -25,7 +25,9 @@ export function formable(schema: Json): boolean {
 }
 
 export function SchemaForm(props: { schema: Json; value: Json; onChange: (value: Json, valid: boolean) => void; name: string }) {
-  const [asJson, setAsJson] = useState(!formable(props.schema));
+  // The schema may arrive after the first draw: until the user picks, it decides.
+  const [choice, setAsJson] = useState<boolean | null>(null);
+  const asJson = choice ?? !formable(props.schema);
   const value = props.value ?? {};
   return (
     <div class="schema-form" data-form={props.name}>

@@ -96,7 +96,7 @@ export function ThreadView(props: {
                 data-lane={e.lane}
                 class={["checkpoint", e.id === selected ? "selected" : "", e.onCurrentLine ? "current-line" : "off-line", e.id === currentId ? "head" : "", e.forkOf ? "fork" : ""].filter(Boolean).join(" ")}
                 style={{ paddingLeft: `${8 + e.lane * 18}px` }}
-                onClick={() => setSelected(e.id === selected ? null : e.id)}
+                onClick={() => setSelected(e.id)}
               >
                 <i class={`lane-dot lane-${e.lane % 6}`} />
                 <span class="step">step {stepOf(e.checkpoint)}</span>

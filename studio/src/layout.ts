@@ -152,30 +152,63 @@ export function layout(graph: Json): Layout {
       x += node.width + NODE_GAP;
     }
   });
-  const loops = rawEdges.filter((e) => back.has(`${e.source}\u0000${e.target}`) || e.source === e.target).length;
-  const width = widest + 2 * MARGIN + (loops > 0 ? 40 + 14 * loops : 0);
+  const nodes = [...byId.values()];
+  let edges = route(rawEdges, byId, back, layers);
+  // A detour left of the nodes may need room: move everything right by what it lacks.
+  const lacking = MARGIN / 2 - Math.min(MARGIN / 2, ...edges.map((e) => e.left));
+  if (lacking > 0) {
+    for (const node of nodes) node.x += lacking;
+    edges = route(rawEdges, byId, back, layers);
+  }
+  const right = Math.max(...nodes.map((n) => n.x + n.width / 2), ...edges.map((e) => e.right));
+  const width = right + MARGIN;
   const height = MARGIN * 2 + layers.length * (NODE_HEIGHT + RANK_GAP) - RANK_GAP;
-  let loopIndex = 0;
-  const edges: LaidEdge[] = [];
+  return { nodes, edges, groups: groups(nodes), width, height };
+}
+
+interface RoutedEdge extends LaidEdge {
+  left: number;
+  right: number;
+}
+
+/** Paths for the edges: down to the next rank as an S-curve; past nodes in the ranks between
+ *  by a detour on the left; back up (loops) on the right. */
+function route(rawEdges: Json[], byId: Map<string, LaidNode>, back: Set<string>, layers: string[][]): RoutedEdge[] {
+  const rankOf = new Map<string, number>();
+  layers.forEach((layer, r) => layer.forEach((id) => rankOf.set(id, r)));
+  const rightmost = Math.max(...[...byId.values()].map((n) => n.x + n.width / 2));
+  let loops = 0;
+  const edges: RoutedEdge[] = [];
   for (const raw of rawEdges) {
     const s = byId.get(String(raw.source));
     const t = byId.get(String(raw.target));
     if (!s || !t) continue;
-    const isBack = back.has(`${s.id}\u0000${t.id}`) || s.id === t.id || t.y <= s.y;
+    const conditional = !!raw.conditional;
     const label = raw.data === undefined || raw.data === null ? "" : String(raw.data);
-    if (isBack) {
-      const reach = Math.max(s.x + s.width / 2, t.x + t.width / 2) + 24 + 14 * loopIndex++;
+    if (back.has(`${s.id}\u0000${t.id}`) || s.id === t.id || t.y <= s.y) {
+      const reach = Math.max(s.x + s.width / 2, t.x + t.width / 2, s.id === t.id ? 0 : rightmost) + 26 + 14 * loops++;
       const path = `M${s.x + s.width / 2},${s.y} C${reach},${s.y} ${reach},${t.y} ${t.x + t.width / 2},${t.y}`;
-      edges.push({ source: s.id, target: t.id, path, conditional: !!raw.conditional, label, labelX: reach, labelY: (s.y + t.y) / 2 });
-    } else {
-      const y1 = s.y + s.height / 2;
-      const y2 = t.y - t.height / 2;
-      const bend = (y2 - y1) / 2;
-      const path = `M${s.x},${y1} C${s.x},${y1 + bend} ${t.x},${y2 - bend} ${t.x},${y2}`;
-      edges.push({ source: s.id, target: t.id, path, conditional: !!raw.conditional, label, labelX: (s.x + t.x) / 2, labelY: (y1 + y2) / 2 });
+      edges.push({ source: s.id, target: t.id, path, conditional, label, labelX: reach, labelY: (s.y + t.y) / 2, left: s.x, right: reach });
+      continue;
     }
+    const y1 = s.y + s.height / 2;
+    const y2 = t.y - t.height / 2;
+    const between = layers.slice((rankOf.get(s.id) ?? 0) + 1, rankOf.get(t.id) ?? 0).flat().map((id) => byId.get(id)!);
+    const blocked = between.some((n) => {
+      const x = s.x + ((t.x - s.x) * (n.y - y1)) / (y2 - y1);
+      return Math.abs(x - n.x) < n.width / 2 + 8;
+    });
+    if (blocked) {
+      const detour = Math.min(...between.map((n) => n.x - n.width / 2)) - 22;
+      const path = `M${s.x},${y1} C${s.x},${y1 + 28} ${detour},${y1 + 10} ${detour},${y1 + 46} L${detour},${y2 - 46} C${detour},${y2 - 10} ${t.x},${y2 - 28} ${t.x},${y2}`;
+      edges.push({ source: s.id, target: t.id, path, conditional, label, labelX: detour, labelY: (y1 + y2) / 2, left: detour, right: s.x });
+      continue;
+    }
+    const bend = (y2 - y1) / 2;
+    const path = `M${s.x},${y1} C${s.x},${y1 + bend} ${t.x},${y2 - bend} ${t.x},${y2}`;
+    edges.push({ source: s.id, target: t.id, path, conditional, label, labelX: (s.x + t.x) / 2, labelY: (y1 + y2) / 2, left: Math.min(s.x, t.x), right: Math.max(s.x, t.x) });
   }
-  return { nodes: [...byId.values()], edges, groups: groups([...byId.values()]), width, height };
+  return edges;
 }
 
 /** A box around each expanded subgraph's nodes. */

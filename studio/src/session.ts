@@ -248,10 +248,14 @@ export class RunSession {
     const isChunk = typeof chunk.type === "string" && chunk.type.endsWith("Chunk");
     if (isChunk) {
       message.text += text;
-      message.tokens++;
-      this.tokens++;
-      for (const call of chunk.tool_call_chunks ?? []) {
-        message.toolCalls += (call.name ? `${message.toolCalls ? "\n" : ""}${call.name}(` : "") + (call.args ?? "");
+      const calls: Json[] = chunk.tool_call_chunks ?? [];
+      for (const call of calls) {
+        message.toolCalls += (call.name ? `${message.toolCalls ? "\n" : ""}${call.name} ` : "") + (call.args ?? "");
+      }
+      // Count what carries something: models end with an empty closing chunk.
+      if (text !== "" || calls.length > 0) {
+        message.tokens++;
+        this.tokens++;
       }
       if (chunk.chunk_position === "last") message.complete = true;
     } else {
@@ -260,7 +264,7 @@ export class RunSession {
       message.complete = true;
       const calls = chunk.tool_calls ?? [];
       if (calls.length > 0) {
-        message.toolCalls = calls.map((c: Json) => `${c.name}(${JSON.stringify(c.args)})`).join("\n");
+        message.toolCalls = calls.map((c: Json) => `${c.name} ${JSON.stringify(c.args)}`).join("\n");
       }
     }
   }

@@ -23,8 +23,10 @@ export function oneLine(value: Json, limit = 240): string {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
+/** The end of an id: ids made by the server (UUIDv7, checkpoint ids) start with the time,
+ *  so ids made close together share their first digits but not their last. */
 export function shortId(id: string | null | undefined): string {
-  return id ? id.slice(0, 8) : "";
+  return id ? `…${id.slice(-8)}` : "";
 }
 
 export function ago(stamp: string | undefined): string {
