@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,8 +33,30 @@ await build({
 const stamp = (name) => createHash("sha256").update(readFileSync(join(out, name))).digest("hex").slice(0, 10);
 const html = readFileSync(join(here, "src", "index.html"), "utf8")
   .replace("app.js", `app.js?v=${stamp("app.js")}`)
-  .replace("app.css", `app.css?v=${stamp("app.css")}`);
+  .replace("app.css", `app.css?v=${stamp("app.css")}`)
+  .replace("</html>", `<!-- sources ${sourcesDigest()} -->\n</html>`);
 writeFileSync(join(out, "index.html"), html);
+
+// What the page was built from, so that a test (tests/studio/test_page.py, no Node.js
+// needed) notices sources changed without `make studio`.
+function sourcesDigest() {
+  const files = [join(here, "package-lock.json"), join(here, "build.mjs")];
+  const walk = (folder) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(join(here, "src"));
+  const hash = createHash("sha256");
+  for (const path of files.map((f) => relative(here, f).split("\\").join("/")).sort()) {
+    hash.update(path + "\0");
+    hash.update(readFileSync(join(here, path)));
+    hash.update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
 
 let total = 0;
 for (const name of readdirSync(out).sort()) {

@@ -39,6 +39,30 @@ def test_the_page_is_built_and_shipped_in_the_package() -> None:
     assert "http://" not in (PAGE / "app.js").read_text().replace("http://www.w3.org", "")
 
 
+def sources_digest(folder: Path) -> str:
+    """The digest ``studio/build.mjs`` writes into the page: its sources, lock file and
+    build script, by relative path."""
+    import hashlib
+
+    files = [folder / "package-lock.json", folder / "build.mjs"]
+    files += [path for path in (folder / "src").rglob("*") if path.is_file()]
+    digest = hashlib.sha256()
+    for name in sorted(path.relative_to(folder).as_posix() for path in files):
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def test_the_committed_page_is_built_from_the_current_sources() -> None:
+    sources = Path(__file__).parents[2] / "studio"
+    if not sources.is_dir():
+        pytest.skip("the page's sources are not here (an installed package)")
+    built = re.search(r"<!-- sources (\w+) -->", (PAGE / "index.html").read_text())
+    assert built is not None
+    assert built.group(1) == sources_digest(sources), (
+        "studio/ changed since the page was built: run `make studio` and commit the page"
+    )
+
+
 def test_studio_redirects_to_its_folder_keeping_the_query(client: TestClient) -> None:
     response = client.get("/studio?api=http://other:2024", follow_redirects=False)
     assert response.status_code == 307
