@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +216,19 @@ def test_a_failing_node_shows_its_error(page: Any, studio_server: ServerThread) 
     assert page.get_attribute("[data-node=boom]", "data-status") == "error"
 
 
+def test_a_server_that_does_not_answer_is_said_so(
+    page: Any, studio_server: ServerThread, shots: Path
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    page.goto(f"{studio_server.url}/studio/?api={dead}")
+    banner = page.wait_for_selector(".banner.down")
+    assert f"Cannot reach the server at {dead}" in banner.inner_text()
+    assert "The server is not answering." in page.inner_text(".center")
+    shoot(page, shots, "server-down")
+
+
 def test_the_page_asks_once_for_the_api_key(page: Any) -> None:
     server = start_server(graphs={"joke": GRAPHS["joke"]}, studio=True, api_keys=["s3cret"])
     try:
@@ -269,3 +284,43 @@ def test_ten_thousand_tokens_keep_the_page_responsive(
     result = {"tokens": FLOOD_TOKENS, "seconds_click_to_done": round(elapsed, 2), **probe}
     (shots / "flood.json").write_text(json.dumps(result, indent=2))
     print(f"\n10k tokens in the studio: {result}")
+
+
+@pytest.fixture(scope="module")
+def langgraph_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """LangGraph's own server (``langgraph dev`` from ``.venv-ref``), as the SDK tests run it;
+    skipped where it is not installed."""
+    from tests.sdk.conftest import langgraph_server
+
+    yield from langgraph_server(tmp_path_factory.mktemp("langgraph-dev"))
+
+
+def test_the_page_drives_langgraph_s_own_server(
+    page: Any, studio_server: ServerThread, langgraph_url: str, shots: Path
+) -> None:
+    # The page talks only to the public API: pointed at langgraph dev (?api=), it works as is.
+    page.goto(f"{studio_server.url}/studio/?api={langgraph_url}")
+    page.click("[data-graph=chat]")
+    page.wait_for_selector("[data-graph=chat].current")
+    page.wait_for_selector("svg.graph [data-node=call_model]")
+    page.fill("[data-form=input] input[name=topic]", "cats")
+    page.click("button[name=run]")
+    wait_run(page, "success")
+    page.click("[data-tab=stream]")
+    page.wait_for_selector("[data-pane=messages] .tokens-text")
+    assert page.inner_text("[data-pane=messages] .tokens-text") == "hello there friend"
+    page.click("[data-graph=hitl]")
+    page.wait_for_selector("svg.graph [data-node=ask]")
+    page.fill("[data-form=input] input[name=topic]", "dogs")
+    page.click("button[name=run]")
+    wait_run(page, "interrupted")
+    assert "approve?" in page.inner_text(".interrupts")
+    page.fill(".interrupts textarea[name=answer]", "yes")
+    page.click("button[name=resume]")
+    wait_run(page, "success")
+    page.click("[data-tab=thread]")
+    page.wait_for_function(
+        "() => document.querySelector('.thread-values')?.textContent.includes('yes: dogs')"
+    )
+    assert page.query_selector_all(".timeline .checkpoint")
+    shoot(page, shots, "langgraph-dev")
