@@ -54,7 +54,12 @@ export function RunSummary({ session }: { session: RunSession }) {
   );
 }
 
+/** Characters of a message drawn while it is long: the browser lays out only the tail, so
+ *  each frame costs the same at the ten-thousandth token as at the tenth. */
+const TAIL = 12000;
+
 function Messages({ messages }: { messages: MessageStream[] }) {
+  const [whole, setWhole] = useState<Set<string>>(new Set());
   if (messages.length === 0) return <Empty>No message tokens yet (a graph streams them while a chat model runs).</Empty>;
   return (
     <div class="messages">
@@ -70,7 +75,12 @@ function Messages({ messages }: { messages: MessageStream[] }) {
             ))}
             <span class="tokens">{m.complete ? `${m.tokens} tokens, complete` : `${m.tokens} tokens…`}</span>
           </div>
-          <pre class="tokens-text">{m.text}</pre>
+          {m.text.length > TAIL && !whole.has(m.key) && (
+            <button class="link" name="whole-text" onClick={() => setWhole(new Set([...whole, m.key]))}>
+              {m.text.length - TAIL} earlier characters: show them
+            </button>
+          )}
+          <pre class="tokens-text">{m.text.length > TAIL && !whole.has(m.key) ? m.text.slice(-TAIL) : m.text}</pre>
           {m.toolCalls && <pre class="tool-calls">{m.toolCalls}</pre>}
         </div>
       ))}

@@ -121,12 +121,24 @@ export async function stream(
   if (response.body === null) return;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   const decoder = new SseDecoder();
+  // Reads of data already received resolve without giving the browser a turn: after
+  // SLICE_MS of work, step aside so that it can draw and answer clicks, however fast the
+  // events come.
+  let since = performance.now();
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    for (const event of decoder.feed(value)) onPart(parse(event));
+    for (const event of decoder.feed(value)) {
+      onPart(parse(event));
+      if (performance.now() - since > SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        since = performance.now();
+      }
+    }
   }
 }
+
+const SLICE_MS = 10;
 
 function parse(event: SseEvent): StreamPart {
   let data: Json = event.data;

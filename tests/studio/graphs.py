@@ -55,7 +55,8 @@ slow = StateGraph(State).add_node(tick).add_edge(START, "tick").compile()
 
 
 class FloodModel(BaseChatModel):
-    """Streams ``FLOOD_TOKENS`` tokens as fast as it can."""
+    """Streams ``FLOOD_TOKENS`` tokens at about 3000 a second (faster than any real model,
+    and slow enough that the test can click while they arrive)."""
 
     @property
     def _llm_type(self) -> str:
@@ -79,6 +80,8 @@ class FloodModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for i in range(FLOOD_TOKENS):
+            if i % 30 == 0:
+                time.sleep(0.01)
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=f"t{i} ", id="flood"))
             if run_manager:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
