@@ -146,6 +146,16 @@ export function App() {
     await Promise.all([loadThread(tid), loadThreads()]);
   };
 
+  /** A thread runs on its own graph: picking one made by another graph switches to it. */
+  const selectThread = (id: string) => {
+    setThreadId(id);
+    const meta = threads?.find((t) => t.thread_id === id)?.metadata ?? {};
+    if (!meta.graph_id || meta.graph_id === assistant?.graph_id) return;
+    const own = assistants.filter((a) => a.graph_id === meta.graph_id);
+    const chosen = own.find((a) => a.assistant_id === meta.assistant_id) ?? own.find((a) => a.metadata?.created_by === "system") ?? own[0];
+    if (chosen) setAssistantId(chosen.assistant_id);
+  };
+
   const interrupts: Json[] = threadState?.interrupts ?? [];
   const busy = session?.running ?? false;
   const nodeNames = (graph?.nodes ?? []).map((n: Json) => String(n.id)).filter((id: string) => !id.startsWith("__"));
@@ -177,7 +187,7 @@ export function App() {
         <aside class="sidebar">
           <h3>Graphs</h3>
           {info === null && !down ? <Empty>Connecting…</Empty> : <Graphs assistants={assistants} current={assistant} onSelect={(id) => (setAssistantId(id), setThreadId(null))} />}
-          <Threads threads={threads} error={threadsError} current={threadId} filter={filter} onFilter={setFilter} onSelect={setThreadId} onNew={() => setThreadId(null)} />
+          <Threads threads={threads} error={threadsError} current={threadId} filter={filter} onFilter={setFilter} onSelect={selectThread} onNew={() => setThreadId(null)} />
         </aside>
         <section class="center">
           {assistant === null ? (

@@ -39,12 +39,15 @@ export function RunPanel(props: {
 }) {
   const inputSchema = props.schemas?.input_schema ?? props.schemas?.state_schema ?? null;
   const contextSchema = props.schemas?.context_schema ?? null;
+  const configSchema = props.schemas?.config_schema ?? null;
   const [input, setInput] = useState<Json>({});
   const [config, setConfig] = useState<Json>({});
   const [context, setContext] = useState<Json>({});
   const [valid, setValid] = useState({ input: true, config: true, context: true });
   const [modes, setModes] = useState<string[]>(DEFAULT_MODES);
   const [subgraphs, setSubgraphs] = useState(true);
+  // The config box shows what the configurable form wrote: redrawn on each form edit.
+  const [formEdits, setFormEdits] = useState(0);
   useSession(props.session);
   const running = props.session?.running ?? false;
   useEffect(() => props.onOptions({ config, context, modes, subgraphs }), [config, context, modes, subgraphs]);
@@ -74,7 +77,25 @@ export function RunPanel(props: {
       <SchemaForm key={props.assistant?.assistant_id} name="input" schema={inputSchema} value={input} onChange={(v, ok) => (setInput(v), setValid({ ...valid, input: ok }))} />
       <details class="options">
         <summary>Config, context and stream modes</summary>
-        <JsonEditor label="config (configurable, tags, recursion_limit; merged over the assistant's)" name="config" value={config} rows={3} onChange={(v, ok) => (setConfig(v ?? {}), setValid({ ...valid, config: ok }))} />
+        {formable(configSchema) && (
+          <>
+            <h4>configurable</h4>
+            <SchemaForm
+              name="configurable"
+              schema={configSchema}
+              value={config.configurable ?? {}}
+              onChange={(v, ok) => (setConfig({ ...config, configurable: v }), setValid({ ...valid, config: ok }), setFormEdits(formEdits + 1))}
+            />
+          </>
+        )}
+        <JsonEditor
+          key={`config-${formEdits}`}
+          label="config (configurable, tags, recursion_limit; merged over the assistant's)"
+          name="config"
+          value={config}
+          rows={3}
+          onChange={(v, ok) => (setConfig(v ?? {}), setValid({ ...valid, config: ok }))}
+        />
         <h4>context</h4>
         {formable(contextSchema) ? (
           <SchemaForm name="context" schema={contextSchema} value={context} onChange={(v, ok) => (setContext(v), setValid({ ...valid, context: ok }))} />

@@ -148,6 +148,13 @@ def test_an_interrupt_is_answered_and_the_run_finishes(
         "() => document.querySelector('.thread-values')?.textContent.includes('(approved)')"
     )
     assert "This is a joke about cats (approved)" in page.inner_text(".thread-values")
+    # Back on this thread from another graph's page: the page follows the thread's graph.
+    thread_id = page.evaluate("() => location.hash.split('/')[2]")
+    page.click("[data-graph=joke]")
+    page.wait_for_selector("[data-graph=joke].current")
+    page.click(f"[data-thread='{thread_id}']")
+    page.wait_for_selector("[data-graph=review].current")
+    page.wait_for_selector("svg.graph [data-node=ask_reviewer]")
 
 
 def test_several_interrupts_are_answered_at_once(page: Any, studio_server: ServerThread) -> None:
@@ -231,6 +238,36 @@ def test_a_failing_node_shows_its_error(page: Any, studio_server: ServerThread) 
     page.click("[data-tab=stream]")
     assert "ValueError: boom happened" in page.inner_text(".run-summary .error-box")
     assert page.get_attribute("[data-node=boom]", "data-status") == "error"
+
+
+def test_assistants_are_created_versioned_and_rolled_back(
+    page: Any, studio_server: ServerThread, shots: Path
+) -> None:
+    open_graph(page, studio_server, "sub")
+    page.click("[data-tab=assistants]")
+    page.click("button[name=new-assistant]")
+    page.fill("input[name=assistant-name]", "formal")
+    page.fill("textarea[name=assistant-config]", '{"configurable": {"tone": "formal"}}')
+    page.click("button[name=save-assistant]")
+    page.wait_for_selector("[data-assistant=formal].current")
+    assert "formal" in page.inner_text(".graph-title")
+    page.fill("textarea[name=assistant-config]", '{"configurable": {"tone": "casual"}}')
+    page.click("button[name=save-assistant]")
+    page.wait_for_selector(".versions [data-version='2']")
+    assert "v2" in page.inner_text("[data-assistant=formal]")
+    shoot(page, shots, "assistants")
+    page.click(".versions [data-version='1'] button")
+    page.wait_for_function(
+        "() => document.querySelector('[data-assistant=formal]')?.textContent.includes('v1')"
+    )
+    assistants = httpx.post(
+        f"{studio_server.url}/assistants/search", json={"graph_id": "sub", "name": "formal"}
+    ).json()
+    assert [(a["version"], a["config"]["configurable"]) for a in assistants] == [
+        (1, {"tone": "formal"})
+    ]
+    # Its graph counts it among its assistants.
+    assert "2 assistants" in page.inner_text("[data-graph=sub]")
 
 
 def test_a_server_that_does_not_answer_is_said_so(
