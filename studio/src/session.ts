@@ -124,10 +124,7 @@ export class RunSession {
   /** Ask the server to stop the run (action=interrupt keeps the finished steps). */
   async cancel(): Promise<void> {
     this.cancelRequested = true;
-    if (this.runId === null) {
-      this.abort.abort();
-      return;
-    }
+    if (this.runId === null) return; // done when the run's id arrives (see take)
     try {
       await api.cancel(this.threadId, this.runId);
     } catch {
@@ -145,7 +142,11 @@ export class RunSession {
     if (this.status === "starting") this.status = "running";
     switch (mode) {
       case "metadata":
-        if (part.data?.run_id) this.runId = part.data.run_id;
+        if (part.data?.run_id && this.runId === null) {
+          this.runId = part.data.run_id;
+          // Cancel was pressed before the server named the run: cancel it now.
+          if (this.cancelRequested) void this.cancel();
+        }
         break;
       case "error":
         this.status = "error";

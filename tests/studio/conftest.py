@@ -54,7 +54,9 @@ def studio_server() -> Iterator[ServerThread]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, its event loop counts as running in
+# this thread, and a later test's asyncio.run() would refuse to start.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = find_chromium()
     if executable is None:
