@@ -186,8 +186,12 @@ export function App() {
       <main class="layout">
         <aside class="sidebar">
           <h3>Graphs</h3>
-          {info === null && !down ? <Empty>Connecting…</Empty> : <Graphs assistants={assistants} current={assistant} onSelect={(id) => (setAssistantId(id), setThreadId(null))} />}
-          <Threads threads={threads} error={threadsError} current={threadId} filter={filter} onFilter={setFilter} onSelect={selectThread} onNew={() => setThreadId(null)} />
+          {info === null ? (
+            <Empty>{down ? "Waiting for the server…" : "Connecting…"}</Empty>
+          ) : (
+            <Graphs assistants={assistants} current={assistant} onSelect={(id) => (setAssistantId(id), setThreadId(null))} />
+          )}
+          {info !== null && <Threads threads={threads} error={threadsError} current={threadId} filter={filter} onFilter={setFilter} onSelect={selectThread} onNew={() => setThreadId(null)} />}
         </aside>
         <section class="center">
           {assistant === null ? (
