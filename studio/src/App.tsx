@@ -110,14 +110,33 @@ export function App() {
       return;
     }
     try {
-      const [state, past] = await Promise.all([api.state(id), api.history(id)]);
+      const [state, past, thread] = await Promise.all([api.state(id), api.history(id), api.thread(id)]);
       setThreadState(state);
       setHistory(past);
       setThreadError(null);
+      if (thread?.status === "busy") void watch(id);
     } catch (error) {
       setThreadError(error);
     }
   }, []);
+
+  /** A run in progress on the thread, started elsewhere (the SDK, another tab): follow it. */
+  const watch = async (id: string) => {
+    if (sessions.get(id)?.running) return;
+    const [active] = await api.runs(id, "running").catch(() => [] as Json[]);
+    if (!active || sessions.get(id)?.running) return;
+    const joined = new RunSession({
+      threadId: id,
+      assistantId: active.assistant_id,
+      modes: ["values", "updates", "messages-tuple", "custom", "tasks", "debug", "checkpoints", "events"],
+      subgraphs: true,
+      joinRunId: active.run_id,
+    });
+    sessions.set(id, joined);
+    setSession((current) => (current === null || current.threadId === id ? joined : current));
+    await joined.run();
+    await loadThread(id);
+  };
   useEffect(() => {
     setSession(threadId ? sessions.get(threadId) ?? null : null);
     setThreadError(null);

@@ -117,7 +117,8 @@ export async function stream(
   onPart: (part: StreamPart) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const response = await send("POST", path, body, signal);
+  // No body: join a run that exists (GET), else start one (POST).
+  const response = await send(body === undefined ? "GET" : "POST", path, body, signal);
   if (response.body === null) return;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   const decoder = new SseDecoder();
@@ -170,6 +171,8 @@ export const api = {
   state: (id: string) => call("GET", `/threads/${id}/state`),
   history: (id: string, limit = 200) => call<Json[]>("POST", `/threads/${id}/history`, { limit }),
   updateState: (id: string, body: Json) => call("POST", `/threads/${id}/state`, body),
+  runs: (threadId: string, status: string) =>
+    call<Json[]>("GET", `/threads/${threadId}/runs?status=${status}&limit=1`),
   cancel: (threadId: string, runId: string) =>
     call("POST", `/threads/${threadId}/runs/${runId}/cancel?action=interrupt`),
 };

@@ -50,6 +50,8 @@ export interface RunRequest {
   modes: string[];
   subgraphs: boolean;
   checkpointId?: string;
+  /** Join this run (started by another client) instead of starting one. */
+  joinRunId?: string;
 }
 
 export class RunSession {
@@ -101,8 +103,10 @@ export class RunSession {
     if (r.config && Object.keys(r.config).length > 0) body.config = r.config;
     if (r.context && Object.keys(r.context).length > 0) body.context = r.context;
     if (r.checkpointId) body.checkpoint_id = r.checkpointId;
+    if (r.joinRunId) this.runId = r.joinRunId;
+    const path = r.joinRunId ? `/threads/${r.threadId}/runs/${r.joinRunId}/stream` : `/threads/${r.threadId}/runs/stream`;
     try {
-      await stream(`/threads/${r.threadId}/runs/stream`, body, (part) => this.take(part), this.abort.signal);
+      await stream(path, r.joinRunId ? undefined : body, (part) => this.take(part), this.abort.signal);
       if (this.status === "running" || this.status === "starting") {
         this.status = this.cancelRequested ? "cancelled" : this.interrupts.length > 0 ? "interrupted" : "success";
       }

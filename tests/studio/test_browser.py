@@ -231,6 +231,29 @@ def test_a_slow_run_is_cancelled(page: Any, studio_server: ServerThread, shots: 
     assert page.inner_text("[data-tab=custom] .count") == ticks, "events after the cancel"
 
 
+def test_a_run_started_elsewhere_is_followed_live(
+    page: Any, studio_server: ServerThread, shots: Path
+) -> None:
+    url = studio_server.url
+    thread = httpx.post(f"{url}/threads", json={}).json()["thread_id"]
+    # A client's background run: the page sees the modes that client asked for.
+    body = {"assistant_id": "slow", "input": {"topic": "x"}, "stream_mode": ["custom", "tasks"]}
+    run = httpx.post(f"{url}/threads/{thread}/runs", json=body).json()
+    assistant = run["assistant_id"]
+    page.goto(f"{url}/studio/#/{assistant}/{thread}")
+    wait_run(page, "running")
+    page.click("[data-tab=stream]")
+    page.click("[data-tab=custom]")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-pane=custom] .log-entry').length >= 3"
+    )
+    assert page.get_attribute("[data-node=tick]", "data-status") == "running"
+    page.click("button[name=cancel]")
+    wait_run(page, "cancelled")
+    status = httpx.get(f"{url}/threads/{thread}/runs/{run['run_id']}").json()["status"]
+    assert status == "interrupted"
+
+
 def test_a_failing_node_shows_its_error(page: Any, studio_server: ServerThread) -> None:
     open_graph(page, studio_server, "err")
     page.click("button[name=run]")
