@@ -254,6 +254,22 @@ def test_a_run_started_elsewhere_is_followed_live(
     assert status == "interrupted"
 
 
+def test_subgraph_nodes_light_up_when_expanded(page: Any, studio_server: ServerThread) -> None:
+    open_graph(page, studio_server, "sub")
+    page.check("input[name=xray]")
+    page.wait_for_selector("[data-node='node_2:subgraph_node_1']")
+    page.fill("[data-form=input] input[name=foo]", "foo")
+    page.click("button[name=run]")
+    wait_run(page, "success")
+    for node in ("node_1", "node_2:subgraph_node_1", "node_2:subgraph_node_2"):
+        assert page.get_attribute(f"[data-node='{node}']", "data-status") == "done", node
+    page.click("[data-node='node_2:subgraph_node_2']")
+    assert '"foo": "hi! foobar"' in page.inner_text(".node-update")
+    page.click("[data-tab=stream]")
+    page.click("[data-tab=updates]")
+    assert "node_2:" in page.inner_text("[data-pane=updates] .ns")
+
+
 def test_a_failing_node_shows_its_error(page: Any, studio_server: ServerThread) -> None:
     open_graph(page, studio_server, "err")
     page.click("button[name=run]")
