@@ -39,6 +39,7 @@ export function Threads(props: {
   onFilter: (filter: ThreadFilter) => void;
   onSelect: (threadId: string) => void;
   onNew: () => void;
+  onRefresh: () => void;
 }) {
   const [text, setText] = useState(props.filter.text);
   const needle = text.trim().toLowerCase();
@@ -51,6 +52,9 @@ export function Threads(props: {
         <h3>Threads</h3>
         <button class="link" name="new-thread-side" onClick={props.onNew}>
           new
+        </button>
+        <button class="link" name="refresh-threads" title="Threads made elsewhere appear on refresh" onClick={props.onRefresh}>
+          refresh
         </button>
       </div>
       <input type="search" name="thread-search" placeholder="Search id, metadata, values" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
