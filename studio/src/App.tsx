@@ -125,7 +125,7 @@ export function App() {
           ) : (
             <Graphs assistants={assistants} current={assistant} onSelect={(id) => (setAssistantId(id), setThreadId(null))} />
           )}
-          {info !== null && <Threads threads={list.threads} error={list.error} current={threadId} filter={filter} onFilter={setFilter} onSelect={selectThread} onNew={() => setThreadId(null)} onRefresh={() => void list.reload()} />}
+          {info !== null && <Threads threads={list.threads} error={list.error} current={threadId} filter={filter} onFilter={setFilter} onSelect={selectThread} onNew={() => setThreadId(null)} onRefresh={() => void list.reload()} running={busy ? threadId : null} />}
         </aside>
         <section class="center">
           {assistant === null ? (

@@ -40,6 +40,8 @@ export function Threads(props: {
   onSelect: (threadId: string) => void;
   onNew: () => void;
   onRefresh: () => void;
+  /** The thread the page is running now (the list was read before it started). */
+  running: string | null;
 }) {
   const [text, setText] = useState(props.filter.text);
   const needle = text.trim().toLowerCase();
@@ -82,7 +84,7 @@ export function Threads(props: {
           {shown.map((t) => (
             <li key={t.thread_id} data-thread={t.thread_id} class={t.thread_id === props.current ? "current" : ""} onClick={() => props.onSelect(t.thread_id)}>
               <span class="tid">{shortId(t.thread_id)}</span>
-              <span class={`badge ${t.status}`}>{t.status}</span>
+              <span class={`badge ${t.thread_id === props.running ? "busy" : t.status}`}>{t.thread_id === props.running ? "busy" : t.status}</span>
               <span class="muted">{t.metadata?.graph_id ?? ""}</span>
               <span class="muted when">{ago(t.updated_at)}</span>
             </li>
