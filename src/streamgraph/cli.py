@@ -4,8 +4,9 @@
     streamgraph serve ...   (the same server; ``dev`` only logs more)
     streamgraph demo        (a server on a free port, streamed through the SDK)
 
-``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out);
-``serve`` serves it with ``--studio``.
+``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out) and,
+from a terminal, opens it in a browser (``--no-browser`` does not); ``serve`` serves it with
+``--studio``.
 
 ``--db`` takes a SQLite file (default: ``.streamgraph/streamgraph.sqlite`` beside the
 config), ``:memory:``, or a ``postgres://`` URL. Whatever stops the server from starting (a
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--no-browser",
             action="store_true",
-            help="accepted for langgraph dev's command line; no effect",
+            help="dev: do not open the studio in a browser (it opens from a terminal)",
         )
         command.add_argument(
             "--studio",
@@ -124,6 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"streamgraph: serving {graphs} at {url}", flush=True)
     if args.studio:
         print(f"streamgraph: studio at {url}/studio/", flush=True)
+        _open_browser(args, f"{url}/studio/")
     uvicorn.run(
         app,
         host=args.host,
@@ -132,6 +134,17 @@ def _serve(args: argparse.Namespace) -> int:
         **_fast_io(),
     )
     return 0
+
+
+def _open_browser(args: argparse.Namespace, url: str) -> None:
+    """``dev`` opens the studio, as ``langgraph dev`` opens its Studio, when run from a
+    terminal (never from a script or a test); the page waits for the server if it is early."""
+    if args.command != "dev" or args.no_browser or not sys.stdout.isatty():
+        return
+    import threading
+    import webbrowser
+
+    threading.Timer(1.0, webbrowser.open, [url]).start()
 
 
 def _url_host(host: str) -> str:
