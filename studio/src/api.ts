@@ -29,6 +29,8 @@ let apiKey: string | null = localStorage.getItem(keyName);
 type KeyPrompt = (reason: string) => Promise<string | null>;
 let promptForKey: KeyPrompt | null = null;
 let pendingPrompt: Promise<string | null> | null = null;
+// Cancelled by the user: not asked again until a key is set (the header's "API key").
+let declined = false;
 
 export function setKeyPrompt(prompt: KeyPrompt): void {
   promptForKey = prompt;
@@ -40,16 +42,20 @@ export function hasKey(): boolean {
 
 export function setKey(key: string | null): void {
   apiKey = key;
+  declined = false;
   if (key === null) localStorage.removeItem(keyName);
   else localStorage.setItem(keyName, key);
 }
 
 /** Ask once for a key, however many requests were refused at the same moment. */
 async function askForKey(reason: string): Promise<boolean> {
-  if (promptForKey === null) return false;
+  if (promptForKey === null || declined) return false;
   pendingPrompt ??= promptForKey(reason).finally(() => (pendingPrompt = null));
   const key = await pendingPrompt;
-  if (key === null) return false;
+  if (key === null) {
+    declined = true;
+    return false;
+  }
   setKey(key);
   return true;
 }

@@ -326,6 +326,12 @@ def test_the_page_asks_once_for_the_api_key(page: Any) -> None:
     server = start_server(graphs={"joke": GRAPHS["joke"]}, studio=True, api_keys=["s3cret"])
     try:
         page.goto(server.url + "/studio/")
+        # Turned down, the question is not asked again by itself (the page keeps retrying).
+        page.click(".modal button[type=button]")
+        assert "API key" in page.inner_text(".banner.down")
+        page.wait_for_timeout(2500)
+        assert page.query_selector(".modal") is None
+        page.click("button[name=api-key]")
         page.fill("input[name=api-key-input]", "s3cret")
         page.click("button[name=api-key-save]")
         page.wait_for_selector("[data-graph=joke]")
