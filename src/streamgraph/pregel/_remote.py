@@ -7,7 +7,7 @@ differ only in how they wait.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from streamgraph.constants import INTERRUPT, NS_SEP
@@ -358,7 +358,7 @@ def config_of(checkpoint: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def snapshot(state: dict[str, Any]) -> StateSnapshot:
+def snapshot(state: Mapping[str, Any]) -> StateSnapshot:
     """A server ``ThreadState`` as a local ``StateSnapshot``."""
     tasks = tuple(
         PregelTask(
