@@ -7,22 +7,60 @@ loaded machine the faster node's thread can start later than that, and the order
 comparison) flipped: about half the time with ten busy processes on the test's core.
 
 Here the later node waits until the earlier one has finished (no timing in that), then
-pauses ``SETTLE`` so that the library's driver takes the earlier result in before the later
-one arrives: given two results at once, LangGraph streams them in task order, not in
-completion order. Under the same load that pause was enough in 800 runs out of 800 (one
-failure in 800 with 20 ms), where the old sleeps failed 184 times out of 400 for LangGraph.
+until the library's driver has taken the earlier result in, so that the two never arrive
+together (given two results at once, LangGraph streams them in task order, not in completion
+order). Under ``astream`` the driver is the consumer's event loop (``arun`` names it): the
+later node waits until that loop has gone round ``_ROUNDS`` times, which it does only after
+running the callbacks already queued, the earlier result's among them. Under ``stream`` the
+driver is a thread nothing can wait on, so the later node also pauses ``SETTLE`` (under
+both, to be safe): with ten busy processes on the test's core that pause alone sufficed in
+800 runs out of 800, where the old sleeps failed 184 times out of 400 for LangGraph.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-__all__ = ("Turns",)
+__all__ = ("Turns", "arun")
+
+T = TypeVar("T")
 
 SETTLE = 0.05
+_ROUNDS = 20  # event loop passes; an executor result reaches a task's callbacks in about 3
 # Only reached when a node waits for one that never runs: a broken scenario, said clearly.
 _NEVER = 30.0
+
+_consumer_loop: asyncio.AbstractEventLoop | None = None
+
+
+def arun(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, telling ``Turns`` which event loop consumes the stream."""
+
+    async def consuming() -> T:
+        global _consumer_loop
+        _consumer_loop = asyncio.get_running_loop()
+        try:
+            return await main
+        finally:
+            _consumer_loop = None
+
+    return asyncio.run(consuming())
+
+
+async def _rounds() -> None:
+    for _ in range(_ROUNDS):
+        await asyncio.sleep(0)
+
+
+def _driver_caught_up() -> None:
+    loop = _consumer_loop
+    if loop is not None and asyncio.events._get_running_loop() is not loop:
+        asyncio.run_coroutine_threadsafe(_rounds(), loop).result(_NEVER)
+    time.sleep(SETTLE)
 
 
 class Turns:
@@ -43,5 +81,5 @@ class Turns:
             for other in earlier:
                 if not self._taken[other].wait(_NEVER):
                     raise AssertionError(f"{other!r} never took its turn before {name!r}")
-            time.sleep(SETTLE)
+            _driver_caught_up()
         self._taken[name].set()

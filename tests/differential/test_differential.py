@@ -7,7 +7,6 @@ everything else must match exactly, chunk for chunk and key order included.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from tests.differential import (  # noqa: F401 - they register scenarios
     message_scenarios,
 )
 from tests.differential._normalize import normalize
+from tests.differential._turns import arun
 from tests.differential.scenarios import SCENARIOS, libs
 
 LIBS = libs()
@@ -66,7 +66,7 @@ def run(lib_name: str, name: str, index: int, api: str) -> tuple[list[Any], Any]
             for chunk in graph.stream(input, config, **kwargs):
                 chunks.append(chunk)
         else:
-            asyncio.run(consume())
+            arun(consume())
     except Exception as error:
         return chunks, type(error).__name__
     return chunks, None
@@ -92,7 +92,7 @@ def run_invoke(lib_name: str, name: str, api: str, version: str) -> Any:
     try:
         if api == "sync":
             return graph.invoke(input, config, version=version)
-        return asyncio.run(graph.ainvoke(input, config, version=version))
+        return arun(graph.ainvoke(input, config, version=version))
     except Exception as error:
         return ("raised", type(error).__name__)
 

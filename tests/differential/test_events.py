@@ -10,7 +10,6 @@ full namespace, as in ``messages`` mode.
 
 from __future__ import annotations
 
-import asyncio
 import warnings
 from typing import Any, TypedDict
 
@@ -22,7 +21,7 @@ from langchain_core.tools import tool
 
 from examples.fake_llm import ScriptedChatModel, tool_call
 from tests.differential._normalize import normalize
-from tests.differential._turns import Turns
+from tests.differential._turns import Turns, arun
 from tests.differential.scenarios import libs
 
 LIBS = libs()
@@ -193,7 +192,7 @@ def collect(lib_name: str, name: str, index: int) -> list[dict[str, Any]]:
             event async for event in graph.astream_events(input, config, version="v2", **kwargs)
         ]
 
-    return asyncio.run(run())
+    return arun(run())
 
 
 def as_ours(events: list[dict[str, Any]], internal: frozenset[str]) -> list[dict[str, Any]]:

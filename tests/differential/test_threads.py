@@ -7,13 +7,13 @@ compared (ids and timestamps masked, consistently across the whole transcript).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from tests.differential import agent_scenarios  # noqa: F401 - registers thread scenarios
 from tests.differential._normalize import Normalizer
+from tests.differential._turns import arun
 from tests.differential.scenarios import libs
 from tests.differential.thread_scenarios import THREAD_SCENARIOS
 
@@ -40,14 +40,12 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
             config = kwargs.pop("config", CONFIG)
             if api == "sync":
                 return list(graph.stream(input, config, **kwargs))
-            return asyncio.run(_astream(graph, input, config, kwargs))
+            return arun(_astream(graph, input, config, kwargs))
         if kind == "invoke":
             _, input, kwargs = operation
             config = kwargs.get("config", CONFIG)
             return (
-                graph.invoke(input, config)
-                if api == "sync"
-                else asyncio.run(graph.ainvoke(input, config))
+                graph.invoke(input, config) if api == "sync" else arun(graph.ainvoke(input, config))
             )
         if kind == "resume_all_by_id":
             interrupts = graph.get_state(CONFIG).interrupts
