@@ -67,19 +67,30 @@ class Turns:
     """``Turns("b", "a")``: node ``a`` calls ``turns.take("a")`` where its order matters
     (before it returns, raises or streams) and waits there until ``b`` has taken its turn.
 
-    A turn is taken once per scenario run: a node that runs again later (a resume, a retry)
-    does not wait again.
+    A turn is taken once per scenario: a node that runs again later (a resume, a retry)
+    does not wait again. With ``rounds=True`` every run of the graph takes turns anew (the
+    n-th ``take("a")`` waits for the n-th ``take("b")``): for nodes that all run again.
     """
 
-    def __init__(self, *names: str) -> None:
+    def __init__(self, *names: str, rounds: bool = False) -> None:
         self._names = names
-        self._taken = {name: threading.Event() for name in names}
+        self._rounds = rounds
+        self._taken = dict.fromkeys(names, 0)
+        self._changed = threading.Condition()
 
     def take(self, name: str) -> None:
         earlier = self._names[: self._names.index(name)]
-        if earlier and not self._taken[name].is_set():
-            for other in earlier:
-                if not self._taken[other].wait(_NEVER):
-                    raise AssertionError(f"{other!r} never took its turn before {name!r}")
-            _driver_caught_up()
-        self._taken[name].set()
+        with self._changed:
+            turn = self._taken[name] + 1
+            if not earlier or (turn > 1 and not self._rounds):
+                self._taken[name] = turn
+                self._changed.notify_all()
+                return
+            if not self._changed.wait_for(
+                lambda: all(self._taken[other] >= turn for other in earlier), _NEVER
+            ):
+                raise AssertionError(f"{earlier!r} never took turn {turn} before {name!r}")
+        _driver_caught_up()
+        with self._changed:
+            self._taken[name] = turn
+            self._changed.notify_all()

@@ -299,13 +299,13 @@ def join(lib: Any) -> Any:
 
 @scenario({"stream_mode": "updates"}, {"stream_mode": ["values", "updates"]})
 def no_join_runs_twice(lib: Any) -> Any:
-    turns = Turns("b", "a")
+    turns, then = Turns("b", "a"), Turns("a2", "c")  # steps 1 and 2 (c runs again in 3)
     graph = (
         lib.StateGraph(Log)
         .add_node(_log_node("a", turns))
         .add_node(_log_node("b", turns))
-        .add_node(_log_node("a2"))
-        .add_node(_log_node("c"))
+        .add_node(_log_node("a2", then))
+        .add_node(_log_node("c", then))
         .add_edge(lib.START, "a")
         .add_edge(lib.START, "b")
         .add_edge("a", "a2")
@@ -419,10 +419,14 @@ def commands(lib: Any) -> Any:
     def b(state: S) -> Any:
         return lib.Command(goto=["c", "d"])
 
+    turns = Turns("c", "d")
+
     def c(state: S) -> Any:
+        turns.take("c")
         return [lib.Command(update={"log": ["m1"]}), lib.Command(update={"log": ["m2"], "x": 2})]
 
     def d(state: S) -> Any:
+        turns.take("d")
         return lib.Command(update=[("log", ["u"]), ("log", ["v"])])
 
     graph = (
@@ -844,10 +848,14 @@ def output_keys(lib: Any) -> Any:
 
 @scenario({"stream_mode": ["updates", "values"]})
 def command_as_input(lib: Any) -> Any:
+    turns = Turns("b", "c")
+
     def b(state: Joke) -> Any:
+        turns.take("b")
         return {"topic": state["topic"] + "b"}
 
     def c(state: Joke) -> Any:
+        turns.take("c")
         return {"topic": state["topic"] + "c"}
 
     graph = lib.StateGraph(Joke).add_node(b).add_node(c).add_edge(lib.START, "b").compile()

@@ -271,8 +271,11 @@ def _log_node_foo(name: str) -> Any:
 
 @thread_scenario
 def parallel_interrupts_resumed_by_id(lib: Any) -> Any:
+    turns = Turns("a", "b", rounds=True)  # both interrupt, then both finish when resumed
+
     def ask(name: str) -> Any:
         def node(state: Log) -> Any:
+            turns.take(name)
             return {"log": [f"{name}={lib.interrupt(name + '?')}"]}
 
         node.__name__ = name
