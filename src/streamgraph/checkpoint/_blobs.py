@@ -6,7 +6,8 @@ checkpoint keeps ``refs``: for every channel with a value, the id of the checkpo
 it. Saving a checkpoint stores a blob only for the channels that changed since its parent;
 the others point where the parent's point. A step therefore writes what it changed, whatever
 the size of the rest of the state. Values without a version (branch markers, join sets, the
-``Send``s of the next step, the input of an input checkpoint) stay in the checkpoint itself.
+``Send``s of the next step) stay in the checkpoint itself, except the graph input of an input
+checkpoint (``__start__``), which may be large: it is a blob of its checkpoint.
 
 Why blobs are keyed by the writing checkpoint's id rather than by channel version (as in
 LangGraph): versions are step numbers, so two forks of one thread write different values
@@ -25,6 +26,8 @@ from collections import OrderedDict
 from typing import Any, NamedTuple
 
 __all__ = ("Lineage", "Parent", "Split", "split")
+
+START = "__start__"
 
 
 class Parent(NamedTuple):
@@ -56,7 +59,11 @@ def split(checkpoint: Any, new_versions: Any, parent: Parent | None) -> Split:
     for channel, value in values.items():
         version = versions.get(channel)
         if version is None:
-            inline[channel] = value
+            if channel == START:
+                refs[channel] = own_id
+                blobs[channel] = value
+            else:
+                inline[channel] = value
             continue
         ref = parent_refs.get(channel)
         if (

@@ -19,6 +19,8 @@ into key/value pairs. ormsgpack packs a ``bytearray`` as binary data: it comes b
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum, IntEnum
@@ -29,7 +31,7 @@ import ormsgpack
 
 from streamgraph.checkpoint._classes import find_class, rebuild
 
-__all__ = ("Code", "pack", "unpack")
+__all__ = ("BigValues", "Code", "pack", "unpack")
 
 
 class Code(IntEnum):
@@ -175,6 +177,61 @@ def _with_pairs(value: Any) -> Any:
     if cls is tuple:
         return tuple(_with_pairs(v) for v in value)
     return value  # other containers are packed by ``default``, which comes back here
+
+
+class BigValues:
+    """Packs values, reusing the packed form of the last few large strings and byte strings.
+
+    A large string in a graph's state is typically stored three times by the first steps of
+    a run: in the input, in the start task's writes, and as its channel's value. Strings and
+    bytes are immutable, so the same object always packs the same way: it is packed once
+    (looked up by identity, the object itself held so that its id stays its own). Large
+    values are seen at the top of a value or one level down in a dict (the input).
+    """
+
+    LARGE = 1 << 16
+    """Length from which a string or byte string is remembered."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._packed: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def pack(self, value: Any) -> bytes:
+        cls = type(value)
+        if cls is str or cls is bytes:
+            if len(value) >= self.LARGE:
+                return self._large(value)
+        elif cls is dict and len(value) <= 64:
+            for item in value.values():
+                kind = type(item)
+                if (kind is str or kind is bytes) and len(item) >= self.LARGE:
+                    return self._map(value)
+        return pack(value)
+
+    def _large(self, value: str | bytes) -> bytes:
+        with self._lock:
+            found = self._packed.get(id(value))
+            if found is not None and found[0] is value:
+                self._packed.move_to_end(id(value))
+                return found[1]
+        packed = pack(value)
+        with self._lock:
+            self._packed[id(value)] = (value, packed)
+            if len(self._packed) > self.size:
+                self._packed.popitem(last=False)
+        return packed
+
+    def _map(self, value: dict[Any, Any]) -> bytes:
+        if any(type(key) is not str for key in value):
+            return pack(value)
+        count = len(value)
+        header = bytes([0x80 | count]) if count < 16 else b"\xde" + count.to_bytes(2, "big")
+        parts = [header]
+        for key, item in value.items():
+            parts.append(pack(key))
+            parts.append(self.pack(item) if type(item) in (str, bytes) else pack(item))
+        return b"".join(parts)
 
 
 # -- unpacking ---------------------------------------------------------------------------------

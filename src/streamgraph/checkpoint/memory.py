@@ -38,9 +38,10 @@ _Stored = tuple[str, bytes, bytes, str | None, dict[str, str]]
 class _Namespace:
     """One thread's checkpoints in one namespace."""
 
-    __slots__ = ("blobs", "checkpoints", "ids", "writes")
+    __slots__ = ("blobs", "checkpoints", "ids", "latest", "writes")
 
     def __init__(self) -> None:
+        self.latest: tuple[str, Parent] | None = None  # the last stored: the next parent
         self.ids: list[str] = []  # sorted
         self.checkpoints: dict[str, _Stored] = {}
         self.blobs: dict[tuple[str, str], Typed] = {}  # (channel, checkpoint id)
@@ -55,6 +56,7 @@ class _Namespace:
         self.checkpoints[checkpoint_id] = stored
 
     def remove(self, doomed: set[str]) -> None:
+        self.latest = None
         self.ids = [i for i in self.ids if i not in doomed]
         for checkpoint_id in doomed:
             del self.checkpoints[checkpoint_id]
@@ -186,6 +188,8 @@ class InMemorySaver(BaseCheckpointSaver):
         yield from results
 
     def _parent(self, space: _Namespace, parent_id: str | None) -> Parent | None:
+        if space.latest is not None and space.latest[0] == parent_id:
+            return space.latest[1]
         stored = space.checkpoints.get(parent_id) if parent_id else None
         if stored is None:
             return None
@@ -209,6 +213,7 @@ class InMemorySaver(BaseCheckpointSaver):
             kind, data = self.serde.dumps_typed(stored)
             meta = self.serde.dumps_typed(metadata)[1]
             space.add(checkpoint_id, (kind, data, meta, parent_id, refs))
+            space.latest = (checkpoint_id, Parent(dict(checkpoint["channel_versions"]), refs))
         return _config(thread_id, ns, checkpoint_id)
 
     def put_writes(

@@ -196,14 +196,17 @@ class PackSerializer:
     """The default serializer: msgpack with extension types (``_pack.py``), walked in native
     code. It reads what ``JsonSerializer`` wrote too, so existing databases stay readable."""
 
+    def __init__(self) -> None:
+        self._big = _pack.BigValues()
+
     def dumps(self, obj: Any) -> bytes:
-        return _pack.pack(obj)
+        return self._big.pack(obj)
 
     def loads(self, data: bytes) -> Any:
         return _pack.unpack(data)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        return PACK, _pack.pack(obj)
+        return PACK, self._big.pack(obj)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         return _loads_typed(data)
