@@ -55,23 +55,17 @@ MIGRATIONS = (
 """Numbered by position; ``sg_migrations`` records the ones applied. Append, never edit."""
 
 CREATE_MIGRATIONS = "CREATE TABLE IF NOT EXISTS sg_migrations (v INTEGER PRIMARY KEY)"
-_UTF8 = "convert_to({}, 'UTF8')"
 _BLOBS = (
-    "(SELECT array_agg(array["
-    + _UTF8.format("b.channel")
-    + ", "
-    + _UTF8.format("b.type")
-    + ", b.value]) FROM jsonb_each_text(c.refs) r JOIN sg_blobs b ON b.thread_id = c.thread_id"
-    " AND b.checkpoint_ns = c.checkpoint_ns AND b.channel = r.key AND b.checkpoint_id = r.value)"
+    "(SELECT array_agg(array[convert_to(r.key, 'UTF8'), convert_to(b.type, 'UTF8'), b.value]) "
+    "FROM jsonb_each_text(c.refs) r CROSS JOIN LATERAL (SELECT type, value FROM sg_blobs "
+    "WHERE thread_id = c.thread_id AND checkpoint_ns = c.checkpoint_ns AND channel = r.key AND "
+    "checkpoint_id = r.value OFFSET 0) b)"
 )
+"""A checkpoint's blobs, each looked up by primary key (``OFFSET 0`` keeps the planner from
+hashing the whole thread's blobs instead)."""
 _WRITES = (
-    "(SELECT array_agg(array["
-    + _UTF8.format("w.task_id")
-    + ", "
-    + _UTF8.format("w.channel")
-    + ", "
-    + _UTF8.format("w.type")
-    + ", w.value] ORDER BY w.seq) FROM sg_writes w WHERE "
+    "(SELECT array_agg(array[convert_to(w.task_id, 'UTF8'), convert_to(w.channel, 'UTF8'), "
+    "convert_to(w.type, 'UTF8'), w.value] ORDER BY w.seq) FROM sg_writes w WHERE "
     "w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns AND "
     "w.checkpoint_id = c.checkpoint_id)"
 )

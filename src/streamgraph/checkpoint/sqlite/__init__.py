@@ -86,7 +86,7 @@ SELECT = (
     "checkpoint, metadata, refs FROM sg_checkpoints"
 )
 SELECT_BLOBS = (
-    "SELECT b.channel, b.type, b.value FROM json_each(?) r JOIN sg_blobs b ON "
+    "SELECT b.channel, b.type, b.value FROM json_each(?) r CROSS JOIN sg_blobs b ON "
     "b.thread_id = ? AND b.checkpoint_ns = ? AND b.channel = r.key AND b.checkpoint_id = r.value"
 )
 SELECT_PARENT = (
