@@ -8,6 +8,9 @@ Channel values are stored once, by the checkpoint that changed them (``sg_blobs`
 round trip: its writes and blobs come back as arrays in the same row. Several rows are
 written with ``executemany``, which psycopg pipelines.
 
+A database written by ``langgraph-checkpoint-postgres`` can be used as it is: its threads are
+read from LangGraph's tables and continue in streamgraph's (``_langgraph.py``).
+
 Example::
 
     with PostgresSaver.from_conn_string("postgresql://localhost/app") as saver:
@@ -42,7 +45,7 @@ from streamgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
-from streamgraph.checkpoint.postgres import _sql
+from streamgraph.checkpoint.postgres import _langgraph, _sql
 from streamgraph.checkpoint.serde import Serializer
 
 __all__ = ("PostgresSaver",)
@@ -59,6 +62,7 @@ class PostgresSaver(BaseCheckpointSaver):
         # A single connection cannot interleave transactions from several threads.
         self.lock = threading.RLock()
         self.lineage = Lineage()
+        self.langgraph: bool | None = None  # LangGraph's tables are there (asked once)
 
     @classmethod
     @contextmanager
@@ -94,7 +98,25 @@ class PostgresSaver(BaseCheckpointSaver):
                 row = conn.execute(_sql.SELECT_LATEST, (thread_id, ns)).fetchone()
             else:
                 row = conn.execute(_sql.SELECT_ONE, (thread_id, ns, checkpoint_id)).fetchone()
-        return None if row is None else _sql.to_tuple(self.serde, row, self.lineage)
+            if row is not None:
+                return _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = self._theirs(conn, config, None, None, 1)
+        return theirs[0] if theirs else None
+
+    def _has_theirs(self, conn: Connection[Any]) -> bool:
+        if self.langgraph is None:
+            found = conn.execute(_langgraph.FIND_TABLES).fetchone()
+            self.langgraph = bool(found and found[0])
+        return self.langgraph
+
+    def _theirs(
+        self, conn: Connection[Any], config: Any, filter: Any, before: Any, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables, if the database has them (``_langgraph.py``)."""
+        if not self._has_theirs(conn):
+            return []
+        sql, params = _langgraph.list_query(config, filter, before, limit)
+        return [_langgraph.to_tuple(row) for row in conn.execute(sql, params).fetchall()]
 
     def list(
         self,
@@ -107,8 +129,9 @@ class PostgresSaver(BaseCheckpointSaver):
         sql, params = _sql.list_query(config, filter, before, limit)
         with self._connection() as conn:
             rows = conn.execute(sql, params).fetchall()
-        for row in rows:
-            yield _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = self._theirs(conn, config, filter, before, limit)
+        found = [_sql.to_tuple(self.serde, row, self.lineage) for row in rows]
+        yield from _sql.merged(found, theirs, limit)
 
     def _stored(
         self, conn: Connection[Any], ops: Sequence[Any]
@@ -170,17 +193,21 @@ class PostgresSaver(BaseCheckpointSaver):
         self._save(ops)
 
     def delete_thread(self, thread_id: str) -> None:
-        with self._connection() as conn, conn.transaction():
-            for sql in _sql.DELETE_THREAD:
-                conn.execute(sql, (str(thread_id),))
+        with self._connection() as conn:
+            theirs = _langgraph.DELETE if self._has_theirs(conn) else ()
+            with conn.transaction():
+                for sql in _sql.DELETE_THREAD + theirs:
+                    conn.execute(sql, (str(thread_id),))
         self.lineage.forget_thread(str(thread_id))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         if str(source_thread_id) == str(target_thread_id):
             return
-        with self._connection() as conn, conn.transaction():
-            for sql in _sql.COPY_THREAD:
-                conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+        with self._connection() as conn:
+            theirs = _langgraph.COPY if self._has_theirs(conn) else ()
+            with conn.transaction():
+                for sql in _sql.COPY_THREAD + theirs:
+                    conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         with self._connection() as conn, conn.transaction():

@@ -207,6 +207,18 @@ def write_statements(rows: list[tuple[Any, ...]]) -> Statements:
     return statements
 
 
+def merged(
+    ours: list[CheckpointTuple], theirs: list[CheckpointTuple], limit: int | None
+) -> list[CheckpointTuple]:
+    """Our checkpoints and LangGraph's (a thread continued after a switch), newest first."""
+    if not theirs:
+        return ours
+    found = sorted(
+        ours + theirs, key=lambda t: t.config["configurable"]["checkpoint_id"], reverse=True
+    )
+    return found[:limit] if limit is not None else found
+
+
 def to_tuple(serde: Serializer, row: Sequence[Any], lineage: Lineage) -> CheckpointTuple:
     """A ``SELECT`` row (checkpoint columns, writes array, blobs array) as a tuple."""
     writes = [[v.decode() for v in w[:3]] + [w[3]] for w in row[8] or ()]

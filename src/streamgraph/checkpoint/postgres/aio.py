@@ -38,7 +38,7 @@ from streamgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
-from streamgraph.checkpoint.postgres import _Op, _sql
+from streamgraph.checkpoint.postgres import _langgraph, _Op, _sql
 from streamgraph.checkpoint.serde import Serializer
 
 __all__ = ("AsyncPostgresSaver",)
@@ -60,6 +60,7 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         self.loop = asyncio.get_running_loop()
         self.lock = asyncio.Lock()  # one connection: one operation at a time
         self.lineage = Lineage()
+        self.langgraph: bool | None = None  # LangGraph's tables are there (asked once)
 
     @classmethod
     @asynccontextmanager
@@ -96,7 +97,26 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
             else:
                 cursor = await conn.execute(_sql.SELECT_ONE, (thread_id, ns, checkpoint_id))
             row = await cursor.fetchone()
-        return None if row is None else _sql.to_tuple(self.serde, row, self.lineage)
+            if row is not None:
+                return _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = await self._theirs(conn, config, None, None, 1)
+        return theirs[0] if theirs else None
+
+    async def _has_theirs(self, conn: AsyncConnection[Any]) -> bool:
+        if self.langgraph is None:
+            found = await (await conn.execute(_langgraph.FIND_TABLES)).fetchone()
+            self.langgraph = bool(found and found[0])
+        return self.langgraph
+
+    async def _theirs(
+        self, conn: AsyncConnection[Any], config: Any, filter: Any, before: Any, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables, if the database has them (``_langgraph.py``)."""
+        if not await self._has_theirs(conn):
+            return []
+        sql, params = _langgraph.list_query(config, filter, before, limit)
+        rows = await (await conn.execute(sql, params)).fetchall()
+        return [_langgraph.to_tuple(row) for row in rows]
 
     async def alist(
         self,
@@ -109,8 +129,10 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         sql, params = _sql.list_query(config, filter, before, limit)
         async with self._connection() as conn:
             rows = await (await conn.execute(sql, params)).fetchall()
-        for row in rows:
-            yield _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = await self._theirs(conn, config, filter, before, limit)
+        found = [_sql.to_tuple(self.serde, row, self.lineage) for row in rows]
+        for item in _sql.merged(found, theirs, limit):
+            yield item
 
     async def _stored(
         self, conn: AsyncConnection[Any], ops: Sequence[Any]
@@ -172,17 +194,21 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         await self._save(ops)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        async with self._connection() as conn, conn.transaction():
-            for sql in _sql.DELETE_THREAD:
-                await conn.execute(sql, (str(thread_id),))
+        async with self._connection() as conn:
+            theirs = _langgraph.DELETE if await self._has_theirs(conn) else ()
+            async with conn.transaction():
+                for sql in _sql.DELETE_THREAD + theirs:
+                    await conn.execute(sql, (str(thread_id),))
         self.lineage.forget_thread(str(thread_id))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         if str(source_thread_id) == str(target_thread_id):
             return
-        async with self._connection() as conn, conn.transaction():
-            for sql in _sql.COPY_THREAD:
-                await conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+        async with self._connection() as conn:
+            theirs = _langgraph.COPY if await self._has_theirs(conn) else ()
+            async with conn.transaction():
+                for sql in _sql.COPY_THREAD + theirs:
+                    await conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     async def adelete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         async with self._connection() as conn, conn.transaction():

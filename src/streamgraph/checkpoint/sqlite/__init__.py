@@ -4,6 +4,9 @@ Channel values are stored once, by the checkpoint that changed them (``sg_blobs`
 ``streamgraph.checkpoint._blobs``): a step writes what it changed. Checkpoints stored before
 blobs existed (no ``refs``) hold their values and are read as they are.
 
+A file written by ``langgraph-checkpoint-sqlite`` can be opened as it is: its threads are
+read from LangGraph's tables and continue in streamgraph's (``_langgraph.py``).
+
 The database runs in WAL mode with ``synchronous=NORMAL``: a process that dies (even by
 ``kill -9``) loses nothing that was committed; only a power cut can lose the last
 transactions. One connection is shared by all threads of the process, behind a lock.
@@ -18,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -42,6 +46,7 @@ from streamgraph.checkpoint.base import (
     CheckpointTuple,
 )
 from streamgraph.checkpoint.serde import Serializer
+from streamgraph.checkpoint.sqlite import _langgraph
 
 __all__ = ("SqliteSaver",)
 
@@ -183,6 +188,8 @@ class SqliteSaver(BaseCheckpointSaver):
         self.lock = threading.RLock()
         self.is_setup = False
         self.lineage = Lineage()
+        self.langgraph = False  # the file has LangGraph's tables (read: setup())
+        self._langgraph_paths = False
 
     @classmethod
     @contextmanager
@@ -212,6 +219,7 @@ class SqliteSaver(BaseCheckpointSaver):
                     with self.transaction():
                         conn.execute(statement)
                         conn.execute("INSERT INTO sg_migrations (v) VALUES (?)", (version,))
+            self.langgraph, self._langgraph_paths = _langgraph.has_tables(conn)
             self.is_setup = True
 
     @contextmanager
@@ -248,7 +256,22 @@ class SqliteSaver(BaseCheckpointSaver):
                     SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                     (thread_id, ns, checkpoint_id),
                 ).fetchone()
-            return None if row is None else self._load(row)
+            if row is not None:
+                return self._load(row)
+            if not self.langgraph:
+                return None
+            found = self._theirs(config, None, None, 1)
+            return found[0] if found else None
+
+    def _theirs(
+        self, config: Any, filter: Any, before: dict[str, Any] | None, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables (``_langgraph.py``)."""
+        before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+        with self.lock:
+            return _langgraph.list_tuples(
+                self.conn, self._langgraph_paths, config, filter, before_id, limit
+            )
 
     def list(
         self,
@@ -266,6 +289,10 @@ class SqliteSaver(BaseCheckpointSaver):
             found = [
                 t for t in found if all(t.metadata.get(k) == v for k, v in (filter or {}).items())
             ]
+            found = found[:limit] if limit is not None else found
+        if self.langgraph:
+            found += self._theirs(config, filter, before, limit)
+            found.sort(key=lambda t: t.config["configurable"]["checkpoint_id"], reverse=True)
             found = found[:limit] if limit is not None else found
         yield from found
 
@@ -349,7 +376,7 @@ class SqliteSaver(BaseCheckpointSaver):
             return
         self.setup()
         with self.transaction() as conn:
-            for sql in COPY_THREAD:
+            for sql in COPY_THREAD + (_langgraph.COPY if self.langgraph else ()):
                 conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
@@ -364,4 +391,6 @@ class SqliteSaver(BaseCheckpointSaver):
         with self.transaction() as conn:
             for table in ("sg_checkpoints", "sg_writes", "sg_blobs"):
                 conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (str(thread_id),))
+            for sql in _langgraph.DELETE if self.langgraph else ():
+                conn.execute(sql, (str(thread_id),))
         self.lineage.forget_thread(str(thread_id))
