@@ -159,7 +159,7 @@ def persistence_rows(libs: dict[str, Any], rounds: int, budget: float) -> list[d
     print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
     memory = {
         f"peak memory of the {persistence.EVENTS:,} custom events run": {
-            lib_name: found["peak_kb"] * 1024 for lib_name, found in events.items()
+            lib_name: found["peak_bytes"] for lib_name, found in events.items()
         },
         "InMemorySaver holding a 10k-checkpoint thread": {
             lib_name: float(persistence.in_memory_saver_bytes(lib))

@@ -8,7 +8,7 @@ Time rows (same harness as the main table, each library's own savers):
 - ``get_state`` and ``get_state_history(limit=10)`` on threads of 1k and 10k checkpoints
   (SQLite, Postgres);
 - 1M custom events from one node, ``stream(custom)`` (in a fresh interpreter per library,
-  which also reports the run's peak memory above what the process held before).
+  which also reports the peak memory of a second, traced run).
 
 Memory row: what an ``InMemorySaver`` holds for a thread of 10k checkpoints (tracemalloc).
 
@@ -238,7 +238,7 @@ def in_memory_saver_bytes(lib: Any, checkpoints: int = 10_000) -> int:
 
 EVENTS = 1_000_000
 _CUSTOM_SCRIPT = """
-import json, resource, sys, time
+import json, sys, time, tracemalloc
 from typing import TypedDict
 from benchmarks.workloads import load
 
@@ -257,18 +257,21 @@ def writer_node(state):
 graph = lib.StateGraph(S).add_node(writer_node).add_edge(lib.START, "writer_node").compile()
 sum(1 for _ in graph.stream({"n": 0}, stream_mode="custom"))  # warm up
 count_to[0] = int(sys.argv[2])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 count = sum(1 for _ in graph.stream({"n": 0}, stream_mode="custom"))
 elapsed = time.perf_counter() - start
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 assert count == count_to[0], count
-print(json.dumps({"seconds": elapsed, "peak_kb": after - before}))
+tracemalloc.start()  # a second run, traced (slower): the most it held at once
+before = tracemalloc.get_traced_memory()[0]
+sum(1 for _ in graph.stream({"n": 0}, stream_mode="custom"))
+peak = tracemalloc.get_traced_memory()[1] - before
+print(json.dumps({"seconds": elapsed, "peak_bytes": peak}))
 """
 
 
 def custom_events(lib_name: str, events: int = EVENTS) -> dict[str, float]:
-    """Time and peak memory (KB above the process's peak before the run) of one run."""
+    """Time of one run, and the most memory (traced by ``tracemalloc``) a second run held
+    at once above what the process held before it."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(
         [sys.executable, "-c", _CUSTOM_SCRIPT, lib_name, str(events)],
