@@ -23,14 +23,16 @@ not thousands of ``call_soon_threadsafe`` calls.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from queue import SimpleQueue
 from threading import get_ident
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported by async runs only: `import streamgraph.graph` stays light
+    import asyncio
 
 __all__ = ("LIMIT", "AsyncInbox", "Inbox", "Room", "consumer_busy")
 
@@ -141,6 +143,8 @@ class AsyncInbox:
     __slots__ = ("_items", "_loop", "_thread", "_waiter", "_wake_scheduled", "room")
 
     def __init__(self) -> None:
+        import asyncio
+
         self._items: deque[Any] = deque()
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
