@@ -50,7 +50,7 @@ from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
-from streamgraph.pregel._stream import Event, Listener, Routes
+from streamgraph.pregel._stream import MESSAGE_EVENTS, Event, Listener, Routes
 from streamgraph.pregel._task_view import (
     emit_task_event,
     result_payload,
@@ -142,7 +142,7 @@ class Loop(Routes):
         # stream, so that what they return is the streamed message, as in LangGraph).
         self.messages = (
             Messages(self, message_ids if message_ids is not None else set())
-            if "messages" in self.modes or message_ids is not None
+            if "messages" in self.modes or MESSAGE_EVENTS in self.modes or message_ids is not None
             else None
         )
         self.events: Events | None = (
@@ -305,6 +305,8 @@ class Loop(Routes):
                     prepare(value)
         if self.saver is not None:
             self._save_task_writes(task)
+        if self.messages is not None and self.messages.writers:
+            self.messages.close_writers(task)  # v3 message writers end with their task
         if task.hidden:
             self.done.append(task)
             return

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from streamgraph.constants import INTERRUPT
 from streamgraph.types import STREAM_MODES
 
-__all__ = ("Event", "Listener", "Routes", "parse_modes", "shaper")
+__all__ = ("MESSAGE_EVENTS", "Event", "Listener", "Routes", "parse_modes", "shaper", "split_values")
 
 Event = tuple[tuple[str, ...], str, Any]
 
@@ -29,7 +29,11 @@ Divergence: LangGraph drops ``custom`` events written inside subgraphs unless th
 internal mode: its tree spans every level.
 """
 
-REALTIME_MODES = frozenset({"custom", "messages", "tools", "events"})
+MESSAGE_EVENTS = "message_events"
+"""Internal mode of v3 runs (``streamgraph.stream``): ``messages`` as content-block protocol
+events ``(event, metadata)`` instead of ``(chunk, metadata)``. Not accepted by ``stream()``."""
+
+REALTIME_MODES = frozenset({"custom", "messages", "tools", "events", MESSAGE_EVENTS})
 """Modes whose events are produced while a node runs (so the node cannot run inline)."""
 
 
@@ -174,18 +178,25 @@ def parse_modes(stream_mode: str | Sequence[str]) -> tuple[frozenset[str], bool]
     return frozenset(modes), tagged
 
 
+def split_values(payload: Any, output_schema: Any) -> tuple[Any, tuple[Any, ...]]:
+    """A ``values`` payload as v2 and v3 show it: the state in the output schema's type,
+    and its interrupts apart."""
+    interrupts: tuple[Any, ...] = ()
+    if isinstance(payload, dict) and INTERRUPT in payload:
+        payload = dict(payload)
+        interrupts = payload.pop(INTERRUPT)
+    if output_schema is not None and isinstance(payload, dict):
+        payload = output_schema.to_output(payload)
+    return payload, interrupts
+
+
 def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
     def part(event: Event) -> dict[str, Any]:
         ns, mode, payload = event
         if mode != "values":
             return {"type": mode, "ns": ns, "data": payload}
-        interrupts: tuple[Any, ...] = ()
-        if isinstance(payload, dict) and INTERRUPT in payload:
-            payload = dict(payload)
-            interrupts = payload.pop(INTERRUPT)
-        if output_schema is not None and isinstance(payload, dict):
-            payload = output_schema.to_output(payload)
-        return {"type": mode, "ns": ns, "data": payload, "interrupts": interrupts}
+        data, interrupts = split_values(payload, output_schema)
+        return {"type": mode, "ns": ns, "data": data, "interrupts": interrupts}
 
     return part
 

@@ -52,6 +52,9 @@ class Pregel(ThreadAPI):
     stream_mode: str = "values"
     """Stream mode used when ``stream()`` is called without one."""
 
+    stream_transformers: tuple[Any, ...] = ()
+    """v3 transformers given to ``compile(transformers=...)``, added to every v3 run."""
+
     def __init__(
         self,
         *,
@@ -276,12 +279,31 @@ class Pregel(ThreadAPI):
 
         return _abubble(loop, adrive(loop, input, shape))
 
+    def stream_events(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        version: str = "v3",
+        transformers: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Start a v3 run and return its ``GraphRunStream`` (``streamgraph.stream``): read
+        projections (``run.values``, ``run.messages``, ``run.subgraphs``, ``run.output``...)
+        or iterate raw protocol events; reading drives the run. ``transformers`` adds
+        projections; ``kwargs`` are ``stream()``'s run options (``context``, ...)."""
+        _check_events_version(version, sync=True)
+        from streamgraph.stream._run import start_v3
+
+        return start_v3(self, input, config, transformers, kwargs)
+
     def astream_events(
         self,
         input: Any,
         config: dict[str, Any] | None = None,
         *,
         version: str = "v2",
+        transformers: Sequence[Any] | None = None,
         include_names: Sequence[str] | None = None,
         include_types: Sequence[str] | None = None,
         include_tags: Sequence[str] | None = None,
@@ -289,16 +311,28 @@ class Pregel(ThreadAPI):
         exclude_types: Sequence[str] | None = None,
         exclude_tags: Sequence[str] | None = None,
         **kwargs: Any,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> Any:
         """The run as LangChain's v2 event stream (needs langchain-core): ``on_chain_*`` for
         the graph and each task, ``on_chat_model_*``, ``on_tool_*`` and the rest for what the
         nodes call. ``kwargs`` are ``astream``'s (``stream_mode`` shapes the graph's own
-        ``on_chain_stream`` chunks)."""
+        ``on_chain_stream`` chunks).
+
+        ``version="v3"``: an awaitable of the run's ``AsyncGraphRunStream`` (see
+        ``stream_events``)."""
+        filters = (include_names, include_types, include_tags)
+        filters += (exclude_names, exclude_types, exclude_tags)
+        _check_events_version(version, sync=False)
+        if version == "v3":
+            if any(f is not None for f in filters):
+                raise TypeError("include_*/exclude_* filter v2 events; v3 runs have projections")
+            from streamgraph.stream._run import start_v3_async
+
+            return start_v3_async(self, input, config, transformers, kwargs)
+        if transformers is not None:
+            raise TypeError("transformers= are for version='v3' runs; v2 events have none")
         from streamgraph.pregel._events import EventFilter, run_events
 
-        keep = EventFilter(
-            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
-        )
+        keep = EventFilter(*filters)
         return run_events(self, input, config, version=version, keep=keep, options=kwargs)
 
     def invoke(
@@ -471,6 +505,16 @@ class Pregel(ThreadAPI):
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
+
+
+def _check_events_version(version: str, *, sync: bool) -> None:
+    if version not in ("v1", "v2", "v3"):
+        raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2, v3")
+    if sync and version != "v3":
+        raise NotImplementedError(
+            f"stream_events(version={version!r}) is not supported: use astream_events() for "
+            "v1/v2 events, or stream_events(version='v3')"
+        )
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
