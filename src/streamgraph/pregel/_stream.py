@@ -12,10 +12,19 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from streamgraph.constants import INTERRUPT
+from streamgraph.constants import INTERRUPT, START
 from streamgraph.types import STREAM_MODES
 
-__all__ = ("MESSAGE_EVENTS", "Event", "Listener", "Routes", "parse_modes", "shaper", "split_values")
+__all__ = (
+    "MESSAGE_EVENTS",
+    "Event",
+    "Listener",
+    "Routes",
+    "coerce_checkpoint",
+    "parse_modes",
+    "shaper",
+    "split_values",
+)
 
 Event = tuple[tuple[str, ...], str, Any]
 
@@ -190,10 +199,27 @@ def split_values(payload: Any, output_schema: Any) -> tuple[Any, tuple[Any, ...]
     return payload, interrupts
 
 
-def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
+def coerce_checkpoint(payload: Any, state_schema: Any) -> Any:
+    """A ``checkpoints`` payload (or a ``debug`` checkpoint) as v2 and v3 show it: its
+    ``values`` in the state schema's type, except the input checkpoint's (not every key is
+    set yet). A copy: the payload may be shared with other streams."""
+    if state_schema is None or state_schema.kind == "dict" or type(payload) is not dict:
+        return payload
+    inner = payload.get("payload") if payload.get("type") == "checkpoint" else payload
+    if type(inner) is not dict or type(inner.get("values")) is not dict:
+        return payload
+    if START in inner.get("next", ()):
+        return payload
+    coerced = {**inner, "values": state_schema.to_output(inner["values"])}
+    return {**payload, "payload": coerced} if inner is not payload else coerced
+
+
+def _v2_part(output_schema: Any, state_schema: Any) -> Callable[[Event], dict[str, Any]]:
     def part(event: Event) -> dict[str, Any]:
         ns, mode, payload = event
         if mode != "values":
+            if mode == "checkpoints" or mode == "debug":
+                payload = coerce_checkpoint(payload, state_schema)
             return {"type": mode, "ns": ns, "data": payload}
         data, interrupts = split_values(payload, output_schema)
         return {"type": mode, "ns": ns, "data": data, "interrupts": interrupts}
@@ -202,11 +228,16 @@ def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
 
 
 def shaper(
-    *, tagged: bool, subgraphs: bool, version: str, output_schema: Any = None
+    *,
+    tagged: bool,
+    subgraphs: bool,
+    version: str,
+    output_schema: Any = None,
+    state_schema: Any = None,
 ) -> Callable[[Event], Any]:
     """The function that turns an event into what ``stream()`` yields."""
     if version == "v2":
-        return _v2_part(output_schema)
+        return _v2_part(output_schema, state_schema)
     if version != "v1":
         raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
     if subgraphs:

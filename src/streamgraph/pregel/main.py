@@ -199,7 +199,11 @@ class Pregel(ThreadAPI):
         subgraphs = bool(kwargs.pop("subgraphs", False))
         version = kwargs.pop("version", "v1")
         shape = shaper(
-            tagged=tagged, subgraphs=subgraphs, version=version, output_schema=self.output_schema
+            tagged=tagged,
+            subgraphs=subgraphs,
+            version=version,
+            output_schema=self.output_schema,
+            state_schema=self.state_schema,
         )
         loop = self._start_run(config, modes=modes, subgraphs=subgraphs, **kwargs)
         return loop, shape

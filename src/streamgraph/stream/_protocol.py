@@ -17,7 +17,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from streamgraph.pregel._stream import MESSAGE_EVENTS, VALID_MODES, Event, split_values
+from streamgraph.pregel._stream import (
+    MESSAGE_EVENTS,
+    VALID_MODES,
+    Event,
+    coerce_checkpoint,
+    split_values,
+)
 from streamgraph.stream._types import ProtocolEvent
 from streamgraph.stream.transformers import LifecyclePayload, LifecycleTransformer
 
@@ -58,11 +64,15 @@ def protocol_event(
     return event
 
 
-def event_shape(prefix: tuple[str, ...], output_schema: Any) -> Callable[[Event], ProtocolEvent]:
+def event_shape(
+    prefix: tuple[str, ...], output_schema: Any, state_schema: Any = None
+) -> Callable[[Event], ProtocolEvent]:
     """The driver's shape function of a v3 run: record -> protocol event. ``prefix`` is the
     run's own namespace when it runs inside a node (records are relative to it; protocol
-    events carry full namespaces)."""
+    events carry full namespaces). Payloads are shaped as ``stream(version="v2")`` shapes
+    them."""
     now = time.time
+    coerce = state_schema is not None and state_schema.kind != "dict"
 
     def shape(record: Event) -> ProtocolEvent:
         ns, mode, payload = record
@@ -79,6 +89,8 @@ def event_shape(prefix: tuple[str, ...], output_schema: Any) -> Callable[[Event]
                     "interrupts": interrupts,
                 },
             }
+        if coerce and (mode == "checkpoints" or mode == "debug"):
+            payload = coerce_checkpoint(payload, state_schema)
         return {
             "type": "event",
             "method": "messages" if mode == MESSAGE_EVENTS else mode,
@@ -113,9 +125,10 @@ class ProtocolEncoder:
         scope: tuple[str, ...] = (),
         prefix: tuple[str, ...] = (),
         output_schema: Any = None,
+        state_schema: Any = None,
     ) -> None:
         self.channels = frozenset(channels)
-        self._shape = event_shape(prefix, output_schema)
+        self._shape = event_shape(prefix, output_schema, state_schema)
         self._lifecycle = _Lifecycle(scope) if "lifecycle" in self.channels else None
 
     def encode(self, record: Event) -> list[ProtocolEvent]:

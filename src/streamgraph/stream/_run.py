@@ -131,7 +131,7 @@ def start_v3(
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=False)
     source: Iterator[ProtocolEvent] = _bubble(
-        loop, drive(loop, input, event_shape(prefix, graph.output_schema))
+        loop, drive(loop, input, event_shape(prefix, graph.output_schema, graph.state_schema))
     )
     return GraphRunStream(source, mux)
 
@@ -149,7 +149,7 @@ async def start_v3_async(
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=True)
     source: AsyncIterator[ProtocolEvent] = _abubble(
-        loop, adrive(loop, input, event_shape(prefix, graph.output_schema))
+        loop, adrive(loop, input, event_shape(prefix, graph.output_schema, graph.state_schema))
     )
     return AsyncGraphRunStream(source, mux)
 
@@ -175,8 +175,8 @@ async def astream_protocol_events(
     wanted = {"tasks" if c == "lifecycle" else c for c in channels}
     scope, prefix = _scope(config)
     loop = graph._start_run(config, modes=graph_modes(wanted), subgraphs=True, **options)
-    encoder = ProtocolEncoder(channels, scope=scope, output_schema=graph.output_schema)
-    shape = event_shape(prefix, graph.output_schema)
+    encoder = ProtocolEncoder(channels, scope=scope)
+    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
     try:
         async for event in adrive(loop, input, shape):
             for out in encoder.encode_event(event):
