@@ -96,7 +96,11 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
             # Nothing runs in a greenlet here, so events skip the mailbox's checks.
             loop.set_own_put(queue.put)
             yield from _parallel_step(loop, tasks, queue, shape)
-        tasks = loop.tick()
+        try:
+            tasks = loop.tick()
+        except Exception:  # the step's events (its values) come before the error
+            yield from _flush(loop, shape)
+            raise
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)

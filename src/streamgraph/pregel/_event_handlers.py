@@ -346,6 +346,7 @@ class ToolEventsHandler(BaseCallbackHandler):
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
         self._reset_writer(run_id)
         call = self.calls.pop(run_id, str(run_id))
+        output = getattr(output, "_streamgraph_tool_output", output)  # ToolNode's wrapping
         self.loop.put_live(
             "tools", {"event": "tool-finished", "tool_call_id": call, "output": output}
         )

@@ -323,7 +323,8 @@ class Loop(Routes):
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
-        if self.want_tasks:
+        # A task that hands a Command to the parent graph has no result of its own.
+        if self.want_tasks and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)
