@@ -112,6 +112,9 @@ def main() -> None:
     from benchmarks.tokens import token_rows
 
     rows.extend(token_rows(libs, rounds, budget))
+    from benchmarks.v3 import v3_rows
+
+    rows.extend(v3_rows(libs, rounds, budget))
     try:
         import uvicorn  # noqa: F401 - the server extra
     except ImportError:

@@ -74,12 +74,19 @@ class ToolCallTransformer(StreamTransformer):
 
     def process(self, event: ProtocolEvent) -> bool:
         params = event["params"]
-        if event["method"] != "tools" or params["namespace"] != self._scope_list:
-            return True
-        data = params["data"]
+        if event["method"] == "tools" and params["namespace"] == self._scope_list:
+            self._tool_event(params["data"])
+        return True
+
+    def _take(self, namespace: tuple[str, ...], data: Any) -> None:
+        """``process`` for an event that was not built (``StreamMux.fast_route``)."""
+        if namespace == self.scope:
+            self._tool_event(data)
+
+    def _tool_event(self, data: dict[str, Any]) -> None:
         call_id = data.get("tool_call_id")
         if call_id is None:
-            return True
+            return
         kind = data.get("event")
         if kind == "tool-started":
             stream = self._new_stream(data)
@@ -97,4 +104,3 @@ class ToolCallTransformer(StreamTransformer):
             ended = self._active.pop(call_id, None)
             if ended is not None:
                 ended._fail(data.get("message", ""))
-        return True

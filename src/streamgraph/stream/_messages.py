@@ -86,16 +86,23 @@ class MessagesTransformer(StreamTransformer):
 
     def process(self, event: ProtocolEvent) -> bool:
         params = event["params"]
-        if event["method"] != "messages" or params["namespace"] != self._scope_list:
-            return True
-        payload, metadata = params["data"]
+        if event["method"] == "messages" and params["namespace"] == self._scope_list:
+            self._message(params["data"])
+        return True
+
+    def _take(self, namespace: tuple[str, ...], data: Any) -> None:
+        """``process`` for an event that was not built (``StreamMux.fast_route``)."""
+        if namespace == self.scope:
+            self._message(data)
+
+    def _message(self, data: Any) -> None:
+        payload, metadata = data
         node = metadata.get("langgraph_node") if metadata else None
         if type(payload) is dict and "event" in payload:
             run_id = str(metadata.get("run_id", "")) if metadata else ""
             self._route(payload, run_id, node)
         elif _is_whole_chat_message(payload):
             self._whole(payload, node)
-        return True
 
     def _route(self, event: dict[str, Any], run_id: str, node: str | None) -> None:
         kind = event.get("event")

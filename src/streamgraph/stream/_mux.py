@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from streamgraph.pregel._stream import MESSAGE_EVENTS
 from streamgraph.stream._types import (
     ProtocolEvent,
     StreamTransformer,
@@ -34,6 +35,10 @@ TransformerFactory = Callable[[tuple[str, ...]], StreamTransformer]
 constructor takes ``scope``, or any callable doing the same."""
 
 _Route = list[tuple[Callable[[ProtocolEvent], Any], bool]]  # (process, awaitable?)
+_Take = Callable[[tuple[str, ...], Any], None]
+
+_FAST_METHODS = frozenset({"custom", "messages", "updates", "tools"})
+"""Methods whose events built-in projections can take as records (see ``fast_route``)."""
 
 
 class StreamMux:
@@ -60,6 +65,8 @@ class StreamMux:
         self._seq = 0
         self._stamp = 0
         self._routes: dict[str, _Route] = {}
+        self._sync_routes: dict[str, tuple[Callable[[ProtocolEvent], Any], ...]] = {}
+        self._fast_routes: dict[str, tuple[_Take, ...] | None] = {}
         self.extensions: dict[str, Any] = {}
         self.native_keys: set[str] = set()
         self._owners: dict[str, StreamTransformer] = {}
@@ -108,7 +115,7 @@ class StreamMux:
             self._owners[key] = transformer
         if native:
             self.native_keys.update(projection)
-        self._routes.clear()
+        self.reroute()
         transformer._on_register(self)
 
     def _adopt(self, channel: StreamChannel[Any], native: bool) -> None:
@@ -122,6 +129,13 @@ class StreamMux:
         if channel.name is not None:
             method = channel.name if native else f"custom:{channel.name}"
             channel._wire(lambda item: self._forward(method, item))
+
+    def reroute(self) -> None:
+        """Forget which transformers see which methods (a transformer changed its
+        ``_methods``)."""
+        self._routes.clear()
+        self._sync_routes.clear()
+        self._fast_routes.clear()
 
     def transformer_by_key(self, key: str) -> StreamTransformer | None:
         """The transformer that registered projection ``key``."""
@@ -190,14 +204,48 @@ class StreamMux:
             self._routes[method] = route
         return route
 
+    def _sync_route(self, method: str) -> tuple[Callable[[ProtocolEvent], Any], ...]:
+        route = self._sync_routes[method] = tuple(process for process, _ in self._route(method))
+        return route
+
+    def fast_route(self, mode: str) -> tuple[_Take, ...] | None:
+        """For a record of ``mode``: the ``_take(namespace, payload)`` hooks of the
+        transformers that would see its event, when they are all built-in projections that
+        can take the record as it is; else ``None`` (the event must be built). Lets a run
+        whose main log nobody reads skip building events for high-volume modes."""
+        try:
+            return self._fast_routes[mode]
+        except KeyError:
+            pass
+        method = "messages" if mode == MESSAGE_EVENTS else mode
+        takes: tuple[_Take, ...] | None = None
+        if method in _FAST_METHODS:
+            found = [_take_of(process, awaitable) for process, awaitable in self._route(method)]
+            takes = None if None in found else tuple(t for t in found if t is not None)
+        self._fast_routes[mode] = takes
+        return takes
+
+    def count_kept(self) -> None:
+        """An event the main log would have kept went by without being built."""
+        if self._assign_seq:
+            self._seq += 1
+
     def push(self, event: ProtocolEvent) -> None:
         """Show ``event`` to the transformers, then put it in the main log."""
+        method = event["method"]
+        route = self._sync_routes.get(method)
+        if route is None:
+            route = self._sync_route(method)
         keep = True
-        for process, _ in self._route(event["method"]):
+        for process in route:
             if not process(event):
                 keep = False
         if keep:
-            self._log(event)
+            if self._assign_seq:
+                self._seq += 1
+                event["seq"] = self._seq
+            if self._events._subscribed:  # the main log keeps nothing for nobody
+                self._events.push(event)
 
     async def apush(self, event: ProtocolEvent) -> None:
         """The async twin of ``push``: ``aprocess`` hooks are awaited in turn."""
@@ -305,6 +353,18 @@ class StreamMux:
                 channel.fail(err)
         if not self._events._closed:
             self._events.fail(err)
+
+
+def _take_of(process: Callable[..., Any], awaitable: bool) -> _Take | None:
+    """The transformer's ``_take``, if the class whose ``process`` runs defines one."""
+    transformer = getattr(process, "__self__", None)
+    if awaitable or transformer is None:
+        return None
+    for cls in type(transformer).__mro__:
+        if "process" in cls.__dict__:
+            take: _Take | None = transformer._take if "_take" in cls.__dict__ else None
+            return take
+    return None
 
 
 def _build(factory: TransformerFactory, scope: tuple[str, ...]) -> StreamTransformer:

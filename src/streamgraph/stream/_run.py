@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.constants import NS_SEP
+from streamgraph.pregel._stream import Event
 from streamgraph.stream._messages import MessagesTransformer
 from streamgraph.stream._mux import StreamMux, TransformerFactory
 from streamgraph.stream._protocol import CHANNELS, ProtocolEncoder, event_shape, graph_modes
@@ -130,10 +131,11 @@ def start_v3(
     from streamgraph.pregel.main import _bubble
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=False)
-    source: Iterator[ProtocolEvent] = _bubble(
-        loop, drive(loop, input, event_shape(prefix, graph.output_schema, graph.state_schema))
-    )
-    return GraphRunStream(source, mux)
+    source: Iterator[Event] = _bubble(loop, drive(loop, input, _record))
+    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
+    run = GraphRunStream(source, mux, shape=shape)
+    run._prefix = prefix
+    return run
 
 
 async def start_v3_async(
@@ -148,10 +150,17 @@ async def start_v3_async(
     from streamgraph.pregel.main import _abubble
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=True)
-    source: AsyncIterator[ProtocolEvent] = _abubble(
-        loop, adrive(loop, input, event_shape(prefix, graph.output_schema, graph.state_schema))
-    )
-    return AsyncGraphRunStream(source, mux)
+    source: AsyncIterator[Event] = _abubble(loop, adrive(loop, input, _record))
+    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
+    run = AsyncGraphRunStream(source, mux, shape=shape)
+    run._prefix = prefix
+    return run
+
+
+def _record(record: Event) -> Event:
+    """The driver's shape for run streams: records as they are (run streams build events
+    only when something looks at them)."""
+    return record
 
 
 async def astream_protocol_events(

@@ -14,7 +14,7 @@ step in flight is cancelled first), which cancels running nodes and nested graph
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from streamgraph.stream._mux import StreamMux
 
 __all__ = ("AsyncGraphRunStream", "AsyncSubgraphRunStream", "GraphRunStream", "SubgraphRunStream")
+
+
+_UNKNOWN: Any = object()
 
 
 class RunCancelledError(RuntimeError):
@@ -47,7 +50,11 @@ class _RunState:
     _mux: StreamMux
     _exhausted: bool
 
-    def _setup(self, mux: StreamMux) -> None:
+    def _setup(self, mux: StreamMux, shape: Callable[[Any], ProtocolEvent] | None) -> None:
+        # With ``shape``, the source yields the graph's records and events are built here,
+        # only when something will look at them (``_next_event``).
+        self._shape = shape
+        self._prefix: tuple[str, ...] = ()
         self._mux = mux
         self.extensions: Mapping[str, Any] = MappingProxyType(mux.extensions)
         self._exhausted = False
@@ -62,6 +69,7 @@ class _RunState:
         _no_projection(self, name)
 
     def _observe(self, event: ProtocolEvent) -> None:
+        """Keep the run's own state (a ``values`` event of its scope) for ``output``."""
         if event["method"] != "values":
             return
         params = event["params"]
@@ -72,6 +80,33 @@ class _RunState:
         if interrupts:
             self._interrupted = True
             self._interrupts.extend(interrupts)
+
+    def _taken(self, item: Any) -> bool:
+        """Whether a record went to built-in projections without building its event: its
+        mode is one they can take as records (``StreamMux.fast_route``) and nobody reads
+        the main log. Saves most of an event's cost for high-volume modes."""
+        mux = self._mux
+        if mux._events._subscribed:
+            return False
+        mode = item[1]
+        takes = mux._fast_routes.get(mode, _UNKNOWN)
+        if takes is _UNKNOWN:
+            takes = mux.fast_route(mode)
+        if takes is None:
+            return False
+        prefix = self._prefix
+        namespace = prefix + item[0] if prefix else item[0]
+        data = item[2]
+        for take in takes:
+            take(namespace, data)
+        mux._seq += 1  # the number the event would have had in the main log
+        return True
+
+    def _event(self, item: Any) -> ProtocolEvent:
+        event: ProtocolEvent = item if self._shape is None else self._shape(item)
+        if event["method"] == "values":
+            self._observe(event)
+        return event
 
     def _raise_run_error(self) -> None:
         error = self._mux._events._error
@@ -98,10 +133,16 @@ class GraphRunStream(_RunState):
     tasks: StreamChannel[Any]
 
     def __init__(
-        self, source: Iterator[ProtocolEvent] | None, mux: StreamMux, *, wire_pump: bool = True
+        self,
+        source: Iterator[Any] | None,
+        mux: StreamMux,
+        *,
+        wire_pump: bool = True,
+        shape: Callable[[Any], ProtocolEvent] | None = None,
     ) -> None:
         self._source = source
-        self._setup(mux)
+        self._setup(mux, shape)
+        self._push = mux.push
         if wire_pump:
             mux.bind_pump(self._pump_next)
 
@@ -111,9 +152,9 @@ class GraphRunStream(_RunState):
         if source is None or self._exhausted:
             return False
         try:
-            event = next(source)
-            self._observe(event)
-            self._mux.push(event)
+            item = next(source)
+            if self._shape is None or not self._taken(item):
+                self._push(self._event(item))
             return True
         except StopIteration:
             self._exhausted = True
@@ -211,13 +252,14 @@ class AsyncGraphRunStream(_RunState):
 
     def __init__(
         self,
-        source: AsyncIterator[ProtocolEvent] | None,
+        source: AsyncIterator[Any] | None,
         mux: StreamMux,
         *,
         wire_pump: bool = True,
+        shape: Callable[[Any], ProtocolEvent] | None = None,
     ) -> None:
         self._source = source
-        self._setup(mux)
+        self._setup(mux, shape)
         self._pumping = False
         self._pump_task: asyncio.Task[Any] | None = None
         self._abort_cancelled = False  # abort() cancelled the task pumping
@@ -251,9 +293,9 @@ class AsyncGraphRunStream(_RunState):
         source = self._source
         assert source is not None
         try:
-            event = await source.__anext__()
-            self._observe(event)
-            await self._mux.apush(event)
+            item = await source.__anext__()
+            if self._shape is None or not self._taken(item):
+                await self._mux.apush(self._event(item))
             return True
         except StopAsyncIteration:
             self._exhausted = True

@@ -68,7 +68,11 @@ class StreamChannel(Generic[T]):
             if self._closed:
                 raise RuntimeError("Cannot push to a closed StreamChannel")
             mux = self._mux
-            self._items.append((mux._next_stamp() if mux is not None else 0, item))
+            if mux is None:
+                self._items.append((0, item))
+            else:  # arrival order across the run's channels, for interleave()
+                stamp = mux._stamp = mux._stamp + 1
+                self._items.append((stamp, item))
         forward = self._wire_fn
         if forward is not None:
             forward(item)

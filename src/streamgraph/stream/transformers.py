@@ -77,6 +77,11 @@ class _ModeProjection(StreamTransformer):
             self._log.push(params["data"])
         return True
 
+    def _take(self, namespace: tuple[str, ...], data: Any) -> None:
+        """``process`` for an event that was not built (``StreamMux.fast_route``)."""
+        if namespace == self.scope:
+            self._log.push(data)
+
 
 class ValuesTransformer(_ModeProjection):
     """``run.values``: the state after each step of this run's own graph."""
@@ -335,7 +340,7 @@ class SubgraphTransformer(_TasksLifecycleBase):
 
     _native = True
     supports_sync = True
-    _methods = None  # every event of a child goes to the child's pipeline
+    _methods: frozenset[str] | None = frozenset({"tasks"})
 
     def __init__(self, scope: tuple[str, ...] = ()) -> None:
         super().__init__(scope)
@@ -343,6 +348,9 @@ class SubgraphTransformer(_TasksLifecycleBase):
         self._handles: dict[tuple[str, ...], Any] = {}
         self._mux: StreamMux | None = None
         self._depth = len(scope)
+        # Only tasks events matter until a handle exists; then every event of a child goes
+        # to the child's pipeline.
+        self._methods = frozenset({"tasks"})
 
     def init(self) -> dict[str, Any]:
         return {"subgraphs": self._log}
@@ -352,6 +360,10 @@ class SubgraphTransformer(_TasksLifecycleBase):
 
     def _should_track(self, ns: tuple[str, ...]) -> bool:
         return len(ns) == self._depth + 1 and ns[: self._depth] == self.scope
+
+    def _note_task(self, ns: tuple[str, ...], data: dict[str, Any]) -> None:
+        """Nothing to note: a handle's name is its own tasks' agent name, and the tool call
+        that caused it is a lifecycle matter (``run.lifecycle``)."""
 
     def _on_started(
         self, ns: tuple[str, ...], graph_name: str | None, trigger_call_id: str | None
@@ -366,6 +378,9 @@ class SubgraphTransformer(_TasksLifecycleBase):
         handle = handle_class(
             child, path=ns, graph_name=graph_name, trigger_call_id=trigger_call_id
         )
+        if not self._handles:
+            self._methods = None
+            self._mux.reroute()
         self._handles[ns] = handle
         self._log.push(handle)
 
