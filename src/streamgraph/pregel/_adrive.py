@@ -68,7 +68,7 @@ async def _asave(loop: Loop) -> None:
 
 
 async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
-    inbox = AsyncInbox()
+    inbox = AsyncInbox(loop.event_window)
     loop.set_own_put(inbox.put)
     tasks = loop.start(input)
     await _asave(loop)

@@ -131,6 +131,9 @@ class Loop(Routes):
         self.outer = outer  # the run whose task runs this one (a nested graph's)
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
+        # For a consumer that reads at its own pace (a v3 run stream): how many events a
+        # step's worker threads may write ahead of it (None: no limit).
+        self.event_window: int | None = None
         # The last step recursion_limit allows (counted as LangGraph counts: from the step
         # before the first one this run executes, plus one more when resuming).
         self.stop = self.limit

@@ -37,6 +37,9 @@ BUILTIN_FACTORIES: tuple[TransformerFactory, ...] = (
     SubgraphTransformer,
 )
 
+EVENT_WINDOW = 1024
+"""How many events a run's worker threads may write ahead of the run stream reading them."""
+
 _RUN_OPTIONS = ("context", "output_keys", "interrupt_before", "interrupt_after", "durability")
 _OWNED = ("stream_mode", "subgraphs")
 
@@ -116,6 +119,7 @@ def _setup(
     mux = StreamMux(factories=factories, scope=scope, is_async=is_async)
     required = [mode for t in mux._transformers for mode in t.required_stream_modes]
     loop = graph._start_run(config, modes=graph_modes(required), subgraphs=True, **options)
+    loop.event_window = EVENT_WINDOW
     return mux, loop, prefix
 
 

@@ -29,6 +29,17 @@ __all__ = ("AsyncGraphRunStream", "AsyncSubgraphRunStream", "GraphRunStream", "S
 
 _UNKNOWN: Any = object()
 
+# asyncio.current_task() is pure Python on 3.11 (a dict lookup behind get_running_loop()); a
+# run stream asks for it once per event.
+_CURRENT_TASKS: dict[Any, Any] | None = getattr(asyncio.tasks, "_current_tasks", None)
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    if _CURRENT_TASKS is None:
+        return asyncio.current_task()
+    task: asyncio.Task[Any] | None = _CURRENT_TASKS.get(asyncio.get_running_loop())
+    return task
+
 
 class RunCancelledError(RuntimeError):
     """The task advancing an async run was cancelled: the run stopped there."""
@@ -270,7 +281,8 @@ class AsyncGraphRunStream(_RunState):
     async def _apump_next(self) -> bool:
         """Advance the run by one event (or wait for the task doing it); ``False`` once
         the run is over."""
-        if self._source is None or self._exhausted:
+        source = self._source
+        if source is None or self._exhausted:
             return False
         if self._pumping:
             waiter = asyncio.get_running_loop().create_future()
@@ -278,20 +290,7 @@ class AsyncGraphRunStream(_RunState):
             await waiter
             return not self._exhausted
         self._pumping = True
-        task = self._pump_task = asyncio.current_task()
-        try:
-            return await self._pump_one(task)
-        finally:
-            self._pumping = False
-            self._pump_task = None
-            if self._abort_cancelled and task is not None:  # the cancellation got lost
-                self._abort_cancelled = False
-                task.uncancel()
-            self._wake_waiters()
-
-    async def _pump_one(self, task: asyncio.Task[Any] | None) -> bool:
-        source = self._source
-        assert source is not None
+        task = self._pump_task = _current_task()
         try:
             item = await source.__anext__()
             if self._shape is None or not self._taken(item):
@@ -310,10 +309,7 @@ class AsyncGraphRunStream(_RunState):
                 if task.uncancel() == 0:  # only abort() asked: the run just ends
                     return False
                 raise
-            self._exhausted = True
-            self._source = None
-            stopped = RunCancelledError("the run stopped: the task advancing it was cancelled")
-            await asyncio.shield(self._mux.afail(stopped))
+            await self._stopped()
             raise
         except Exception as error:  # the run's, or a transformer's: the run fails
             self._exhausted = True
@@ -321,6 +317,21 @@ class AsyncGraphRunStream(_RunState):
             await _aclose_quietly(source)
             await self._mux.afail(error)
             return False
+        finally:
+            self._pumping = False
+            self._pump_task = None
+            if self._abort_cancelled and task is not None:  # the cancellation got lost
+                self._abort_cancelled = False
+                task.uncancel()
+            if self._waiters:
+                self._wake_waiters()
+
+    async def _stopped(self) -> None:
+        """The task pumping was cancelled (not by ``abort()``): the run is over."""
+        self._exhausted = True
+        self._source = None
+        stopped = RunCancelledError("the run stopped: the task advancing it was cancelled")
+        await asyncio.shield(self._mux.afail(stopped))
 
     def _wake_waiters(self) -> None:
         waiters, self._waiters = self._waiters, []
