@@ -166,8 +166,9 @@ class MessageWriter:
 
     def finish(self, usage: dict[str, Any] | None = None) -> None:
         """End the message (v3 runs: ``content-block-finish`` and ``message-finish``, with
-        ``usage`` such as ``{"input_tokens": 3, "output_tokens": 5}`` if given). The node
-        returning ends it too. Further chunks raise ``RuntimeError``."""
+        ``usage`` such as ``{"input_tokens": 3, "output_tokens": 5}`` if given;
+        ``total_tokens`` is their sum unless given). The node returning ends it too. Further
+        chunks raise ``RuntimeError``."""
         for event in self.closing_events(usage=usage):
             self._send_event(event)
         self._open = False
@@ -184,6 +185,9 @@ class MessageWriter:
             return [{"event": "error", "message": error}]
         finish: dict[str, Any] = {"event": "message-finish"}
         if usage is not None:
+            if "total_tokens" not in usage:
+                total = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+                usage = {**usage, "total_tokens": total}
             finish["usage"] = usage
         block = {"type": "text", "text": self.text}
         return [{"event": "content-block-finish", "index": 0, "content": block}, finish]
