@@ -111,8 +111,10 @@ def _per_second(run: Callable[[], int], repeat: int) -> float:
 
 def v3_rows(libs: dict[str, Any], rounds: int, budget: float) -> list[dict[str, Any]]:
     """Measure and print the v3 table; return its rows."""
-    print(f"\n| {'v3 run streams (events/s received)':66} | {'streamgraph':>12} | "
-          f"{'langgraph':>12} | {'speed-up':>8} |")
+    print(
+        f"\n| {'v3 run streams (events/s received)':66} | {'streamgraph':>12} | "
+        f"{'langgraph':>12} | {'speed-up':>8} |"
+    )
     print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
     rows = []
     with warnings.catch_warnings():

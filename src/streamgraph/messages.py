@@ -157,12 +157,10 @@ class MessageWriter:
                 )
             self._open = True
             self._send_event({"event": "message-start", "role": "ai", "id": self.id})
-            self._send_event(
-                {"event": "content-block-start", "index": 0, "content": {"type": "text", "text": ""}}
-            )
-        self._send_event(
-            {"event": "content-block-delta", "index": 0, "delta": {"type": "text-delta", "text": text}}
-        )
+            block = {"type": "text", "text": ""}
+            self._send_event({"event": "content-block-start", "index": 0, "content": block})
+        delta = {"type": "text-delta", "text": text}
+        self._send_event({"event": "content-block-delta", "index": 0, "delta": delta})
 
     def finish(self, usage: dict[str, Any] | None = None) -> None:
         """End the message (v3 runs: ``content-block-finish`` and ``message-finish``, with

@@ -266,7 +266,7 @@ class GraphOutput(NamedTuple):
     value: Any
     interrupts: tuple[Interrupt, ...]
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         """``result["key"]`` (deprecated, as in LangGraph): a key of ``value``, or
         ``"__interrupt__"`` for ``interrupts``. Integer indexes are the tuple's."""
         if not isinstance(key, str):

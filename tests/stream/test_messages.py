@@ -48,9 +48,13 @@ def test_chat_model_tokens_and_returned_messages(api: str) -> None:
         reply = model.invoke(state["messages"])
         return {"messages": [reply, AIMessage("and a note", id="note-1")]}
 
-    messages = read(one_node(call_model), {"messages": "hi"}, api, texts if api == "sync" else atexts)
+    reader = texts if api == "sync" else atexts
+    messages = read(one_node(call_model), {"messages": "hi"}, api, reader)
     # the model's reply streamed once (not again as the node's output), then the new message
     assert messages == [("llm", "hello big world"), ("llm", "and a note")]
+
+
+TEXT = "tokens"
 
 
 def writer_node(state: MessagesState) -> dict[str, Any]:
@@ -62,7 +66,8 @@ def writer_node(state: MessagesState) -> dict[str, Any]:
 
 @pytest.mark.parametrize("api", APIS)
 def test_native_writer_streams_content_blocks(api: str) -> None:
-    events = [e for e in read(one_node(writer_node), {"messages": []}, api) if e["method"] == "messages"]
+    events = read(one_node(writer_node), {"messages": []}, api)
+    events = [e for e in events if e["method"] == "messages"]
     payloads = [event["params"]["data"][0] for event in events]
     assert payloads == [
         {"event": "message-start", "role": "ai", "id": "native-1"},
@@ -72,13 +77,14 @@ def test_native_writer_streams_content_blocks(api: str) -> None:
             for t in ("to", "ken", "s")
         ),
         # the node returned: the message ends
-        {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": "tokens"}},
+        {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": TEXT}},
         {"event": "message-finish"},
     ]
     metadata = events[0]["params"]["data"][1]
     assert metadata["run_id"] == "native-1" and metadata["langgraph_node"] == "llm"
     assert metadata["ls_integration"] == "streamgraph"
-    messages = read(one_node(writer_node), {"messages": []}, api, texts if api == "sync" else atexts)
+    reader = texts if api == "sync" else atexts
+    messages = read(one_node(writer_node), {"messages": []}, api, reader)
     assert messages == [("llm", "tokens")]
 
 
@@ -149,7 +155,10 @@ def test_tool_calls_projection(api: str) -> None:
     )
 
     def calls(run: Any) -> Any:
-        return [(c.tool_call_id, list(c.output_deltas), c.output, c.completed) for c in run.tool_calls]
+        return [
+            (call.tool_call_id, list(call.output_deltas), call.output, call.completed)
+            for call in run.tool_calls
+        ]
 
     async def acalls(run: Any) -> Any:
         out = []
@@ -161,7 +170,8 @@ def test_tool_calls_projection(api: str) -> None:
     assert read(graph, {"messages": []}, api, calls if api == "sync" else acalls) == [
         ("call-1", ["1/2", "2/2"], "done x", True)
     ]
-    tools = [e["params"]["data"] for e in read(graph, {"messages": []}, api) if e["method"] == "tools"]
+    events = read(graph, {"messages": []}, api)
+    tools = [e["params"]["data"] for e in events if e["method"] == "tools"]
     assert [t["event"] for t in tools] == [
         "tool-started",
         "tool-output-delta",

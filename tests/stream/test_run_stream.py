@@ -13,7 +13,7 @@ import pytest
 
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.config import get_stream_writer
-from streamgraph.graph import END, START, StateGraph
+from streamgraph.graph import START, StateGraph
 from streamgraph.stream import (
     CheckpointsTransformer,
     CustomTransformer,
@@ -106,7 +106,10 @@ def test_output_values_and_opt_in_projections(api: str) -> None:
     custom = read(graph, START_INPUT, api, "custom", transformers=[CustomTransformer])
     assert custom == [{"at": "a"}, {"at": "b"}]
     updates = read(graph, START_INPUT, api, "updates", transformers=[UpdatesTransformer])
-    assert updates == [{"a": {"value": "a", "items": ["a"]}}, {"b": {"value": "ab", "items": ["b"]}}]
+    assert updates == [
+        {"a": {"value": "a", "items": ["a"]}},
+        {"b": {"value": "ab", "items": ["b"]}},
+    ]
     tasks = read(graph, START_INPUT, api, "tasks", transformers=[TasksTransformer])
     assert [(t["name"], "result" in t) for t in tasks] == [
         ("a", False),
@@ -194,7 +197,7 @@ def test_subgraph_handles(api: str) -> None:
                 seen.append((handle.graph_name, handle.status, items))
                 if handle.graph_name == "bad":
                     with pytest.raises(RuntimeError, match="boom"):
-                        handle.output
+                        handle.output  # noqa: B018
                     seen.append((handle.status, handle.error))
         except ValueError:
             seen.append("run failed")

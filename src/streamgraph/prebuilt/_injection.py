@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from langchain_core.tools import InjectedToolArg, InjectedToolCallId
+from langchain_core.tools.base import _DirectlyInjectedToolArg, get_all_basemodel_annotations
 
 from streamgraph._context import TOOL_CALL_WRITER
-from langchain_core.tools.base import _DirectlyInjectedToolArg, get_all_basemodel_annotations
 
 __all__ = ("InjectedState", "InjectedStore", "Injections", "ToolRuntime", "injections_of")
 

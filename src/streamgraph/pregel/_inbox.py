@@ -22,8 +22,16 @@ class AsyncInbox:
     ahead of the reader: each event takes a token, given back half a window at a time as the
     reader reads (see ``_drive.PacedQueue``). Tasks on the event loop never wait."""
 
-    __slots__ = ("_batch", "_items", "_loop", "_read", "_thread", "_tokens", "_waiter",
-                 "_wake_scheduled")
+    __slots__ = (
+        "_batch",
+        "_items",
+        "_loop",
+        "_read",
+        "_thread",
+        "_tokens",
+        "_waiter",
+        "_wake_scheduled",
+    )
 
     def __init__(self, window: int | None = None) -> None:
         self._items: deque[Any] = deque()

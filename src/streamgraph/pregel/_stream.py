@@ -20,6 +20,7 @@ __all__ = (
     "Event",
     "Listener",
     "Routes",
+    "check_events_version",
     "coerce_checkpoint",
     "parse_modes",
     "shaper",
@@ -243,3 +244,15 @@ def shaper(
     if subgraphs:
         return (lambda e: e) if tagged else itemgetter(0, 2)
     return itemgetter(1, 2) if tagged else itemgetter(2)
+
+
+def check_events_version(version: str, *, sync: bool) -> None:
+    """``stream_events``/``astream_events`` versions: v1/v2 are LangChain's event streams
+    (async only), v3 run streams."""
+    if version not in ("v1", "v2", "v3"):
+        raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2, v3")
+    if sync and version != "v3":
+        raise NotImplementedError(
+            f"stream_events(version={version!r}) is not supported: use astream_events() for "
+            "v1/v2 events, or stream_events(version='v3')"
+        )

@@ -18,7 +18,7 @@ from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
-from streamgraph.pregel._stream import Listener, parse_modes, shaper
+from streamgraph.pregel._stream import Listener, check_events_version, parse_modes, shaper
 from streamgraph.pregel._thread_api import ThreadAPI
 from streamgraph.types import GraphOutput
 
@@ -296,7 +296,7 @@ class Pregel(ThreadAPI):
         projections (``run.values``, ``run.messages``, ``run.subgraphs``, ``run.output``...)
         or iterate raw protocol events; reading drives the run. ``transformers`` adds
         projections; ``kwargs`` are ``stream()``'s run options (``context``, ...)."""
-        _check_events_version(version, sync=True)
+        check_events_version(version, sync=True)
         from streamgraph.stream._run import start_v3
 
         return start_v3(self, input, config, transformers, kwargs)
@@ -323,11 +323,10 @@ class Pregel(ThreadAPI):
 
         ``version="v3"``: an awaitable of the run's ``AsyncGraphRunStream`` (see
         ``stream_events``)."""
-        filters = (include_names, include_types, include_tags)
-        filters += (exclude_names, exclude_types, exclude_tags)
-        _check_events_version(version, sync=False)
+        check_events_version(version, sync=False)
         if version == "v3":
-            if any(f is not None for f in filters):
+            filters = (include_names, include_types, include_tags)
+            if any(f is not None for f in (*filters, exclude_names, exclude_types, exclude_tags)):
                 raise TypeError("include_*/exclude_* filter v2 events; v3 runs have projections")
             from streamgraph.stream._run import start_v3_async
 
@@ -336,7 +335,9 @@ class Pregel(ThreadAPI):
             raise TypeError("transformers= are for version='v3' runs; v2 events have none")
         from streamgraph.pregel._events import EventFilter, run_events
 
-        keep = EventFilter(*filters)
+        keep = EventFilter(
+            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
+        )
         return run_events(self, input, config, version=version, keep=keep, options=kwargs)
 
     def invoke(
@@ -509,16 +510,6 @@ class Pregel(ThreadAPI):
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
-
-
-def _check_events_version(version: str, *, sync: bool) -> None:
-    if version not in ("v1", "v2", "v3"):
-        raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2, v3")
-    if sync and version != "v3":
-        raise NotImplementedError(
-            f"stream_events(version={version!r}) is not supported: use astream_events() for "
-            "v1/v2 events, or stream_events(version='v3')"
-        )
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:

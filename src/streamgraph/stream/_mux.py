@@ -100,7 +100,9 @@ class StreamMux:
             )
         taken = sorted(set(projection) & set(self.extensions))
         if taken:
-            owners = ", ".join(f"{key!r} (owned by {type(self._owners[key]).__name__})" for key in taken)
+            owners = ", ".join(
+                f"{key!r} (owned by {type(self._owners[key]).__name__})" for key in taken
+            )
             raise ValueError(
                 f"{type(transformer).__name__} returned projection keys that conflict with "
                 f"keys already registered: {owners}"

@@ -29,7 +29,17 @@ from streamgraph.stream.transformers import LifecyclePayload, LifecycleTransform
 
 __all__ = ("ProtocolEncoder", "event_shape", "graph_modes", "protocol_event")
 
-CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "checkpoints", "tasks", "custom", "debug")
+CHANNELS = (
+    "values",
+    "updates",
+    "messages",
+    "tools",
+    "lifecycle",
+    "checkpoints",
+    "tasks",
+    "custom",
+    "debug",
+)
 """The protocol channels a run can produce (``debug`` is LangGraph's own addition)."""
 
 

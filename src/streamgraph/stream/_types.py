@@ -15,9 +15,9 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NotRequired
 
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 __all__ = ("ProtocolEvent", "ProtocolEventParams", "StreamTransformer", "requires_async")
 
@@ -84,13 +84,12 @@ class StreamTransformer(ABC):
 
     def _on_register(self, mux: Any) -> None:
         """Called once the transformer is part of a run's pipeline (``mux``)."""
+        return None
 
     def process(self, event: ProtocolEvent) -> bool:
         """See one event (sync runs, and async runs without ``aprocess``); return whether it
         stays in the main log."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must override process() or aprocess()"
-        )
+        raise NotImplementedError(f"{type(self).__name__} must override process() or aprocess()")
 
     async def aprocess(self, event: ProtocolEvent) -> bool:
         """The async twin of ``process``, awaited before the next transformer sees the
@@ -99,6 +98,7 @@ class StreamTransformer(ABC):
 
     def finalize(self) -> None:
         """The run ended normally."""
+        return None
 
     async def afinalize(self) -> None:
         """The run ended normally (async runs; after every ``schedule()``d task ended)."""
@@ -106,6 +106,7 @@ class StreamTransformer(ABC):
 
     def fail(self, err: BaseException) -> None:
         """The run ended with ``err``."""
+        return None
 
     async def afail(self, err: BaseException) -> None:
         """The run ended with ``err`` (async runs; ``schedule()``d tasks are cancelled

@@ -11,11 +11,12 @@ deeper events stay in the main log and reach the handles of their subgraphs.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NotRequired
 
 from langchain_protocol.protocol import LifecycleCause
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
+from streamgraph.stream._messages import MessagesTransformer
 from streamgraph.stream._types import ProtocolEvent, StreamTransformer
 from streamgraph.stream.run_stream import AsyncSubgraphRunStream, SubgraphRunStream
 from streamgraph.stream.stream_channel import StreamChannel
@@ -208,7 +209,7 @@ class _TasksLifecycleBase(StreamTransformer):
     one."""
 
     required_stream_modes = ("tasks",)
-    _methods = frozenset({"tasks"})
+    _methods: frozenset[str] | None = frozenset({"tasks"})
 
     def __init__(self, scope: tuple[str, ...] = ()) -> None:
         super().__init__(scope)
@@ -503,12 +504,3 @@ async def _aend_child(handle: Any, status: SubgraphStatus, error: str | None) ->
         await mux.afail(RuntimeError(error or "Subgraph failed"))
     else:
         await mux.aclose()
-
-
-def __getattr__(name: str) -> Any:
-    # MessagesTransformer needs langchain-core: imported when first asked for.
-    if name == "MessagesTransformer":
-        from streamgraph.stream._messages import MessagesTransformer
-
-        return MessagesTransformer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
