@@ -13,7 +13,7 @@ import pytest
 
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.config import get_stream_writer
-from streamgraph.graph import START, StateGraph
+from streamgraph.graph import END, START, StateGraph
 from streamgraph.stream import (
     CheckpointsTransformer,
     CustomTransformer,
@@ -353,3 +353,35 @@ def test_cancelling_the_reading_task_stops_the_run() -> None:
             await run.output()
 
     asyncio.run(main())
+
+
+class Count(TypedDict):
+    count: int
+
+
+def test_sync_abort_stops_graphs_a_running_node_started() -> None:
+    steps: list[int] = []
+
+    def count(state: Count) -> dict[str, int]:
+        steps.append(state["count"])
+        return {"count": state["count"] + 1}
+
+    inner = (
+        StateGraph(Count)
+        .add_node("count", count)
+        .add_edge(START, "count")
+        .add_conditional_edges("count", lambda s: END if s["count"] >= 10 else "count")
+        .compile()
+    )
+
+    def runs_inner(state: Count) -> dict[str, int]:
+        inner.invoke({"count": 0})
+        return {}
+
+    graph = StateGraph(Count).add_node("outer", runs_inner).add_edge(START, "outer").compile()
+    run = graph.stream_events({"count": 0}, version="v3")
+    for event in run:
+        if event["params"]["namespace"] and event["params"]["data"]["count"] >= 2:
+            break
+    run.abort()  # the node itself cannot be interrupted; the graph it runs stops at its next step
+    assert steps == [0, 1, 2]

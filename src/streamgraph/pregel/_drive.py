@@ -28,7 +28,7 @@ from greenlet import getcurrent, greenlet
 
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
-from streamgraph.pregel._loop import Loop, Task
+from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
@@ -142,7 +142,9 @@ def _greenlet_step(loop: Loop, task: Task, mailbox: Mailbox, shape: Shape) -> It
     finally:
         mailbox.driver = None
         task.node.live_events = events
-        while not runner.dead:  # the consumer stopped listening: let the node finish quietly
+        if not runner.dead:  # the consumer stopped listening: graphs the node runs stop at
+            loop.stop_requested = True  # their next step; the node itself finishes quietly
+        while not runner.dead:
             origin.switch()
     yield from _drain(queue, shape)
     yield from _finish(loop, task, shape)
@@ -152,7 +154,10 @@ _DONE = object()
 
 
 def _run_then_done(task: Task, loop: Loop) -> object:
-    run_task(task, loop)
+    try:
+        run_task(task, loop)
+    except StopRun as stop:  # a graph the node ran stopped with the consumer
+        task.error = stop
     return _DONE
 
 
@@ -188,7 +193,8 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
     finally:
         if len(tasks) == 1:
             tasks[0].node.live_events = events
-        if pending:
+        if pending:  # stopped early: graphs the running nodes run stop at their next step
+            loop.stop_requested = True
             _wait(inbox, pending)
 
 
