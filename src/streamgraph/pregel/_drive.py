@@ -18,6 +18,7 @@ cannot be, so the driver waits for them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextvars import copy_context
 from queue import SimpleQueue
@@ -79,7 +80,7 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
     queue = mailbox.queue
     # Worker threads stay at most `event_window` events ahead of a paced consumer.
-    threads_queue = PacedQueue(loop.event_window) if loop.event_window else queue
+    threads_put = paced_put(queue, loop.event_window) if loop.event_window else queue.put
     tasks = loop.start(input)
     _save(loop)
     while tasks:
@@ -96,8 +97,8 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
             yield from _greenlet_step(loop, task, mailbox, shape)
         else:
             # Nothing runs in a greenlet here, so events skip the mailbox's checks.
-            loop.set_own_put(threads_queue.put)
-            yield from _parallel_step(loop, tasks, threads_queue, shape)
+            loop.set_own_put(threads_put)
+            yield from _parallel_step(loop, tasks, queue, shape)
         try:
             tasks = loop.tick()
         except Exception:  # the step's events (its values) come before the error
@@ -198,40 +199,21 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
             _wait(inbox, pending)
 
 
-class PacedQueue(SimpleQueue[Any]):
-    """An inbox that worker threads cannot fill with more than ``window`` events: a thread
-    putting an event takes a token first (waiting while there is none); the consumer gives
-    tokens back half a window at a time, so that a waiting thread wakes once per half
-    window, not once per event. The consumer's own thread never waits (only it reads).
-    Finished tasks are not counted."""
+def paced_put(inbox: Inbox, window: int) -> Callable[[Any], None]:
+    """``inbox.put`` for events, except that a thread other than the reader's waits while
+    the inbox holds ``window`` events or more, until the reader has taken half of them (it
+    looks every millisecond: no work for the reader, no wake-up per event)."""
+    owner = get_ident()
+    put, size = inbox.put, inbox.qsize
+    resume = max(1, window // 2)
 
-    def __init__(self, window: int) -> None:
-        super().__init__()
-        self._owner = get_ident()
-        self._batch = max(1, window // 2)
-        self._read = 0
-        tokens: SimpleQueue[None] = SimpleQueue()
-        for _ in range(window):
-            tokens.put(None)
-        self._tokens = tokens
+    def put_event(event: Any) -> None:
+        if size() >= window and get_ident() != owner:
+            while size() >= resume:
+                time.sleep(0.001)
+        put(event)
 
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        if type(item) is tuple and get_ident() != self._owner:
-            self._tokens.get()
-        super().put(item)
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        item = super().get(block, timeout)
-        if type(item) is tuple:
-            self._read += 1
-            if self._read == self._batch:  # (owner's own events add tokens: harmless)
-                self._read = 0
-                for _ in range(self._batch):
-                    self._tokens.put(None)
-        return item
-
-    def get_nowait(self) -> Any:
-        return self.get(False)
+    return put_event
 
 
 def _finish(loop: Loop, task: Task, shape: Shape) -> Iterator[Any]:

@@ -333,15 +333,11 @@ class ToolEventsHandler(BaseCallbackHandler):
     ) -> None:
         call = self.calls[run_id] = tool_call_id or str(run_id)
         self._set_writer(run_id, call)
-        self.loop.put_live(
-            "tools",
-            {
-                "event": "tool-started",
-                "tool_call_id": call,
-                "tool_name": _name(serialized, kwargs),
-                "input": inputs if inputs is not None else input_str,
-            },
-        )
+        name = (serialized or {}).get("name") or kwargs.get("name") or ""
+        started = {"event": "tool-started", "tool_call_id": call, "tool_name": name}
+        if inputs is not None:  # (LangChain passes none for a tool called with a string)
+            started["input"] = inputs
+        self.loop.put_live("tools", started)
 
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
         self._reset_writer(run_id)

@@ -10,28 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
-from queue import SimpleQueue
 from typing import Any
 
 __all__ = ("AsyncInbox",)
 
 
 class AsyncInbox:
-    """With a ``window``, other threads (sync nodes) cannot put more than ``window`` events
-    ahead of the reader: each event takes a token, given back half a window at a time as the
-    reader reads (see ``_drive.PacedQueue``). Tasks on the event loop never wait."""
+    """With a ``window``, another thread (a sync node) waits while the inbox holds
+    ``window`` items or more, until the reader has taken half of them (it looks every
+    millisecond). Tasks on the event loop never wait."""
 
-    __slots__ = (
-        "_batch",
-        "_items",
-        "_loop",
-        "_read",
-        "_thread",
-        "_tokens",
-        "_waiter",
-        "_wake_scheduled",
-    )
+    __slots__ = ("_items", "_loop", "_resume", "_thread", "_waiter", "_wake_scheduled", "_window")
 
     def __init__(self, window: int | None = None) -> None:
         self._items: deque[Any] = deque()
@@ -39,25 +30,14 @@ class AsyncInbox:
         self._thread = threading.get_ident()
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
-        self._tokens: SimpleQueue[None] | None = None
-        self._batch = max(1, (window or 0) // 2)
-        self._read = 0
-        if window:
-            self._tokens = SimpleQueue()
-            for _ in range(window):
-                self._tokens.put(None)
-
-    def _give_back(self) -> None:
-        self._read = 0
-        tokens = self._tokens
-        assert tokens is not None
-        for _ in range(self._batch):
-            tokens.put(None)
+        self._window = window or 0
+        self._resume = max(1, self._window // 2)
 
     def put(self, item: Any) -> None:
         on_loop = threading.get_ident() == self._thread
-        if not on_loop and self._tokens is not None and type(item) is tuple:
-            self._tokens.get()  # a worker thread waits for the reader to catch up
+        if self._window and not on_loop and len(self._items) >= self._window:
+            while len(self._items) >= self._resume:  # a worker thread lets the reader catch up
+                time.sleep(0.001)
         self._items.append(item)
         if on_loop:
             waiter = self._waiter
@@ -78,12 +58,7 @@ class AsyncInbox:
 
     def get_nowait(self) -> Any:
         """The next item; ``IndexError`` when there is none."""
-        item = self._items.popleft()
-        if self._tokens is not None and type(item) is tuple:
-            self._read += 1
-            if self._read == self._batch:
-                self._give_back()
-        return item
+        return self._items.popleft()
 
     async def get(self) -> Any:
         items = self._items
@@ -93,9 +68,4 @@ class AsyncInbox:
                 await self._waiter
             finally:
                 self._waiter = None
-        item = items.popleft()
-        if self._tokens is not None and type(item) is tuple:
-            self._read += 1
-            if self._read == self._batch:
-                self._give_back()
-        return item
+        return items.popleft()

@@ -227,11 +227,6 @@ class StreamMux:
         self._fast_routes[mode] = takes
         return takes
 
-    def count_kept(self) -> None:
-        """An event the main log would have kept went by without being built."""
-        if self._assign_seq:
-            self._seq += 1
-
     def push(self, event: ProtocolEvent) -> None:
         """Show ``event`` to the transformers, then put it in the main log."""
         method = event["method"]

@@ -37,7 +37,7 @@ BUILTIN_FACTORIES: tuple[TransformerFactory, ...] = (
     SubgraphTransformer,
 )
 
-EVENT_WINDOW = 1024
+EVENT_WINDOW = 4096
 """How many events a run's worker threads may write ahead of the run stream reading them."""
 
 _RUN_OPTIONS = ("context", "output_keys", "interrupt_before", "interrupt_after", "durability")
@@ -137,9 +137,7 @@ def start_v3(
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=False)
     source: Iterator[Event] = _bubble(loop, drive(loop, input, _record))
     shape = event_shape(prefix, graph.output_schema, graph.state_schema)
-    run = GraphRunStream(source, mux, shape=shape)
-    run._prefix = prefix
-    return run
+    return GraphRunStream(source, mux, shape=shape, prefix=prefix)
 
 
 async def start_v3_async(
@@ -156,9 +154,7 @@ async def start_v3_async(
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=True)
     source: AsyncIterator[Event] = _abubble(loop, adrive(loop, input, _record))
     shape = event_shape(prefix, graph.output_schema, graph.state_schema)
-    run = AsyncGraphRunStream(source, mux, shape=shape)
-    run._prefix = prefix
-    return run
+    return AsyncGraphRunStream(source, mux, shape=shape, prefix=prefix)
 
 
 def _record(record: Event) -> Event:

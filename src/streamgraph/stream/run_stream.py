@@ -61,11 +61,16 @@ class _RunState:
     _mux: StreamMux
     _exhausted: bool
 
-    def _setup(self, mux: StreamMux, shape: Callable[[Any], ProtocolEvent] | None) -> None:
-        # With ``shape``, the source yields the graph's records and events are built here,
-        # only when something will look at them (``_next_event``).
+    def _setup(
+        self,
+        mux: StreamMux,
+        shape: Callable[[Any], ProtocolEvent] | None,
+        prefix: tuple[str, ...],
+    ) -> None:
+        # With ``shape``, the source yields the graph's records (namespaces relative to
+        # ``prefix``) and events are built here, only when something will look at them.
         self._shape = shape
-        self._prefix: tuple[str, ...] = ()
+        self._prefix = prefix
         self._mux = mux
         self.extensions: Mapping[str, Any] = MappingProxyType(mux.extensions)
         self._exhausted = False
@@ -150,9 +155,10 @@ class GraphRunStream(_RunState):
         *,
         wire_pump: bool = True,
         shape: Callable[[Any], ProtocolEvent] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self._source = source
-        self._setup(mux, shape)
+        self._setup(mux, shape, prefix)
         self._push = mux.push
         if wire_pump:
             mux.bind_pump(self._pump_next)
@@ -268,9 +274,10 @@ class AsyncGraphRunStream(_RunState):
         *,
         wire_pump: bool = True,
         shape: Callable[[Any], ProtocolEvent] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self._source = source
-        self._setup(mux, shape)
+        self._setup(mux, shape, prefix)
         self._pumping = False
         self._pump_task: asyncio.Task[Any] | None = None
         self._abort_cancelled = False  # abort() cancelled the task pumping
