@@ -170,8 +170,20 @@ class GraphRunStream(_RunState):
             return False
         try:
             item = next(source)
-            if self._shape is None or not self._taken(item):
-                self._push(self._event(item))
+            mux = self._mux
+            if self._shape is not None and not mux._events._subscribed:
+                # ``_taken``, inlined: the path most events of a busy run take
+                takes = mux._fast_routes.get(item[1], _UNKNOWN)
+                if takes is _UNKNOWN:
+                    takes = mux.fast_route(item[1])
+                if takes is not None:
+                    prefix, data = self._prefix, item[2]
+                    namespace = prefix + item[0] if prefix else item[0]
+                    for take in takes:
+                        take(namespace, data)
+                    mux._seq += 1
+                    return True
+            self._push(self._event(item))
             return True
         except StopIteration:
             self._exhausted = True
