@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from streamgraph.stream._convert import convert_to_protocol_event
 from streamgraph.stream._types import ProtocolEvent
 from streamgraph.stream.stream_channel import StreamChannel
 
@@ -119,7 +120,10 @@ class _RunState:
         return True
 
     def _event(self, item: Any) -> ProtocolEvent:
-        event: ProtocolEvent = item if self._shape is None else self._shape(item)
+        if self._shape is not None:
+            event = self._shape(item)
+        else:  # a source of protocol events, or of v2 parts
+            event = item if "method" in item else convert_to_protocol_event(item)
         if event["method"] == "values":
             self._observe(event)
         return event
@@ -256,7 +260,7 @@ class GraphRunStream(_RunState):
                 name = _earliest(channels)
                 if name is not None:
                     yield name, channels[name]._items.popleft()[1]
-                elif not self._pump_next() and not _any_items(channels):
+                elif not (self._mux._pump_fn or self._pump_next)() and not _any_items(channels):
                     _drop_closed(channels)
                     if channels:
                         return
@@ -424,7 +428,9 @@ class AsyncGraphRunStream(_RunState):
                 name = _earliest(channels)
                 if name is not None:
                     yield name, channels[name]._items.popleft()[1]
-                elif not await self._apump_next() and not _any_items(channels):
+                elif not await (self._mux._apump_fn or self._apump_next)() and not _any_items(
+                    channels
+                ):
                     _drop_closed(channels)
                     if channels:
                         return
@@ -565,7 +571,10 @@ def _any_items(channels: dict[str, StreamChannel[Any]]) -> bool:
 
 
 def _drop_closed(channels: dict[str, StreamChannel[Any]]) -> None:
+    """Forget the projections that are over (raising the error of a failed one)."""
     for name in [name for name, channel in channels.items() if channel._closed]:
+        if channels[name]._error is not None:
+            raise channels[name]._error
         del channels[name]
 
 
