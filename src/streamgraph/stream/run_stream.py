@@ -573,8 +573,9 @@ def _any_items(channels: dict[str, StreamChannel[Any]]) -> bool:
 def _drop_closed(channels: dict[str, StreamChannel[Any]]) -> None:
     """Forget the projections that are over (raising the error of a failed one)."""
     for name in [name for name, channel in channels.items() if channel._closed]:
-        if channels[name]._error is not None:
-            raise channels[name]._error
+        error = channels[name]._error
+        if error is not None:
+            raise error
         del channels[name]
 
 
