@@ -7,7 +7,9 @@ Rows (each run reads what a v3 user reads, to the end of the run):
   chunks); the consumer iterates ``run.messages`` and each message's ``.text`` deltas;
 - custom events: one node writing 20,000 custom events; the consumer reads ``run.custom``;
 - 100-node chain: the consumer iterates the raw protocol events of the run;
-- (streamgraph only) the native ``get_message_writer()`` in a node, read as ``run.messages``.
+- (streamgraph only) the native ``get_message_writer()`` in a node, read as ``run.messages``;
+- (no graph) the model alone with a do-nothing protocol event handler: langchain-core's own
+  cost, the ceiling of the tokens row in both libraries.
 
 Rounds interleave the libraries, so machine noise hits both alike.
 """
@@ -47,6 +49,29 @@ def tokens(lib: Any) -> Callable[[], int]:
     def run() -> int:
         stream = graph.stream_events({"topic": "t"}, version="v3")
         return sum(1 for message in stream.messages for _ in message.text)
+
+    return run
+
+
+def protocol_floor(lib: Any) -> Callable[[], int]:
+    """``model.invoke()`` with one do-nothing content-block event handler, no graph: what
+    langchain-core itself spends to stream a reply as protocol events (the v3 ceiling)."""
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
+
+    class Count(BaseCallbackHandler, _V2StreamingCallbackHandler):
+        run_inline = True
+        events = 0
+
+        def on_stream_event(self, event: Any, **kwargs: Any) -> None:
+            self.events += 1
+
+    model, handler = fake_model(), Count()
+
+    def run() -> int:
+        handler.events = 0
+        model.invoke("hi", {"callbacks": [handler]})
+        return handler.events
 
     return run
 
@@ -96,6 +121,7 @@ def chain(lib: Any) -> Callable[[], int]:
 
 
 ROWS: list[tuple[str, Callable[[Any], Callable[[], int]], bool]] = [
+    ("(no graph) model.invoke() + a do-nothing protocol event handler", protocol_floor, False),
     ("LLM tokens: model.invoke() in a node, run.messages -> .text", tokens, True),
     (f"{CUSTOM_EVENTS:,} custom events from one node, run.custom", custom, True),
     ("100-node chain, every raw protocol event", chain, True),
