@@ -30,14 +30,15 @@ from starlette.responses import Response
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
-from streamgraph.server.routing import BodyTooLarge, json_response, routes
-from streamgraph.server.schemas import RequestInvalid
+from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage
 
 __all__ = ("create_app", "open_storage")
 
-log = logging.getLogger("streamgraph.server")
+logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
+# The studio page's own files are public: the page asks for the API key and sends it.
+OPEN_PREFIXES = ("/studio",)
 
 
 def open_storage(spec: str | Storage | None, base_dir: Path) -> Storage:
@@ -68,11 +69,13 @@ def create_app(
     api_keys: list[str] | None = None,
     max_body_bytes: int = 10 * 2**20,
     log_keep_seconds: float = 300.0,
+    studio: bool = False,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
-    any set, every route but ``/ok`` needs one in the ``x-api-key`` header."""
+    any set, every route but ``/ok`` needs one in the ``x-api-key`` header. ``studio``
+    serves the Studio web page at ``/studio/`` (see ``streamgraph.server.studio``)."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
@@ -103,8 +106,13 @@ def create_app(
         finally:
             await api.shutdown()
 
+    served: list[Any] = [*routes(api)]
+    if studio:
+        from streamgraph.server.studio import studio_routes
+
+        served += studio_routes()
     app = Starlette(
-        routes=routes(api),
+        routes=served,
         lifespan=lifespan,
         exception_handlers={
             ApiError: _api_error,
@@ -149,8 +157,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _bug(request: Request, error: Exception) -> Response:
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    logger.exception("unexpected error in %s %s", request.method, request.url.path)
     return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
+
+
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in OPEN_PREFIXES
+    )
 
 
 class _KeyCheck:
@@ -161,7 +175,7 @@ class _KeyCheck:
         self.keys = keys
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+        if scope["type"] == "http" and not _is_open(scope["path"]):
             given = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
             if given not in self.keys:
                 response = json_response(
