@@ -300,11 +300,12 @@ def test_sync_abort_stops_the_run() -> None:
 
 
 def test_async_abort_cancels_nested_work() -> None:
-    cancelled = threading.Event()
+    sleeping, cancelled = threading.Event(), threading.Event()
 
     async def sleeper(state: State) -> dict[str, Any]:
+        sleeping.set()
         try:
-            await asyncio.sleep(5)
+            await asyncio.sleep(50)  # an abort that waited for it would take 50 s
         except asyncio.CancelledError:
             cancelled.set()
             raise
@@ -327,11 +328,12 @@ def test_async_abort_cancels_nested_work() -> None:
                 consumed.append(event)
 
         consumer = asyncio.create_task(consume())
-        await asyncio.sleep(0.1)  # the consumer waits inside the run for the sleeping node
+        while not sleeping.is_set():  # the consumer waits inside the run for the sleeping node
+            await asyncio.sleep(0.001)
         started = time.monotonic()
         await run.abort()
-        await asyncio.wait_for(consumer, 2)  # the consumer's loop just ends
-        return time.monotonic() - started < 2, consumed
+        await asyncio.wait_for(consumer, 25)  # the consumer's loop just ends
+        return time.monotonic() - started < 25, consumed
 
     quick, consumed = asyncio.run(main())
     assert quick and cancelled.is_set()
