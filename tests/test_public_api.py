@@ -144,9 +144,12 @@ def test_readme_python_examples_run_and_print_what_they_say(
     try:
         server.start()
         for block in blocks:
-            namespace: dict[str, object] = {}  # each example runs on its own
+            # each example runs on its own, or says in its first line what it continues
+            continues = block.startswith("# Continues the quick start")
+            namespace: dict[str, object] = dict(quick_start) if continues else {}
             exec(compile(block, "README.md", "exec"), namespace)
-            expected = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+            lines = block.splitlines()[1:] if continues else block.splitlines()
+            expected = [line[2:] for line in lines if line.startswith("# ")]
             printed = capsys.readouterr().out.splitlines()
             assert printed[-len(expected) :] == expected
     finally:
