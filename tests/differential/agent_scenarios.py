@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import InjectedToolCallId
 
 from examples.fake_llm import ScriptedChatModel, tool_call
+from tests.differential._turns import Turns
 from tests.differential.scenarios import scenario
 from tests.differential.thread_scenarios import thread_scenario
 
@@ -51,11 +52,15 @@ def asks(*calls: tuple[str, dict[str, Any], str], text: str = "", id: str = "ai-
     return AIMessage(text, tool_calls=[tool_call(*c) for c in calls], id=id)
 
 
-def weather_tool(lib: Any) -> Any:
+def weather_tool(lib: Any, turns: Turns | None = None) -> Any:
     def get_weather(city: str) -> str:
         """Get weather for a given city."""
+        if turns is not None:  # parallel calls write in a fixed order
+            turns.wait(city)
         writer = lib.get_stream_writer()
         writer(f"Looking up data for city: {city}")
+        if turns is not None:
+            turns.done(city)
         return f"It's always sunny in {city}!"
 
     return get_weather
@@ -110,7 +115,8 @@ def react_agent_v1_runs_calls_in_one_task(lib: Any) -> Any:
             AIMessage("both sunny", id="ai-2"),
         ]
     )
-    agent = create_agent(lib, model, [weather_tool(lib)], version="v1")
+    tool = weather_tool(lib, Turns("a", "b", tasks=False))
+    agent = create_agent(lib, model, [tool], version="v1")
     return agent, QUESTION
 
 

@@ -16,7 +16,7 @@ from tests.differential import (  # noqa: F401 - they register scenarios
     message_scenarios,
 )
 from tests.differential._normalize import normalize
-from tests.differential._turns import arun
+from tests.differential._turns import arun, awatch, watch
 from tests.differential.scenarios import SCENARIOS, libs
 
 LIBS = libs()
@@ -57,13 +57,15 @@ def run(lib_name: str, name: str, index: int, api: str) -> tuple[list[Any], Any]
     config = kwargs.pop("config", None)
     chunks: list[Any] = []
 
+    modes = kwargs.get("stream_mode")
+
     async def consume() -> None:
-        async for chunk in graph.astream(input, config, **kwargs):
+        async for chunk in awatch(graph.astream(input, config, **kwargs), modes):
             chunks.append(chunk)
 
     try:
         if api == "sync":
-            for chunk in graph.stream(input, config, **kwargs):
+            for chunk in watch(graph.stream(input, config, **kwargs), modes):
                 chunks.append(chunk)
         else:
             arun(consume())

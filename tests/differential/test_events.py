@@ -21,7 +21,7 @@ from langchain_core.tools import tool
 
 from examples.fake_llm import ScriptedChatModel, tool_call
 from tests.differential._normalize import normalize
-from tests.differential._turns import Turns, arun
+from tests.differential._turns import Turns, arun, awatch
 from tests.differential.scenarios import libs
 
 LIBS = libs()
@@ -189,7 +189,10 @@ def collect(lib_name: str, name: str, index: int) -> list[dict[str, Any]]:
 
     async def run() -> list[dict[str, Any]]:
         return [
-            event async for event in graph.astream_events(input, config, version="v2", **kwargs)
+            event
+            async for event in awatch(
+                graph.astream_events(input, config, version="v2", **kwargs), "events"
+            )
         ]
 
     return arun(run())

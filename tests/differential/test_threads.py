@@ -13,7 +13,7 @@ import pytest
 
 from tests.differential import agent_scenarios  # noqa: F401 - registers thread scenarios
 from tests.differential._normalize import Normalizer
-from tests.differential._turns import arun
+from tests.differential._turns import arun, awatch, watch
 from tests.differential.scenarios import libs
 from tests.differential.thread_scenarios import THREAD_SCENARIOS
 
@@ -22,7 +22,8 @@ CONFIG = {"configurable": {"thread_id": "t"}}
 
 
 async def _astream(graph: Any, input: Any, config: Any, kwargs: dict[str, Any]) -> list[Any]:
-    return [chunk async for chunk in graph.astream(input, config, **kwargs)]
+    stream = graph.astream(input, config, **kwargs)
+    return [chunk async for chunk in awatch(stream, kwargs.get("stream_mode"))]
 
 
 def _command(graph: Any, resume: Any) -> Any:
@@ -39,7 +40,7 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
             kwargs = dict(kwargs)
             config = kwargs.pop("config", CONFIG)
             if api == "sync":
-                return list(graph.stream(input, config, **kwargs))
+                return list(watch(graph.stream(input, config, **kwargs), kwargs.get("stream_mode")))
             return arun(_astream(graph, input, config, kwargs))
         if kind == "invoke":
             _, input, kwargs = operation
