@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
             "--db", default=None, help="SQLite file, :memory:, or postgres://... URL"
         )
         command.add_argument(
-            "--workers", type=int, default=16, help="runs executed at once (default: 16)"
+            "--workers",
+            type=int,
+            default=None,
+            help="most runs executed at once (default: no limit, every run starts at once)",
         )
         command.add_argument(
             "--no-reload",

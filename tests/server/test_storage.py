@@ -17,7 +17,10 @@ from streamgraph.server.storage.base import Conflict, Storage
 from streamgraph.server.storage.memory import MemoryStorage
 from streamgraph.server.storage.sqlite import SqliteStorage
 
-TABLES = "sg_assistants, sg_assistant_versions, sg_threads, sg_runs, sg_checkpoints, sg_writes"
+TABLES = (
+    "sg_assistants, sg_assistant_versions, sg_threads, sg_runs, sg_run_errors, sg_checkpoints, "
+    "sg_writes"
+)
 
 
 @pytest.fixture(scope="module")
@@ -425,6 +428,21 @@ def test_runs(storage: Storage) -> None:
     assert storage.delete_run("r2") is False
     assert storage.get_run("r2") is None
     assert storage.update_run("r2", {"status": "error"}) is None
+
+
+def test_a_run_finishes_once(storage: Storage) -> None:
+    storage.create_run(run_row("r1", "t1", ts(1), "running"))
+    storage.create_run(run_row("r2", "t1", ts(2), "pending"))
+    failure = {"error": "ValueError", "message": "boom \u0000 nul"}
+    assert storage.finish_run("r1", "error", failure) is True
+    assert storage.finish_run("r1", "success", None) is False  # ended already: unchanged
+    assert storage.get_run("r1")["status"] == "error"  # type: ignore[index]
+    assert storage.run_error("r1") == failure
+    assert storage.finish_run("r2", "interrupted", None) is True
+    assert storage.run_error("r2") is None
+    assert storage.finish_run("gone", "success", None) is False
+    storage.delete_run("r1")
+    assert storage.run_error("r1") is None
 
 
 # -- with checkpoints --------------------------------------------------------------------------

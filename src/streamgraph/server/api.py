@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from streamgraph.server.eventlog import EventLogs
@@ -23,7 +23,14 @@ from streamgraph.server.graphs import GraphEntry
 from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
 from streamgraph.server.state import interrupts_map, json_ready
-from streamgraph.server.storage.base import Assistant, Conflict, Run, Storage, Thread
+from streamgraph.server.storage.base import (
+    UNFINISHED,
+    Assistant,
+    Conflict,
+    Run,
+    Storage,
+    Thread,
+)
 from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
@@ -35,6 +42,11 @@ T = TypeVar("T")
 # LangGraph's namespace for system assistant ids: uuid5(this, graph_id).
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 RESERVED_CONFIGURABLE = ("thread_id", "run_id", "graph_id", "assistant_id")
+SERVER_RESTART = {
+    "error": "ServerRestart",
+    "message": "The server stopped while this run was running; its thread keeps the steps "
+    "done before (a run with no input goes on from there)",
+}
 
 
 class ApiError(Exception):
@@ -65,8 +77,12 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat()
+def now(later: float = 0.0) -> str:
+    """The time (plus ``later`` seconds), as rows store it."""
+    stamp = datetime.now(UTC)
+    if later:
+        stamp += timedelta(seconds=later)
+    return stamp.isoformat()
 
 
 def thread_row(thread_id: str, metadata: JsonObject | None = None) -> Thread:
@@ -94,17 +110,18 @@ class Api:
         graphs: dict[str, GraphEntry],
         storage: Storage,
         *,
-        workers: int = 16,
+        workers: int | None = None,
         api_keys: list[str] | None = None,
         max_body_bytes: int = 10 * 2**20,
+        event_dir: str | os.PathLike[str] | None = None,
         log_keep_seconds: float = 300.0,
-        log_max_bytes: int = 256 * 2**20,
+        log_max_bytes: int = 1024 * 2**20,
     ) -> None:
         self.graphs = graphs
         self.storage = storage
         self.api_keys = frozenset(api_keys or ())
         self.max_body_bytes = max_body_bytes
-        self.logs = EventLogs(keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
+        self.logs = EventLogs(event_dir, keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
         self.runs = RunManager(self, workers=workers)
         self._saver_graphs: dict[int, Any] = {}
         self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
@@ -148,26 +165,51 @@ class Api:
         return created
 
     async def _recover_runs(self) -> None:
-        """Runs a previous process left unfinished: pending ones run again; one that was
-        running when the process died is marked as failed (its thread keeps every step
-        checkpointed before the crash; a new run with no input resumes from there)."""
-        for run in await self.call(self.storage.runs_with_status, ("pending", "running")):
+        """What a previous process left unfinished. A run that was running when it died
+        ends as failed (``ServerRestart``, on its stream too; its thread keeps every step
+        checkpointed before the crash, and a new run with no input resumes from there);
+        pending runs are queued again (at their start time), with their logs; threads left
+        ``busy`` with no run get their status back."""
+        self.logs.forget_stale_files()
+        unfinished = await self.call(self.storage.runs_with_status, UNFINISHED)
+        for run in unfinished:
+            if run["status"] == "running":
+                await self._fail_after_restart(run)
+        for run in unfinished:
             if run["status"] == "pending":
                 self.runs.submit(run, temporary=False)
-                continue
-            logger.warning(
-                "run %s (thread %s) was running when the server stopped: marked as failed",
-                run["run_id"],
-                run["thread_id"],
-            )
-            failure = {
-                "error": "ServerRestart",
-                "message": "the server stopped while this run was running",
-            }
-            await self.call(self.storage.update_run, run["run_id"], {"status": "error"})
-            await self.call(
-                self.storage.update_thread, run["thread_id"], {"status": "error", "error": failure}
-            )
+        busy, _ = await self.call(
+            self.storage.search_threads,
+            ids=None,
+            metadata=None,
+            values=None,
+            status="busy",
+            limit=100_000,
+            offset=0,
+            sort_by="thread_id",
+            sort_order="asc",
+        )
+        for thread in busy:
+            if not self.runs.thread_busy(thread["thread_id"]):
+                await self.refresh_thread(thread["thread_id"])
+
+    async def _fail_after_restart(self, run: Run) -> None:
+        run_id, thread_id = run["run_id"], run["thread_id"]
+        logger.warning(
+            "run %s (thread %s) was running when the server stopped: marked as failed",
+            run_id,
+            thread_id,
+        )
+        log = self.logs.create(run_id)
+        log.run = run
+        if log.last_seq == 0:
+            log.append("metadata", dumps({"run_id": run_id, "attempt": 1}))
+        log.append("error", dumps(SERVER_RESTART))
+        self.logs.close(run_id)
+        await self.call(self.storage.finish_run, run_id, "error", SERVER_RESTART)
+        await self.call(
+            self.storage.update_thread, thread_id, {"status": "error", "error": SERVER_RESTART}
+        )
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` on the loop without waiting for it (kept referenced until done)."""
@@ -176,7 +218,9 @@ class Api:
         task.add_done_callback(self._background.discard)
 
     async def shutdown(self) -> None:
+        self.logs.shutdown()
         await self.runs.stop()
+        self.logs.close_all()
         if self._background:  # webhooks being sent: a few seconds to finish
             await asyncio.wait(self._background, timeout=5)
         if self._webhook_client is not None:
@@ -276,50 +320,60 @@ class Api:
         return graph, run_input(kwargs), config, options
 
     async def settle_thread(
-        self, run: Run, outcome: Outcome, *, cancelled: bool, rollback: bool
+        self, active: ActiveRun, outcome: Outcome, *, cancelled: bool, rollback: bool
     ) -> Any:
         """Store the run's end and its thread's new row; returns the ``/wait`` body."""
         storage = self.storage
+        run = active.run
         run_id, thread_id = run["run_id"], run["thread_id"]
         if rollback:
             await self.call(storage.delete_run_checkpoints, thread_id, run_id)
             await self.call(storage.delete_run, run_id)
         else:
-            await self.call(
-                storage.update_run, run_id, {"status": final_status(outcome, cancelled)}
-            )
+            status = final_status(outcome, cancelled)
+            error = error_payload(outcome.error) if outcome.error is not None else None
+            await self.call(storage.finish_run, run_id, status, error)
         thread = await self.call(storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
-        changes: JsonObject = {
-            "metadata": {
-                "graph_id": run["metadata"].get("graph_id"),
-                "assistant_id": run["assistant_id"],
-            }
+        metadata = {
+            "graph_id": run["metadata"].get("graph_id"),
+            "assistant_id": run["assistant_id"],
         }
-        graph = await self.thread_graph(
-            {**thread, "metadata": {**thread["metadata"], **changes["metadata"]}}
+        changes = await self._thread_state(
+            {**thread, "metadata": {**thread["metadata"], **metadata}}
         )
-        values: Any = thread.get("values")
-        if graph is not None:
-            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-            values = json_ready(snapshot.values)
-            changes.update(
-                values=values, interrupts=interrupts_map(snapshot), state_updated_at=now()
-            )
-            status = "interrupted" if snapshot.next else "idle"
-        else:
-            status = "idle"
+        changes["metadata"] = metadata
         if outcome.error is not None and not cancelled:
-            status = "error"
+            changes["status"] = "error"
             changes["error"] = error_payload(outcome.error)
-        else:
-            changes["error"] = None
-        if self.runs.thread_has_waiting(thread_id):
-            status = "busy"
-        changes["status"] = status
+        if self.runs.thread_busy(thread_id, besides=run_id):
+            changes["status"] = "busy"
         await self.call(storage.update_thread, thread_id, changes)
-        return wait_body(outcome, values)
+        return wait_body(outcome, changes.get("values", thread.get("values")))
+
+    async def _thread_state(self, thread: Thread) -> JsonObject:
+        """A thread's row fields from its last checkpoint: values, interrupts, status."""
+        graph = await self.thread_graph(thread)
+        if graph is None:
+            return {"status": "idle", "error": None}
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"]}})
+        return {
+            "values": json_ready(snapshot.values),
+            "interrupts": interrupts_map(snapshot),
+            "state_updated_at": now(),
+            "status": "interrupted" if snapshot.next else "idle",
+            "error": None,
+        }
+
+    async def refresh_thread(self, thread_id: str) -> None:
+        """Give a thread with no run in progress the status its checkpoints say."""
+        thread = await self.call(self.storage.get_thread, thread_id)
+        if thread is None or self.runs.thread_busy(thread_id):
+            return
+        changes = await self._thread_state(thread)
+        changes.pop("error")
+        await self.call(self.storage.update_thread, thread_id, changes)
 
     async def send_webhook(self, url: str, active: ActiveRun) -> None:
         """POST the finished run (with its status and values) to ``url``. A webhook is

@@ -10,7 +10,8 @@ Example::
 Storage: ``"memory"``, a SQLite file path (the default: ``.streamgraph/streamgraph.sqlite``
 next to the config file, or in the working folder), ``postgres://...``/``postgresql://...``,
 or a ``Storage`` object. Every client mistake gets a status below 500 with LangGraph's
-``{"detail": ...}`` body; a ``500`` means a bug here, and its body says so.
+``{"detail": ...}`` body; a ``500`` means a bug here (its details are in the server's log,
+not in the response).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
 from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage
 
-__all__ = ("create_app", "open_storage")
+__all__ = ("create_app", "default_event_dir", "open_storage")
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
@@ -58,20 +59,37 @@ def open_storage(spec: str | Storage | None, base_dir: Path) -> Storage:
     return SqliteStorage(str(path))
 
 
+def default_event_dir(spec: str | Storage | None, base_dir: Path) -> Path | None:
+    """Where a storage's runs keep their event logs (``None``: a temporary folder)."""
+    if spec is None or spec == "":
+        return base_dir / ".streamgraph" / "events"
+    if not isinstance(spec, str) or spec in ("memory", ":memory:"):
+        return None
+    if spec.startswith(("postgres://", "postgresql://")):
+        return base_dir / ".streamgraph" / "events"
+    return Path(spec).parent / "events"
+
+
 def create_app(
     graphs: dict[str, Any] | None = None,
     *,
     config: str | os.PathLike[str] | None = None,
     storage: str | Storage | None = None,
-    workers: int = 16,
+    workers: int | None = None,
     api_keys: list[str] | None = None,
     max_body_bytes: int = 10 * 2**20,
+    event_dir: str | os.PathLike[str] | None = None,
     log_keep_seconds: float = 300.0,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
-    any set, every route but ``/ok`` needs one in the ``x-api-key`` header."""
+    any set, every route but ``/ok`` needs one in the ``x-api-key`` header.
+
+    ``workers``: how many runs execute at once (``None``, the default: every run starts
+    when created, its thread allows). ``event_dir``: where runs' event logs are kept (the
+    default: ``events/`` beside a SQLite file, ``.streamgraph/events`` for Postgres, a
+    temporary folder for memory storage); ``log_keep_seconds``: how long after a run."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
@@ -91,6 +109,7 @@ def create_app(
         workers=workers,
         api_keys=keys,
         max_body_bytes=max_body_bytes,
+        event_dir=event_dir if event_dir is not None else default_event_dir(storage, base),
         log_keep_seconds=log_keep_seconds,
     )
 
@@ -148,8 +167,9 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _bug(request: Request, error: Exception) -> Response:
+    # As LangGraph's server: nothing of the error itself goes out (it is in the log).
     logger.exception("unexpected error in %s %s", request.method, request.url.path)
-    return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
+    return json_response({"detail": "Internal Server Error"}, 500)
 
 
 class _KeyCheck:

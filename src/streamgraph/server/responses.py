@@ -38,7 +38,8 @@ def sse(
             async for chunk in log.follow(after, keep=keep, heartbeat=HEARTBEAT_SECONDS):
                 yield chunk
         finally:
-            if not log.closed and on_disconnect is not None:  # the client went away
+            # The client went away (not: the server stops, which ends every stream).
+            if not log.closed and on_disconnect is not None and not log.server_stopping:
                 on_disconnect()
 
     return StreamingResponse(

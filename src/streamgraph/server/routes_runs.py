@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from streamgraph.server.api import Api
     from streamgraph.server.runs import ActiveRun
 
+from streamgraph.server.runs import Phase
+
 __all__ = ()
 
 BUSY = (
@@ -65,9 +67,8 @@ async def _prepare_thread(api: Api, thread_id: str, body: RunCreateStateful) -> 
     if strategy == "reject":
         raise ApiError(409, BUSY)
     if strategy in ("interrupt", "rollback"):
-        current = api.runs.current(thread_id)
-        if current is not None:
-            await api.runs.cancel(current.run_id, action=strategy)
+        for active in api.runs.on_thread(thread_id):
+            await api.runs.cancel(active.run_id, action=strategy)
 
 
 async def create_run(api: Api, thread_id: str | None, body: RunCreate) -> ActiveRun:
@@ -87,23 +88,29 @@ async def create_run(api: Api, thread_id: str | None, body: RunCreate) -> Active
     run = _run_row(body, thread_id, assistant, temporary)
     if not temporary:
         await api.call(api.storage.create_run, run)
-        await api.call(
-            api.storage.update_thread,
-            thread_id,
-            {
-                "status": "busy",
-                "metadata": {
-                    "graph_id": assistant["graph_id"],
-                    "assistant_id": assistant["assistant_id"],
+        try:
+            await api.call(
+                api.storage.update_thread,
+                thread_id,
+                {
+                    "status": "busy",
+                    "metadata": {
+                        "graph_id": assistant["graph_id"],
+                        "assistant_id": assistant["assistant_id"],
+                    },
                 },
-            },
-        )
-    return api.runs.submit(run, temporary=temporary, after_seconds=body.after_seconds or 0.0)
+            )
+        except BaseException:  # not queued: it must not stay pending (a restart would run it)
+            await api.call(api.storage.delete_run, run["run_id"])
+            raise
+    return api.runs.submit(run, temporary=temporary)
 
 
 def _run_row(body: RunCreate, thread_id: str, assistant: Assistant, temporary: bool) -> Run:
     modes = body.stream_mode or ["values"]
-    stamp = now()
+    # As LangGraph's server: a delayed run is created in the future (it starts then, also
+    # after a restart).
+    stamp = now(body.after_seconds or 0.0)
     kwargs = {
         "input": body.input,
         "command": body.command,
@@ -365,6 +372,11 @@ async def _join(api: Api, req: Req[None], thread_id: str | None) -> Any:
     body = api.runs.finished_body(run_id)
     if body is not None:
         return body
+    if run["status"] == "error":  # (ended in an earlier process, or long ago)
+        error = await api.call(api.storage.run_error, run_id)
+        return {"__error__": error or {"error": "Error", "message": "the run failed"}}
+    if run["status"] in ("pending", "running"):  # queued in no process: cannot end
+        raise ApiError(409, f"Run {run_id} is {run['status']} but not queued on this server")
     thread = await api.call(api.storage.get_thread, run["thread_id"])
     return (thread["values"] if thread is not None else None) or {}
 
@@ -408,24 +420,33 @@ def _join_modes(req: Req[None]) -> list[str] | None:
 
 async def _join_stream(api: Api, req: Req[None], thread_id: str | None) -> Response:
     run_id = req.path["run_id"]
-    await _run(api, thread_id, run_id)
+    run = await _run(api, thread_id, run_id)
     after = _last_event_id(req)
     keep = event_filter(_join_modes(req))
     log = api.logs.get(run_id)
-    if log is None:  # finished long ago: nothing left to replay
-        return sse(_closed_log(), headers={})
+    if log is None:  # its events are gone: say so, with how the run ended
+        raise ApiError(410, _gone(api, run))
     on_disconnect = (
         (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
     )
-    return sse(log, after=after, keep=keep, on_disconnect=on_disconnect)
+    path = req.request.url.path
+    stateless = thread_id is None
+    base = f"/runs/{run_id}" if stateless else f"/threads/{run['thread_id']}/runs/{run_id}"
+    headers = {"Location": path, "Content-Location": base}
+    return sse(log, after=after, keep=keep, on_disconnect=on_disconnect, headers=headers)
 
 
-def _closed_log() -> Any:
-    from streamgraph.server.eventlog import EventLog
-
-    log = EventLog()
-    log.close()
-    return log
+def _gone(api: Api, run: Run) -> str:
+    how = (
+        f"it ended with status '{run['status']}'"
+        if run["status"] not in ("pending", "running")
+        else f"it is '{run['status']}'"
+    )
+    return (
+        f"The events of run {run['run_id']} are no longer kept (a run's events are kept "
+        f"{api.logs.keep_seconds:g} s after it ends): {how}. Its result: GET "
+        f"/threads/{run['thread_id']}/runs/{run['run_id']}/join"
+    )
 
 
 @endpoint(
@@ -499,7 +520,7 @@ async def cancel_runs(api: Api, req: Req[RunsCancel]) -> None:
         return None
     wanted = {"pending", "running"} if body.status == "all" else {body.status}
     for active in list(api.runs.active.values()):
-        state = "running" if active.task is not None else "pending"
+        state = "pending" if active.phase is Phase.QUEUED else "running"
         if state in wanted:
             await api.runs.cancel(active.run_id, action=action)
     return None

@@ -160,9 +160,8 @@ async def patch_thread(api: Api, req: Req[ThreadPatch]) -> Thread:
 
 
 async def _delete(api: Api, thread_id: str) -> bool:
-    current = api.runs.current(thread_id)
-    if current is not None:
-        await api.runs.cancel(current.run_id, wait=True)
+    for active in api.runs.on_thread(thread_id):  # (queued ones too: none may start after)
+        await api.runs.cancel(active.run_id, wait=True)
     return bool(await api.call(api.storage.delete_thread, thread_id))
 
 

@@ -158,6 +158,15 @@ class Storage(Protocol):
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         """Delete the checkpoints (and their writes) a run made on a thread (rollback)."""
 
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        """A run's terminal transition, at most once: set ``status`` (a final one) and keep
+        ``error`` (the run's ``{"error", "message"}``, for ``/join`` after the run's events
+        are gone), only if the run is still ``pending`` or ``running``. False if it had
+        ended already or is gone."""
+
+    def run_error(self, run_id: str) -> Row | None:
+        """The error ``finish_run`` kept for a run that failed (deleted with the run)."""
+
 
 # -- the semantics every backend shares (pure; the backends only store and fetch) ------------
 
@@ -196,6 +205,8 @@ RUN_FIELDS = (
     "created_at",
     "updated_at",
 )
+UNFINISHED = ("pending", "running")
+"""The statuses of a run that has not ended (``finish_run`` moves it out of them once)."""
 ASSISTANT_SORTS = ("assistant_id", "graph_id", "name", "created_at", "updated_at")
 THREAD_SORTS = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 

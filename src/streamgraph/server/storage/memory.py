@@ -14,6 +14,7 @@ from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.server.storage.base import (
     ASSISTANT_SORTS,
     THREAD_SORTS,
+    UNFINISHED,
     Assistant,
     Changes,
     Conflict,
@@ -24,6 +25,7 @@ from streamgraph.server.storage.base import (
     changed,
     check_sort,
     copy_row,
+    json_copy,
     matches,
     new_assistant,
     new_run,
@@ -63,6 +65,7 @@ class MemoryStorage:
         self._versions: dict[str, list[Assistant]] = {}
         self._threads: dict[str, Thread] = {}
         self._runs: dict[str, Run] = {}
+        self._run_errors: dict[str, Row] = {}
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -184,6 +187,7 @@ class MemoryStorage:
             existed = self._threads.pop(thread_id, None) is not None
             for run_id in [r["run_id"] for r in self._runs.values() if r["thread_id"] == thread_id]:
                 del self._runs[run_id]
+                self._run_errors.pop(run_id, None)
             self.checkpointer.delete_thread(thread_id)
             return existed
 
@@ -250,7 +254,25 @@ class MemoryStorage:
 
     def delete_run(self, run_id: str) -> bool:
         with self._lock:
+            self._run_errors.pop(run_id, None)
             return self._runs.pop(run_id, None) is not None
+
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        with self._lock:
+            current = self._runs.get(run_id)
+            if current is None or current["status"] not in UNFINISHED:
+                return False
+            self._runs[run_id] = changed(
+                current, {"status": status}, merge_metadata=False, keep=("run_id", "created_at")
+            )
+            if error is not None:
+                self._run_errors[run_id] = json_copy(error)
+            return True
+
+    def run_error(self, run_id: str) -> Row | None:
+        with self._lock:
+            found = self._run_errors.get(run_id)
+            return None if found is None else json_copy(found)
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int

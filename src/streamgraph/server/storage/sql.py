@@ -26,6 +26,7 @@ from streamgraph.server.storage.base import (
     RUN_FIELDS,
     THREAD_FIELDS,
     THREAD_SORTS,
+    UNFINISHED,
     Assistant,
     Changes,
     Conflict,
@@ -87,6 +88,10 @@ MIGRATIONS = (
     )""",
     "CREATE INDEX IF NOT EXISTS sg_runs_thread ON sg_runs (thread_id, created_at)",
     "CREATE INDEX IF NOT EXISTS sg_runs_status ON sg_runs (status)",
+    """CREATE TABLE IF NOT EXISTS sg_run_errors (
+        run_id TEXT PRIMARY KEY,
+        error TEXT NOT NULL
+    )""",
 )
 """Numbered by position; ``sg_server_migrations`` records the ones applied. Append, never
 edit. ``{seq}`` is the dialect's insertion-order column (SQLite has ``rowid``)."""
@@ -559,6 +564,12 @@ class SqlStorage(ABC):
 
     def delete_thread(self, thread_id: str) -> bool:
         with self._writing() as conn:
+            self._run(
+                conn,
+                "DELETE FROM sg_run_errors WHERE run_id IN "
+                "(SELECT run_id FROM sg_runs WHERE thread_id = ?)",
+                (thread_id,),
+            )
             self._delete(conn, RUNS, "thread_id", thread_id)
             existed = self._delete(conn, THREADS, "thread_id", thread_id)
         self.checkpointer.delete_thread(thread_id)
@@ -632,7 +643,33 @@ class SqlStorage(ABC):
 
     def delete_run(self, run_id: str) -> bool:
         with self._writing() as conn:
+            self._run(conn, "DELETE FROM sg_run_errors WHERE run_id = ?", (run_id,))
             return self._delete(conn, RUNS, "run_id", run_id)
+
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        with self._writing() as conn:
+            current = self._get(conn, RUNS, run_id, lock=True)
+            if current is None or current["status"] not in UNFINISHED:
+                return False
+            row = changed(
+                current, {"status": status}, merge_metadata=False, keep=("run_id", "created_at")
+            )
+            self._update(conn, RUNS, row)
+            if error is not None:
+                self._run(
+                    conn,
+                    "INSERT INTO sg_run_errors (run_id, error) VALUES (?, ?) "
+                    "ON CONFLICT (run_id) DO UPDATE SET error = excluded.error",
+                    (run_id, _dumps(error)),
+                )
+        return True
+
+    def run_error(self, run_id: str) -> Row | None:
+        with self._reading() as conn:
+            found = self._run(
+                conn, "SELECT error FROM sg_run_errors WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if found is None else cast(Row, orjson.loads(found[0]))
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int
