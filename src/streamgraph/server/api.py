@@ -315,7 +315,7 @@ class Api:
             "interrupt_after": kwargs.get("interrupt_after"),
             "context": context or None,
             # (without a checkpointer durability means nothing: not passed)
-            "durability": None if temporary else kwargs.get("durability") or "async",
+            "durability": None if temporary else served_durability(kwargs.get("durability")),
         }
         return graph, run_input(kwargs), config, options
 
@@ -420,6 +420,15 @@ class Api:
             url, content=dumps(payload), headers={"content-type": "application/json"}
         )
         return int(response.status_code)
+
+
+def served_durability(asked: str | None) -> str:
+    """The durability a run executes with. A client that received a step's ``updates``
+    event must find that step saved, whatever happens to the server next: so ``async``
+    (LangGraph's default, which saves a step while the next one runs and sends its events
+    before the save) runs as ``sync`` (each step saved before its events leave). ``exit``
+    (save only at the end) is a client's explicit choice, kept."""
+    return "exit" if asked == "exit" else "sync"
 
 
 def run_config(assistant: Assistant, run: Run) -> JsonObject:
