@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
 from streamgraph.server.graphs import GraphEntry
+from streamgraph.server.outage import PAUSE_SECONDS, Pausing, PausingSaver
 from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
 from streamgraph.server.state import interrupts_map, json_ready
@@ -29,6 +30,8 @@ from streamgraph.server.storage.base import (
     Conflict,
     Run,
     Storage,
+    StorageError,
+    StorageUnavailable,
     Thread,
 )
 from streamgraph.types import Command, Send
@@ -116,9 +119,13 @@ class Api:
         event_dir: str | os.PathLike[str] | None = None,
         log_keep_seconds: float = 300.0,
         log_max_bytes: int = 1024 * 2**20,
+        pause_seconds: float = PAUSE_SECONDS,
     ) -> None:
         self.graphs = graphs
         self.storage = storage
+        # Runs' saves and ends wait through storage outages (see ``outage.py``).
+        self.pausing = Pausing(self.outage, pause_seconds)
+        self.run_saver = PausingSaver(storage.checkpointer, self.pausing)
         self.api_keys = frozenset(api_keys or ())
         self.max_body_bytes = max_body_bytes
         self.logs = EventLogs(event_dir, keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
@@ -228,10 +235,37 @@ class Api:
         await self.call(self.storage.close)
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Call a storage method: inline, or on a thread for a storage that blocks."""
-        if self.storage.blocking:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        """Call a storage method: inline, or on a thread for a storage that blocks. An
+        error meaning the storage is unavailable becomes ``StorageUnavailable`` (503)."""
+        try:
+            if self.storage.blocking:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            return fn(*args, **kwargs)
+        except StorageError:
+            raise
+        except Exception as error:
+            reason = self.storage.outage(error)
+            if reason is None:
+                raise
+            raise StorageUnavailable(reason) from error
+
+    async def call_for_run(
+        self, active: ActiveRun, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``call`` for a run's own writes: retried through a storage outage (the run
+        pauses), so that it neither goes on unsaved nor ends without its end stored."""
+        what = f"run {active.run_id} (thread {active.thread_id})"
+
+        async def attempt() -> T:
+            return await self.call(fn, *args, **kwargs)
+
+        return await self.pausing.acall(what, attempt)
+
+    def outage(self, error: BaseException) -> str | None:
+        """The 503 message for an error that means the storage is unavailable."""
+        if isinstance(error, StorageUnavailable):
+            return str(error)
+        return self.storage.outage(error)
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -283,7 +317,7 @@ class Api:
         clone = self._saver_graphs.get(id(graph))
         if clone is None or clone[0] is not graph:
             copy = graph.with_config()
-            copy.checkpointer = self.storage.checkpointer
+            copy.checkpointer = self.run_saver
             clone = self._saver_graphs[id(graph)] = (graph, copy)
         return clone[1]
 
@@ -327,13 +361,13 @@ class Api:
         run = active.run
         run_id, thread_id = run["run_id"], run["thread_id"]
         if rollback:
-            await self.call(storage.delete_run_checkpoints, thread_id, run_id)
-            await self.call(storage.delete_run, run_id)
+            await self.call_for_run(active, storage.delete_run_checkpoints, thread_id, run_id)
+            await self.call_for_run(active, storage.delete_run, run_id)
         else:
             status = final_status(outcome, cancelled)
             error = error_payload(outcome.error) if outcome.error is not None else None
-            await self.call(storage.finish_run, run_id, status, error)
-        thread = await self.call(storage.get_thread, thread_id)
+            await self.call_for_run(active, storage.finish_run, run_id, status, error)
+        thread = await self.call_for_run(active, storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
         metadata = {
@@ -349,7 +383,7 @@ class Api:
             changes["error"] = error_payload(outcome.error)
         if self.runs.thread_busy(thread_id, besides=run_id):
             changes["status"] = "busy"
-        await self.call(storage.update_thread, thread_id, changes)
+        await self.call_for_run(active, storage.update_thread, thread_id, changes)
         return wait_body(outcome, changes.get("values", thread.get("values")))
 
     async def _thread_state(self, thread: Thread) -> JsonObject:
@@ -357,7 +391,9 @@ class Api:
         graph = await self.thread_graph(thread)
         if graph is None:
             return {"status": "idle", "error": None}
-        snapshot = await graph.aget_state({"configurable": {"thread_id": thread["thread_id"]}})
+        config = {"configurable": {"thread_id": thread["thread_id"]}}
+        what = f"storing thread {thread['thread_id']}'s state"
+        snapshot = await self.pausing.acall(what, graph.aget_state, config)
         return {
             "values": json_ready(snapshot.values),
             "interrupts": interrupts_map(snapshot),

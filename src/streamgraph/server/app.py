@@ -32,7 +32,7 @@ from streamgraph.server import routes_assistants, routes_runs, routes_threads  #
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
 from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
-from streamgraph.server.storage.base import Storage
+from streamgraph.server.storage.base import Storage, StorageUnavailable
 
 __all__ = ("create_app", "default_event_dir", "open_storage")
 
@@ -128,6 +128,7 @@ def create_app(
             ApiError: _api_error,
             RequestInvalid: _invalid,
             BodyTooLarge: _too_large,
+            StorageUnavailable: _unavailable,
             HTTPException: _http_error,
             Exception: _bug,
         },
@@ -161,12 +162,22 @@ async def _too_large(request: Request, error: Exception) -> Response:
     return json_response({"detail": str(error)}, 413)
 
 
+async def _unavailable(request: Request, error: Exception) -> Response:
+    logger.warning("%s %s: %s", request.method, request.url.path, error)
+    return json_response({"detail": str(error)}, 503, headers={"Retry-After": "1"})
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     return json_response({"detail": error.detail}, error.status_code)
 
 
 async def _bug(request: Request, error: Exception) -> Response:
+    api: Api = request.app.state.api
+    outage = api.outage(error)
+    if outage is not None:  # not a bug: the database is down (said at once, see outage.py)
+        logger.warning("%s %s: %s (%s)", request.method, request.url.path, outage, error)
+        return json_response({"detail": outage}, 503, headers={"Retry-After": "1"})
     # As LangGraph's server: nothing of the error itself goes out (it is in the log).
     logger.exception("unexpected error in %s %s", request.method, request.url.path)
     return json_response({"detail": "Internal Server Error"}, 500)

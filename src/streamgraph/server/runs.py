@@ -169,7 +169,9 @@ class RunManager:
         """The graph's work (cancelling this task cancels exactly that)."""
         api = self.api
         if not active.temporary:
-            await api.call(api.storage.update_run, active.run_id, {"status": "running"})
+            await api.call_for_run(
+                active, api.storage.update_run, active.run_id, {"status": "running"}
+            )
         graph, input, config, options = await api.prepare_run(active.run, active.temporary)
         kwargs = active.run["kwargs"]
         await graph_events(

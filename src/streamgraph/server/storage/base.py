@@ -30,7 +30,15 @@ import orjson
 
 from streamgraph.sdk.schema import Assistant, Run, Thread
 
-__all__ = ("Assistant", "Conflict", "Run", "Storage", "StorageError", "Thread")
+__all__ = (
+    "Assistant",
+    "Conflict",
+    "Run",
+    "Storage",
+    "StorageError",
+    "StorageUnavailable",
+    "Thread",
+)
 
 Row = dict[str, Any]
 """A filter, or a row on its way in or out of a database (untyped)."""
@@ -44,6 +52,13 @@ class StorageError(Exception):
 
 class Conflict(StorageError):
     """An object with this id already exists."""
+
+
+class StorageUnavailable(StorageError):
+    """The database does not answer (or is locked, or full): a client is told so with 503
+    and this message, which names the backend and nothing more (the details are logged)."""
+
+    public = True  # (its message is written for clients: see ``serialize.error_payload``)
 
 
 class Storage(Protocol):
@@ -60,6 +75,10 @@ class Storage(Protocol):
     checkpointer: Any
 
     def close(self) -> None: ...
+
+    def outage(self, error: BaseException) -> str | None:
+        """If ``error`` means the database is unavailable (unreachable, locked, full), a
+        message for clients naming the backend; else ``None`` (a bug, a bad request)."""
 
     # -- assistants: {assistant_id, graph_id, config, context, metadata, name, description,
     #    created_at, updated_at, version} ---------------------------------------------------

@@ -71,6 +71,9 @@ class MemoryStorage:
     def close(self) -> None:
         pass
 
+    def outage(self, error: BaseException) -> str | None:
+        return None  # (memory is always there)
+
     def __enter__(self) -> MemoryStorage:
         return self
 
