@@ -174,7 +174,7 @@ def _storage(db: str | None) -> str | None:
 
 
 def _fast_io() -> dict[str, Any]:
-    """uvloop and httptools when installed (``uvicorn[standard]``)."""
+    """uvloop and httptools when installed (``uvicorn[standard]``), headers limited."""
     options: dict[str, Any] = {}
     try:
         import uvloop  # noqa: F401
@@ -182,12 +182,9 @@ def _fast_io() -> dict[str, Any]:
         options["loop"] = "uvloop"
     except ImportError:
         pass
-    try:
-        import httptools  # noqa: F401
+    from streamgraph.server.http import http_protocol
 
-        options["http"] = "httptools"
-    except ImportError:
-        pass
+    options["http"] = http_protocol()  # httptools with a limit on headers (or h11)
     return options
 
 

@@ -245,9 +245,12 @@ class Api:
             raise
         except Exception as error:
             reason = self.storage.outage(error)
-            if reason is None:
-                raise
-            raise StorageUnavailable(reason) from error
+            if reason is not None:
+                raise StorageUnavailable(reason) from error
+            refused = self.storage.refused(error)
+            if refused is not None:
+                raise ApiError(422, f"body: {refused}") from error
+            raise
 
     async def call_for_run(
         self, active: ActiveRun, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs

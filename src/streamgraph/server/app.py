@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from streamgraph.errors import StreamGraphError
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
@@ -138,6 +139,8 @@ def create_app(
             RequestInvalid: _invalid,
             BodyTooLarge: _too_large,
             StorageUnavailable: _unavailable,
+            ValueError: _bad_value,
+            StreamGraphError: _bad_value,
             HTTPException: _http_error,
             Exception: _bug,
         },
@@ -171,6 +174,12 @@ async def _too_large(request: Request, error: Exception) -> Response:
     return json_response({"detail": str(error)}, 413)
 
 
+async def _bad_value(request: Request, error: Exception) -> Response:
+    # As LangGraph's server: what the graph API refuses (an update to an unknown node, a
+    # superstep without updates, an unknown checkpoint...) is the request's fault: 400.
+    return json_response({"detail": str(error) or type(error).__name__}, 400)
+
+
 async def _unavailable(request: Request, error: Exception) -> Response:
     logger.warning("%s %s: %s", request.method, request.url.path, error)
     return json_response({"detail": str(error)}, 503, headers={"Retry-After": "1"})
@@ -187,6 +196,9 @@ async def _bug(request: Request, error: Exception) -> Response:
     if outage is not None:  # not a bug: the database is down (said at once, see outage.py)
         logger.warning("%s %s: %s (%s)", request.method, request.url.path, outage, error)
         return json_response({"detail": outage}, 503, headers={"Retry-After": "1"})
+    refused = api.storage.refused(error)
+    if refused is not None:  # (what validation let through and the database refused)
+        return json_response({"detail": f"body: {refused}"}, 422)
     # As LangGraph's server: nothing of the error itself goes out (it is in the log).
     logger.exception("unexpected error in %s %s", request.method, request.url.path)
     return json_response({"detail": "Internal Server Error"}, 500)

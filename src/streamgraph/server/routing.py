@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from streamgraph.server.models import Body, describe
+from streamgraph.server.models import MAX_INT, Body, describe
 from streamgraph.server.serialize import dumps, loads
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Req(Generic[BodyT]):
             return False
         raise RequestInvalid(f"query.{name}", f"{value!r} is not a boolean")
 
-    def number(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def number(self, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
         value = self.query.get(name)
         if value is None:
             return default
@@ -94,6 +94,8 @@ class Req(Generic[BodyT]):
             raise RequestInvalid(f"query.{name}", f"{value!r} is not an integer") from None
         if number < minimum:
             raise RequestInvalid(f"query.{name}", f"{number} is less than {minimum}")
+        if number > maximum:
+            raise RequestInvalid(f"query.{name}", f"{number} is more than {maximum}")
         return number
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -218,10 +220,37 @@ async def _read_body(request: Request, api: Api, item: Endpoint) -> Any:
             data = loads(raw)
         except ValueError:
             raise RequestInvalid("body", "Invalid JSON in request body") from None
+        too_deep = _too_deep(data, MAX_DEPTH)
+        if too_deep is not None:
+            raise RequestInvalid(too_deep, f"nested deeper than {MAX_DEPTH} levels")
     try:
         return item.validator.validate_python(data)
     except ValidationError as error:
         raise RequestInvalid(*describe(error)) from None
+
+
+MAX_DEPTH = 100
+"""How deep a request's JSON may nest: what the server stores (rows, checkpoints) nests it
+a few levels further, and its JSON writer stops at 255."""
+
+
+def _too_deep(value: Any, limit: int) -> str | None:
+    """Where ``value`` nests deeper than ``limit`` (``body.a[0].b...``), or None."""
+    stack: list[tuple[Any, int, str]] = [(value, 0, "body")]
+    while stack:
+        item, depth, where = stack.pop()
+        if isinstance(item, dict):
+            children: Any = ((f".{k}", v) for k, v in item.items())
+        elif isinstance(item, list):
+            children = ((f"[{i}]", v) for i, v in enumerate(item))
+        else:
+            continue
+        if depth == limit:
+            return where if len(where) < 120 else where[:60] + "..." + where[-40:]
+        for step, child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, where + step))
+    return None
 
 
 class BodyTooLarge(Exception):

@@ -80,6 +80,12 @@ class Storage(Protocol):
         """If ``error`` means the database is unavailable (unreachable, locked, full), a
         message for clients naming the backend; else ``None`` (a bug, a bad request)."""
 
+    def refused(self, error: BaseException) -> str | None:
+        """If ``error`` is the database refusing a value a request gave (a number out of
+        its range, a character it cannot store), a message for the client (422); else
+        ``None``. Requests are validated so that this does not happen: this is the net
+        under that validation."""
+
     # -- assistants: {assistant_id, graph_id, config, context, metadata, name, description,
     #    created_at, updated_at, version} ---------------------------------------------------
 

@@ -74,6 +74,9 @@ class MemoryStorage:
     def outage(self, error: BaseException) -> str | None:
         return None  # (memory is always there)
 
+    def refused(self, error: BaseException) -> str | None:
+        return None  # (it takes any JSON)
+
     def __enter__(self) -> MemoryStorage:
         return self
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from psycopg import Connection
 from psycopg_pool import PoolTimeout
 
@@ -59,6 +60,11 @@ class PostgresStorage(SqlStorage):
 
     def close(self) -> None:
         self.pool.close()
+
+    def refused(self, error: BaseException) -> str | None:
+        if isinstance(error, psycopg.DataError):  # SQLSTATE class 22: a value it refuses
+            return f"a value Postgres cannot store ({str(error).splitlines()[0]})"
+        return None
 
     def outage(self, error: BaseException) -> str | None:
         if isinstance(error, PoolTimeout):

@@ -60,6 +60,11 @@ class SqliteStorage(SqlStorage):
             return f"Storage unavailable: SQLite ({error})"
         return None
 
+    def refused(self, error: BaseException) -> str | None:
+        if isinstance(error, OverflowError):
+            return "a number too large for the database (SQLite integers have 64 bits)"
+        return None
+
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         with self.lock:
