@@ -6,6 +6,7 @@ their retention answer 410, and the SDK raises."""
 from __future__ import annotations
 
 import random
+import signal
 import threading
 import time
 from pathlib import Path
@@ -166,5 +167,42 @@ def test_a_run_whose_events_are_gone_answers_410_and_the_sdk_raises(tmp_path: Pa
                 list(sdk.runs.join_stream(thread_id, run_id))
             assert raised.value.response.status_code == 410
             assert sdk.runs.join(thread_id, run_id)["joke"].endswith("old and cats")
+    finally:
+        server.stop()
+
+
+def test_sigint_with_open_streams_stops_the_server_promptly(tmp_path: Path) -> None:
+    """An open stream, a /wait and a join of a 60 s run do not hold the server up: SIGINT
+    ends them (it used to wait for the run, 20 s seen), and the run ends interrupted."""
+    server = ServerProcess(tmp_path, str(tmp_path / "db.sqlite")).start()
+    body = {"assistant_id": "steps", "input": {"n": 600, "pause": 0.1}}
+    body["config"] = {"recursion_limit": 1000}
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            thread_id = client.post("/threads", json={}).json()["thread_id"]
+            waiter = threading.Thread(
+                target=lambda: httpx.post(server.url + "/runs/wait", json=body, timeout=60)
+            )
+            waiter.start()
+            with client.stream(
+                "POST", f"/threads/{thread_id}/runs/stream", json={**body, "stream_mode": "updates"}
+            ) as response:
+                chunks = response.iter_bytes()
+                received = b""
+                while received.count(b"event: updates") < 2:
+                    received += next(chunks)
+                took = server.stop(signal.SIGINT, timeout=20)
+                rest = b"".join(chunks)  # the stream has ended
+            seen = parse_sse(received.decode())
+            waiter.join(timeout=20)
+        assert took < 15, f"the server took {took:.1f} s to stop"
+        assert server.process is not None and server.process.returncode == 0
+        assert not waiter.is_alive()
+        assert b"event: error" not in rest
+        server.start()
+        run_id = seen[0]["data"]["run_id"]
+        with httpx.Client(base_url=server.url) as client:
+            run = client.get(f"/threads/{thread_id}/runs/{run_id}").json()
+        assert run["status"] == "interrupted"
     finally:
         server.stop()

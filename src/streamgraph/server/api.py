@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+
+from uuid_utils import uuid7
 
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
@@ -73,11 +74,9 @@ def system_assistant_id(graph_id: str) -> str:
 
 
 def new_id() -> str:
-    """A UUIDv7: ordered by creation time, so newest-first listings sort by id too."""
-    ms = time.time_ns() // 1_000_000
-    value = (ms << 80) | (0x7 << 76) | (int.from_bytes(os.urandom(10)) & ((1 << 76) - 1))
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    return str(uuid.UUID(int=value))
+    """A UUIDv7 (``uuid_utils``, as LangGraph's server makes them): ordered by creation
+    time, within a millisecond too (a counter), so newest-first listings sort by id."""
+    return str(uuid7())
 
 
 def now(later: float = 0.0) -> str:
@@ -223,6 +222,13 @@ class Api:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def begin_shutdown(self) -> None:
+        """The server is asked to stop: end every stream and wait now (readers, ``/wait``
+        and ``/join``; clients reconnect to the next server), stop the runs."""
+        if not self.logs.stopping:
+            self.logs.shutdown()
+            self.background(self.runs.stop())
 
     async def shutdown(self) -> None:
         self.logs.shutdown()

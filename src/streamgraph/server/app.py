@@ -16,11 +16,15 @@ not in the response).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from starlette.applications import Starlette
@@ -121,9 +125,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await api.startup()
+        restore = _stop_streams_on_exit_signals(api)
         try:
             yield
         finally:
+            restore()
             await api.shutdown()
 
     served: list[Any] = [*routes(api)]
@@ -149,6 +155,35 @@ def create_app(
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
     return app
+
+
+def _stop_streams_on_exit_signals(api: Api) -> Callable[[], None]:
+    """On SIGINT/SIGTERM, end open streams and waits at once (their clients reconnect
+    later), then let the server's own handler (uvicorn's) go on: it waits for responses to
+    finish before stopping, and an open stream would keep it waiting for its run (20 s
+    seen) or for ever. Signals are the main thread's only: elsewhere, nothing to do."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(sig: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(api.begin_shutdown)
+        handler = previous[signal.Signals(sig)]
+        if callable(handler):
+            handler(sig, frame)
+        elif handler == signal.SIG_DFL and sig == signal.SIGINT:
+            raise KeyboardInterrupt
+
+    for sig in previous:
+        signal.signal(sig, on_signal)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            if signal.getsignal(sig) is on_signal:
+                signal.signal(sig, handler)
+
+    return restore
 
 
 def _load_langchain() -> None:

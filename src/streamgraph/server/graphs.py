@@ -137,13 +137,9 @@ def _env(value: Any, base: Path) -> dict[str, str]:
         file = base / value
         if not file.is_file():
             raise ConfigError(f"env file not found: {file}")
-        env = {}
-        for line in file.read_text().splitlines():
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, _, val = line.partition("=")
-                env[key.strip().removeprefix("export ")] = val.strip().strip("'\"")
-        return env
+        from dotenv import dotenv_values  # (python-dotenv: as langgraph dev reads .env)
+
+        return {k: v for k, v in dotenv_values(file).items() if v is not None}
     raise ConfigError(f'"env" must be an object or a .env file path, not {value!r}')
 
 

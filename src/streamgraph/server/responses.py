@@ -17,6 +17,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from streamgraph.server.eventlog import EventLog
+from streamgraph.server.runs import STOPPED
 from streamgraph.server.serialize import dumps
 
 __all__ = ("event_filter", "keepalive_json", "sse")
@@ -63,7 +64,8 @@ def keepalive_json(
                     break
                 yield b"\n"
             finished = True
-            yield dumps(pending.result())
+            if pending.result() is not STOPPED:  # (else: the server stops, no result here)
+                yield dumps(pending.result())
         finally:
             if not finished:
                 pending.cancel()

@@ -44,7 +44,11 @@ from streamgraph.server.serialize import INTERNAL_ERROR, dumps, error_payload
 if TYPE_CHECKING:
     from streamgraph.server.api import Api
 
-__all__ = ("ActiveRun", "Phase", "RunManager", "final_status")
+__all__ = ("STOPPED", "ActiveRun", "Phase", "RunManager", "final_status")
+
+STOPPED: Any = object()
+"""What waiting for a queued run gives when the server stops before it starts (its
+waiters end without a result: their clients ask the next server)."""
 
 logger = logging.getLogger(__name__)
 
@@ -116,17 +120,24 @@ class RunManager:
     async def stop(self) -> None:
         """Shutting down: running runs are cancelled (``interrupted``) and their ends stored;
         queued runs stay ``pending`` in storage and start when the server starts again."""
+        if self.stopping:
+            return await self._ended(10)
         self.stopping = True
         for active in list(self.active.values()):
             if active.phase is Phase.QUEUED:
                 self.queue.remove(active)
                 active.log.close()
+                if not active.done.done():  # (its waiters: no result from this server)
+                    active.done.set_result(STOPPED)
             elif active.phase is Phase.RUNNING:
                 self._cancel_running(active, "interrupt")
-        deadline = time.monotonic() + 10
+        await self._ended(10)
+
+    async def _ended(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
         while self._ends or any(a.phase is Phase.RUNNING for a in self.active.values()):
             if time.monotonic() > deadline:
-                logger.warning("runs still ending after 10 s: stopping without them")
+                logger.warning("runs still ending after %g s: stopping without them", seconds)
                 break
             await asyncio.sleep(0.01)
 
