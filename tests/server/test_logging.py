@@ -25,7 +25,9 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 @pytest.fixture
 def own_server() -> Iterator[ServerThread]:
-    running = start_server()  # its own: these tests break its storage and its webhooks
+    # its own: these tests break its storage and its webhooks (on loopback: allowed here)
+    running = start_server(webhooks={"url": {"disable_loopback": False}})
+    running.api.webhook_delays = (0.05,)
     yield running
     running.stop()
 
@@ -82,7 +84,10 @@ def test_a_failed_webhook_is_logged_with_its_ids(
         thread_id, run_id, response = _thread_run(client, body)
     assert response.status_code == 200  # the run itself is fine
     record = _wait_for(logs, f"run {run_id} (thread {thread_id}): webhook {url} failed")
-    assert record.levelno == logging.WARNING and record.name == "streamgraph.server.api"
+    assert record.levelno == logging.WARNING and record.name == "streamgraph.server.webhooks"
+    assert "retrying in 0.05 s" in record.getMessage()
+    final = _wait_for(logs, f"run {run_id} (thread {thread_id}): webhook {url} failed 2 times")
+    assert final.levelno == logging.ERROR and "giving up" in final.getMessage()
 
 
 def test_a_failed_storage_write_is_logged_with_its_ids(

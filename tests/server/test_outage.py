@@ -130,3 +130,32 @@ def test_postgres_cut_gives_503_and_pauses_runs_until_it_is_back(pg_url: str) ->
     finally:
         server.stop()
         proxy.close()
+
+
+def test_join_stream_resumes_through_a_proxy_that_cuts_connections() -> None:
+    """The SDK's join_stream, through a proxy that cuts every connection every 0.3 s,
+    gets every event of a run exactly once (join responses carry ``Location``)."""
+    from streamgraph.sdk import get_sync_client
+
+    server = start_server()
+    proxy = Proxy(("127.0.0.1", server.port))
+    stop = threading.Event()
+
+    def cutter() -> None:
+        while not stop.wait(0.3):
+            proxy.cut()
+            proxy.restore()
+
+    try:
+        with get_sync_client(url=server.url) as direct:
+            thread_id = direct.threads.create()["thread_id"]
+            run = direct.runs.create(thread_id, "slow", input={"topic": "25"}, stream_mode="custom")
+        threading.Thread(target=cutter, daemon=True).start()
+        with get_sync_client(url=f"http://127.0.0.1:{proxy.port}") as client:
+            parts = list(client.runs.join_stream(thread_id, run["run_id"]))
+    finally:
+        stop.set()
+        proxy.close()
+        server.stop()
+    ticks = [p.data["tick"] for p in parts if p.event == "custom"]
+    assert ticks == list(range(25))

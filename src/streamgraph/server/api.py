@@ -35,6 +35,8 @@ from streamgraph.server.storage.base import (
     StorageUnavailable,
     Thread,
 )
+from streamgraph.server.webhooks import DELAYS as WEBHOOK_DELAYS
+from streamgraph.server.webhooks import WebhookPolicy, WebhookRefused, post_with_retries
 from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
@@ -119,12 +121,15 @@ class Api:
         log_keep_seconds: float = 300.0,
         log_max_bytes: int = 1024 * 2**20,
         pause_seconds: float = PAUSE_SECONDS,
+        webhooks: WebhookPolicy | None = None,
     ) -> None:
         self.graphs = graphs
         self.storage = storage
         # Runs' saves and ends wait through storage outages (see ``outage.py``).
         self.pausing = Pausing(self.outage, pause_seconds)
         self.run_saver = PausingSaver(storage.checkpointer, self.pausing)
+        self.webhooks = webhooks or WebhookPolicy()
+        self.webhook_delays = WEBHOOK_DELAYS  # between attempts (tests shorten them)
         self.api_keys = frozenset(api_keys or ())
         self.max_body_bytes = max_body_bytes
         self.logs = EventLogs(event_dir, keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
@@ -235,7 +240,12 @@ class Api:
         await self.runs.stop()
         self.logs.close_all()
         if self._background:  # webhooks being sent: a few seconds to finish
-            await asyncio.wait(self._background, timeout=5)
+            _, late = await asyncio.wait(self._background, timeout=5)
+            for task in late:  # (still retrying: logged as not delivered)
+                task.cancel()
+            if late:
+                logger.warning("%d webhooks not delivered: the server stops", len(late))
+                await asyncio.wait(late)
         if self._webhook_client is not None:
             await self._webhook_client.aclose()
         await self.call(self.storage.close)
@@ -420,51 +430,50 @@ class Api:
         changes.pop("error")
         await self.call(self.storage.update_thread, thread_id, changes)
 
-    async def send_webhook(self, url: str, active: ActiveRun) -> None:
-        """POST the finished run (with its status and values) to ``url``. A webhook is
-        fire-and-forget: a failure is logged, never raised."""
+    async def check_webhook(self, url: str) -> None:
+        """422 unless the webhook policy allows ``url`` (see ``webhooks.py``)."""
         try:
-            status = await self._post_webhook(url, active)
-        except Exception as error:  # the receiver's problem (or the storage's), not the run's
-            logger.warning(
-                "run %s (thread %s): webhook %s failed: %s: %s",
-                active.run_id,
-                active.thread_id,
-                url,
-                type(error).__name__,
-                error,
-            )
-            return
-        if status >= 400:
-            logger.warning(
-                "run %s (thread %s): webhook %s answered %d",
-                active.run_id,
-                active.thread_id,
-                url,
-                status,
-            )
+            await self.webhooks.check(url)
+        except WebhookRefused as error:
+            raise ApiError(422, f"body.webhook: {error}") from None
 
-    async def _post_webhook(self, url: str, active: ActiveRun) -> int:
+    async def send_webhook(self, url: str, active: ActiveRun) -> None:
+        """POST the finished run (with its status and values) to ``url``, retried with
+        backoff, every attempt logged with the run's id; never raises."""
+        label = f"run {active.run_id} (thread {active.thread_id}): webhook {url}"
+        try:
+            await self.webhooks.check(url)
+            payload = await self._webhook_payload(active)
+        except Exception as error:  # refused now (its host moved), or storage down
+            logger.warning("%s not sent: %s: %s", label, type(error).__name__, error)
+            return
         import httpx
 
         if self._webhook_client is None:
             self._webhook_client = httpx.AsyncClient(timeout=10)
+        client = self._webhook_client
+        headers = {"content-type": "application/json", **self.webhooks.headers}
+
+        async def send() -> int:
+            response = await client.post(url, content=payload, headers=headers)
+            return int(response.status_code)
+
+        await post_with_retries(send, label=label, delays=self.webhook_delays)
+
+    async def _webhook_payload(self, active: ActiveRun) -> bytes:
         run: JsonObject = dict(active.run)
-        stored = await self.call(self.storage.get_run, active.run_id)
-        if stored is not None:
-            run.update(stored)
+        if not active.temporary:
+            stored = await self.call(self.storage.get_run, active.run_id)
+            if stored is not None:
+                run.update(stored)
+        error = active.outcome.error
         payload = {
             **run,
             "values": active.body,
             "webhook_sent_at": now(),
-            "error": error_payload(active.outcome.error)
-            if active.outcome.error is not None
-            else None,
+            "error": error_payload(error) if error is not None else None,
         }
-        response = await self._webhook_client.post(
-            url, content=dumps(payload), headers={"content-type": "application/json"}
-        )
-        return int(response.status_code)
+        return dumps(self.webhooks.payload(payload))
 
 
 def served_durability(asked: str | None) -> str:

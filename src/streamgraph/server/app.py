@@ -35,9 +35,10 @@ from starlette.responses import Response
 from streamgraph.errors import StreamGraphError
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
-from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
+from streamgraph.server.graphs import ConfigError, GraphEntry, load_config, load_graphs
 from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage, StorageUnavailable
+from streamgraph.server.webhooks import WebhookPolicy
 
 __all__ = ("create_app", "default_event_dir", "open_storage")
 
@@ -88,6 +89,7 @@ def create_app(
     event_dir: str | os.PathLike[str] | None = None,
     log_keep_seconds: float = 300.0,
     studio: bool = False,
+    webhooks: dict[str, Any] | None = None,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
@@ -98,7 +100,9 @@ def create_app(
     ``workers``: how many runs execute at once (``None``, the default: every run starts
     when created, its thread allows). ``event_dir``: where runs' event logs are kept (the
     default: ``events/`` beside a SQLite file, ``.streamgraph/events`` for Postgres, a
-    temporary folder for memory storage); ``log_keep_seconds``: how long after a run."""
+    temporary folder for memory storage); ``log_keep_seconds``: how long after a run.
+    ``webhooks``: LangGraph's ``webhooks`` settings (or the config file's; see
+    ``streamgraph.server.webhooks``)."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
@@ -107,11 +111,16 @@ def create_app(
         base = loaded.base_dir
         entries: dict[str, GraphEntry] = load_graphs(loaded.graphs, base)
         keys += loaded.api_keys
+        webhooks = webhooks if webhooks is not None else loaded.webhooks
     elif graphs:
         entries = load_graphs(graphs, base)
     else:
         raise ValueError("create_app() needs graphs={...} or config='langgraph.json'")
     keys += [k for k in os.environ.get("STREAMGRAPH_API_KEYS", "").split(",") if k.strip()]
+    try:
+        policy = WebhookPolicy.from_config(webhooks)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"webhooks: {error}") from None
     api = Api(
         entries,
         open_storage(storage, base),
@@ -120,6 +129,7 @@ def create_app(
         max_body_bytes=max_body_bytes,
         event_dir=event_dir if event_dir is not None else default_event_dir(storage, base),
         log_keep_seconds=log_keep_seconds,
+        webhooks=policy,
     )
 
     @asynccontextmanager

@@ -54,7 +54,7 @@ IMAGE_ONLY_KEYS = frozenset(
         "_INTERNAL_docker_tag",
     }
 )
-USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys"})
+USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys", "webhooks"})
 REFUSED_KEYS = {"auth": "custom authentication", "encryption": "encryption at rest"}
 
 
@@ -77,12 +77,14 @@ class ServerConfig:
         env: dict[str, str] | None = None,
         api_keys: list[str] | None = None,
         path: Path | None = None,
+        webhooks: dict[str, Any] | None = None,
     ) -> None:
         self.graphs = graphs
         self.base_dir = base_dir
         self.env = env or {}
         self.api_keys = api_keys or []
         self.path = path
+        self.webhooks = webhooks  # LangGraph's "webhooks" (see ``webhooks.py``)
 
 
 def load_config(path: str | os.PathLike[str]) -> ServerConfig:
@@ -110,7 +112,10 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     keys = data.get("api_keys") or []
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise ConfigError(f'{file}: "api_keys" must be a list of strings')
-    return ServerConfig(data["graphs"], base, env=env, api_keys=keys, path=file)
+    webhooks = data.get("webhooks")
+    if webhooks is not None and not isinstance(webhooks, dict):
+        raise ConfigError(f'{file}: "webhooks" must be an object')
+    return ServerConfig(data["graphs"], base, env=env, api_keys=keys, path=file, webhooks=webhooks)
 
 
 def _check_keys(data: dict[str, Any], file: Path) -> None:

@@ -75,6 +75,8 @@ async def create_run(api: Api, thread_id: str | None, body: RunCreate) -> Active
     """Check, store and queue a run (a ``RunCreateStateless`` body: no thread)."""
     stateless = isinstance(body, RunCreateStateless)
     _check_body(body, stateless)
+    if body.webhook is not None:
+        await api.check_webhook(body.webhook)
     assistant = await api.assistant(body.assistant_id)
     temporary = False
     if isinstance(body, RunCreateStateless):
@@ -368,7 +370,9 @@ async def _join(api: Api, req: Req[None], thread_id: str | None) -> Any:
         on_disconnect = (
             (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
         )
-        return keepalive_json(api.runs.wait(active), on_disconnect=on_disconnect)
+        # Location: where a client whose connection is cut asks again (the SDKs do).
+        headers = {"Location": req.request.url.path}
+        return keepalive_json(api.runs.wait(active), headers=headers, on_disconnect=on_disconnect)
     body = api.runs.finished_body(run_id)
     if body is not None:
         return body
