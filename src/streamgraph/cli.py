@@ -131,6 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"streamgraph: studio at {url}/studio/", flush=True)
         _open_browser(args, f"{url}/studio/")
     _log_to_stderr(logging.INFO if args.command == "dev" else logging.WARNING)
+    _more_open_files()
     uvicorn.run(
         app,
         host=args.host,
@@ -167,6 +168,19 @@ def _url_host(host: str) -> str:
     if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+def _more_open_files() -> None:
+    """Each live run holds a file (its event log) and each client a socket: raise the
+    soft limit on open files (often 1024) to the hard one."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):  # (not on this system: keep what there is)
+        pass
 
 
 def _storage(db: str | None) -> str | None:

@@ -71,7 +71,10 @@ async def _settled(client: httpx.AsyncClient, thread_id: str, run_id: str | None
         unfinished = [r for r in runs if r["status"] not in FINAL]
         if thread.status_code == 404 or (thread.json()["status"] != "busy" and not unfinished):
             break
-        assert time.monotonic() < deadline, (thread.json(), unfinished)
+        assert time.monotonic() < deadline, (
+            thread.json()["status"],
+            [(r["run_id"], r["status"], r["multitask_strategy"]) for r in runs],
+        )
         await asyncio.sleep(0.05)
     for run in runs:
         url = f"/threads/{thread_id}/runs/{run['run_id']}"

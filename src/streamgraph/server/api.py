@@ -9,10 +9,11 @@ LangGraph's ``{"detail": ...}`` bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -141,6 +142,7 @@ class Api:
         self._assistants: dict[str, Assistant] = {}
         self._webhook_client: Any = None
         self._background: set[asyncio.Task[Any]] = set()  # referenced until done
+        self._thread_locks: dict[str, list[Any]] = {}  # thread id -> [lock, users]
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
@@ -386,6 +388,26 @@ class Api:
             status = final_status(outcome, cancelled)
             error = error_payload(outcome.error) if outcome.error is not None else None
             await self.call_for_run(active, storage.finish_run, run_id, status, error)
+        async with self._thread_lock(thread_id):
+            return await self._settle_row(active, outcome, cancelled=cancelled)
+
+    @contextlib.asynccontextmanager
+    async def _thread_lock(self, thread_id: str) -> AsyncIterator[None]:
+        """One writer of a thread's row at a time: runs of a thread ending together each
+        read what the other left (else the last write could be stale, ``busy`` for ever)."""
+        entry = self._thread_locks.setdefault(thread_id, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._thread_locks[thread_id]
+
+    async def _settle_row(self, active: ActiveRun, outcome: Outcome, *, cancelled: bool) -> Any:
+        run, storage = active.run, self.storage
+        thread_id = run["thread_id"]
         thread = await self.call_for_run(active, storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
@@ -400,7 +422,7 @@ class Api:
         if outcome.error is not None and not cancelled:
             changes["status"] = "error"
             changes["error"] = error_payload(outcome.error)
-        if self.runs.thread_busy(thread_id, besides=run_id):
+        if self.runs.runs_after(active):
             changes["status"] = "busy"
         await self.call_for_run(active, storage.update_thread, thread_id, changes)
         return wait_body(outcome, changes.get("values", thread.get("values")))

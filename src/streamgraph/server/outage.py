@@ -68,11 +68,35 @@ class Pausing:
 
 class PausingSaver:
     """A checkpointer whose writes pause through outages (``Pausing``); everything else is
-    the wrapped saver's, unchanged (an attribute it lacks, this one lacks too)."""
+    the wrapped saver's, unchanged (an attribute it lacks, this one lacks too).
+
+    An async write goes on when its run is cancelled (it runs on a worker thread, which
+    cannot be stopped): each is tracked by thread id, and ``settled(thread_id)`` waits for
+    them, so a run's end (its rollback, the thread's values) comes after its last write."""
 
     def __init__(self, saver: Any, pausing: Pausing) -> None:
         self._saver = saver
         self._pausing = pausing
+        self._writing: dict[str, set[asyncio.Future[Any]]] = {}
+
+    async def settled(self, thread_id: str) -> None:
+        writing = self._writing.get(thread_id)
+        if writing:
+            await asyncio.wait(list(writing))
+
+    def _track(self, thread_id: str | None, write: Awaitable[Any]) -> asyncio.Future[Any]:
+        future = asyncio.ensure_future(write)
+        if thread_id is not None:
+            writing = self._writing.setdefault(thread_id, set())
+            writing.add(future)
+
+            def done(_: asyncio.Future[Any]) -> None:
+                writing.discard(future)
+                if not writing and self._writing.get(thread_id) is writing:
+                    del self._writing[thread_id]
+
+            future.add_done_callback(done)
+        return future
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._saver, name)
@@ -83,7 +107,12 @@ class PausingSaver:
         if name.startswith("a"):
 
             async def async_write(*args: Any, **kwargs: Any) -> Any:
-                return await pausing.acall(what, value, *args, **kwargs)
+                thread_id = _thread_of(args)
+
+                async def attempt() -> Any:
+                    return await asyncio.shield(self._track(thread_id, value(*args, **kwargs)))
+
+                return await pausing.acall(what, attempt)
 
             return async_write
 
@@ -91,3 +120,15 @@ class PausingSaver:
             return pausing.call(what, value, *args, **kwargs)
 
         return write
+
+
+def _thread_of(args: tuple[Any, ...]) -> str | None:
+    """The thread id of a write's config (``aput``/``aput_writes``) or first operation
+    (``asave_batch``)."""
+    first = args[0] if args else None
+    if isinstance(first, list) and first:
+        first = getattr(first[0], "config", None)
+    if isinstance(first, dict):
+        thread_id = (first.get("configurable") or {}).get("thread_id")
+        return str(thread_id) if thread_id is not None else None
+    return None

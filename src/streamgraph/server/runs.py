@@ -68,6 +68,7 @@ class ActiveRun:
         "cancel_action",
         "done",
         "log",
+        "marking",
         "outcome",
         "phase",
         "run",
@@ -81,6 +82,7 @@ class ActiveRun:
         self.temporary = temporary  # stateless, thread deleted after: kept in memory only
         self.phase = Phase.QUEUED
         self.task: asyncio.Task[None] | None = None
+        self.marking: asyncio.Future[Any] | None = None  # storing its "running" status
         self.done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.cancel_action: str | None = None
         self.outcome = Outcome()
@@ -158,8 +160,18 @@ class RunManager:
         """The thread's runs not ended: the current one first."""
         return [a for a in self.queue.on_thread(thread_id) if a.phase is not Phase.ENDED]
 
-    def thread_busy(self, thread_id: str, *, besides: str | None = None) -> bool:
-        return any(a.run_id != besides for a in self.on_thread(thread_id))
+    def thread_busy(self, thread_id: str) -> bool:
+        return bool(self.on_thread(thread_id))
+
+    def runs_after(self, active: ActiveRun) -> bool:
+        """Whether another run of ``active``'s thread will still run (queued or running),
+        so the thread stays ``busy`` when this one ends. A run ending at the same time does
+        not count: it stores the thread's row itself (counting it, two runs ending together
+        each left the thread ``busy`` for the other)."""
+        return any(
+            a is not active and a.phase in (Phase.QUEUED, Phase.RUNNING)
+            for a in self.queue.on_thread(active.thread_id)
+        )
 
     def current(self, thread_id: str) -> ActiveRun | None:
         runs = self.on_thread(thread_id)
@@ -180,9 +192,14 @@ class RunManager:
         """The graph's work (cancelling this task cancels exactly that)."""
         api = self.api
         if not active.temporary:
-            await api.call_for_run(
-                active, api.storage.update_run, active.run_id, {"status": "running"}
+            # (its own task, awaited by the run's end too: a cancel here must not let the
+            # end be stored before this write lands, which would leave the row "running")
+            active.marking = asyncio.ensure_future(
+                api.call_for_run(
+                    active, api.storage.update_run, active.run_id, {"status": "running"}
+                )
             )
+            await asyncio.shield(active.marking)
         graph, input, config, options = await api.prepare_run(active.run, active.temporary)
         kwargs = active.run["kwargs"]
         await graph_events(
@@ -266,6 +283,9 @@ class RunManager:
             self.api.background(self.api.send_webhook(webhook, active))
 
     async def _store_end(self, active: ActiveRun, *, cancelled: bool, rollback: bool) -> Any:
+        if active.marking is not None:
+            await asyncio.wait([active.marking])
+        await self.api.run_saver.settled(active.thread_id)  # (its last checkpoint writes)
         status = final_status(active.outcome, cancelled)
         if active.temporary:  # no stored row: its in-memory one shows how it ended
             active.run["status"] = status
