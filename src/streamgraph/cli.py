@@ -98,7 +98,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
-            app = create_app(config=args.config, storage=_storage(args.db), workers=args.workers)
+            app = create_app(
+                config=args.config,
+                storage=_storage(args.db),
+                workers=args.workers,
+                studio_auth=args.command == "dev",
+            )
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
     except ConfigError as error:
