@@ -106,7 +106,7 @@ def detail(response: httpx.Response) -> tuple[int, Any]:
     return response.status_code, response.json().get("detail")
 
 
-# -- threads, state, history -----------------------------------------------------------------------
+# -- threads, state, history ----------------------------------------------------------------------
 
 
 def test_threads_are_their_owners_only(users: Users) -> None:
@@ -162,7 +162,7 @@ def test_state_and_history_are_their_owners_only(users: Users) -> None:
     assert alice.get(f"/threads/{tid}/state").json()["values"] == state["values"]
 
 
-# -- runs ---------------------------------------------------------------------------------------------
+# -- runs -----------------------------------------------------------------------------------------
 
 
 def wait_for(predicate: Any, timeout: float = 10) -> None:
@@ -266,7 +266,7 @@ def test_graphs_see_who_created_the_run(users: Users) -> None:
     }
 
 
-# -- assistants -----------------------------------------------------------------------------------------
+# -- assistants -----------------------------------------------------------------------------------
 
 
 def test_assistants_are_their_owners_only(users: Users) -> None:
@@ -301,7 +301,7 @@ def test_assistants_are_their_owners_only(users: Users) -> None:
     assert alice.delete(f"/assistants/{aid}").status_code == 204
 
 
-# -- requests the handlers refuse ------------------------------------------------------------------
+# -- requests the handlers refuse -----------------------------------------------------------------
 
 
 def test_unauthenticated_requests(users: Users) -> None:
@@ -394,7 +394,7 @@ def test_api_keys_and_custom_auth_together() -> None:
         server.stop()
 
 
-# -- the real client ----------------------------------------------------------------------------------
+# -- the real client ------------------------------------------------------------------------------
 
 
 def test_langgraph_sdk_client_with_authorization_headers(served: ServerThread) -> None:

@@ -45,7 +45,7 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-# -- authenticate ----------------------------------------------------------------------------------
+# -- authenticate ---------------------------------------------------------------------------------
 
 
 def test_authenticate_gets_the_request_parts_it_names() -> None:
@@ -313,7 +313,7 @@ def test_filters() -> None:
     assert MetadataFilter({"$or": [{"a": 1}, {"a": 2}]}).narrowing is None
 
 
-# -- handler values and what a handler may change ---------------------------------------------------
+# -- handler values and what a handler may change -------------------------------------------------
 
 
 class FakeReq:
@@ -392,7 +392,7 @@ def test_store_values_let_a_handler_redirect_the_namespace() -> None:
     assert search.namespace_prefix == ["alice"]
 
 
-# -- WebSockets --------------------------------------------------------------------------------------
+# -- WebSockets -----------------------------------------------------------------------------------
 
 
 def test_websockets_are_authenticated_at_the_handshake() -> None:
