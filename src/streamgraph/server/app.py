@@ -38,6 +38,8 @@ __all__ = ("create_app", "open_storage")
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
+# The studio page's own files are public: the page asks for the API key and sends it.
+OPEN_PREFIXES = ("/studio",)
 
 
 def open_storage(spec: str | Storage | None, base_dir: Path) -> Storage:
@@ -68,13 +70,15 @@ def create_app(
     api_keys: list[str] | None = None,
     max_body_bytes: int = 10 * 2**20,
     log_keep_seconds: float = 300.0,
+    studio: bool = False,
     auth: Any = None,
     studio_auth: bool = False,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
-    any set, every route but ``/ok`` needs one in the ``x-api-key`` header.
+    any set, every route but ``/ok`` needs one in the ``x-api-key`` header. ``studio``
+    serves the Studio web page at ``/studio/`` (see ``streamgraph.server.studio``).
 
     Custom auth comes from ``auth`` (an ``Auth`` object, or ``{"path": ...}`` as in a
     config file) or the config file's ``auth``: then every request but ``/ok``, ``/info``
@@ -117,7 +121,11 @@ def create_app(
         finally:
             await api.shutdown()
 
-    served = routes(api)
+    served: list[Any] = [*routes(api)]
+    if studio:
+        from streamgraph.server.studio import studio_routes
+
+        served += studio_routes()
     app = Starlette(
         routes=served,
         lifespan=lifespan,
@@ -133,11 +141,13 @@ def create_app(
     )
     app.state.api = api
     if guard is not None:  # (added first: runs after the API key check)
-        from streamgraph.server.access import OPEN_PATHS, AuthMiddleware
+        from streamgraph.server.access import OPEN_PATHS as AUTH_OPEN_PATHS
+        from streamgraph.server.access import AuthMiddleware
 
-        app.add_middleware(
-            AuthMiddleware, guard=guard, routes=served, is_open=OPEN_PATHS.__contains__
-        )
+        def auth_open(path: str) -> bool:  # (the studio page's own files too)
+            return path in AUTH_OPEN_PATHS or _is_open(path)
+
+        app.add_middleware(AuthMiddleware, guard=guard, routes=served, is_open=auth_open)
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
     return app
@@ -210,6 +220,12 @@ async def _bug(request: Request, error: Exception) -> Response:
     return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
 
 
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in OPEN_PREFIXES
+    )
+
+
 class _KeyCheck:
     """Requests without a known ``x-api-key`` get 401 (``/ok`` stays open)."""
 
@@ -218,7 +234,7 @@ class _KeyCheck:
         self.keys = keys
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+        if scope["type"] == "http" and not _is_open(scope["path"]):
             given = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
             if given not in self.keys:
                 response = json_response(
