@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 import re
 import sys
@@ -427,3 +428,116 @@ def test_langgraph_sdk_client_with_authorization_headers(served: ServerThread) -
             assert tid in {t["thread_id"] for t in await alice.threads.search(limit=100)}
 
     asyncio.run(scenario())
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+AUTH_FILE = """
+from streamgraph.sdk import Auth
+
+auth = Auth()
+
+@auth.authenticate
+async def authenticate(authorization: str | None) -> str:
+    return "someone"
+
+no_authenticate = Auth()
+not_auth = {"authenticate": None}
+wrong_parameters = Auth()
+
+@wrong_parameters.authenticate
+async def needs_a_token(token: str) -> str:
+    return token
+"""
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("./auth.py:auth", '"auth" must be an object like "auth": {"path": "./auth.py:auth"}'),
+        ({}, '"auth" needs a "path" to the Auth object'),
+        ({"path": ""}, '"auth" needs a "path" to the Auth object'),
+        ({"path": "./auth.py:auth", "bogus": 1}, '"auth" has an unknown key "bogus"'),
+        ({"path": "./auth.py:auth", "disable_studio_auth": "yes"}, "must be a bool"),
+        ({"path": "auth.py"}, "should look like './auth.py:auth'"),
+        ({"path": "./missing.py:auth"}, "auth file not found"),
+        ({"path": "./auth.py:nope"}, "auth.py has no attribute 'nope'"),
+        ({"path": "./auth.py:not_auth"}, "is a dict, not an Auth object"),
+        ({"path": "./auth.py:no_authenticate"}, "has no @auth.authenticate handler"),
+        ({"path": "./auth.py:wrong_parameters"}, "takes 'token', which the server cannot give"),
+        ({"path": "./broken.py:auth"}, "importing ./broken.py failed: RuntimeError: no secrets"),
+    ],
+)
+def test_a_bad_auth_entry_is_a_clear_startup_error(
+    tmp_path: Path, entry: Any, problem: str
+) -> None:
+    from streamgraph.server import create_app
+    from streamgraph.server.graphs import ConfigError
+
+    (tmp_path / "auth.py").write_text(AUTH_FILE)
+    (tmp_path / "broken.py").write_text("raise RuntimeError('no secrets')\n")
+    (tmp_path / "app.py").write_text(
+        "from streamgraph.graph import StateGraph, START\nfrom typing import TypedDict\n"
+        "class S(TypedDict):\n    x: int\n"
+        "graph = StateGraph(S).add_node('n', lambda s: s).add_edge(START, 'n').compile()\n"
+    )
+    config = tmp_path / "langgraph.json"
+    config.write_text(json.dumps({"graphs": {"g": "./app.py:graph"}, "auth": entry}))
+    with pytest.raises(ConfigError) as error:
+        create_app(config=config, storage="memory")
+    assert problem in str(error.value) and "\n" not in str(error.value)
+
+
+def test_auth_config_flags_and_ignored_keys(tmp_path: Path) -> None:
+    from streamgraph.server.graphs import ConfigWarning, load_config
+
+    (tmp_path / "app.py").write_text("")
+    config = tmp_path / "langgraph.json"
+    entry = {"path": "./auth.py:auth", "disable_studio_auth": True, "openapi": {}, "cache": {}}
+    config.write_text(json.dumps({"graphs": {"g": "./app.py:graph"}, "auth": entry}))
+    with pytest.warns(ConfigWarning) as caught:
+        loaded = load_config(config)
+    assert loaded.auth == {"path": "./auth.py:auth", "disable_studio_auth": True}
+    assert sorted(str(w.message).split(": ", 1)[1] for w in caught) == [
+        '"auth.cache" is not supported by streamgraph and is ignored',
+        '"auth.openapi" is not supported by streamgraph and is ignored',
+    ]
+
+
+def test_studio_requests_on_a_development_server() -> None:
+    """``streamgraph dev`` lets LangGraph Studio's requests in as ``langgraph dev`` does:
+    as the Studio user, whose handlers still run (``disable_studio_auth`` turns it off)."""
+    path = f"{PROJECT / 'auth.py'}:auth"
+    studio = {"x-auth-scheme": "langsmith"}
+    dev = start_server(graphs=project_graphs(), auth={"path": path}, studio_auth=True)
+    closed = start_server(
+        graphs=project_graphs(),
+        auth={"path": path, "disable_studio_auth": True},
+        studio_auth=True,
+    )
+    serve = start_server(graphs=project_graphs(), auth={"path": path})
+    try:
+        made = httpx.post(f"{dev.url}/threads", json={}, headers=studio)
+        assert made.json()["metadata"]["owner"] == "langgraph-studio-user"
+        assert (
+            httpx.get(f"{dev.url}/threads/{made.json()['thread_id']}", headers=ALICE).status_code
+            == 404
+        )
+        assert httpx.post(f"{closed.url}/threads", json={}, headers=studio).status_code == 401
+        assert httpx.post(f"{serve.url}/threads", json={}, headers=studio).status_code == 401
+    finally:
+        for server in (dev, closed, serve):
+            server.stop()
+
+
+def test_every_route_declares_what_it_does() -> None:
+    """Custom auth enforces what each route declares (``endpoint(auth=...)``): a route
+    without a declaration would only be authenticated. Declare ``access.PUBLIC`` for a route
+    anyone may call (and list it in ``access.OPEN_PATHS``)."""
+    from streamgraph.server.access import OPEN_PATHS
+    from streamgraph.server.routing import ENDPOINTS, declared
+
+    undeclared = [f"{e.method} {e.path}" for e in ENDPOINTS if not declared(e)]
+    assert undeclared == [], f"routes without auth=...: {undeclared}"
+    public = {e.path for e in ENDPOINTS if e.access is None}
+    assert public <= OPEN_PATHS, public - OPEN_PATHS
