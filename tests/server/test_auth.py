@@ -313,6 +313,8 @@ def test_unauthenticated_requests(users: Users) -> None:
     assert detail(nobody.get("/no/such/route")) == (401, "Invalid token")
     wrong = nobody.post("/threads/search", json={}, headers={"Authorization": "Bearer x"})
     assert detail(wrong) == (401, "Invalid token")
+    garbled = nobody.post("/threads/search", json={}, headers={"Authorization": b"Bearer \xff"})
+    assert detail(garbled) == (401, "Invalid token")  # not UTF-8: refused, not a 500
     for open_path in ("/ok", "/info", "/openapi.json"):
         assert nobody.get(open_path).status_code == 200
 

@@ -332,7 +332,7 @@ class Guard:
             "path_params": path_params,
             "query_params": lambda: QueryParams(scope.get("query_string", b"")),
             "headers": lambda: headers,
-            "authorization": lambda: (headers.get(b"authorization") or b"").decode() or None,
+            "authorization": lambda: _text(headers.get(b"authorization")),
             "scope": lambda: scope,
             "scopes": list,
             "user": lambda: None,
@@ -399,6 +399,12 @@ class Guard:
         where = f" ({scope.get('method', '')} {scope['path']})" if "path" in scope else ""
         logger.error("auth: the %s handler failed%s", which, where, exc_info=error)
         return AuthHandlerFailed()
+
+
+def _text(header: bytes | None) -> str | None:
+    # (a header that is not UTF-8 is the client's mistake: the handler sees replacement
+    # characters and refuses it, instead of the server failing)
+    return header.decode("utf-8", "replace") if header else None
 
 
 def studio_principal() -> Principal:
