@@ -13,12 +13,12 @@ from pydantic import BaseModel
 
 from streamgraph.sdk import Auth
 from streamgraph.server.access import (
-    PRINCIPAL,
     STORE_PUT,
     STORE_SEARCH,
     THREAD_CREATE,
     AuthMiddleware,
     apply_changes,
+    authorize_connection,
 )
 from streamgraph.server.auth import (
     AuthDenied,
@@ -401,17 +401,22 @@ def test_websockets_are_authenticated_at_the_handshake() -> None:
     from starlette.testclient import TestClient
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
+    guards: list[Guard] = []
+
     async def echo(websocket: WebSocket) -> None:
         await websocket.accept()
-        await websocket.send_json({"user": websocket.scope[PRINCIPAL].identity})
+        # Each command of the connection is authorized on its own, as the route's would be.
+        value = {"thread_id": websocket.path_params["thread_id"]}
+        grant = await authorize_connection(guards[-1], websocket.scope, "threads", "read", value)
+        spec = None if grant.filter is None else grant.filter.spec
+        await websocket.send_json({"user": grant.principal.identity, "filter": spec})
         await websocket.close()
 
     def app_for(auth: Auth) -> Starlette:
         routes = [WebSocketRoute("/threads/{thread_id}/stream", echo)]
         app = Starlette(routes=routes)
-        app.add_middleware(
-            AuthMiddleware, guard=Guard(auth), routes=routes, is_open=lambda p: False
-        )
+        guards.append(Guard(auth))
+        app.add_middleware(AuthMiddleware, guard=guards[-1], routes=routes, is_open=lambda p: False)
         return app
 
     auth = Auth()
@@ -422,11 +427,14 @@ def test_websockets_are_authenticated_at_the_handshake() -> None:
             raise Auth.exceptions.HTTPException(401, "who?")
         return f"alice@{path_params['thread_id']}"
 
+    @auth.on.threads.read
+    async def own(ctx: Auth.types.AuthContext, value: Any) -> dict[str, str]:
+        return {"owner": ctx.user.identity}
+
     client = TestClient(app_for(auth))
-    with client.websocket_connect(
-        "/threads/t1/stream", headers={"authorization": "Bearer alice"}
-    ) as ws:
-        assert ws.receive_json() == {"user": "alice@t1"}
+    headers = {"authorization": "Bearer alice"}
+    with client.websocket_connect("/threads/t1/stream", headers=headers) as ws:
+        assert ws.receive_json() == {"user": "alice@t1", "filter": {"owner": "alice@t1"}}
     with pytest.raises(WebSocketDisconnect) as closed:
         with client.websocket_connect("/threads/t1/stream") as ws:
             ws.receive_json()

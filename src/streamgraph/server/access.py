@@ -25,6 +25,7 @@ routes are authenticated by the same middleware (the principal is in
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,10 +78,13 @@ __all__ = (
     "THREAD_UPDATE",
     "Access",
     "AuthMiddleware",
+    "apply_changes",
+    "authorize_connection",
     "authorize_request",
     "principal_of_scope",
 )
 
+logger = logging.getLogger(__name__)
 PRINCIPAL = "streamgraph.principal"
 """Where ``AuthMiddleware`` leaves the request's ``Principal`` in the ASGI scope."""
 OPEN_PATHS = frozenset({"/", "/ok", "/info", "/openapi.json", "/docs"})
@@ -194,9 +198,7 @@ def apply_changes(body: Any, value: Mapping[str, Any], fields: tuple[Field, ...]
 
 
 def _bad_change(problem: str) -> AuthHandlerFailed:
-    import logging
-
-    logging.getLogger(__name__).error("auth: a handler changed its value wrongly: %s", problem)
+    logger.error("auth: a handler changed its value wrongly: %s", problem)
     return AuthHandlerFailed(f"The auth handler changed its value wrongly: {problem}")
 
 
