@@ -28,6 +28,8 @@ PUBLIC_MODULES = [
     "streamgraph.prebuilt",
     "streamgraph.pregel",
     "streamgraph.runtime",
+    "streamgraph.stream",
+    "streamgraph.stream.transformers",
     "streamgraph.types",
 ]
 

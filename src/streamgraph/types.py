@@ -266,6 +266,41 @@ class GraphOutput(NamedTuple):
     value: Any
     interrupts: tuple[Interrupt, ...]
 
+    def __getitem__(self, key: Any) -> Any:
+        """``result["key"]`` (deprecated, as in LangGraph): a key of ``value``, or
+        ``"__interrupt__"`` for ``interrupts``. Integer indexes are the tuple's."""
+        if not isinstance(key, str):
+            return tuple.__getitem__(self, key)
+        _warn_dict_access()
+        if key == "__interrupt__":
+            return self.interrupts
+        if isinstance(self.value, dict):
+            return self.value[key]
+        try:
+            return getattr(self.value, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        """``"key" in result`` (deprecated, as in LangGraph)."""
+        _warn_dict_access()
+        if key == "__interrupt__":
+            return bool(self.interrupts)
+        if isinstance(self.value, dict):
+            return key in self.value
+        return isinstance(key, str) and hasattr(self.value, key)
+
+
+def _warn_dict_access() -> None:
+    import warnings
+
+    warnings.warn(
+        "Accessing GraphOutput via `result[key]` or `key in result` is deprecated: use "
+        "`result.value` for the output and `result.interrupts` for interrupts",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
 
 def interrupt(value: Any) -> Any:
     """Pause the run inside a node and ask for input.

@@ -303,8 +303,12 @@ class StateGraph:
         interrupt_after: Any = None,
         debug: bool = False,
         name: str | None = None,
+        transformers: Sequence[Any] | None = None,
     ) -> CompiledStateGraph:
-        """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
+        """Check the graph and turn it into a runnable ``CompiledStateGraph``.
+
+        ``transformers``: v3 stream transformers (``streamgraph.stream``) added to every
+        ``stream_events(version="v3")`` run of the graph."""
         if checkpointer is True:
             raise GraphSetupError(
                 "compile(checkpointer=True) (a subgraph keeping its own thread) is not "
@@ -317,8 +321,14 @@ class StateGraph:
             *([] if interrupt_after in (None, "*") else interrupt_after),
         ]
         self.validate(interrupts)
+        stream_transformers: tuple[Any, ...] = ()
+        if transformers is not None:
+            from streamgraph.stream._run import normalize_factories
+
+            where = "compile(transformers=...)"
+            stream_transformers = tuple(normalize_factories(transformers, where=where))
         self.compiled = True
-        return compile_graph(
+        graph = compile_graph(
             self,
             checkpointer=checkpointer,
             store=store,
@@ -326,6 +336,9 @@ class StateGraph:
             interrupt_after=interrupt_after,
             name=name or "LangGraph",
         )
+        if stream_transformers:
+            graph.stream_transformers = stream_transformers
+        return graph
 
 
 class CompiledStateGraph(Pregel):

@@ -18,6 +18,8 @@ from typing import Any, Generic, TypeVar
 from langchain_core.tools import InjectedToolArg, InjectedToolCallId
 from langchain_core.tools.base import _DirectlyInjectedToolArg, get_all_basemodel_annotations
 
+from streamgraph._context import TOOL_CALL_WRITER
+
 __all__ = ("InjectedState", "InjectedStore", "Injections", "ToolRuntime", "injections_of")
 
 ContextT = TypeVar("ContextT")
@@ -48,6 +50,14 @@ class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
     stream_writer: Any
     tool_call_id: str | None
     store: Any = field(default=None)
+
+    def emit_output_delta(self, delta: Any) -> None:
+        """Stream a piece of this tool call's output: a ``tool-output-delta`` event of the
+        ``tools`` stream mode (``run.tool_calls`` in v3 runs). Does nothing when the run
+        does not stream ``tools``."""
+        write = TOOL_CALL_WRITER.get()
+        if write is not None:
+            write(delta)
 
 
 @dataclass(frozen=True)

@@ -66,12 +66,38 @@ class _DEFAULT_HANDLER:
     pass
 
 
+def _with_named_answers(command: Command[Any], key: str, call: ToolCall) -> Command[Any]:
+    """``command`` with the unnamed ``ToolMessage`` answers to ``call`` named after its tool
+    (copies; an update that is a state object is changed in place)."""
+
+    def named(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return type(value)(named(item) for item in value)
+        if isinstance(value, ToolMessage) and value.tool_call_id == call["id"] and not value.name:
+            return value.model_copy(update={"name": call["name"]})
+        return value
+
+    update = command.update
+    if isinstance(update, dict):
+        update = {**update, key: named(update[key])}
+    elif isinstance(update, list | tuple):
+        update = [(k, named(v) if k == key else v) for k, v in update]
+    else:
+        setattr(update, key, named(getattr(update, key)))
+    return Command(graph=command.graph, update=update, resume=command.resume, goto=command.goto)
+
+
 class _HeldCommand(ToolOutputMixin):
     """A ``Command`` a tool returned, carried through LangChain's tool output formatting
     (which would otherwise turn it into text) and unwrapped by ``ToolNode``."""
 
     def __init__(self, command: Command[Any]) -> None:
         self.command = command
+
+    @property
+    def _streamgraph_tool_output(self) -> Command[Any]:
+        """What ``tools`` mode shows as the call's output (the tool's own ``Command``)."""
+        return self.command
 
 
 def _hold(result: Any) -> Any:
@@ -289,18 +315,18 @@ class ToolNode(DualNode):
         if isinstance(output, _HeldCommand):
             output = output.command
         if isinstance(output, Command):
-            self._check_command(output, call)
-            return output
+            return self._check_command(output, call)
         if isinstance(output, ToolMessage):
             return output
         return ToolMessage(content=str(output), name=call["name"], tool_call_id=call["id"])
 
-    def _check_command(self, command: Command[Any], call: ToolCall) -> None:
+    def _check_command(self, command: Command[Any], call: ToolCall) -> Command[Any]:
         """Every tool call needs its ``ToolMessage``; a ``Command`` for this graph must carry
         it, or the next model call would see an unanswered tool call. Unnamed answers get
-        the tool's name."""
+        the tool's name (in a copy: the tool's own ``Command`` was streamed already, in
+        ``tools`` mode)."""
         if command.graph is not None:
-            return
+            return command
         update = command.update
         if isinstance(update, dict):
             messages = update.get(self.messages_key, [])
@@ -312,9 +338,6 @@ class ToolNode(DualNode):
         answers = [
             m for m in messages if isinstance(m, ToolMessage) and m.tool_call_id == call["id"]
         ]
-        for answer in answers:  # named after its tool, like the messages ToolNode makes
-            if answer.name is None:
-                answer.name = call["name"]
         if not answers:
             raise ValueError(
                 f"Expected to have a matching ToolMessage in Command.update for tool "
@@ -324,6 +347,9 @@ class ToolNode(DualNode):
                 '`Command(update={"messages": [ToolMessage("Success", '
                 "tool_call_id=tool_call_id), ...]}, ...)`."
             )
+        if all(answer.name is not None for answer in answers):
+            return command
+        return _with_named_answers(command, self.messages_key, call)
 
     # -- errors ------------------------------------------------------------------------------
 

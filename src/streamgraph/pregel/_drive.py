@@ -29,7 +29,7 @@ from greenlet import getcurrent, greenlet
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
 from streamgraph.pregel._inbox import Inbox, consumer_busy
-from streamgraph.pregel._loop import Loop, Task
+from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
@@ -103,7 +103,11 @@ def _level(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
             # Nothing runs in a greenlet here, so events skip the mailbox's checks.
             loop.set_own_put(queue.put)
             yield from _parallel_step(loop, tasks, queue, shape)
-        tasks = loop.tick()
+        try:
+            tasks = loop.tick()
+        except Exception:  # the step's events (its values) come before the error
+            yield from _flush(loop, shape)
+            raise
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
@@ -143,7 +147,9 @@ def _greenlet_step(loop: Loop, task: Task, mailbox: Mailbox, shape: Shape) -> It
     finally:
         mailbox.driver = None
         task.node.live_events = events
-        while not runner.dead:  # the consumer stopped listening: let the node finish quietly
+        if not runner.dead:  # the consumer stopped listening: graphs the node runs stop at
+            loop.stop_requested = True  # their next step; the node itself finishes quietly
+        while not runner.dead:
             origin.switch()
     yield from _drain(queue, shape)
     yield from _finish(loop, task, shape)
@@ -153,7 +159,10 @@ _DONE = object()
 
 
 def _run_then_done(task: Task, loop: Loop) -> object:
-    run_task(task, loop)
+    try:
+        run_task(task, loop)
+    except StopRun as stop:  # a graph the node ran stopped with the consumer
+        task.error = stop
     return _DONE
 
 
@@ -189,7 +198,8 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
     finally:
         if len(tasks) == 1:
             tasks[0].node.live_events = events
-        if pending:
+        if pending:  # stopped early: graphs the running nodes run stop at their next step
+            loop.stop_requested = True
             _wait(inbox, pending)
 
 

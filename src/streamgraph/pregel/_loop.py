@@ -50,7 +50,7 @@ from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
-from streamgraph.pregel._stream import Event, Listener, Routes
+from streamgraph.pregel._stream import MESSAGE_EVENTS, Event, Listener, Routes
 from streamgraph.pregel._task_view import (
     emit_task_event,
     result_payload,
@@ -131,6 +131,8 @@ class Loop(Routes):
         self.outer = outer  # the run whose task runs this one (a nested graph's)
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
+        # For a consumer that reads at its own pace (a v3 run stream): how many events a
+        # step's worker threads may write ahead of it (None: no limit).
         # The last step recursion_limit allows (counted as LangGraph counts: from the step
         # before the first one this run executes, plus one more when resuming).
         self.stop = self.limit
@@ -142,7 +144,7 @@ class Loop(Routes):
         # stream, so that what they return is the streamed message, as in LangGraph).
         self.messages = (
             Messages(self, message_ids if message_ids is not None else set())
-            if "messages" in self.modes or message_ids is not None
+            if "messages" in self.modes or MESSAGE_EVENTS in self.modes or message_ids is not None
             else None
         )
         self.events: Events | None = (
@@ -305,6 +307,8 @@ class Loop(Routes):
                     prepare(value)
         if self.saver is not None:
             self._save_task_writes(task)
+        if self.messages is not None and self.messages.writers:
+            self.messages.close_writers(task)  # v3 message writers end with their task
         if task.hidden:
             self.done.append(task)
             return
@@ -321,7 +325,8 @@ class Loop(Routes):
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
-        if self.want_tasks:
+        # A task that hands a Command to the parent graph has no result of its own.
+        if self.want_tasks and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)

@@ -35,6 +35,7 @@ from starlette.responses import Response
 from streamgraph.errors import StreamGraphError
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
+from streamgraph.server.auth import AuthDenied, AuthHandlerFailed, Guard, load_auth
 from streamgraph.server.graphs import ConfigError, GraphEntry, load_config, load_graphs
 from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage, StorageUnavailable
@@ -90,6 +91,8 @@ def create_app(
     log_keep_seconds: float = 300.0,
     studio: bool = False,
     webhooks: dict[str, Any] | None = None,
+    auth: Any = None,
+    studio_auth: bool = False,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
@@ -102,16 +105,26 @@ def create_app(
     default: ``events/`` beside a SQLite file, ``.streamgraph/events`` for Postgres, a
     temporary folder for memory storage); ``log_keep_seconds``: how long after a run.
     ``webhooks``: LangGraph's ``webhooks`` settings (or the config file's; see
-    ``streamgraph.server.webhooks``)."""
+    ``streamgraph.server.webhooks``).
+
+    Custom auth comes from ``auth`` (an ``Auth`` object, or ``{"path": ...}`` as in a
+    config file) or the config file's ``auth``: then every request but ``/ok``, ``/info``
+    and ``/openapi.json`` is authenticated by its handler, and each route's authorization
+    handler decides what the user may see and do (``streamgraph.server.access``). With API
+    keys too, a request needs both: the key first, then the auth handler's approval.
+    ``studio_auth`` (``streamgraph dev``) lets LangGraph Studio's requests in as
+    ``langgraph dev`` does (see ``auth.Guard``)."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
+    auth_entry: Any = auth
     if config is not None:
         loaded = load_config(config)
         base = loaded.base_dir
         entries: dict[str, GraphEntry] = load_graphs(loaded.graphs, base)
         keys += loaded.api_keys
         webhooks = webhooks if webhooks is not None else loaded.webhooks
+        auth_entry = auth if auth is not None else loaded.auth
     elif graphs:
         entries = load_graphs(graphs, base)
     else:
@@ -121,6 +134,7 @@ def create_app(
         policy = WebhookPolicy.from_config(webhooks)
     except (ValueError, TypeError) as error:
         raise ConfigError(f"webhooks: {error}") from None
+    guard = _guard(auth_entry, base, studio_auth)
     api = Api(
         entries,
         open_storage(storage, base),
@@ -130,6 +144,7 @@ def create_app(
         event_dir=event_dir if event_dir is not None else default_event_dir(storage, base),
         log_keep_seconds=log_keep_seconds,
         webhooks=policy,
+        guard=guard,
     )
 
     @asynccontextmanager
@@ -158,10 +173,20 @@ def create_app(
             ValueError: _bad_value,
             StreamGraphError: _bad_value,
             HTTPException: _http_error,
+            AuthDenied: _auth_denied,
+            AuthHandlerFailed: _auth_failed,
             Exception: _bug,
         },
     )
     app.state.api = api
+    if guard is not None:  # (added first: runs after the API key check)
+        from streamgraph.server.access import OPEN_PATHS as AUTH_OPEN_PATHS
+        from streamgraph.server.access import AuthMiddleware
+
+        def auth_open(path: str) -> bool:  # (the studio page's own files too)
+            return path in AUTH_OPEN_PATHS or _is_open(path)
+
+        app.add_middleware(AuthMiddleware, guard=guard, routes=served, is_open=auth_open)
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
     return app
@@ -194,6 +219,30 @@ def _stop_streams_on_exit_signals(api: Api) -> Callable[[], None]:
                 signal.signal(sig, handler)
 
     return restore
+
+
+def _guard(entry: Any, base: Path, studio: bool) -> Guard | None:
+    """Custom auth from ``entry``: an ``Auth`` object, ``{"path": ..., flags}`` or a path."""
+    if entry is None:
+        return None
+    if isinstance(entry, str):
+        entry = {"path": entry}
+    if not isinstance(entry, dict):
+        auth_object = entry
+        entry = {}
+    else:
+        try:
+            auth_object = load_auth(str(entry.get("path")), base)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+    try:
+        return Guard(
+            auth_object,
+            studio=studio and not entry.get("disable_studio_auth", False),
+            allow_langsmith_api_keys=bool(entry.get("allow_langsmith_api_keys")),
+        )
+    except (AttributeError, ValueError) as error:
+        raise ConfigError(f"auth: {error}") from None
 
 
 def _load_langchain() -> None:
@@ -233,6 +282,16 @@ async def _unavailable(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     return json_response({"detail": error.detail}, error.status_code)
+
+
+async def _auth_denied(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AuthDenied)
+    return json_response({"detail": error.detail}, error.status, error.headers or None)
+
+
+async def _auth_failed(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AuthHandlerFailed)  # (logged where it happened)
+    return json_response({"detail": error.detail}, 500)
 
 
 async def _bug(request: Request, error: Exception) -> Response:
