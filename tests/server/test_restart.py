@@ -49,7 +49,7 @@ def _kill_mid_run(server: ServerProcess, thread_id: str, updates: int) -> list[d
             f"/threads/{thread_id}/runs/stream",
             json={
                 "assistant_id": "steps",
-                "input": {"n": 30, "pause": 0.03},
+                "input": {"n": 30, "pause": 0.06},
                 "stream_mode": "updates",
                 "config": {"recursion_limit": 100},
             },
@@ -65,7 +65,8 @@ def _restart_round(folder: Path, db: str, seed: int) -> None:
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             thread_id = client.post("/threads", json={}).json()["thread_id"]
-        seen = _kill_mid_run(server, thread_id, random.Random(seed).randint(2, 12))
+        # (after 250 ms at least: a run's log goes to disk then, see eventlog.SPILL_SECONDS)
+        seen = _kill_mid_run(server, thread_id, random.Random(seed).randint(6, 14))
         run_id = seen[0]["data"]["run_id"]
         received = max(e["data"]["step"]["count"] for e in seen if e["event"] == "updates")
         server.start()

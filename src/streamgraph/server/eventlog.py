@@ -7,15 +7,20 @@ Streams, ``XADD`` with the sequence number, readers on ``XREAD BLOCK``) implemen
 methods.
 
 A run appends each event once, already framed as SSE bytes (``event:``, ``data:`` and
-``id:`` lines; the id is the event's sequence number in its run, from 1). Appends go to
-the file at the end of the event loop's current turn (or at once past 256 KB), so the
+``id:`` lines; the id is the event's sequence number in its run, from 1). Appends are
+written at the end of the event loop's current turn (or at once past 256 KB), so the
 producer never waits for a reader and the process holds no more than a turn's events;
-readers are woken when they are written. A reader follows a log from any position: it
-reads the file in pieces of at most ``CHUNK`` bytes, cut at event boundaries, and writes
-each to its client before reading the next, so a slow client holds one piece (and its
-socket's buffer), however far behind it is. A reader that reconnects with
-``Last-Event-ID: n`` follows from ``n``: every later event exactly once. Every ``STRIDE``-th
-event's file offset is kept in memory to find a position (8 bytes per 64 events).
+readers are woken when they are written. A log starts in memory and goes to its file once
+it passes 64 KB or its run has lasted 250 ms: a short run costs no file (opening one
+costs 0.1-0.4 ms here), and a finished one stays in memory (at most 64 MB of such logs; a
+crash loses them, and a reconnect after it is told the run's outcome with 410).
+
+A reader follows a log from any position: it reads the file in pieces of at most ``CHUNK``
+bytes, cut at event boundaries, and writes each to its client before reading the next, so a
+slow client holds one piece (and its socket's buffer), however far behind it is. A reader
+that reconnects with ``Last-Event-ID: n`` follows from ``n``: every later event exactly
+once. Every ``STRIDE``-th event's offset is kept in memory to find a position (8 bytes per
+64 events).
 
 Logs outlive the process (the files stay; after a restart a run's log is found again, and
 a run that was queued goes on appending to its log) and their run for ``keep_seconds``;
@@ -53,6 +58,8 @@ END = b"\r\n\r\n"  # ends every frame, and nothing inside one (data is one-line 
 CHUNK = 64 * 1024  # the most a reader reads at once (more only for one event that is larger)
 STRIDE = 64  # every STRIDE-th event's offset is kept
 FLUSH_BYTES = 256 * 1024  # appended bytes that are written at once, without waiting a turn
+SPILL_BYTES = 64 * 1024  # a log in memory goes to its file past this size,
+SPILL_SECONDS = 0.25  # or once its run has lasted this long
 SUFFIX = ".sse"
 _LAST_ID = re.compile(rb"id: (\d+)\r\n\r\n\Z")
 _UNSAFE = re.compile(r"[\r\n]")
@@ -110,9 +117,11 @@ class SpoolLog(EventLog):
         "_fd",
         "_index",
         "_loop",
+        "_memory",
         "_pending",
         "_pending_bytes",
         "_scheduled",
+        "_spill_timer",
         "_waiters",
         "broken",
         "closed",
@@ -141,10 +150,41 @@ class SpoolLog(EventLog):
         self._scheduled = False
         self._waiters: list[asyncio.Future[None]] = []
         self._loop = asyncio.get_running_loop()
-        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT * create)
-        self._fd: int | None = os.open(path, flags, 0o600)
+        self._fd: int | None = None
+        # A new log starts in memory; it goes to its file past SPILL_BYTES or SPILL_SECONDS
+        # (a run of a few milliseconds never touches the disk).
+        self._memory: bytearray | None = None
+        self._spill_timer: asyncio.TimerHandle | None = None
         if reopen:
+            self._open(create=create)
             self._scan()
+        else:
+            self._memory = bytearray()
+            self._spill_timer = self._loop.call_later(SPILL_SECONDS, self.spill)
+
+    def _open(self, *, create: bool) -> None:
+        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT * create)
+        self._fd = os.open(self.path, flags, 0o600)
+
+    def spill(self) -> None:
+        """From memory to the log's file (which later events are appended to)."""
+        if self._spill_timer is not None:
+            self._spill_timer.cancel()
+            self._spill_timer = None
+        memory = self._memory
+        if memory is None:
+            return
+        try:
+            self._open(create=True)
+            assert self._fd is not None
+            _write_all(self._fd, memory)
+        except OSError as error:  # a full disk: the run fails on its next event
+            logger.error("event log %s: writing failed: %s", self.path.name, error)
+            self.broken = error
+            return
+        self._memory = None
+        if self.closed:
+            self._close_file()
 
     @classmethod
     def finished(cls, owner: EventLogs, path: Path) -> SpoolLog:
@@ -179,15 +219,23 @@ class SpoolLog(EventLog):
 
     def _flush(self) -> None:
         self._scheduled = False
-        if not self._pending or self._fd is None:
+        if not self._pending:
             return
         data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
         self._pending.clear()
         self._pending_bytes = 0
+        memory = self._memory
+        if memory is not None:
+            memory += data
+            self.written += len(data)
+            if len(memory) > SPILL_BYTES:
+                self.spill()
+            self._wake()
+            return
+        if self._fd is None:
+            return
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
+            _write_all(self._fd, data)
         except OSError as error:  # a full disk: the run fails on its next event
             logger.error("event log %s: writing failed: %s", self.path.name, error)
             self.broken = error
@@ -200,8 +248,15 @@ class SpoolLog(EventLog):
             self._flush()
             self.closed = True
             self.closed_at = time.monotonic()
+            if self._spill_timer is not None:  # (a short run's log stays in memory)
+                self._spill_timer.cancel()
+                self._spill_timer = None
             self._close_file()
             self._wake()
+
+    @property
+    def in_memory(self) -> bool:
+        return self._memory is not None
 
     def _close_file(self) -> None:
         if self._fd is not None:
@@ -281,6 +336,12 @@ class SpoolLog(EventLog):
                     yield HEARTBEAT
 
 
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _frames(piece: bytes) -> list[bytes]:
     return [f + END for f in piece.split(END)[:-1]]
 
@@ -305,7 +366,10 @@ class _Reader:
             self.fd = None
 
     def pread(self, size: int, offset: int) -> bytes:
-        fd = self.log._fd  # (looked up at each read: the writer closes its own at the end)
+        memory = self.log._memory  # (looked up at each read: the log may spill meanwhile)
+        if memory is not None:
+            return bytes(memory[offset : offset + size])
+        fd = self.log._fd  # (the writer's, while the log is open)
         if fd is None:
             if self.fd is None:
                 self.fd = os.open(self.log.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -342,9 +406,11 @@ class EventLogs:
         *,
         keep_seconds: float = 300.0,
         max_bytes: int = 1024 * 2**20,
+        max_memory_bytes: int = 64 * 2**20,
     ) -> None:
         self.keep_seconds = keep_seconds
         self.max_bytes = max_bytes
+        self.max_memory_bytes = max_memory_bytes
         self.temporary = directory is None
         self.directory = Path(
             tempfile.mkdtemp(prefix="streamgraph-events-") if directory is None else directory
@@ -354,6 +420,7 @@ class EventLogs:
         self._logs: dict[str, SpoolLog] = {}
         self._finished: deque[tuple[str, SpoolLog]] = deque()  # in the order they closed
         self._finished_bytes = 0
+        self._memory_bytes = 0  # (of finished logs that stayed in memory)
 
     def _path(self, run_id: str) -> Path:
         return self.directory / (run_id + SUFFIX)
@@ -394,6 +461,8 @@ class EventLogs:
     def _remember(self, run_id: str, log: SpoolLog) -> None:
         self._finished.append((run_id, log))
         self._finished_bytes += log.written
+        if log.in_memory:
+            self._memory_bytes += log.written
         if len(self._finished) > 1 and log.closed_at < self._finished[-2][1].closed_at:
             self._finished = deque(sorted(self._finished, key=lambda item: item[1].closed_at))
 
@@ -405,13 +474,17 @@ class EventLogs:
         while finished and (
             now - finished[0][1].closed_at > self.keep_seconds
             or self._finished_bytes > self.max_bytes
+            or self._memory_bytes > self.max_memory_bytes
         ):
             run_id, log = finished.popleft()
             self._finished_bytes -= log.written
+            if log.in_memory:
+                self._memory_bytes -= log.written
             if self._logs.get(run_id) is log:
                 del self._logs[run_id]
-                with contextlib.suppress(FileNotFoundError):
-                    log.path.unlink()
+                if not log.in_memory:
+                    with contextlib.suppress(FileNotFoundError):
+                        log.path.unlink()
 
     def forget_stale_files(self) -> None:
         """At startup: delete the files of logs older than their retention."""
@@ -429,9 +502,12 @@ class EventLogs:
             log._wake()
 
     def close_all(self) -> None:
-        """After the runs have stopped: close the files (and delete a temporary folder)."""
+        """After the runs have stopped: close the files (and delete a temporary folder).
+        Logs of runs not ended (queued, kept for the next start) are written out first."""
         for log in self._logs.values():
             log._flush()
+            if not log.closed:
+                log.spill()
             log._close_file()
         if self.temporary:
             shutil.rmtree(self.directory, ignore_errors=True)
