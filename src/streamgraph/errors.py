@@ -14,14 +14,19 @@ LangGraph's names and builtin bases are kept, so code that catches ``RecursionEr
 
     GraphBubbleUp                            control flow, not an error
     ├── GraphInterrupt                       interrupt(), interrupt_before/after
+    ├── GraphDrained                         RunControl.request_drain(): stopped at a step
     └── ParentCommand                        Command(graph=Command.PARENT)
+
+    NodeTimeoutError, NodeCancelledError     a node attempt timed out / cancelled itself
+    NodeError                                (not an exception) what an error handler gets
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from streamgraph.types import Command, Interrupt
@@ -31,11 +36,15 @@ __all__ = (
     "EmptyInputError",
     "ErrorCode",
     "GraphBubbleUp",
+    "GraphDrained",
     "GraphInterrupt",
     "GraphRecursionError",
     "GraphSetupError",
     "InvalidUpdateError",
+    "NodeCancelledError",
+    "NodeError",
     "NodeInterrupt",
+    "NodeTimeoutError",
     "ParentCommand",
     "StreamGraphError",
     "create_error_message",
@@ -85,6 +94,15 @@ class GraphBubbleUp(Exception):
     """Control flow that travels up through nodes and graphs; never an error for the caller."""
 
 
+class GraphDrained(GraphBubbleUp):
+    """The run stopped at a step boundary because ``RunControl.request_drain()`` was called
+    (a shutdown, say). Its checkpoint is saved: run the thread again with ``None`` to go on."""
+
+    def __init__(self, reason: str = "shutdown") -> None:
+        self.reason = reason
+        super().__init__(f"Graph drained: {reason}")
+
+
 class GraphInterrupt(GraphBubbleUp):
     """Raised inside a node by ``interrupt()``; the run stops after the current step."""
 
@@ -108,3 +126,65 @@ class ParentCommand(GraphBubbleUp):
     def __init__(self, command: Command[Any]) -> None:
         super().__init__(command)
         self.command = command
+
+
+@dataclass(frozen=True, slots=True)
+class NodeError:
+    """What an ``add_node(..., error_handler=handler)`` handler learns about the failure, given
+    to a parameter annotated ``NodeError`` (``def handler(state, error: NodeError)``)."""
+
+    node: str
+    """The node that failed."""
+    error: BaseException
+    """What it raised (after its retries ran out)."""
+
+
+class NodeCancelledError(Exception):
+    """A node raised ``asyncio.CancelledError`` itself (not because its run was cancelled):
+    reported as the node's failure instead of being taken for a quiet cancellation."""
+
+    def __init__(self, node: str, message: str | None = None) -> None:
+        super().__init__(message or f"Node {node!r} raised asyncio.CancelledError")
+        self.node = node
+
+
+class NodeTimeoutError(Exception):
+    """A node attempt ran longer than its ``TimeoutPolicy`` allows (``kind="run"``) or made no
+    progress for ``idle_timeout`` seconds (``kind="idle"``).
+
+    Not a ``TimeoutError`` (an ``OSError``), so the default ``RetryPolicy`` retries it.
+    """
+
+    def __init__(
+        self,
+        node: str,
+        elapsed: float,
+        *,
+        kind: Literal["idle", "run"],
+        idle_timeout: float | None = None,
+        run_timeout: float | None = None,
+    ) -> None:
+        if kind == "idle":
+            if idle_timeout is None:
+                raise ValueError("idle_timeout is required when kind='idle'")
+            self.timeout: float = idle_timeout
+            message = (
+                f"Node '{node}' exceeded its idle timeout of {idle_timeout:.3f}s without "
+                f"making progress (elapsed: {elapsed:.3f}s)."
+            )
+        elif kind == "run":
+            if run_timeout is None:
+                raise ValueError("run_timeout is required when kind='run'")
+            self.timeout = run_timeout
+            message = (
+                f"Node '{node}' exceeded its run timeout of {run_timeout:.3f}s "
+                f"(elapsed: {elapsed:.3f}s)."
+            )
+        else:
+            raise ValueError(f"kind must be 'idle' or 'run', got {kind!r}")
+        super().__init__(message)
+        self.node = node
+        self.elapsed = elapsed
+        self.kind = kind
+        self.idle_timeout = idle_timeout
+        self.run_timeout = run_timeout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 __all__ = (
@@ -20,8 +22,11 @@ __all__ = (
     "StateUpdate",
     "StreamMode",
     "StreamWriter",
+    "TimeoutPolicy",
+    "TracePolicy",
     "default_retry_on",
     "interrupt",
+    "omit_payload",
 )
 
 N = TypeVar("N", bound=Hashable)
@@ -52,15 +57,22 @@ All = Literal["*"]
 def default_retry_on(exc: BaseException) -> bool:
     """Whether a ``RetryPolicy`` retries ``exc`` by default.
 
-    Transient failures are retried (lost connections, HTTP 5xx, anything unknown); mistakes
-    in the code are not (``ValueError``, ``TypeError``, ``KeyError``, ...).
+    Transient failures are retried (lost connections, HTTP 5xx from ``httpx``, ``requests``
+    HTTP errors, anything unknown); mistakes in the code are not (``ValueError``,
+    ``TypeError``, ``KeyError``, ``OSError``...). Neither ``httpx`` nor ``requests`` is
+    imported to decide.
     """
     if isinstance(exc, ConnectionError):
         return True
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    if isinstance(status, int) and type(exc).__name__ in ("HTTPStatusError", "HTTPError"):
-        return 500 <= status < 600
+    for cls in type(exc).__mro__:
+        module = cls.__module__.partition(".")[0]
+        if cls.__name__ == "HTTPStatusError" and module == "httpx":
+            status: int = exc.response.status_code  # type: ignore[attr-defined]
+            return 500 <= status < 600
+        if cls.__name__ == "HTTPError" and module == "requests":
+            response = exc.response  # type: ignore[attr-defined]
+            # (a requests Response is falsy for an error status: then always retried)
+            return 500 <= response.status_code < 600 if response else True
     programming_errors = (
         ValueError,
         TypeError,
@@ -95,6 +107,64 @@ class RetryPolicy(NamedTuple):
         default_retry_on
     )
     """Exception classes to retry, or a predicate."""
+
+
+def _seconds(value: float | timedelta | None, field: str) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds <= 0:
+        raise ValueError(f"{field} must be greater than 0, got {value!r}")
+    return seconds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeoutPolicy:
+    """How long one attempt of an async node may take (``add_node(..., timeout=...)``).
+
+    ``run_timeout`` caps an attempt's wall-clock time; ``idle_timeout`` caps the time it may go
+    without progress: with ``refresh_on="auto"`` any custom stream write, LangChain callback
+    event (tokens...) or ``runtime.heartbeat()`` counts as progress, with ``"heartbeat"`` only
+    the latter. A late attempt is cancelled and fails with ``NodeTimeoutError`` (which the
+    node's ``RetryPolicy`` may retry). Sync nodes cannot be cancelled: a timeout on one is
+    refused when the graph is compiled.
+    """
+
+    run_timeout: float | timedelta | None = None
+    idle_timeout: float | timedelta | None = None
+    refresh_on: Literal["auto", "heartbeat"] = "auto"
+
+    @classmethod
+    def coerce(cls, value: float | timedelta | TimeoutPolicy | None) -> TimeoutPolicy | None:
+        """A policy in seconds from a policy, a number of seconds or a ``timedelta`` (the
+        last two as ``run_timeout``); ``None`` when no timeout is set."""
+        if value is None:
+            return None
+        if not isinstance(value, TimeoutPolicy):
+            value = cls(run_timeout=value)
+        if value.refresh_on not in ("auto", "heartbeat"):
+            raise ValueError(f"refresh_on must be 'auto' or 'heartbeat', got {value.refresh_on!r}")
+        run_timeout = _seconds(value.run_timeout, "run_timeout")
+        idle_timeout = _seconds(value.idle_timeout, "idle_timeout")
+        if run_timeout is None and idle_timeout is None:
+            return None
+        if all(type(t) in (float, type(None)) for t in (value.run_timeout, value.idle_timeout)):
+            return value  # already in seconds: shared (it is frozen)
+        return cls(run_timeout=run_timeout, idle_timeout=idle_timeout, refresh_on=value.refresh_on)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TracePolicy:
+    """What a node's own trace run records: ``process_inputs``/``process_outputs`` turn the
+    node's input and output into what the tracer sees (not what the node gets or returns)."""
+
+    process_inputs: Callable[[Any], Any] | None = None
+    process_outputs: Callable[[Any], Any] | None = None
+
+
+def omit_payload(_value: Any) -> dict[str, Any]:
+    """For ``TracePolicy``: record an empty payload (keep the span and its timing)."""
+    return {}
 
 
 class CachePolicy(NamedTuple):
@@ -139,19 +209,34 @@ class Send:
     """Run ``node`` in the next step with ``arg`` as its input (map-reduce fan-out).
 
     Returned from a conditional edge's path function, or as a ``Command``'s ``goto``.
+    ``timeout`` (a ``TimeoutPolicy``, or seconds) replaces the node's own for this task.
     """
 
-    __slots__ = ("arg", "node")
+    __slots__ = ("arg", "node", "timeout")
 
-    def __init__(self, node: str, arg: Any) -> None:
+    def __init__(
+        self,
+        /,
+        node: str,
+        arg: Any,
+        *,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
+    ) -> None:
         self.node = node
         self.arg = arg
+        self.timeout = TimeoutPolicy.coerce(timeout)
 
     def __repr__(self) -> str:
-        return f"Send(node={self.node!r}, arg={self.arg!r})"
+        if self.timeout is None:
+            return f"Send(node={self.node!r}, arg={self.arg!r})"
+        return f"Send(node={self.node!r}, arg={self.arg!r}, timeout={self.timeout!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Send) and (self.node, self.arg) == (other.node, other.arg)
+        return isinstance(other, Send) and (self.node, self.arg, self.timeout) == (
+            other.node,
+            other.arg,
+            other.timeout,
+        )
 
     def __hash__(self) -> int:
         return hash(self.node)

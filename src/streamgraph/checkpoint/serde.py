@@ -90,6 +90,10 @@ def _encode_object(value: Any) -> Any:
     if isinstance(value, Enum):
         return {TAG: "enum", "cls": _class_ref(cls), "v": encode(value.value)}
     if cls is Send:
+        if value.timeout is not None:
+            policy = value.timeout
+            timeout = [policy.run_timeout, policy.idle_timeout, policy.refresh_on]
+            return {TAG: "send", "v": [value.node, encode(value.arg), timeout]}
         return {TAG: "send", "v": [value.node, encode(value.arg)]}
     if cls is Interrupt:
         return {TAG: "interrupt", "v": [encode(value.value), value.id]}
@@ -155,8 +159,21 @@ def _rebuild(cls: type, fields: dict[str, Any], kind: str) -> Any:
     return obj
 
 
+def _decode_send(raw: list[Any]) -> Any:
+    from streamgraph.types import Send, TimeoutPolicy
+
+    if len(raw) < 3:
+        return Send(raw[0], decode(raw[1]))
+    run, idle, refresh = raw[2]
+    return Send(
+        raw[0],
+        decode(raw[1]),
+        timeout=TimeoutPolicy(run_timeout=run, idle_timeout=idle, refresh_on=refresh),
+    )
+
+
 def _decode_tagged(data: dict[str, Any]) -> Any:
-    from streamgraph.types import Command, Interrupt, Overwrite, Send
+    from streamgraph.types import Command, Interrupt, Overwrite
 
     tag, raw = data[TAG], data.get("v")
     simple: dict[str, Callable[[Any], Any]] = {
@@ -172,7 +189,7 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
         "uuid": UUID,
         "decimal": Decimal,
         "dict": lambda v: {decode(k): decode(x) for k, x in v},
-        "send": lambda v: Send(v[0], decode(v[1])),
+        "send": _decode_send,
         "interrupt": lambda v: Interrupt(decode(v[0]), v[1]),
         "overwrite": lambda v: Overwrite(decode(v)),
         "command": lambda v: Command(**decode(v)),

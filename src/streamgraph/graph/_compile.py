@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels import BaseChannel, NamedBarrierValue
 from streamgraph.constants import BRANCH_PREFIX, END, START
+from streamgraph.errors import GraphSetupError
 from streamgraph.graph._schema import Schema
-from streamgraph.pregel._node import Branch, Node, StartNode
+from streamgraph.pregel._node import SYNC_TIMEOUT, Branch, Node, StartNode, has_native_async
 
 if TYPE_CHECKING:
     from streamgraph.graph.state import CompiledStateGraph, StateGraph
@@ -46,16 +47,25 @@ def _nodes(
     nodes: dict[str, Node] = {}
     for name, spec in builder.nodes.items():
         joins = [key for key, target in barrier_targets.items() if target == name]
+        if spec.timeout is not None and not has_native_async(spec.fn):
+            raise GraphSetupError(f"{SYNC_TIMEOUT} Node {name!r} is sync.")
         nodes[name] = Node(
             name,
             spec.fn,
             input_schema=builder.schemas[spec.input_schema or builder.state_schema],
             state_schema=state,
             writable=writable,
-            triggers=tuple(sorted([BRANCH_PREFIX + name, *joins])),
+            # An error handler runs only when its node fails: nothing triggers it.
+            triggers=() if spec.is_error_handler else tuple(sorted([BRANCH_PREFIX + name, *joins])),
             metadata=spec.metadata,
             retry_policy=spec.retry_policy,
+            timeout=spec.timeout,
+            trace_policy=spec.trace_policy,
+            is_error_handler=spec.is_error_handler,
         )
+    for name, spec in builder.nodes.items():
+        if spec.error_handler is not None:
+            nodes[name].error_handler = nodes[spec.error_handler]
     return nodes
 
 
@@ -84,6 +94,7 @@ def compile_graph(
     interrupt_before: Any,
     interrupt_after: Any,
     name: str,
+    debug: bool = False,
 ) -> CompiledStateGraph:
     from streamgraph.graph.state import CompiledStateGraph
 
@@ -120,4 +131,7 @@ def compile_graph(
         name=name,
     )
     graph.builder = builder
+    graph.context_schema = builder.context_schema
+    if debug:
+        graph.debug = True
     return graph

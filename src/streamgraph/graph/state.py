@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Hashable, Sequence
+from datetime import timedelta
 from typing import Any, Literal, Self
 
 from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
@@ -11,15 +12,29 @@ from streamgraph.errors import GraphSetupError
 from streamgraph.graph._schema import Schema, first_param_schema, schema_of
 from streamgraph.graph._validate import validate_graph
 from streamgraph.pregel.main import Pregel
-from streamgraph.types import CachePolicy, Command, RetryPolicy
+from streamgraph.types import CachePolicy, Command, RetryPolicy, TimeoutPolicy, TracePolicy
 
 __all__ = ("CompiledStateGraph", "StateGraph")
+
+ERROR_HANDLER_PREFIX = "__error_handler__"
+DEFAULT_ERROR_HANDLER = "__default_error_handler__"
 
 
 class NodeSpec:
     """A node as declared with ``add_node``."""
 
-    __slots__ = ("destinations", "ends", "fn", "input_schema", "metadata", "retry_policy")
+    __slots__ = (
+        "destinations",
+        "ends",
+        "error_handler",
+        "fn",
+        "input_schema",
+        "is_error_handler",
+        "metadata",
+        "retry_policy",
+        "timeout",
+        "trace_policy",
+    )
 
     def __init__(
         self,
@@ -29,6 +44,11 @@ class NodeSpec:
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None,
         destinations: dict[str, str] | tuple[str, ...] | None,
         ends: tuple[str, ...] = (),
+        *,
+        timeout: TimeoutPolicy | None = None,
+        trace_policy: TracePolicy | None = None,
+        error_handler: str | None = None,
+        is_error_handler: bool = False,
     ) -> None:
         self.fn = fn
         self.input_schema = input_schema
@@ -36,6 +56,22 @@ class NodeSpec:
         self.retry_policy = retry_policy
         self.destinations = destinations
         self.ends = ends  # targets known statically (destinations or Command[Literal] hint)
+        self.timeout = timeout
+        self.trace_policy = trace_policy
+        self.error_handler = error_handler  # name of the node that handles this one's failure
+        self.is_error_handler = is_error_handler
+
+
+class NodeDefaults:
+    """What ``set_node_defaults`` set: applied at ``compile()`` to nodes that set none."""
+
+    __slots__ = ("cache_policy", "error_handler", "retry_policy", "timeout")
+
+    def __init__(self) -> None:
+        self.retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None
+        self.cache_policy: CachePolicy | None = None
+        self.error_handler: Any = None
+        self.timeout: TimeoutPolicy | None = None
 
 
 class BranchSpec:
@@ -52,6 +88,23 @@ class BranchSpec:
         self.path = path
         self.path_map = path_map
         self.ends = ends  # targets known statically (path_map or Literal hint)
+
+
+def _legacy_arg(legacy: dict[str, Any], old: str, new: str) -> Any:
+    """A renamed ``add_node`` argument (``input``/``retry``): still taken, with LangGraph's
+    deprecation warning."""
+    if old not in legacy:
+        return None
+    import warnings
+
+    from streamgraph.warnings import LangGraphDeprecatedSinceV05
+
+    warnings.warn(
+        f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
+        category=LangGraphDeprecatedSinceV05,
+        stacklevel=3,
+    )
+    return legacy.pop(old)
 
 
 def _node_name(fn: Any) -> str:
@@ -142,6 +195,7 @@ class StateGraph:
         self.waiting_edges: list[tuple[tuple[str, ...], str]] = []
         self.branches: dict[str, dict[str, BranchSpec]] = {}
         self.compiled = False
+        self.node_defaults = NodeDefaults()
 
     def _add_schema(self, schema: Any) -> Schema:
         if schema not in self.schemas:
@@ -160,7 +214,10 @@ class StateGraph:
         input_schema: Any = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         cache_policy: CachePolicy | None = None,
+        error_handler: Any = None,
         destinations: dict[str, str] | tuple[str, ...] | None = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
+        trace_policy: TracePolicy | None = None,
         **legacy: Any,
     ) -> Self:
         """Add a node: a function of the state (sync or async), or a compiled graph.
@@ -168,9 +225,16 @@ class StateGraph:
         The name is ``node`` when it is a string (then ``action`` is the function), else the
         function's ``__name__``. The node receives the state (or the keys of ``input_schema``,
         or of its first parameter's type hint) and returns an update.
+
+        ``retry_policy`` retries a failing node (the first policy whose ``retry_on`` matches
+        applies); when it still fails, ``error_handler`` (a function of the state, which may
+        take ``error: NodeError``) runs instead, in the same step, as node
+        ``__error_handler__<name>``; its update or ``Command`` replaces the failed node's.
+        ``timeout`` (seconds or a ``TimeoutPolicy``, async nodes only) bounds each attempt.
         """
-        input_schema = input_schema or legacy.pop("input", None)
-        retry_policy = retry_policy or legacy.pop("retry", None)
+        input_schema = input_schema or _legacy_arg(legacy, "input", "input_schema")
+        retry_policy = retry_policy or _legacy_arg(legacy, "retry", "retry_policy")
+        policy = TimeoutPolicy.coerce(timeout)
         if legacy:
             raise TypeError(f"add_node() got unexpected arguments: {sorted(legacy)}")
         if isinstance(node, str):
@@ -196,10 +260,84 @@ class StateGraph:
         if input_schema is not None:
             self._add_schema(input_schema)
         ends = tuple(destinations) if destinations else _return_targets(fn) or ()
-        self.nodes[name] = NodeSpec(fn, input_schema, metadata, retry_policy, destinations, ends)
+        handler_name = None
+        if error_handler is not None:
+            handler_name = ERROR_HANDLER_PREFIX + name
+            if handler_name in self.nodes:
+                raise GraphSetupError(
+                    f"Auto-generated error handler node `{handler_name}` already exists."
+                )
+            self.nodes[handler_name] = NodeSpec(
+                error_handler,
+                input_schema,
+                None,
+                None,
+                None,
+                is_error_handler=True,
+            )
+        self.nodes[name] = NodeSpec(
+            fn,
+            input_schema,
+            metadata,
+            retry_policy,
+            destinations,
+            ends,
+            timeout=policy,
+            trace_policy=trace_policy,
+            error_handler=handler_name,
+        )
         return self
 
+    def set_node_defaults(
+        self,
+        *,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: CachePolicy | None = None,
+        error_handler: Any = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
+    ) -> Self:
+        """Policies for every node that does not set its own in ``add_node``, applied at
+        ``compile()`` (so before or after ``add_node`` alike; not inherited by subgraphs).
+
+        ``retry_policy`` and ``timeout`` apply to error handlers too; ``error_handler`` (run
+        as node ``__default_error_handler__``) handles regular nodes only, never a handler's
+        own failure.
+        """
+        defaults = self.node_defaults
+        if retry_policy is not None:
+            defaults.retry_policy = retry_policy
+        if cache_policy is not None:
+            raise GraphSetupError(
+                "set_node_defaults(cache_policy=...): node caching is not supported by streamgraph"
+            )
+        if error_handler is not None:
+            defaults.error_handler = error_handler
+        if timeout is not None:
+            defaults.timeout = TimeoutPolicy.coerce(timeout)
+        return self
+
+    def _apply_node_defaults(self) -> None:
+        defaults = self.node_defaults
+        if defaults.error_handler is not None:
+            if DEFAULT_ERROR_HANDLER in self.nodes:
+                raise GraphSetupError(
+                    f"Auto-generated default error handler node `{DEFAULT_ERROR_HANDLER}` "
+                    "already exists."
+                )
+            self.nodes[DEFAULT_ERROR_HANDLER] = NodeSpec(
+                defaults.error_handler, None, None, None, None, is_error_handler=True
+            )
+        for spec in self.nodes.values():
+            if not spec.is_error_handler and spec.error_handler is None:
+                if defaults.error_handler is not None:
+                    spec.error_handler = DEFAULT_ERROR_HANDLER
+            if spec.retry_policy is None:
+                spec.retry_policy = defaults.retry_policy
+            if spec.timeout is None:
+                spec.timeout = defaults.timeout
+
     def _check_name(self, name: str) -> None:
+
         if not isinstance(name, str) or not name:
             raise GraphSetupError(f"Node names must be non-empty strings, got {name!r}")
         if name in self.nodes:
@@ -316,6 +454,8 @@ class StateGraph:
             *([] if interrupt_before in (None, "*") else interrupt_before),
             *([] if interrupt_after in (None, "*") else interrupt_after),
         ]
+        if not self.compiled:
+            self._apply_node_defaults()
         self.validate(interrupts)
         self.compiled = True
         return compile_graph(
@@ -325,6 +465,7 @@ class StateGraph:
             interrupt_before=interrupt_before,
             interrupt_after=interrupt_after,
             name=name or "LangGraph",
+            debug=debug,
         )
 
 

@@ -91,7 +91,7 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
                 running = []
                 async for event in _aparallel_step(loop, tasks, inbox, shape, pending, running):
                     yield event
-            tasks = loop.tick()
+            tasks = loop.take_followups() or loop.tick()
             await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event
@@ -123,6 +123,8 @@ async def _aparallel_step(
         if waiting:  # max_concurrency: start the next one
             _launch(waiting.pop(), loop, inbox, pending, running)
         loop.finish_task(item)
+        for handler in loop.take_followups():  # a failed node's error handler
+            _launch(handler, loop, inbox, pending, running)
         await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event

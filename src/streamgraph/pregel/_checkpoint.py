@@ -297,6 +297,11 @@ def _keyed_by_interrupt_id(resume: Any) -> bool:
     )
 
 
+class RestoredError(Exception):
+    """A node's error read back from a checkpoint (where it is kept as its ``repr``), for
+    its error handler on resume."""
+
+
 def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:
     """Tasks whose writes were saved before the run stopped are not run again: their writes
     are replayed (``updates`` marked cached). Returns the tasks that still have to run."""
@@ -304,6 +309,11 @@ def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:
     to_run = []
     for task in tasks:
         writes = pending.get(task.id)
+        if writes is not None and task.node.error_handler is not None:
+            failed = next((v for c, v in writes if c == ERROR), None)
+            if failed is not None:  # it failed for good: its error handler runs instead
+                task = loop.handler_task(task, RestoredError(failed))
+                writes = pending.get(task.id)
         if writes is None or any(c in (ERROR, INTERRUPT) for c, _ in writes):
             if writes is not None:
                 task.resuming = True

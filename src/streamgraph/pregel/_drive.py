@@ -77,29 +77,33 @@ def _save(loop: Loop) -> None:
 
 def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
-    queue = mailbox.queue
     tasks = loop.start(input)
     _save(loop)
     while tasks:
-        task = tasks[0]
-        if len(tasks) == 1 and (loop.inline_ok or task.hidden):
-            loop.set_own_put(queue.put)
-            yield from _inline_step(loop, task, queue, shape)
-        elif (
-            len(tasks) == 1
-            and not task.node.is_async
-            and task.node.live_events <= GREENLET_MAX_EVENTS
-        ):
-            loop.set_own_put(mailbox.put)
-            yield from _greenlet_step(loop, task, mailbox, shape)
-        else:
-            # Nothing runs in a greenlet here, so events skip the mailbox's checks.
-            loop.set_own_put(queue.put)
-            yield from _parallel_step(loop, tasks, queue, shape)
-        tasks = loop.tick()
+        yield from _step(loop, tasks, mailbox, shape)
+        # Error handlers of the step's failed nodes, when they could not start right away.
+        tasks = loop.take_followups() or loop.tick()
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
+
+
+def _step(loop: Loop, tasks: list[Task], mailbox: Mailbox, shape: Shape) -> Iterator[Any]:
+    """Run one step's tasks, each the cheapest way that still delivers events on time."""
+    queue = mailbox.queue
+    task = tasks[0]
+    if len(tasks) == 1 and (loop.inline_ok or task.hidden):
+        loop.set_own_put(queue.put)
+        yield from _inline_step(loop, task, queue, shape)
+    elif (
+        len(tasks) == 1 and not task.node.is_async and task.node.live_events <= GREENLET_MAX_EVENTS
+    ):
+        loop.set_own_put(mailbox.put)
+        yield from _greenlet_step(loop, task, mailbox, shape)
+    else:
+        # Nothing runs in a greenlet here, so events skip the mailbox's checks.
+        loop.set_own_put(queue.put)
+        yield from _parallel_step(loop, tasks, queue, shape)
 
 
 def _inline_step(loop: Loop, task: Task, inbox: Inbox, shape: Shape) -> Iterator[Any]:
@@ -151,10 +155,15 @@ def _run_then_done(task: Task, loop: Loop) -> object:
 
 
 def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) -> Iterator[Any]:
-    """Several tasks: run them on worker threads; yield events and results as they come."""
+    """Several tasks: run them on worker threads; yield events and results as they come.
+
+    When a task fails, no further task starts, but those already running (threads cannot be
+    stopped) finish and are recorded as usual (their writes saved, error handlers started);
+    then the first failure is raised."""
     waiting = tasks[::-1]
     pending = 0
     events = 0
+    failed: Task | None = None
     get: Callable[[], Any] = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
     try:
         while waiting and pending < loop.max_concurrency:
@@ -169,16 +178,20 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
                 yield shape(item)
                 continue
             pending -= 1
-            if waiting:  # max_concurrency: start the next one
+            if waiting and failed is None:  # max_concurrency: start the next one
                 submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
                 pending += 1
             loop.finish_task(item)
+            for handler in loop.take_followups():  # a failed node's error handler
+                submit(_report, copy_context(), handler, loop, inbox.put)
+                pending += 1
             _save(loop)
             if loop.out:
                 yield from _flush(loop, shape)
-            if item.error is not None:
-                pending = _wait(inbox, pending)
-                raise loop.finish_error(item)
+            if item.error is not None and failed is None:
+                failed = item
+        if failed is not None:
+            raise loop.finish_error(failed)
     finally:
         if len(tasks) == 1:
             tasks[0].node.live_events = events

@@ -3,6 +3,12 @@
 ``run_task`` and ``arun_task`` are the sync and async forms of the same steps. They never
 raise for a node's failure: the outcome lands on the task (``writes``, ``error``,
 ``interrupts``) and the driver decides what to do with it.
+
+Retries follow LangGraph: the first policy of the node (or of the graph) whose ``retry_on``
+matches the error decides; it allows ``max_attempts`` attempts in all, waiting
+``initial_interval * backoff_factor ** (n - 1)`` seconds (capped by ``max_interval``, plus up
+to a second of jitter) before attempt ``n + 1``. An attempt covers the node and its routing:
+nothing of a failed attempt is kept.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
-from streamgraph.errors import GraphBubbleUp, GraphInterrupt, ParentCommand
+from streamgraph.errors import GraphBubbleUp, GraphInterrupt, NodeCancelledError, ParentCommand
 from streamgraph.pregel._messages import set_langchain_context
 from streamgraph.types import Command, RetryPolicy
 
@@ -37,25 +43,42 @@ def _from_parent(error: ParentCommand) -> Command[Any]:
     return Command(update=command.update, goto=command.goto)
 
 
-def _retry_delay(policy: RetryPolicy, attempt: int) -> float:
-    import random
+def retries_on(policy: RetryPolicy, error: Exception) -> bool:
+    """Whether ``policy`` applies to ``error`` (its ``retry_on``: a class, classes, or a
+    predicate)."""
+    retry_on = policy.retry_on
+    if isinstance(retry_on, list | tuple):
+        return isinstance(error, tuple(retry_on))
+    if isinstance(retry_on, type) and issubclass(retry_on, Exception):
+        return isinstance(error, retry_on)
+    if callable(retry_on):
+        return bool(retry_on(error))  # type: ignore[call-arg]
+    raise TypeError(
+        "retry_on must be an Exception class, a list or tuple of Exception classes, or a "
+        f"callable, got {retry_on!r}"
+    )
 
-    delay = min(policy.max_interval, policy.initial_interval * policy.backoff_factor**attempt)
-    return delay + random.uniform(0, 1) if policy.jitter else delay
 
+def _retry_delay(task: Task, error: Exception) -> float | None:
+    """Seconds to wait before the next attempt, or ``None`` when the task has failed for
+    good. Counts the failure (``task.attempt``)."""
+    policies = task.node.retry_policy or task.loop.graph.retry_policy
+    policy = next((p for p in policies if retries_on(p, error)), None)
+    if policy is None or task.attempt >= policy.max_attempts:
+        return None
+    interval = min(
+        policy.max_interval, policy.initial_interval * policy.backoff_factor ** (task.attempt - 1)
+    )
+    if policy.jitter:
+        import random
 
-def _policy_for(task: Task, error: Exception, attempt: int) -> RetryPolicy | None:
-    for policy in task.node.retry_policy:
-        retry_on = policy.retry_on
-        if isinstance(retry_on, type):
-            matches = isinstance(error, retry_on)
-        elif isinstance(retry_on, list | tuple):
-            matches = isinstance(error, tuple(retry_on))
-        else:
-            matches = bool(retry_on(error))  # type: ignore[operator]
-        if matches:
-            return policy if attempt + 1 < policy.max_attempts else None
-    return None
+        interval += random.uniform(0, 1)
+    task.attempt += 1
+    task.writes = []
+    task._runtime = None  # the next attempt's runtime shows the new attempt number
+    task.resuming = True  # graphs run inside it continue where they stopped
+    task.interrupts_seen = 0
+    return interval
 
 
 def route_task(task: Task, loop: Loop) -> None:
@@ -86,75 +109,109 @@ def _record_failure(task: Task, error: BaseException) -> None:
         task.error = error
 
 
+def _attempt(task: Task, loop: Loop) -> None:
+    node = task.node
+    if node.is_async:
+        raise _sync_only(task, "node function")
+    try:
+        result = node.call(task.input, task)
+    except ParentCommand as command:
+        result = _from_parent(command)
+    writes = node.writes_for(result)
+    writes.extend(node.edge_writes)
+    task.writes = writes
+    if node.branches:
+        route_task(task, loop)
+
+
 def run_task(task: Task, loop: Loop) -> None:
     """Run ``task`` to completion on this thread (call inside the task's context)."""
     SCOPE.set(task)
     if "langchain_core.runnables.config" in sys.modules:
         set_langchain_context(task)
-    node = task.node
-    attempt = 0
+    task.started = time.time()
+    if task.timeout is not None:  # compile() refuses these; a Send may still ask
+        task.error = _sync_timeout(task)
+        return
     while True:
-        routed = False
         try:
-            if node.is_async:
-                raise _sync_only(task, "node function")
-            try:
-                result = node.call(task.input, task)
-            except ParentCommand as command:
-                result = _from_parent(command)
-            writes = node.writes_for(result)
-            writes.extend(node.edge_writes)
-            task.writes = writes
-            if node.branches:
-                routed = True
-                route_task(task, loop)
+            _attempt(task, loop)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)
             return
         except Exception as error:
-            policy = None if routed else _policy_for(task, error, attempt)
-            if policy is None:
-                if not routed:
-                    task.writes = []
+            delay = _retry_delay(task, error)
+            if delay is None:
+                task.writes = []
                 task.error = error
                 return
-            time.sleep(_retry_delay(policy, attempt))
-            attempt += 1
+            time.sleep(delay)
+        except BaseException as error:
+            if type(error).__name__ == "CancelledError":  # no event loop here: the node's own
+                task.writes = []
+                task.error = _node_cancelled(task, error)
+                return
+            raise
+
+
+def _sync_timeout(task: Task) -> ValueError:
+    from streamgraph.pregel._node import SYNC_TIMEOUT
+
+    return ValueError(f"{SYNC_TIMEOUT} Node {task.name!r} is sync.")
+
+
+def _node_cancelled(task: Task, error: BaseException) -> NodeCancelledError:
+    cancelled = NodeCancelledError(task.name)
+    cancelled.__cause__ = error
+    return cancelled
+
+
+async def _aattempt(task: Task, loop: Loop) -> None:
+    node = task.node
+    try:
+        result = await node.acall(task.input, task)
+    except ParentCommand as command:
+        result = _from_parent(command)
+    writes = node.writes_for(result)
+    writes.extend(node.edge_writes)
+    task.writes = writes
+    if node.branches:
+        await _aroute(task, loop)
 
 
 async def arun_task(task: Task, loop: Loop) -> None:
     """Run ``task`` on the event loop (call inside the task's context)."""
+    import asyncio
+
     SCOPE.set(task)
     if "langchain_core.runnables.config" in sys.modules:
         set_langchain_context(task)
-    node = task.node
-    attempt = 0
+    task.started = time.time()
     while True:
-        routed = False
+        timeout = task.timeout
         try:
-            try:
-                result = await node.acall(task.input, task)
-            except ParentCommand as command:
-                result = _from_parent(command)
-            writes = node.writes_for(result)
-            writes.extend(node.edge_writes)
-            task.writes = writes
-            if node.branches:
-                routed = True
-                await _aroute(task, loop)
+            if timeout is None:
+                await _aattempt(task, loop)
+            else:
+                from streamgraph.pregel._timeout import run_with_timeout
+
+                await run_with_timeout(task, timeout, _aattempt(task, loop))
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)
             return
+        except asyncio.CancelledError as error:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the run is being cancelled: not the node's doing
+            task.writes = []
+            task.error = _node_cancelled(task, error)
+            return
         except Exception as error:
-            policy = None if routed else _policy_for(task, error, attempt)
-            if policy is None:
-                if not routed:
-                    task.writes = []
+            delay = _retry_delay(task, error)
+            if delay is None:
+                task.writes = []
                 task.error = error
                 return
-            import asyncio
-
-            await asyncio.sleep(_retry_delay(policy, attempt))
-            attempt += 1
+            await asyncio.sleep(delay)

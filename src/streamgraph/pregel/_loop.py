@@ -97,6 +97,7 @@ class Loop(Routes):
         message_ids: set[str] | None = None,
         events_enclosing: Task | None = None,
         outer: Loop | None = None,
+        control: Any = None,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -125,10 +126,15 @@ class Loop(Routes):
         self.step = 0
         self.out: list[Event] = []
         self.done: list[Task] = []
+        self.followups: list[Task] = []  # error handlers to run in the current step
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
         self.stop_requested = False  # set from another thread to stop at the next step
         self.outer = outer  # the run whose task runs this one (a nested graph's)
+        self.control = control  # RunControl: drain requests stop the run at a step boundary
+        self.previous: Any = None  # Runtime.previous (the functional API's last return)
+        self._server_info: Any = MISSING
+        self._step_id: tuple[int, str] | None = None
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
         # The last step recursion_limit allows (counted as LangGraph counts: from the step
@@ -325,6 +331,29 @@ class Loop(Routes):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)
+        elif task.node.error_handler is not None and not isinstance(task.error, GraphBubbleUp):
+            # Handled: the handler runs in this step in the failed node's place.
+            self.followups.append(self.handler_task(task, task.error))
+            task.error = None
+
+    def handler_task(self, failed: Task, error: BaseException) -> Task:
+        """The task of ``failed``'s error handler, which gets its input and the error."""
+        from streamgraph.errors import NodeError
+
+        handler = failed.node.error_handler
+        assert handler is not None
+        path = (*failed.path[:3], "node_error_handler", False)
+        order = (*failed.order, 1)  # its writes apply where the failed node's would have
+        task = self._task(handler, handler.name, failed.input, path, order, (PUSH,), failed.step)
+        task.node_error = NodeError(failed.name, error)
+        return task
+
+    def take_followups(self) -> list[Task]:
+        """The error-handler tasks waiting to start (and forget them)."""
+        followups = self.followups
+        if followups:
+            self.followups = []
+        return followups
 
     def _save_task_writes(self, task: Task) -> None:
         if task.interrupts:
@@ -383,6 +412,11 @@ class Loop(Routes):
             )
         if not tasks:
             return []
+        control = self.control
+        if control is not None and control.drain_requested:
+            from streamgraph.errors import GraphDrained
+
+            raise GraphDrained(control.drain_reason)
         self.step = step
         self._announce(tasks)
         return tasks
@@ -487,11 +521,12 @@ class Loop(Routes):
         tasks: list[Task] = []
         for index, send in enumerate(sends):
             node = nodes[send.node]
-            tasks.append(
-                self._task(
-                    node, send.node, send.arg, (PUSH, index, False), (1, index), (PUSH,), step
-                )
+            task = self._task(
+                node, send.node, send.arg, (PUSH, index, False), (1, index), (PUSH,), step
             )
+            if send.timeout is not None:
+                task.timeout = send.timeout
+            tasks.append(task)
         for name in sorted(pull):
             node = nodes[name]
             for key in node.triggers:
@@ -514,7 +549,7 @@ class Loop(Routes):
         name: str,
         input: Any,
         path: tuple[Any, ...],
-        order: tuple[int, Any],
+        order: tuple[Any, ...],
         triggers: tuple[str, ...],
         step: int,
     ) -> Task:
@@ -572,6 +607,38 @@ class Loop(Routes):
         for key, manager in schema.managed.items():
             values[key] = manager.get(step, self.stop)
         return schema.coerce(values)
+
+    # -- what the runtime object shows -------------------------------------------------------
+
+    def run_control(self) -> Any:
+        """The run's ``RunControl`` (made on first use when the caller passed none)."""
+        control = self.control
+        if control is None:
+            from streamgraph.runtime import RunControl
+
+            control = self.control = RunControl()
+        return control
+
+    @property
+    def server_info(self) -> Any:
+        info = self._server_info
+        if info is MISSING:
+            from streamgraph.runtime import server_info_from
+
+            info = self._server_info = server_info_from(self.config.get("configurable", {}))
+        return info
+
+    def step_checkpoint_id(self) -> str:
+        """Id of the checkpoint the current step started from (without a checkpointer, an id
+        made for the step on first use)."""
+        if self.saver is not None and self.checkpoint is not None:
+            return str(self.checkpoint["id"])
+        made = self._step_id
+        if made is None or made[0] != self.step:
+            from streamgraph.pregel._ids import checkpoint_id
+
+            made = self._step_id = (self.step, checkpoint_id(self.step))
+        return made[1]
 
     # -- payloads ----------------------------------------------------------------------------
 

@@ -19,13 +19,20 @@ from streamgraph.errors import (
     ParentCommand,
     create_error_message,
 )
-from streamgraph.types import Command, RetryPolicy, Send
+from streamgraph.types import Command, RetryPolicy, Send, TimeoutPolicy
 
 if TYPE_CHECKING:
     from streamgraph.graph._schema import Schema
     from streamgraph.pregel._scope import Task as Scope
 
-__all__ = ("Branch", "DualNode", "Node", "adapt_callable", "is_async_callable")
+__all__ = (
+    "Branch",
+    "DualNode",
+    "Node",
+    "adapt_callable",
+    "has_native_async",
+    "is_async_callable",
+)
 
 Writes = list[tuple[str, Any]]
 Caller = Callable[[Any, "Scope"], Any]
@@ -74,7 +81,51 @@ def _injections(fn: Callable[..., Any]) -> dict[str, str]:
             wanted[param.name] = "runtime"
         elif param.name == "store":
             wanted[param.name] = "store"
+        elif param.name == "error" and (text == "NodeError" or _is_node_error(annotation)):
+            wanted[param.name] = "node_error"
+        elif param.name == "previous":
+            wanted[param.name] = "previous"
     return wanted
+
+
+def _is_node_error(annotation: Any) -> bool:
+    from streamgraph.errors import NodeError
+
+    return annotation is NodeError or (isinstance(annotation, str) and "NodeError" in annotation)
+
+
+SYNC_TIMEOUT = (
+    "Node timeouts are only supported for async nodes because sync Python execution cannot "
+    "be safely cancelled in-process."
+)
+
+
+def has_native_async(fn: Any) -> bool:
+    """Whether a node's callable runs natively async, so an attempt can be cancelled (what a
+    ``TimeoutPolicy`` needs): an ``async def``, a graph, or a runnable whose every part is
+    async (a ``RunnableLambda`` with an async function, compositions of those, or a runnable
+    class that implements ``ainvoke`` itself)."""
+    from streamgraph.pregel.main import Pregel
+
+    if isinstance(fn, Pregel) or is_async_callable(fn):
+        return True
+    if isinstance(fn, DualNode):
+        return True
+    module = sys.modules.get("langchain_core.runnables.base")
+    if module is None or not isinstance(fn, module.Runnable):
+        return False
+    while isinstance(fn, module.RunnableBindingBase):
+        fn = fn.bound
+    if isinstance(fn, module.RunnableSequence):
+        return all(has_native_async(step) for step in fn.steps)
+    if isinstance(fn, module.RunnableParallel):
+        return all(has_native_async(step) for step in fn.steps__.values())
+    if isinstance(fn, module.RunnableLambda):
+        return getattr(fn, "afunc", None) is not None
+    afunc = getattr(fn, "afunc", None)
+    if afunc is not None or getattr(fn, "func", None) is not None:
+        return afunc is not None
+    return type(fn).ainvoke is not module.Runnable.ainvoke
 
 
 def _is_stream_writer(annotation: Any) -> bool:
@@ -150,10 +201,12 @@ class Node:
         "branches",
         "call",
         "edge_writes",
+        "error_handler",
         "fn",
         "input_keys",
         "input_schema",
         "is_async",
+        "is_error_handler",
         "is_runnable",
         "is_subgraph",
         "known",
@@ -164,6 +217,8 @@ class Node:
         "retry_policy",
         "state_schema",
         "tags",
+        "timeout",
+        "trace_policy",
         "triggers",
         "writable",
     )
@@ -179,6 +234,9 @@ class Node:
         triggers: tuple[str, ...],
         metadata: dict[str, Any] | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        timeout: TimeoutPolicy | None = None,
+        trace_policy: Any = None,
+        is_error_handler: bool = False,
     ) -> None:
         from streamgraph.pregel.main import Pregel
 
@@ -195,6 +253,10 @@ class Node:
         if isinstance(retry_policy, RetryPolicy):
             retry_policy = (retry_policy,)
         self.retry_policy: tuple[RetryPolicy, ...] = tuple(retry_policy or ())
+        self.timeout = timeout
+        self.trace_policy = trace_policy
+        self.is_error_handler = is_error_handler
+        self.error_handler: Node | None = None  # runs in this node's place when it fails
         self.edge_writes: Writes = []
         # Events written while running, last time a task of this node streamed them live
         # (the sync driver's choice between a greenlet and a worker thread; see _drive.py).

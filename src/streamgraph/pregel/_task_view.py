@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
     from streamgraph.pregel._scope import Task
 
-__all__ = ("emit_task_event", "result_payload", "start_payload", "task_config")
+__all__ = ("emit_task_event", "result_payload", "start_payload", "task_config", "task_runtime")
 
 # Left out of task payloads' metadata (LangGraph keeps the rest, run_id and graph_id too).
 _FRAMEWORK_META = frozenset(
@@ -117,8 +117,41 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     if loop.events is not None:
         config["callbacks"] = loop.events.callbacks_for(task, config)
     elif base_message_class() is not None:
+        timeout = task.node.timeout
+        if timeout is not None and timeout.idle_timeout is not None:
+            from streamgraph.pregel._timeout import progress_handler
+
+            with_callbacks(config, progress_handler(task))
         if loop.messages is not None:
             with_callbacks(config, loop.messages.handler())
         if "tools" in loop.modes:
             with_callbacks(config, tool_events_handler(loop))
     return config
+
+
+def task_runtime(loop: Loop, task: Task) -> Any:
+    """The ``Runtime`` a node sees: the run's, with this attempt's ``execution_info``."""
+    from streamgraph.runtime import ExecutionInfo, Runtime
+
+    configurable = loop.config.get("configurable", {})
+    run_id = loop.config.get("run_id")
+    thread_id = configurable.get("thread_id")
+    info = ExecutionInfo(
+        checkpoint_id=loop.step_checkpoint_id(),
+        checkpoint_ns=task.ns,
+        task_id=task.id,
+        thread_id=None if thread_id is None else str(thread_id),
+        run_id=None if run_id is None else str(run_id),
+        node_attempt=task.attempt,
+        node_first_attempt_time=task.started or None,
+    )
+    return Runtime(
+        context=loop.context,
+        store=loop.store,
+        stream_writer=task.writer,
+        heartbeat=task.heartbeat,
+        previous=loop.previous,
+        execution_info=info,
+        server_info=loop.server_info,
+        control=loop.run_control(),
+    )

@@ -18,9 +18,10 @@ from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
-from streamgraph.pregel._stream import Listener, parse_modes, shaper
+from streamgraph.pregel._options import RunOptions, coerce_context
+from streamgraph.pregel._stream import Listener, shaper
 from streamgraph.pregel._thread_api import ThreadAPI
-from streamgraph.types import GraphOutput
+from streamgraph.types import GraphOutput, RetryPolicy
 
 if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
@@ -51,6 +52,15 @@ class Pregel(ThreadAPI):
 
     stream_mode: str = "values"
     """Stream mode used when ``stream()`` is called without one."""
+
+    debug: bool = False
+    """Print every step's updates and values (``compile(debug=True)``)."""
+
+    context_schema: Any = None
+    """The type ``context=`` dicts are turned into (a dataclass or pydantic model)."""
+
+    retry_policy: Sequence[RetryPolicy] = ()
+    """Retry policies for nodes that have none of their own."""
 
     def __init__(
         self,
@@ -126,6 +136,7 @@ class Pregel(ThreadAPI):
         interrupt_after: Any,
         context: Any,
         durability: str | None,
+        control: Any = None,
     ) -> Loop:
         if durability is not None:
             if durability not in _DURABILITY:
@@ -138,6 +149,7 @@ class Pregel(ThreadAPI):
                 )
         parent: Scope | None = SCOPE.get()
         saver = self.checkpointer
+        context = coerce_context(self.context_schema, context)
         persistence: dict[str, Any] = {}
         if parent is not None:
             config = merge_configs(parent.loop.config, self.config, config)
@@ -145,6 +157,8 @@ class Pregel(ThreadAPI):
             listeners = _listeners_below(parent.loop)
             if context is None:
                 context = parent.loop.context
+            if control is None:
+                control = parent.loop.run_control()
             if saver is None:  # a subgraph keeps its checkpoints with its parent's
                 saver = parent.loop.saver
             if saver:
@@ -187,19 +201,28 @@ class Pregel(ThreadAPI):
             message_ids=_message_ids(parent),
             events_enclosing=parent if parent is not None and parent.loop.events else None,
             outer=parent.loop if parent is not None else None,
+            control=control,
             **persistence,
         )
 
-    def _prepare_stream(self, config: Any, kwargs: dict[str, Any]) -> tuple[Loop, Any]:
-        stream_mode = kwargs.pop("stream_mode", None)
-        modes, tagged = parse_modes(stream_mode if stream_mode is not None else self.stream_mode)
-        subgraphs = bool(kwargs.pop("subgraphs", False))
-        version = kwargs.pop("version", "v1")
+    def _prepare_stream(
+        self, config: Any, options: dict[str, Any], legacy: dict[str, Any]
+    ) -> tuple[Loop, Any, RunOptions]:
+        run = RunOptions.read(self, config, options, legacy)
         shape = shaper(
-            tagged=tagged, subgraphs=subgraphs, version=version, output_schema=self.output_schema
+            tagged=run.tagged,
+            subgraphs=run.subgraphs,
+            version=run.version,
+            output_schema=self.output_schema,
         )
-        loop = self._start_run(config, modes=modes, subgraphs=subgraphs, **kwargs)
-        return loop, shape
+        loop = self._start_run(
+            config,
+            modes=run.modes | run.print_modes,
+            subgraphs=run.subgraphs,
+            control=options["control"],
+            **run.loop_options,
+        )
+        return loop, shape, run
 
     def stream(
         self,
@@ -208,12 +231,16 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
+        debug: bool | None = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Iterator[Any]:
         """Run the graph and yield what it streams, chunk by chunk, as it happens.
 
@@ -222,27 +249,20 @@ class Pregel(ThreadAPI):
         ``StreamWriter``), ``"messages"``, ``"tasks"``, ``"debug"``, ``"checkpoints"``; a list
         of modes yields ``(mode, chunk)`` pairs. ``subgraphs=True`` adds nested graphs'
         chunks, each prefixed by its namespace. ``version="v2"`` yields
-        ``{"type", "ns", "data"}`` dicts instead.
+        ``{"type", "ns", "data"}`` dicts instead. ``print_mode`` (or ``debug=True``, which
+        means ``["updates", "values"]``) prints those modes' chunks as they come.
+        ``control`` (a ``RunControl``) lets another thread stop the run at a step boundary.
 
         Example::
 
             for chunk in graph.stream({"topic": "ice cream"}, stream_mode="updates"):
                 print(chunk)
         """
-        loop, shape = self._prepare_stream(
-            config,
-            {
-                "stream_mode": stream_mode,
-                "subgraphs": subgraphs,
-                "version": version,
-                "output_keys": output_keys,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "context": context,
-                "durability": durability,
-            },
-        )
-        return _bubble(loop, drive(loop, input, shape))
+        loop, shape, run = self._prepare_stream(config, locals(), kwargs)
+        events = drive(loop, input, _same if run.print_modes else shape)
+        if run.print_modes:
+            events = run.printing(events, shape)
+        return _bubble(loop, events)
 
     def astream(
         self,
@@ -251,30 +271,25 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
+        debug: bool | None = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """The async twin of ``stream()``: ``async for chunk in graph.astream(...)``."""
-        loop, shape = self._prepare_stream(
-            config,
-            {
-                "stream_mode": stream_mode,
-                "subgraphs": subgraphs,
-                "version": version,
-                "output_keys": output_keys,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "context": context,
-                "durability": durability,
-            },
-        )
+        loop, shape, run = self._prepare_stream(config, locals(), kwargs)
         from streamgraph.pregel._adrive import adrive
 
-        return _abubble(loop, adrive(loop, input, shape))
+        events = adrive(loop, input, _same if run.print_modes else shape)
+        if run.print_modes:
+            events = run.aprinting(events, shape)
+        return _abubble(loop, events)
 
     def astream_events(
         self,
@@ -308,35 +323,30 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Any:
         """Run the graph to the end and return its final state (output keys only).
 
-        With another ``stream_mode`` it returns the list of chunks that mode streams.
+        With another ``stream_mode`` it returns the list of chunks that mode streams. Takes
+        ``stream()``'s other arguments too (``subgraphs``, ``debug``, ``print_mode``).
         """
+        options = locals()
         if stream_mode != "values":
-            return list(
-                self.stream(
-                    input,
-                    config,
-                    context=context,
-                    stream_mode=stream_mode,
-                    output_keys=output_keys,
-                    interrupt_before=interrupt_before,
-                    interrupt_after=interrupt_after,
-                    durability=durability,
-                    version=version,
-                )
-            )
-        loop = self._invoke_loop(
-            config, output_keys, interrupt_before, interrupt_after, context, durability, version
-        )
-        for _ in drive(loop, input, _never):
-            pass
+            return list(self.stream(input, config, **_stream_kwargs(options, kwargs)))
+        loop, run = self._invoke_loop(config, options, kwargs)
+        if run.print_modes:
+            for _ in run.printing(drive(loop, input, _same), _same):
+                pass
+        else:
+            for _ in drive(loop, input, _never):
+                pass
         return self._invoke_result(loop, version)
 
     async def ainvoke(
@@ -346,34 +356,26 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Any:
         """The async twin of ``invoke()``."""
+        options = locals()
         if stream_mode != "values":
-            return [
-                c
-                async for c in self.astream(
-                    input,
-                    config,
-                    context=context,
-                    stream_mode=stream_mode,
-                    output_keys=output_keys,
-                    interrupt_before=interrupt_before,
-                    interrupt_after=interrupt_after,
-                    durability=durability,
-                    version=version,
-                )
-            ]
-        loop = self._invoke_loop(
-            config, output_keys, interrupt_before, interrupt_after, context, durability, version
-        )
+            return [c async for c in self.astream(input, config, **_stream_kwargs(options, kwargs))]
+        loop, run = self._invoke_loop(config, options, kwargs)
         from streamgraph.pregel._adrive import adrive, arun_on_worker
 
-        if self.all_sync:
+        if run.print_modes:
+            async for _ in run.aprinting(adrive(loop, input, _same), _same):
+                pass
+        elif self.all_sync:
             await arun_on_worker(loop, input)
         else:
             async for _ in adrive(loop, input, _never):
@@ -381,27 +383,21 @@ class Pregel(ThreadAPI):
         return self._invoke_result(loop, version)
 
     def _invoke_loop(
-        self,
-        config: Any,
-        output_keys: Any,
-        interrupt_before: Any,
-        interrupt_after: Any,
-        context: Any,
-        durability: Any,
-        version: str,
-    ) -> Loop:
+        self, config: Any, options: dict[str, Any], legacy: dict[str, Any]
+    ) -> tuple[Loop, RunOptions]:
+        version = options["version"]
         if version not in ("v1", "v2"):
             raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2")
-        return self._start_run(
+        run = RunOptions.read(self, config, {**options, "stream_mode": "values"}, legacy)
+        run.modes = frozenset()  # invoke streams nothing; it only prints, if asked to
+        loop = self._start_run(
             config,
-            modes=frozenset(),
-            subgraphs=False,
-            output_keys=output_keys,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            context=context,
-            durability=durability,
+            modes=run.print_modes,
+            subgraphs=run.subgraphs,
+            control=options["control"],
+            **run.loop_options,
         )
+        return loop, run
 
     def _invoke_result(self, loop: Loop, version: str) -> Any:
         interrupts = tuple(loop.interrupts)
@@ -498,6 +494,16 @@ def _listeners_below(loop: Loop) -> tuple[Listener, ...]:
         own = Listener(loop.own_put, loop.own_modes, loop.own_subgraphs, len(loop.ns))
         listeners = (own, *listeners)
     return listeners
+
+
+def _same(event: Any) -> Any:
+    return event
+
+
+def _stream_kwargs(options: dict[str, Any], legacy: dict[str, Any]) -> dict[str, Any]:
+    """``invoke``'s arguments as ``stream`` takes them."""
+    skip = ("self", "input", "config", "kwargs", "options", "__class__")
+    return {**{k: v for k, v in options.items() if k not in skip}, **legacy}
 
 
 def _never(event: Any) -> Any:
