@@ -9,6 +9,7 @@ from __future__ import annotations
 from streamgraph.prebuilt._injection import InjectedState, InjectedStore, ToolRuntime
 from streamgraph.prebuilt.chat_agent_executor import AgentState, create_react_agent
 from streamgraph.prebuilt.tool_node import ToolNode, tools_condition
+from streamgraph.prebuilt.tool_validator import ValidationNode
 
 __all__ = (
     "AgentState",
@@ -16,6 +17,7 @@ __all__ = (
     "InjectedStore",
     "ToolNode",
     "ToolRuntime",
+    "ValidationNode",
     "create_react_agent",
     "tools_condition",
 )

@@ -144,7 +144,7 @@ def _bind_tools(model: Any, tools: list[BaseTool], builtin: list[dict[str, Any]]
 def _resolve_model(model: Any) -> Any:
     if isinstance(model, str):
         try:
-            from langchain.chat_models import init_chat_model  # type: ignore[import-not-found]
+            from langchain.chat_models import init_chat_model
         except ImportError as error:
             raise ImportError(
                 f"model={model!r}: '<provider>:<model>' strings need the `langchain` package "

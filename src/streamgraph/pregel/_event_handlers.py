@@ -294,6 +294,8 @@ class ToolEventsHandler(BaseCallbackHandler):
     """``tools`` mode (LangGraph's undocumented one): the lifecycle of every LangChain tool
     a task runs, as ``tool-started``/``tool-finished``/``tool-error`` dicts."""
 
+    streamgraph_level_handler = True  # a graph run inside the task adds its own
+
     run_inline = True
 
     def __init__(self, loop: Loop) -> None:

@@ -121,8 +121,6 @@ class Events:
 
     def _task_fields(self, task: Task) -> dict[str, Any]:
         metadata = with_integration(task.config["metadata"], "langgraph")
-        if self.enclosing is not None:  # as a nested graph's runs inherit it (full namespace)
-            metadata["checkpoint_ns"] = task.ns
         return {
             "name": task.name,
             "tags": [f"graph:step:{task.step}", *self.loop.config.get("tags", ())],

@@ -142,8 +142,7 @@ def run_task(task: Task, loop: Loop) -> None:
             return
         except Exception as error:
             delay = _retry_delay(task, error)
-            if delay is None:
-                task.writes = []
+            if delay is None:  # (writes made before a failing route are kept, as LangGraph)
                 task.error = error
                 return
             time.sleep(delay)
@@ -210,8 +209,7 @@ async def arun_task(task: Task, loop: Loop) -> None:
             return
         except Exception as error:
             delay = _retry_delay(task, error)
-            if delay is None:
-                task.writes = []
+            if delay is None:  # (writes made before a failing route are kept, as LangGraph)
                 task.error = error
                 return
             await asyncio.sleep(delay)

@@ -182,7 +182,7 @@ class Loop(Routes):
             if not k.startswith("__") and k not in _CHECKPOINT_KEYS or k == "thread_id"
         }
         self.stored_metadata = {
-            **self.config.get("metadata", {}),
+            **{k: v for k, v in self.config.get("metadata", {}).items() if k != "checkpoint_ns"},
             **{
                 k: v
                 for k, v in configurable.items()

@@ -202,6 +202,7 @@ def _define_handler() -> type:
         """Turns chat model callbacks into ``messages`` events."""
 
         run_inline = True
+        streamgraph_level_handler = True  # a graph run inside the task adds its own
 
         def __init__(self, messages: Messages) -> None:
             self.messages = messages
@@ -267,6 +268,27 @@ def _define_handler() -> type:
             self.runs.pop(run_id, None)
 
     return StreamMessagesHandler
+
+
+def without_level_handlers(callbacks: Any) -> Any:
+    """A task's callbacks without the handlers that feed its own level's stream (``messages``
+    and ``tools`` modes): a graph run inside the task, handed the task's config, has its own,
+    and its events reach enclosing streams through listeners."""
+    if not callbacks:
+        return callbacks
+    if isinstance(callbacks, list):
+        kept = [h for h in callbacks if not getattr(h, "streamgraph_level_handler", False)]
+        return kept if len(kept) != len(callbacks) else callbacks
+    handlers = getattr(callbacks, "handlers", None)
+    if handlers is None or not any(
+        getattr(h, "streamgraph_level_handler", False) for h in handlers
+    ):
+        return callbacks
+    manager = callbacks.copy()
+    for handler in list(manager.handlers):
+        if getattr(handler, "streamgraph_level_handler", False):
+            manager.remove_handler(handler)
+    return manager
 
 
 def with_callbacks(config: dict[str, Any], handler: Any) -> None:

@@ -110,6 +110,8 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
         langgraph_checkpoint_ns=task.ns,
     )
     metadata.update(task.node.metadata)
+    if "checkpoint_ns" in metadata:  # a nested run's: after the task's keys, as LangChain adds it
+        metadata["checkpoint_ns"] = metadata.pop("checkpoint_ns")
     config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
     config["tags"] = [*base.get("tags", ()), *task.node.tags]
     config["metadata"] = metadata

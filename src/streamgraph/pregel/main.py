@@ -152,7 +152,7 @@ class Pregel(ThreadAPI):
         context = coerce_context(self.context_schema, context)
         persistence: dict[str, Any] = {}
         if parent is not None:
-            config = merge_configs(parent.loop.config, self.config, config)
+            config = _nested_config(parent, merge_configs(parent.loop.config, self.config, config))
             ns, checkpoint_ns = parent.child_namespace()
             listeners = _listeners_below(parent.loop)
             if context is None:
@@ -467,6 +467,21 @@ class Pregel(ThreadAPI):
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
+
+
+def _nested_config(parent: Scope, config: dict[str, Any]) -> dict[str, Any]:
+    """The config of a graph run inside ``parent``'s task: its metadata's ``checkpoint_ns`` is
+    the outermost task's (as LangChain fills it in LangGraph, first one wins), and the
+    enclosing level's stream handlers are dropped (this run has its own)."""
+    metadata = config.get("metadata") or {}
+    if "checkpoint_ns" not in metadata:
+        config["metadata"] = {**metadata, "checkpoint_ns": parent.ns}
+    callbacks = config.get("callbacks")
+    if callbacks:
+        from streamgraph.pregel._messages import without_level_handlers
+
+        config["callbacks"] = without_level_handlers(callbacks)
+    return config
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
