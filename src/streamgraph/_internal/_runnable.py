@@ -86,6 +86,9 @@ class RunnableCallable(DualNode, Runnable[Any, Any]):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"RunnableCallable({self.get_name()!r})"
 
+    def native_async(self) -> bool:
+        return self.afunc is not None
+
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return name or self.name or type(self).__name__
 

@@ -113,7 +113,8 @@ def compile_graph(
     )
     _wire(builder, {**nodes, START: start})
     output_schema = builder.schemas[builder.output_schema]
-    graph = CompiledStateGraph(
+    graph = CompiledStateGraph.__new__(CompiledStateGraph)
+    graph._setup(
         nodes=nodes,
         start_node=start,
         channel_protos=channels,

@@ -113,6 +113,8 @@ def _node_name(fn: Any) -> str:
     name = getattr(fn, "__name__", None)
     if isinstance(name, str):
         return name
+    if hasattr(fn, "invoke") and hasattr(fn, "get_name"):
+        return str(fn.get_name())
     runnable_name = getattr(fn, "name", None)
     if isinstance(runnable_name, str) and hasattr(fn, "invoke"):
         return runnable_name
@@ -197,6 +199,15 @@ class StateGraph:
         self.compiled = False
         self.node_defaults = NodeDefaults()
 
+    @property
+    def channels(self) -> dict[str, Any]:
+        """The graph's state keys and their channels (managed values left out)."""
+        found: dict[str, Any] = {}
+        for schema in self.schemas.values():
+            for key, channel in schema.channels().items():
+                found.setdefault(key, channel)
+        return found
+
     def _add_schema(self, schema: Any) -> Schema:
         if schema not in self.schemas:
             self.schemas[schema] = schema_of(schema)
@@ -245,7 +256,11 @@ class StateGraph:
             if action is not None:
                 raise GraphSetupError("add_node(fn, action): pass the name as a string first")
             fn, name = node, _node_name(node)
-        if not (callable(fn) or isinstance(fn, Pregel)):
+        if isinstance(fn, dict) and fn:  # a dict of runnables: their outputs side by side
+            from langchain_core.runnables import RunnableParallel
+
+            fn = RunnableParallel(fn)
+        if not (callable(fn) or isinstance(fn, Pregel) or hasattr(fn, "invoke")):
             raise TypeError(
                 "Expected a Runnable, callable or dict.Instead got an unsupported type: "
                 f"{type(fn)!r} (node {name!r})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streamgraph.pregel._builder import NodeBuilder
 from streamgraph.pregel.main import Pregel
 
-__all__ = ("Pregel",)
+__all__ = ("NodeBuilder", "Pregel")

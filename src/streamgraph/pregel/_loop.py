@@ -222,6 +222,8 @@ class Loop(Routes):
                 raise EmptyInputError("Received no input for __start__: the Command is empty")
             if input.resume is not None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
+        if self.graph.low_level:
+            return self._input_step(input)
         if self.saver is None:
             return [self._start_task(input, 0)]
         self.pending_writes = []  # new input: a step left pending is abandoned
@@ -237,7 +239,7 @@ class Loop(Routes):
         if isinstance(input, Command):
             writes = node.writes_for(Command(update=input.update, goto=input.goto))
         else:
-            writes = graph.input_schema.input_writes(input, graph.input_keys)
+            writes = graph.input_spec.input_writes(input, graph.input_keys)
         if checkpoint_first:  # the input checkpoint: resuming from it re-runs this step
             save_checkpoint(self, "input", set(), [], start_input=input)
         task = self._task(node, START, writes, (PULL, START), (0, START), (START,), step)
@@ -245,6 +247,30 @@ class Loop(Routes):
         if checkpoint_first and self.want_checkpoints:
             self.checkpoint_event([task])
         return task
+
+    def _input_step(self, input: Any) -> list[Task]:
+        """A low-level graph's input: written straight to its input channels (no task), then
+        the first step's tasks (at step 0, as LangGraph numbers them)."""
+        graph = self.graph
+        writes = graph.input_spec.input_writes(input, graph.input_keys)
+        if self.saver is not None:
+            self.pending_writes = []  # new input: a step left pending is abandoned
+        self.step = self.step + 1 if self.saver is not None and self.saved else -1
+        self.done = [_InputWrites(writes)]  # type: ignore[list-item]
+        pull, sends, _ = self._apply_writes()
+        if self.saver is not None:
+            save_checkpoint(self, "input", pull, sends)
+        self.stop = self.step + self.limit + 1  # as LangGraph counts from the input step
+        tasks = self._prepare(self.step + 1, pull, sends)
+        if self.saver is not None and self.want_checkpoints:
+            self.checkpoint_event(tasks)
+        if tasks and self._should_interrupt(self.interrupt_before, [t.name for t in tasks]):
+            return self._interrupt_here()
+        if not tasks:
+            return []
+        self.step += 1
+        self._announce(tasks)
+        return tasks
 
     def _resume(self, resume: Any) -> list[Task]:
         """Continue the thread from its checkpoint: re-run what was left pending there,
@@ -489,6 +515,11 @@ class Loop(Routes):
         for key in graph.ephemeral_keys:
             if key not in grouped and channels[key].update(()):
                 updated.add(key)
+        triggers = graph.trigger_map
+        if triggers:  # low-level graphs: nodes subscribed to the updated channels
+            for key in updated:
+                if key in triggers and channels[key].is_available():
+                    pull.update(triggers[key])
         if self.saver is not None:
             self._bump_versions(done, grouped, updated)
         return pull, sends, updated
@@ -578,6 +609,8 @@ class Loop(Routes):
         """What ``node`` receives at ``step``: its input keys' current values and managed
         values, in its schema's type."""
         channels = self.channels
+        if node.reader is not None:
+            return node.reader(channels)
         values = {}
         for key in node.input_keys:
             value = channels[key].value
@@ -589,7 +622,7 @@ class Loop(Routes):
 
     def fresh_state(self, writes: list[tuple[str, Any]], step: int) -> Any:
         """The state with one task's writes applied, as its routing functions see it."""
-        schema = self.graph.state_schema
+        schema = self.graph.state_spec
         channels = self.channels
         pending: dict[str, list[Any]] = {}
         for key, value in writes:
@@ -646,11 +679,12 @@ class Loop(Routes):
         keys = self.stream_keys
         channels = self.channels
         if isinstance(keys, str):
-            return channels[keys].value
+            value = channels[keys].value
+            return None if value is MISSING else value
         out = {}
         for key in keys:
             value = channels[key].value
-            if value is not MISSING:
+            if value is not MISSING and (value or channels[key].is_available()):
                 out[key] = value
         return out
 
@@ -659,11 +693,12 @@ class Loop(Routes):
         keys = self.graph.output_keys
         channels = self.channels
         if isinstance(keys, str):
-            return channels[keys].value
+            value = channels[keys].value
+            return None if value is MISSING else value
         out = {}
         for key in keys:
             value = channels[key].value
-            if value is not MISSING:
+            if value is not MISSING and (value or channels[key].is_available()):
                 out[key] = value
         return out
 
@@ -705,5 +740,17 @@ class Loop(Routes):
         return error
 
 
-def _task_order(task: Task) -> tuple[int, Any]:
+def _task_order(task: Task) -> tuple[Any, ...]:
     return task.order
+
+
+class _InputWrites:
+    """A low-level graph's input, applied like a task's writes (before any step)."""
+
+    __slots__ = ("writes",)
+    hidden = True
+    name = "__input__"
+    order = (-1,)
+
+    def __init__(self, writes: list[tuple[str, Any]]) -> None:
+        self.writes = writes

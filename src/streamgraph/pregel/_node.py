@@ -110,7 +110,7 @@ def has_native_async(fn: Any) -> bool:
     if isinstance(fn, Pregel) or is_async_callable(fn):
         return True
     if isinstance(fn, DualNode):
-        return True
+        return fn.native_async()
     module = sys.modules.get("langchain_core.runnables.base")
     if module is None or not isinstance(fn, module.Runnable):
         return False
@@ -214,6 +214,7 @@ class Node:
         "managed",
         "metadata",
         "name",
+        "reader",
         "retry_policy",
         "state_schema",
         "tags",
@@ -257,6 +258,7 @@ class Node:
         self.trace_policy = trace_policy
         self.is_error_handler = is_error_handler
         self.error_handler: Node | None = None  # runs in this node's place when it fails
+        self.reader: Callable[[Any], Any] | None = None  # low-level nodes read channels
         self.edge_writes: Writes = []
         # Events written while running, last time a task of this node streamed them live
         # (the sync driver's choice between a greenlet and a worker thread; see _drive.py).
@@ -277,6 +279,11 @@ class Node:
         else:
             self.is_async = is_async_callable(fn)
             self.call = adapt_callable(fn)
+
+    @property
+    def bound(self) -> Any:
+        """What the node runs (LangGraph's name for it)."""
+        return self.fn
 
     async def acall(self, value: Any, scope: Scope) -> Any:
         """The async form of ``call`` (subgraphs and runnables have native async twins)."""
@@ -350,6 +357,10 @@ class DualNode:
     both worlds (an ``async def`` tool cannot run from a sync body)."""
 
     name: str = "DualNode"
+
+    def native_async(self) -> bool:
+        """Whether ``ainvoke`` is natively async (a timeout can cancel it)."""
+        return True
 
     def __call__(self, input: Any, config: Any = None) -> Any:
         return self.invoke(input, config)

@@ -180,7 +180,7 @@ def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
         )
     node = graph.start_node if as_node in (START, END) else graph.nodes[as_node]
     if as_node == START:
-        writes = graph.input_schema.input_writes(values, graph.input_keys)
+        writes = graph.input_spec.input_writes(values, graph.input_keys)
     else:
         writes = node.writes_for(values)
     task = loop._task(node, as_node, None, (PULL, as_node), (0, as_node), (), loop.step + 1)

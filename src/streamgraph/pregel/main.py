@@ -19,6 +19,7 @@ from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
 from streamgraph.pregel._options import RunOptions, coerce_context
+from streamgraph.pregel._runnable_api import RunnableAPI, register_as_runnable
 from streamgraph.pregel._stream import Listener, shaper
 from streamgraph.pregel._thread_api import ThreadAPI
 from streamgraph.types import GraphOutput, RetryPolicy
@@ -47,7 +48,7 @@ def _names(value: Any, known: Any) -> frozenset[str]:
     return names
 
 
-class Pregel(ThreadAPI):
+class Pregel(RunnableAPI, ThreadAPI):
     """A compiled graph. Built by ``StateGraph.compile()``; not meant to be made directly."""
 
     stream_mode: str = "values"
@@ -62,7 +63,80 @@ class Pregel(ThreadAPI):
     retry_policy: Sequence[RetryPolicy] = ()
     """Retry policies for nodes that have none of their own."""
 
+    trigger_map: dict[str, tuple[str, ...]] = {}
+    """Low-level graphs: the nodes each channel's update triggers."""
+
+    low_level = False
+    """Built from channels and ``PregelNode``s (``Pregel(...)``), not by ``StateGraph``."""
+
+    channels: dict[str, Any] | None = None
+    input_channels: str | Sequence[str] | None = None
+    output_channels: str | Sequence[str] | None = None
+    stream_channels: str | Sequence[str] | None = None
+    specs: dict[str, Any] | None = None
+
     def __init__(
+        self,
+        *,
+        nodes: dict[str, Any],
+        channels: dict[str, Any] | None,
+        input_channels: str | Sequence[str],
+        output_channels: str | Sequence[str],
+        stream_channels: str | Sequence[str] | None = None,
+        auto_validate: bool = True,
+        stream_mode: str = "values",
+        stream_eager: bool = False,
+        interrupt_after_nodes: Any = (),
+        interrupt_before_nodes: Any = (),
+        step_timeout: float | None = None,
+        debug: bool | None = None,
+        checkpointer: Any = None,
+        store: Any = None,
+        cache: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
+        cache_policy: Any = None,
+        context_schema: Any = None,
+        config: dict[str, Any] | None = None,
+        trigger_to_nodes: Any = None,
+        name: str = "LangGraph",
+        **deprecated: Any,
+    ) -> None:
+        """A low-level graph: ``nodes`` (``NodeBuilder``s or ``PregelNode``s) subscribed to
+        ``channels``; the input is written to ``input_channels``, the result read from
+        ``output_channels``. ``StateGraph.compile()`` builds graphs of this class too."""
+        from streamgraph.pregel._lowlevel import assemble
+
+        if "config_type" in deprecated:
+            context_schema = context_schema or _deprecated_config_type(
+                deprecated.pop("config_type")
+            )
+        if deprecated:
+            raise TypeError(f"Pregel() got unexpected arguments: {sorted(deprecated)}")
+        if step_timeout is not None or cache is not None or cache_policy is not None:
+            raise ValueError(
+                "Pregel(step_timeout=/cache=/cache_policy=) is not supported by streamgraph"
+            )
+        assemble(
+            self,
+            nodes=nodes,
+            channels=channels,
+            input_channels=input_channels,
+            output_channels=output_channels,
+            stream_channels=stream_channels,
+            auto_validate=auto_validate,
+            interrupt_before=interrupt_before_nodes,
+            interrupt_after=interrupt_after_nodes,
+            checkpointer=checkpointer,
+            store=store,
+            name=name,
+            config=config,
+            retry_policy=retry_policy,
+            context_schema=context_schema,
+            stream_mode=stream_mode,
+            debug=debug,
+        )
+
+    def _setup(
         self,
         *,
         nodes: dict[str, Node],
@@ -81,7 +155,13 @@ class Pregel(ThreadAPI):
         store: Any = None,
         name: str = "LangGraph",
         config: dict[str, Any] | None = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
+        context_schema: Any = None,
+        stream_mode: str | None = None,
+        debug: bool | None = None,
     ) -> None:
+        """Set the graph up from its compiled parts (what ``compile()`` and the low-level
+        constructor both end with)."""
         self.nodes = nodes
         self.start_node = start_node
         self.channel_protos = channel_protos
@@ -96,9 +176,10 @@ class Pregel(ThreadAPI):
             for k, c in channel_protos.items()
             if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
         }
-        self.state_schema = state_schema
-        self.input_schema = input_schema
-        self.output_schema = output_schema
+        # (LangGraph's Runnable API owns input_schema/output_schema: see _schemas.py)
+        self.state_spec = state_schema
+        self.input_spec = input_schema
+        self.output_spec = output_schema
         self.input_keys = frozenset(input_schema.stored_keys)
         self.stream_keys = stream_keys
         self.stream_keys_set = frozenset(stream_keys)
@@ -109,6 +190,15 @@ class Pregel(ThreadAPI):
         self.store = store
         self.name = name
         self.config = config
+        self.retry_policy = (
+            (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        )
+        register_as_runnable(Pregel)
+        self.context_schema = context_schema
+        if stream_mode is not None:
+            self.stream_mode = stream_mode
+        if debug:
+            self.debug = True
 
     @property
     def all_sync(self) -> bool:
@@ -213,7 +303,7 @@ class Pregel(ThreadAPI):
             tagged=run.tagged,
             subgraphs=run.subgraphs,
             version=run.version,
-            output_schema=self.output_schema,
+            output_schema=self.output_spec,
         )
         loop = self._start_run(
             config,
@@ -407,7 +497,7 @@ class Pregel(ThreadAPI):
         if loop.events is not None:
             loop.events.run_finished(output)
         if version == "v2":
-            return GraphOutput(self.output_schema.to_output(output), interrupts)
+            return GraphOutput(self.output_spec.to_output(output), interrupts)
         if interrupts and isinstance(output, dict):
             return {**output, INTERRUPT: list(interrupts)}
         return output
@@ -467,6 +557,17 @@ class Pregel(ThreadAPI):
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
+
+
+def _deprecated_config_type(value: Any) -> Any:
+    from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+    warnings.warn(
+        "`config_type` is deprecated and will be removed. Please use `context_schema` instead.",
+        category=LangGraphDeprecatedSinceV10,
+        stacklevel=4,
+    )
+    return value
 
 
 def _nested_config(parent: Scope, config: dict[str, Any]) -> dict[str, Any]:
