@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from streamgraph.channels import BaseChannel, NamedBarrierValue
 from streamgraph.constants import BRANCH_PREFIX, END, START
 from streamgraph.errors import GraphSetupError
-from streamgraph.graph._schema import Schema
+from streamgraph.graph._schema import ROOT, Schema
 from streamgraph.pregel._node import SYNC_TIMEOUT, Branch, Node, StartNode, has_native_async
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def _joins(builder: StateGraph) -> tuple[dict[str, NamedBarrierValue], dict[str,
     barriers: dict[str, NamedBarrierValue] = {}
     targets: dict[str, str] = {}
     for starts, end in builder.waiting_edges:
+        if end == END:  # waiting for several nodes to end the run: nothing to run after
+            continue
         key = f"join:{'+'.join(starts)}:{end}"
         barriers[key] = NamedBarrierValue(str, set(starts), key=key)
         targets[key] = end
@@ -78,12 +80,17 @@ def _wire(builder: StateGraph, by_name: dict[str, Node]) -> None:
         if end != END:
             by_name[source].edge_writes.append((BRANCH_PREFIX + end, None))
     for starts, end in builder.waiting_edges:
+        if end == END:
+            continue
         key = f"join:{'+'.join(starts)}:{end}"
         for source in starts:
             by_name[source].edge_writes.append((key, source))
     for source, branches in builder.branches.items():
         for branch_name, branch in branches.items():
-            by_name[source].branches.append(Branch(branch.path, branch.path_map, branch_name))
+            schema = builder.schemas[branch.input_schema] if branch.input_schema else None
+            by_name[source].branches.append(
+                Branch(branch.path, branch.path_map, branch_name, schema)
+            )
 
 
 def compile_graph(
@@ -123,8 +130,8 @@ def compile_graph(
         state_schema=state,
         input_schema=builder.schemas[builder.input_schema],
         output_schema=output_schema,
-        stream_keys=tuple(channels),
-        output_keys=output_schema.stored_keys,
+        stream_keys=ROOT if state.kind == "root" else tuple(channels),  # type: ignore[arg-type]
+        output_keys=ROOT if output_schema.kind == "root" else output_schema.stored_keys,  # type: ignore[arg-type]
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
         checkpointer=checkpointer,

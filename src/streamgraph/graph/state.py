@@ -77,14 +77,16 @@ class NodeDefaults:
 class BranchSpec:
     """A conditional edge as declared with ``add_conditional_edges``."""
 
-    __slots__ = ("ends", "path", "path_map")
+    __slots__ = ("ends", "input_schema", "path", "path_map")
 
     def __init__(
         self,
         path: Callable[..., Any],
         path_map: dict[Hashable, str] | None,
         ends: tuple[str, ...] | None,
+        input_schema: Any = None,
     ) -> None:
+        self.input_schema = input_schema  # its first parameter's schema, when annotated
         self.path = path
         self.path_map = path_map
         self.ends = ends  # targets known statically (path_map or Literal hint)
@@ -409,7 +411,10 @@ class StateGraph:
         else:
             mapping = {target: target for target in path_map}
         ends = tuple(mapping.values()) if mapping is not None else _return_targets(path)
-        self.branches.setdefault(source, {})[name] = BranchSpec(path, mapping, ends)
+        schema = first_param_schema(path)
+        if schema is not None:
+            self._add_schema(schema)
+        self.branches.setdefault(source, {})[name] = BranchSpec(path, mapping, ends, schema)
         return self
 
     def add_sequence(self, nodes: Sequence[Any]) -> Self:

@@ -81,21 +81,29 @@ def _retry_delay(task: Task, error: Exception) -> float | None:
     return interval
 
 
+def _branch_state(task: Task, loop: Loop, branch: Any, states: dict[Any, Any]) -> Any:
+    """The state a conditional edge sees (each input schema computed once per task)."""
+    schema = branch.input_schema
+    if schema not in states:
+        states[schema] = loop.fresh_state(task.writes, task.step, schema)
+    return states[schema]
+
+
 def route_task(task: Task, loop: Loop) -> None:
     node = task.node
-    state = loop.fresh_state(task.writes, task.step)
+    states: dict[Any, Any] = {}
     for branch in node.branches:
         if branch.is_async:
             raise _sync_only(task, f"conditional edge '{branch.name}'")
-        result = branch.call(state, task)
+        result = branch.call(_branch_state(task, loop, branch, states), task)
         task.writes.extend(branch.writes_for(result, node.name, node.known))
 
 
 async def _aroute(task: Task, loop: Loop) -> None:
     node = task.node
-    state = loop.fresh_state(task.writes, task.step)
+    states: dict[Any, Any] = {}
     for branch in node.branches:
-        result = branch.call(state, task)
+        result = branch.call(_branch_state(task, loop, branch, states), task)
         if branch.is_async:
             result = await result
         task.writes.extend(branch.writes_for(result, node.name, node.known))

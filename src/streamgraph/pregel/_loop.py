@@ -620,9 +620,11 @@ class Loop(Routes):
             values[key] = manager.get(step, self.stop)
         return node.input_schema.coerce(values)
 
-    def fresh_state(self, writes: list[tuple[str, Any]], step: int) -> Any:
-        """The state with one task's writes applied, as its routing functions see it."""
-        schema = self.graph.state_spec
+    def fresh_state(self, writes: list[tuple[str, Any]], step: int, schema: Any = None) -> Any:
+        """The state with one task's writes applied, as its routing functions see it (in
+        ``schema``, a routing function's own input schema, or the state's)."""
+        if schema is None:
+            schema = self.graph.state_spec
         channels = self.channels
         pending: dict[str, list[Any]] = {}
         for key, value in writes:
@@ -705,10 +707,10 @@ class Loop(Routes):
     def update_payload(self, writes: list[tuple[str, Any]]) -> Any:
         keys = self.stream_keys
         if isinstance(keys, str):
-            for key, value in writes:
-                if key == keys:
-                    return value
-            return None
+            found = [value for key, value in writes if key == keys]
+            if not found:
+                return None
+            return found[0] if len(found) == 1 else found
         stream = self.stream_keys_set
         update = {}
         count = 0

@@ -154,11 +154,16 @@ def adapt_callable(fn: Callable[..., Any]) -> Caller:
 class Branch:
     """A conditional edge: ``path(state)`` returns node names, ``END`` or ``Send``s."""
 
-    __slots__ = ("call", "is_async", "name", "path", "path_map")
+    __slots__ = ("call", "input_schema", "is_async", "name", "path", "path_map")
 
     def __init__(
-        self, path: Callable[..., Any], path_map: dict[Hashable, str] | None, name: str
+        self,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | None,
+        name: str,
+        input_schema: Schema | None = None,
     ) -> None:
+        self.input_schema = input_schema  # None: the graph's state schema
         self.path = path
         self.path_map = path_map
         self.name = name
@@ -216,6 +221,7 @@ class Node:
         "name",
         "reader",
         "retry_policy",
+        "root",
         "state_schema",
         "tags",
         "timeout",
@@ -247,6 +253,7 @@ class Node:
         self.input_keys = input_schema.stored_keys
         self.managed = tuple(input_schema.managed.items())
         self.state_schema = state_schema
+        self.root = getattr(state_schema, "kind", None) == "root"  # the state is one value
         self.writable = writable
         self.triggers = triggers
         self.metadata = metadata or {}
@@ -299,6 +306,10 @@ class Node:
         """The state writes and gotos a node's return value stands for."""
         if value is None:
             return []
+        if self.root and not isinstance(value, Command):
+            if isinstance(value, list | tuple) and any(isinstance(v, Command) for v in value):
+                return [w for item in value for w in self.writes_for(item)]
+            return [("__root__", value)]
         if type(value) is dict:
             writable = self.writable
             return [(k, v) for k, v in value.items() if k in writable]
@@ -333,7 +344,9 @@ class Node:
         update = command.update
         writes: Writes = []
         if update is not None:
-            if isinstance(update, list | tuple):
+            if self.root:
+                writes.append(("__root__", update))
+            elif isinstance(update, list | tuple):
                 writes.extend((k, v) for k, v in update if k in self.writable)
             else:
                 writes.extend(self.writes_for(update))

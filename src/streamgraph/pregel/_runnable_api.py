@@ -36,11 +36,22 @@ def register_as_runnable(cls: type) -> None:
     _REGISTERED = True
 
 
+_QUALIFIERS = ("Required", "NotRequired", "ReadOnly")
+
+
 def _field_type(hint: Any) -> Any:
-    """A state key's value type for a schema: ``Annotated[list, add]`` -> ``list``."""
-    if typing.get_origin(hint) is typing.Annotated:
-        return typing.get_args(hint)[0]
-    return hint
+    """A state key's value type for a schema: ``Annotated[list, add]`` -> ``list``,
+    ``Annotated[Required[str], ...]`` -> ``str``."""
+    while True:
+        origin = typing.get_origin(hint)
+        if origin is typing.Annotated or getattr(origin, "_name", None) in _QUALIFIERS:
+            hint = typing.get_args(hint)[0]
+        else:
+            return hint
+
+
+def _accepts_none(typ: Any) -> bool:
+    return typ is Any or typ is None or type(None) in typing.get_args(typ)
 
 
 def _model_for(spec: Any, name: str, *, all_optional: bool = False) -> Any:
@@ -57,6 +68,17 @@ def _model_for(spec: Any, name: str, *, all_optional: bool = False) -> Any:
         return pydantic.create_model(name, **optional)
     if kind == "pydantic" and not all_optional:
         return cls
+    if kind == "root":  # one value, optional
+        root_type = _field_type(spec.hints["__root__"])
+        base = pydantic.RootModel[root_type]  # type: ignore[valid-type]
+        return type(
+            "LangGraphInput" if name.endswith("Input") else "LangGraphOutput",
+            (base,),
+            {
+                "__annotations__": {"root": root_type},
+                "root": None,
+            },
+        )
     required = getattr(cls, "__required_keys__", None)
     dataclass_fields = getattr(cls, "__dataclass_fields__", {})
     fields: dict[str, Any] = {}
@@ -64,12 +86,14 @@ def _model_for(spec: Any, name: str, *, all_optional: bool = False) -> Any:
         typ = _field_type(spec.hints[key])
         if all_optional or (required is not None and key not in required):
             fields[key] = (typ | None, None)
-        elif kind == "dataclass":
+        elif kind == "dataclass":  # required: no default, and None is not a value
             field = dataclass_fields[key]
-            if field.default is not MISSING:
+            if field.default is not MISSING and field.default is not ...:
                 fields[key] = (typ, field.default)
             elif field.default_factory is not MISSING:
                 fields[key] = (typ, pydantic.Field(default_factory=field.default_factory))
+            elif _accepts_none(typ) and field.default is not ...:
+                fields[key] = (typ, None)
             else:
                 fields[key] = (typ, ...)
         else:

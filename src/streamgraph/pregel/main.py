@@ -165,6 +165,7 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.nodes = nodes
         self.start_node = start_node
         self.channel_protos = channel_protos
+        self.channels = channel_protos  # LangGraph's name (low-level graphs: as declared)
         self.barrier_protos = barrier_protos
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
