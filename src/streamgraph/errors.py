@@ -24,7 +24,6 @@ LangGraph's names and builtin bases are kept, so code that catches ``RecursionEr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -128,15 +127,35 @@ class ParentCommand(GraphBubbleUp):
         self.command = command
 
 
-@dataclass(frozen=True, slots=True)
 class NodeError:
     """What an ``add_node(..., error_handler=handler)`` handler learns about the failure, given
-    to a parameter annotated ``NodeError`` (``def handler(state, error: NodeError)``)."""
+    to a parameter annotated ``NodeError`` (``def handler(state, error: NodeError)``):
+    ``node``, the node that failed, and ``error``, what it raised (after its retries ran
+    out). Immutable."""
+
+    __slots__ = ("error", "node")
 
     node: str
-    """The node that failed."""
     error: BaseException
-    """What it raised (after its retries ran out)."""
+
+    def __init__(self, node: str, error: BaseException) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "error", error)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: NodeError is frozen")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NodeError) and (self.node, self.error) == (
+            other.node,
+            other.error,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.node, id(self.error)))
+
+    def __repr__(self) -> str:
+        return f"NodeError(node={self.node!r}, error={self.error!r})"
 
 
 class NodeCancelledError(Exception):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 __all__ = (
     "All",
@@ -112,14 +113,41 @@ class RetryPolicy(NamedTuple):
 def _seconds(value: float | timedelta | None, field: str) -> float | None:
     if value is None:
         return None
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    total_seconds = getattr(value, "total_seconds", None)  # a timedelta
+    seconds = total_seconds() if total_seconds is not None else float(value)  # type: ignore[arg-type]
     if seconds <= 0:
         raise ValueError(f"{field} must be greater than 0, got {value!r}")
     return seconds
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TimeoutPolicy:
+class _Frozen:
+    """Immutable, compared and hashed by its fields (a frozen dataclass without importing
+    ``dataclasses``, which ``import streamgraph.graph`` avoids)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is frozen")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Frozen)
+            and type(other) is type(self)
+            and (self._values() == other._values())
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class TimeoutPolicy(_Frozen):
     """How long one attempt of an async node may take (``add_node(..., timeout=...)``).
 
     ``run_timeout`` caps an attempt's wall-clock time; ``idle_timeout`` caps the time it may go
@@ -130,9 +158,22 @@ class TimeoutPolicy:
     refused when the graph is compiled.
     """
 
-    run_timeout: float | timedelta | None = None
-    idle_timeout: float | timedelta | None = None
-    refresh_on: Literal["auto", "heartbeat"] = "auto"
+    __slots__ = ("run_timeout", "idle_timeout", "refresh_on")  # noqa: RUF023 - field order
+
+    run_timeout: float | timedelta | None
+    idle_timeout: float | timedelta | None
+    refresh_on: Literal["auto", "heartbeat"]
+
+    def __init__(
+        self,
+        *,
+        run_timeout: float | timedelta | None = None,
+        idle_timeout: float | timedelta | None = None,
+        refresh_on: Literal["auto", "heartbeat"] = "auto",
+    ) -> None:
+        object.__setattr__(self, "run_timeout", run_timeout)
+        object.__setattr__(self, "idle_timeout", idle_timeout)
+        object.__setattr__(self, "refresh_on", refresh_on)
 
     @classmethod
     def coerce(cls, value: float | timedelta | TimeoutPolicy | None) -> TimeoutPolicy | None:
@@ -153,13 +194,23 @@ class TimeoutPolicy:
         return cls(run_timeout=run_timeout, idle_timeout=idle_timeout, refresh_on=value.refresh_on)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TracePolicy:
+class TracePolicy(_Frozen):
     """What a node's own trace run records: ``process_inputs``/``process_outputs`` turn the
     node's input and output into what the tracer sees (not what the node gets or returns)."""
 
-    process_inputs: Callable[[Any], Any] | None = None
-    process_outputs: Callable[[Any], Any] | None = None
+    __slots__ = ("process_inputs", "process_outputs")
+
+    process_inputs: Callable[[Any], Any] | None
+    process_outputs: Callable[[Any], Any] | None
+
+    def __init__(
+        self,
+        *,
+        process_inputs: Callable[[Any], Any] | None = None,
+        process_outputs: Callable[[Any], Any] | None = None,
+    ) -> None:
+        object.__setattr__(self, "process_inputs", process_inputs)
+        object.__setattr__(self, "process_outputs", process_outputs)
 
 
 def omit_payload(_value: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ returned or given state object back into ``(key, value)`` writes.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Annotated, Any
 
@@ -124,7 +124,16 @@ def _type_hints(cls: type) -> dict[str, Any]:
 class Schema:
     """One state schema class, analysed once."""
 
-    __slots__ = ("_fields_required", "cls", "hints", "keys", "kind", "managed", "stored_keys")
+    __slots__ = (
+        "_as_channels",
+        "_fields_required",
+        "cls",
+        "hints",
+        "keys",
+        "kind",
+        "managed",
+        "stored_keys",
+    )
 
     def __init__(self, cls: Any) -> None:
         self.cls = cls
@@ -154,6 +163,37 @@ class Schema:
 
     def channels(self) -> dict[str, BaseChannel]:
         return {key: channel_for(key, self.hints[key]) for key in self.stored_keys}
+
+    # As a mapping (LangGraph's ``builder.schemas[State]`` is a dict of the schema's channels
+    # and managed values, which libraries read): key -> channel.
+
+    def _mapping(self) -> dict[str, Any]:
+        found = getattr(self, "_as_channels", None)
+        if found is None:
+            found = {**self.channels(), **self.managed}
+            self._as_channels = found
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._mapping()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._mapping().get(key, default)
+
+    def items(self) -> Any:
+        return self._mapping().items()
+
+    def values(self) -> Any:
+        return self._mapping().values()
 
     def coerce(self, values: dict[str, Any]) -> Any:
         """What a node with this input schema receives, given the current values."""

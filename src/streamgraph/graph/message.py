@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import (
     AnyMessage,
@@ -19,6 +19,7 @@ from langchain_core.messages import (
     convert_to_messages,
     message_chunk_to_message,
 )
+from typing_extensions import TypedDict
 
 __all__ = ("REMOVE_ALL_MESSAGES", "AnyMessage", "MessagesState", "add_messages")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Hashable, Sequence
-from datetime import timedelta
-from typing import Any, Literal, Self
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
 from streamgraph.errors import GraphSetupError
@@ -13,6 +13,9 @@ from streamgraph.graph._schema import Schema, first_param_schema, schema_of
 from streamgraph.graph._validate import validate_graph
 from streamgraph.pregel.main import Pregel
 from streamgraph.types import CachePolicy, Command, RetryPolicy, TimeoutPolicy, TracePolicy
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 __all__ = ("CompiledStateGraph", "StateGraph")
 
@@ -168,6 +171,8 @@ class StateGraph:
             .compile()
         )
     """
+
+    __class_getitem__: Any = classmethod(GenericAlias)  # StateGraph[State, Context, ...]
 
     def __init__(
         self,

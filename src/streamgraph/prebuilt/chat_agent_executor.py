@@ -13,13 +13,14 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolMessage
-from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda, RunnableSequence
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from streamgraph.constants import END
 from streamgraph.errors import ErrorCode, create_error_message
@@ -34,6 +35,9 @@ __all__ = (
     "AgentState",
     "AgentStatePydantic",
     "AgentStateWithStructuredResponse",
+    "Prompt",
+    "StateSchemaType",
+    "StructuredResponseSchema",
     "create_react_agent",
 )
 
@@ -54,6 +58,40 @@ class AgentStatePydantic(BaseModel):
 
 class AgentStateWithStructuredResponse(AgentState):
     structured_response: Any
+
+
+StructuredResponseSchema = dict[str, Any] | type[BaseModel]
+"""A ``response_format``: a JSON schema dict or a pydantic model class."""
+
+StateSchema = TypeVar("StateSchema", bound=AgentState | AgentStatePydantic)
+StateSchemaType = type[StateSchema]
+"""A ``state_schema`` for the agent (``AgentState`` or a subclass)."""
+
+Prompt = SystemMessage | str | Callable[[Any], Any] | Runnable[Any, Any]
+"""A ``prompt``: a system message (text or message), a function of the state, or a runnable."""
+
+
+def _should_bind_tools(model: Any, tools: Sequence[BaseTool], num_builtin: int = 0) -> bool:
+    """Whether ``model`` still needs ``bind_tools(tools)``: ``False`` when they are bound
+    already (``ValueError`` when what is bound does not match ``tools``). As LangGraph's, for
+    libraries that import it (langgraph-supervisor)."""
+    if isinstance(model, RunnableSequence):
+        model = next(
+            (s for s in model.steps if isinstance(s, RunnableBinding | BaseChatModel)), model
+        )
+    if not isinstance(model, RunnableBinding) or "tools" not in model.kwargs:
+        return True
+    bound = model.kwargs["tools"]
+    if len(tools) != len(bound) - num_builtin:
+        raise ValueError(
+            "Number of tools in the model.bind_tools() and tools passed to create_react_agent "
+            f"must match Got {len(tools)} tools, expected {len(bound) - num_builtin}"
+        )
+    names = set(_bound_tool_names(model) or ())
+    missing = {tool.name for tool in tools} - names
+    if missing:
+        raise ValueError(f"Missing tools '{missing}' in the model.bind_tools()")
+    return False
 
 
 def _get(state: Any, key: str, default: Any = None) -> Any:

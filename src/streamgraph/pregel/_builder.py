@@ -14,8 +14,10 @@ Example::
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 from streamgraph.pregel._read import PregelNode
 from streamgraph.pregel._write import ChannelWrite, ChannelWriteEntry

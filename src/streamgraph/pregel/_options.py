@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.pregel._stream import Event, parse_modes
@@ -26,16 +25,27 @@ _INVOKE_EXTRAS = ("debug", "subgraphs")
 _LOOP_OPTIONS = ("output_keys", "interrupt_before", "interrupt_after", "context", "durability")
 
 
-@dataclass(slots=True)
 class RunOptions:
-    modes: frozenset[str]
-    """Modes whose chunks the caller gets."""
-    tagged: bool
-    print_modes: frozenset[str]
-    """Modes whose chunks are printed."""
-    subgraphs: bool
-    version: str
-    loop_options: dict[str, Any]
+    """``modes``: those whose chunks the caller gets; ``print_modes``: those printed."""
+
+    __slots__ = ("loop_options", "modes", "print_modes", "subgraphs", "tagged", "version")
+
+    def __init__(
+        self,
+        *,
+        modes: frozenset[str],
+        tagged: bool,
+        print_modes: frozenset[str],
+        subgraphs: bool,
+        version: str,
+        loop_options: dict[str, Any],
+    ) -> None:
+        self.modes = modes
+        self.tagged = tagged
+        self.print_modes = print_modes
+        self.subgraphs = subgraphs
+        self.version = version
+        self.loop_options = loop_options
 
     @classmethod
     def read(

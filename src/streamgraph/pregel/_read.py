@@ -6,8 +6,10 @@ the available ones), ``triggers`` the channels whose update runs it, ``bound`` w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 from streamgraph.pregel._write import ChannelWrite
 from streamgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy

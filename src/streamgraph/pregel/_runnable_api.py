@@ -16,7 +16,7 @@ import sys
 import typing
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import MISSING
+from types import GenericAlias
 from typing import Any
 
 __all__ = ("RunnableAPI", "register_as_runnable")
@@ -56,6 +56,8 @@ def _accepts_none(typ: Any) -> bool:
 
 def _model_for(spec: Any, name: str, *, all_optional: bool = False) -> Any:
     """A pydantic model for a schema (a state schema, or a low-level graph's channels)."""
+    from dataclasses import MISSING
+
     import pydantic
 
     kind = getattr(spec, "kind", None)
@@ -106,6 +108,10 @@ def _model_for(spec: Any, name: str, *, all_optional: bool = False) -> Any:
 
 class RunnableAPI:
     """Mixed into ``Pregel``: the ``Runnable`` methods LangChain uses on a graph."""
+
+    # ``Pregel[Any]``/``CompiledStateGraph[S, C, I, O]`` in annotations, as LangGraph's
+    # generic classes allow.
+    __class_getitem__: Any = classmethod(GenericAlias)
 
     name: str
     input_spec: Any
