@@ -1,9 +1,12 @@
 """The ``streamgraph`` command: ``dev`` and ``serve`` run the server, ``demo`` shows it.
 
     streamgraph dev [--config langgraph.json] [--host 127.0.0.1] [--port 2024] [--db PATH]
+                    [--no-compat]
     streamgraph serve ...   (the same server; ``dev`` only logs more)
     streamgraph demo        (a server on a free port, streamed through the SDK)
 
+The served graphs may import ``langgraph`` (a LangGraph project, unedited): ``import
+langgraph...`` loads streamgraph (``streamgraph.compat``) unless ``--no-compat`` is given.
 ``--db`` takes a SQLite file (default: ``.streamgraph/streamgraph.sqlite`` beside the
 config), ``:memory:``, or a ``postgres://`` URL. Whatever stops the server from starting (a
 missing config, a graph that does not import, a port in use, a database that does not
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--workers", type=int, default=16, help="runs executed at once (default: 16)"
+        )
+        command.add_argument(
+            "--no-compat",
+            action="store_true",
+            help="do not load streamgraph for `import langgraph` in the served graphs "
+            "(by default a LangGraph project runs unedited: see streamgraph.compat)",
         )
         command.add_argument(
             "--no-reload",
@@ -94,6 +103,13 @@ def _serve(args: argparse.Namespace) -> int:
     problem = check_port(args.host, args.port)
     if problem is not None:
         return _fail(problem)
+    if not args.no_compat:
+        import streamgraph.compat
+
+        try:
+            streamgraph.compat.install()
+        except RuntimeError as error:
+            return _fail(str(error))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
