@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 __all__ = ("END", "START", "TAG_HIDDEN", "TAG_NOSTREAM")
@@ -29,6 +30,6 @@ RESERVED_NAMES = frozenset({START, END, INTERRUPT, TASKS})
 NS_SEP = "|"
 NS_END = ":"
 
-# 25, as LangGraph documents it and our issue asks; LangGraph 1.2 itself now fills in 10007
-# (see COMPAT.md): a looping agent should stop after a few dozen model calls, not ten thousand.
-DEFAULT_RECURSION_LIMIT = 25
+DEFAULT_RECURSION_LIMIT = int(os.environ.get("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
+"""The ``recursion_limit`` of a run that sets none: LangGraph 1.2's (10007, or the
+``LANGGRAPH_DEFAULT_RECURSION_LIMIT`` environment variable, read once at import)."""

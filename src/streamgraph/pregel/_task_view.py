@@ -112,7 +112,8 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     metadata.update(task.node.metadata)
     if "checkpoint_ns" in metadata:  # a nested run's: after the task's keys, as LangChain adds it
         metadata["checkpoint_ns"] = metadata.pop("checkpoint_ns")
-    config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
+    # (the run's run_id names the graph's run, not its tasks': LangGraph drops it there too)
+    config = {k: v for k, v in base.items() if k not in ("metadata", "configurable", "run_id")}
     config["tags"] = [*base.get("tags", ()), *task.node.tags]
     config["metadata"] = metadata
     config["configurable"] = configurable

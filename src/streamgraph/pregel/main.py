@@ -264,7 +264,7 @@ class Pregel(RunnableAPI, ThreadAPI):
                 "Checkpointer requires one or more of the following 'configurable' keys: "
                 "thread_id, checkpoint_ns, checkpoint_id"
             )
-        limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+        limit = config.setdefault("recursion_limit", DEFAULT_RECURSION_LIMIT)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
         concurrency = config.get("max_concurrency")
