@@ -16,6 +16,7 @@ from streamgraph.errors import (
     EmptyInputError,
     GraphRecursionError,
     InvalidUpdateError,
+    ParentCommand,
     StreamGraphError,
 )
 from streamgraph.graph import START, StateGraph
@@ -157,8 +158,10 @@ def test_parent_command_in_a_root_graph(stream: Any) -> None:
     def up(state: S) -> Command:
         return Command(graph=Command.PARENT, goto="x")
 
-    with pytest.raises(InvalidUpdateError, match="no parent graph"):
+    with pytest.raises(ParentCommand) as caught:  # LangGraph's exception, with a note
         stream(graph_of(up), {"n": 0})
+    assert caught.value.command.goto == "x"
+    assert any("has no parent graph" in note for note in caught.value.__notes__)
 
 
 def test_recursion_limit(stream: Any) -> None:

@@ -16,6 +16,8 @@ from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._drive import Shape, _report, drive
 from streamgraph.pregel._execute import arun_task
 from streamgraph.pregel._inbox import AsyncInbox
+from streamgraph.pregel._lifecycle import aflush as aflush_lifecycle
+from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._persist import AsyncPersister
 from streamgraph.pregel._pool import submit
@@ -72,6 +74,8 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     loop.set_own_put(inbox.put)
     tasks = loop.start(input)
     await _asave(loop)
+    if loop.lifecycle:
+        await aflush_lifecycle(loop)
     running: list[tuple[Task, asyncio.Task[None]]] = []
     pending: set[Task] = set()
     try:
@@ -95,6 +99,9 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
             await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event
+        if loop.interrupted and loop.config.get("callbacks"):
+            note_interrupt(loop)
+            await aflush_lifecycle(loop)
     finally:
         if pending:
             await _astop(running, inbox, pending)

@@ -28,6 +28,8 @@ from greenlet import getcurrent, greenlet
 
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
+from streamgraph.pregel._lifecycle import flush as flush_lifecycle
+from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
@@ -79,6 +81,8 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
     tasks = loop.start(input)
     _save(loop)
+    if loop.lifecycle:
+        flush_lifecycle(loop)
     while tasks:
         yield from _step(loop, tasks, mailbox, shape)
         # Error handlers of the step's failed nodes, when they could not start right away.
@@ -86,6 +90,9 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
+    if loop.interrupted and loop.config.get("callbacks"):
+        note_interrupt(loop)
+        flush_lifecycle(loop)
 
 
 def _step(loop: Loop, tasks: list[Task], mailbox: Mailbox, shape: Shape) -> Iterator[Any]:

@@ -31,7 +31,6 @@ from streamgraph.errors import (
     ErrorCode,
     GraphBubbleUp,
     GraphRecursionError,
-    InvalidUpdateError,
     ParentCommand,
     create_error_message,
 )
@@ -48,6 +47,7 @@ from streamgraph.pregel._checkpoint import (
 )
 from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
+from streamgraph.pregel._lifecycle import note_resume
 from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
 from streamgraph.pregel._stream import Event, Listener, Routes
@@ -129,6 +129,9 @@ class Loop(Routes):
         self.followups: list[Task] = []  # error handlers to run in the current step
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
+        self.interrupt_status = "pending"  # "interrupt_before"/"_after" for static stops
+        self.graph_handlers: list[Any] | None = None  # streamgraph.callbacks handlers
+        self.lifecycle: list[Any] = []  # their events, for the driver to hand over
         self.stop_requested = False  # set from another thread to stop at the next step
         self.outer = outer  # the run whose task runs this one (a nested graph's)
         self.control = control  # RunControl: drain requests stop the run at a step boundary
@@ -277,6 +280,8 @@ class Loop(Routes):
         replaying the writes of the tasks that had finished."""
         if resume is not MISSING:
             self.resume_input = resume
+        if self.config.get("callbacks"):
+            note_resume(self)
         if self.want_values:
             self.emit("values", self.values())
         saved = self.saved
@@ -426,7 +431,7 @@ class Loop(Routes):
         if self.saver is not None and self.want_checkpoints:
             self.checkpoint_event(tasks)
         if stop_after or (stop_before and tasks):
-            return self._interrupt_here()
+            return self._interrupt_here("interrupt_after" if stop_after else "interrupt_before")
         if step > self.stop:
             raise GraphRecursionError(
                 create_error_message(
@@ -473,8 +478,9 @@ class Loop(Routes):
         self.versions_seen[INTERRUPT] = dict(self.versions)
         return True
 
-    def _interrupt_here(self) -> list[Task]:
+    def _interrupt_here(self, status: str = "interrupt_before") -> list[Task]:
         self.interrupted = True
+        self.interrupt_status = status
         if self.want_updates:
             self.emit("updates", {INTERRUPT: ()})
         return []
@@ -663,6 +669,16 @@ class Loop(Routes):
             info = self._server_info = server_info_from(self.config.get("configurable", {}))
         return info
 
+    @property
+    def lifecycle_run_id(self) -> Any:
+        """The run's id in lifecycle events when the config gives none (made once)."""
+        made = self.__dict__.get("_lifecycle_run_id")
+        if made is None:
+            import uuid
+
+            made = self.__dict__["_lifecycle_run_id"] = uuid.uuid4()
+        return made
+
     def step_checkpoint_id(self) -> str:
         """Id of the checkpoint the current step started from (without a checkpointer, an id
         made for the step on first use)."""
@@ -733,7 +749,8 @@ class Loop(Routes):
         error = task.error
         assert error is not None
         if isinstance(error, ParentCommand) and not self.ns:
-            error = InvalidUpdateError(
+            # Raised as LangGraph raises it (callers catch ParentCommand), saying why.
+            error.add_note(
                 f"Node '{task.name}' returned {error.command!r}, but graph "
                 f"'{self.graph.name}' has no parent graph to send it to"
             )
