@@ -49,6 +49,23 @@ def _has_async(task: Task) -> bool:
 
 
 async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
+    if loop.traced:
+        from streamgraph.pregel._tracing import Tracing
+
+        tracing = loop.tracing = Tracing(loop, input)
+        try:
+            async for event in _adrive(loop, input, shape):
+                yield event
+        except BaseException as error:
+            tracing.failed(error)
+            raise
+        tracing.finished(loop.output())
+        return
+    async for event in _adrive(loop, input, shape):
+        yield event
+
+
+async def _adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     if loop.saver is None:
         async for event in _asteps(loop, input, shape):
             yield event

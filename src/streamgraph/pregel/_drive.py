@@ -34,6 +34,7 @@ from streamgraph.pregel._loop import Loop, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
+from streamgraph.pregel._tracing import Tracing
 
 __all__ = ("drive",)
 
@@ -56,9 +57,22 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
 
 
 def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    if loop.traced:
+        return _traced(loop, input, shape)
     if loop.saver is None:
         return _steps(loop, input, shape)  # no wrapper generator: one layer less per chunk
     return _persisted(loop, input, shape)
+
+
+def _traced(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    """The run as a chain run of the user's LangChain tracers (see ``_tracing.py``)."""
+    tracing = loop.tracing = Tracing(loop, input)
+    try:
+        yield from (_steps if loop.saver is None else _persisted)(loop, input, shape)
+    except BaseException as error:
+        tracing.failed(error)
+        raise
+    tracing.finished(loop.output())
 
 
 def _persisted(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:

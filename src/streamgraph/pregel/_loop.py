@@ -57,6 +57,7 @@ from streamgraph.pregel._task_view import (
     start_payload,
     task_config,
 )
+from streamgraph.pregel._tracing import Tracing, user_callbacks
 from streamgraph.types import Command, Interrupt, Send
 
 if TYPE_CHECKING:
@@ -157,6 +158,9 @@ class Loop(Routes):
         self.events: Events | None = (
             Events(self, events_enclosing) if "events" in self.modes else None
         )
+        # LangChain tracers of the user's in config["callbacks"] (see _tracing.py)
+        self.traced = self.events is None and user_callbacks(config.get("callbacks"))
+        self.tracing: Tracing | None = None
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
         if saver is not None:
@@ -358,6 +362,8 @@ class Loop(Routes):
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
+        if self.tracing is not None:
+            self.tracing.task_finished(task, self.update_payload(task.writes))
         if self.want_tasks:
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
@@ -454,12 +460,14 @@ class Loop(Routes):
 
     def _announce(self, tasks: list[Task]) -> None:
         """Task start events: ``tasks``/``debug`` payloads, and the task runs of
-        ``astream_events``."""
-        if not self.want_tasks and self.events is None:
+        ``astream_events`` and of tracers."""
+        if not self.want_tasks and self.events is None and self.tracing is None:
             return
         for task in tasks:
             if task.hidden:
                 continue
+            if self.tracing is not None:
+                self.tracing.task_started(task)
             if self.want_tasks:
                 emit_task_event(self, task, start_payload(self, task))
             if self.events is not None:

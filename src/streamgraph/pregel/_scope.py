@@ -54,6 +54,7 @@ class Task:
         "step",
         "timeout",
         "timer",
+        "trace_run",
         "triggers",
         "writes",
     )
@@ -99,6 +100,7 @@ class Task:
         self.timeout = node.timeout  # TimeoutPolicy (a Send's own replaces the node's)
         self.timer: Any = None  # the running attempt's clock, under a timeout
         self.node_error: Any = None  # for an error handler's task: what the node raised
+        self.trace_run: Any = None  # its run for the user's LangChain tracers (_tracing.py)
 
     def __repr__(self) -> str:
         return f"Task({self.name!r}, id={self.id!r}, step={self.step})"

@@ -117,6 +117,8 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     config["tags"] = [*base.get("tags", ()), *task.node.tags]
     config["metadata"] = metadata
     config["configurable"] = configurable
+    if loop.tracing is not None and task.trace_run is not None:
+        config["callbacks"] = loop.tracing.children_of(task)
     if loop.events is not None:
         config["callbacks"] = loop.events.callbacks_for(task, config)
     elif base_message_class() is not None:

@@ -579,7 +579,9 @@ def _nested_config(parent: Scope, config: dict[str, Any]) -> dict[str, Any]:
     if "checkpoint_ns" not in metadata:
         config["metadata"] = {**metadata, "checkpoint_ns": parent.ns}
     callbacks = config.get("callbacks")
-    if callbacks:
+    if parent.trace_run is not None:  # traced: this run is a child of the task's run
+        config["callbacks"] = parent.loop.tracing.children_of(parent)  # type: ignore[union-attr]
+    elif callbacks:
         from streamgraph.pregel._messages import without_level_handlers
 
         config["callbacks"] = without_level_handlers(callbacks)

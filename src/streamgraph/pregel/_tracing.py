@@ -1,0 +1,105 @@
+"""LangChain tracers in ``config["callbacks"]`` (LangSmith, Langfuse, a ``BaseTracer``...) see a
+run as LangGraph shows it: one chain run for the graph, a child chain run per task (tagged
+``graph:step:N``, with the task's metadata), and what the node calls (models, tools, nested
+graphs) as children of its task's run.
+
+Only runs whose config carries handlers of the user's pay for this: ``Tracing`` is made then,
+lives on the loop, and is driven from the loop's thread (run start and end, task start and
+end). A node's ``TracePolicy`` transforms what its run records (``process_inputs``,
+``process_outputs``), never what the node gets; a failing processor records the real value.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._loop import Loop
+    from streamgraph.pregel._scope import Task
+
+__all__ = ("Tracing", "user_callbacks")
+
+logger = logging.getLogger(__name__)
+
+
+def user_callbacks(callbacks: Any) -> bool:
+    """Whether ``config["callbacks"]`` holds handlers of the user's (not only ours)."""
+    if not callbacks:
+        return False
+    handlers = callbacks if isinstance(callbacks, list) else getattr(callbacks, "handlers", None)
+    if handlers is None:
+        return False
+    return any(not getattr(h, "streamgraph_level_handler", False) for h in handlers)
+
+
+def _processed(processor: Any, value: Any) -> Any:
+    if processor is None:
+        return value
+    try:
+        return processor(value)
+    except Exception as error:  # fail-open: tracing never breaks the run
+        logger.warning("TracePolicy processor failed, recording the real value: %r", error)
+        return value
+
+
+class Tracing:
+    """The callback runs of one graph level."""
+
+    __slots__ = ("loop", "run")
+
+    def __init__(self, loop: Loop, input: Any) -> None:
+        from langchain_core.callbacks import CallbackManager
+
+        self.loop = loop
+        config = loop.config
+        manager = CallbackManager.configure(
+            inheritable_callbacks=config.get("callbacks"),
+            inheritable_tags=config.get("tags"),
+            inheritable_metadata={**config.get("metadata", {}), "ls_integration": "langgraph"},
+        )
+        self.run = manager.on_chain_start(
+            None,
+            input if isinstance(input, dict) else {"input": input},
+            name=config.get("run_name") or loop.graph.name,
+            run_id=config.get("run_id") if not loop.ns else None,
+        )
+
+    def task_started(self, task: Task) -> None:
+        policy = task.node.trace_policy
+        metadata = {k: v for k, v in task.config["metadata"].items() if k.startswith("langgraph_")}
+        tag = f"graph:step:{task.step}"
+        child = self.run.get_child(tag)
+        child.tags = [tag, *(t for t in child.tags if t != tag)]  # first, as LangGraph's
+        child.add_metadata(metadata)
+        inputs = _processed(getattr(policy, "process_inputs", None), task.input)
+        task.trace_run = child.on_chain_start(
+            None, inputs if isinstance(inputs, dict) else {"input": inputs}, name=task.name
+        )
+        task._config = None  # (made above without the run; its callbacks now hang from it)
+
+    def task_finished(self, task: Task, output: Any) -> None:
+        run = task.trace_run
+        if run is None:
+            return
+        task.trace_run = None
+        if task.error is not None or task.interrupts:
+            from streamgraph.errors import GraphInterrupt
+
+            run.on_chain_error(task.error or GraphInterrupt(task.interrupts))
+            return
+        policy = task.node.trace_policy
+        outputs = _processed(getattr(policy, "process_outputs", None), output)
+        run.on_chain_end(outputs if isinstance(outputs, dict) else {"output": outputs})
+
+    def children_of(self, task: Task) -> Any:
+        """The callbacks of runs inside ``task`` (its node is step 1 of its sequence, as
+        LangGraph's nodes are)."""
+        run = task.trace_run
+        return run.get_child("seq:step:1") if run is not None else None
+
+    def finished(self, output: Any) -> None:
+        self.run.on_chain_end(output if isinstance(output, dict) else {"output": output})
+
+    def failed(self, error: BaseException) -> None:
+        self.run.on_chain_error(error)
