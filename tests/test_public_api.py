@@ -74,6 +74,17 @@ def test_importing_the_graph_api_does_not_import_langchain() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_importing_the_sdk_does_not_import_pydantic_or_the_server() -> None:
+    # The SDK's schema types are the server's models too; only the server validates them.
+    code = (
+        "import sys, streamgraph.sdk, streamgraph.sdk.schema;"
+        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'pydantic', "
+        "'starlette', 'streamgraph.server'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 class _StubAsyncOpenAI:
     """``openai.AsyncOpenAI`` for the README's example, offline: a streamed chat completion
     of four tokens, in OpenAI's chunk shape."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import socket
 import sys
 import warnings
@@ -122,6 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot start: {type(error).__name__}: {error}")
     graphs = ", ".join(sorted(app.state.api.graphs))
     print(f"streamgraph: serving {graphs} at http://{args.host}:{args.port}", flush=True)
+    _log_to_stderr(logging.INFO if args.command == "dev" else logging.WARNING)
     uvicorn.run(
         app,
         host=args.host,
@@ -130,6 +132,16 @@ def _serve(args: argparse.Namespace) -> int:
         **_fast_io(),
     )
     return 0
+
+
+def _log_to_stderr(level: int) -> None:
+    """The server's own log lines (failed runs and webhooks, with their ids) on stderr, as
+    uvicorn writes its own: ``dev`` shows cancellations too."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger = logging.getLogger("streamgraph")
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def _storage(db: str | None) -> str | None:

@@ -23,9 +23,21 @@ BAD_BODIES: list[Any] = [
     b"[]",
     b'"text"',
     b"12",
+    b"null",
+    b"[1, {}]",
     b'{"assistant_id": 5, "limit": "x", "thread_id": "nope", '
     b'"stream_mode": "bogus", "graph_id": [], "metadata": 3, '
     b'"checkpoint": 7, "values": 1, "thread_ids": "x", "config": []}',
+    # each field well-formed on the outside, wrong inside
+    b'{"assistant_id": "joke", "graph_id": "joke", "thread_ids": ["nope"], "ids": [1], '
+    b'"run_ids": ["nope"], "stream_mode": ["values", 3], "config": {"recursion_limit": 0, '
+    b'"tags": "x"}, "command": {"goto": [{"input": 1}, 5]}, "checkpoint": {"checkpoint_id": 5}, '
+    b'"supersteps": [1, {"updates": 3}], "before": 5, "version": 0, "limit": 5000, '
+    b'"offset": -1, "after_seconds": -1, "interrupt_before": "some", "sort_by": "x", '
+    b'"if_exists": "maybe", "status": "gone", "select": 1, "checkpoint_during": "yes"}',
+    b'[{"assistant_id": "joke", "command": {"goto": {"node": 1}}}]',
+    b'{"assistant_id": "joke", "thread_ids": [], "checkpoint": {}, "supersteps": '
+    b'[{"updates": [{"values": 1, "as_node": 2}]}], "values": [1], "before": {"x": 1}}',
 ]
 
 
@@ -54,6 +66,50 @@ def test_no_client_mistake_gets_a_500(server: Any) -> None:
     asyncio.run(probe())
 
 
+BAD_FIELDS: list[tuple[Any, str]] = [
+    ({"assistant_id": 5}, "body.assistant_id: expected string, got integer 5"),
+    (
+        {"assistant_id": "joke", "stream_subgraphs": 1},
+        "body.stream_subgraphs: expected boolean, got integer 1",
+    ),
+    (
+        {"assistant_id": "joke", "config": {"recursion_limit": 0}},
+        "body.config.recursion_limit: 0 is less than 1",
+    ),
+    (
+        {"assistant_id": "joke", "config": {"recursion_limit": "5"}},
+        "body.config.recursion_limit: expected integer, got string '5'",
+    ),
+    (
+        {"assistant_id": "joke", "after_seconds": -1},
+        "body.after_seconds: -1 is less than 0",
+    ),
+    (
+        {"assistant_id": "joke", "interrupt_before": "all"},
+        "body.interrupt_before: 'all' is not one of '*'",
+    ),
+    (
+        {"assistant_id": "joke", "interrupt_after": ["a", 1]},
+        "body.interrupt_after[1]: expected string, got integer 1",
+    ),
+    (
+        {"assistant_id": "joke", "command": {"goto": [{"node": "a"}, {"input": 1}]}},
+        "body.command.goto[1].node: field required",
+    ),
+    (
+        {"assistant_id": "joke", "command": {"goto": 5}},
+        "body.command.goto: expected string or object or array, got integer 5",
+    ),
+    (
+        {"assistant_id": "joke", "on_completion": "forget"},
+        "body.on_completion: 'forget' is not one of 'delete', 'keep'",
+    ),
+    (
+        {"assistant_id": "joke", "metadata": ["a"]},
+        "body.metadata: expected object, got array ['a']",
+    ),
+]
+
 BAD_QUERY = {
     "limit": "x",
     "xray": "maybe",
@@ -79,6 +135,20 @@ def test_errors_name_the_problem(server: Any) -> None:
         )
         missing = client.post("/runs/wait", json={"input": {}})
         assert missing.json()["detail"] == "body.assistant_id: field required"
+        null = client.post("/runs/wait", json={"assistant_id": None})
+        assert null.json()["detail"] == "body.assistant_id: field required"
+        for body, detail in BAD_FIELDS:
+            response = client.post("/runs", json=body)
+            assert (response.status_code, response.json()["detail"]) == (422, detail), body
+        batch = client.post("/runs/batch", json=[{"assistant_id": "joke"}, {"input": 1}])
+        assert batch.json()["detail"] == "body[1].assistant_id: field required"
+        prune = client.post("/threads/prune", json={"thread_ids": [SOME_UUID, "x"]})
+        assert prune.json()["detail"] == "body.thread_ids[1]: 'x' is not a UUID"
+        search = client.post("/threads/search", json={"limit": 1001, "sort_order": "up"})
+        assert search.json()["detail"] == "body.limit: 1001 is more than 1000"
+        assert client.post("/threads", content=b"[]").json()["detail"] == (
+            "body: expected object, got array []"
+        )
         assert client.post("/runs", content=b"{").json()["detail"] == (
             "body: Invalid JSON in request body"
         )
@@ -136,17 +206,79 @@ def test_openapi_document_lists_every_route(server: Any) -> None:
     listed = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
     served = {(item.method, item.path) for item in ENDPOINTS}
     assert listed == served
-    for path, ops in document["paths"].items():
-        for operation in ops.values():
-            ref = (
-                operation.get("requestBody", {})
-                .get("content", {})
-                .get("application/json", {})
-                .get("schema", {})
-                .get("$ref")
-            )
-            if ref is not None:
-                assert ref.split("/")[-1] in document["components"]["schemas"], path
+    # and nothing the app serves was added around ``endpoint`` (a Route of its own)
+    in_app = {
+        (method, route.path)
+        for route in server.app.routes
+        for method in getattr(route, "methods", None) or {"WEBSOCKET"}
+        if method != "HEAD"
+    }
+    assert in_app == served
+    schemas = document["components"]["schemas"]
+    for ref in _refs(document):
+        assert ref.startswith("#/components/schemas/") and ref.split("/")[-1] in schemas, ref
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    for item in ENDPOINTS:
+        operation = document["paths"][item.path][item.method.lower()]
+        where = (item.method, item.path)
+        # the request: its body (as a named schema) when it takes one
+        if item.body is not None:
+            body = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert body["$ref"].split("/")[-1] in schemas, where
+        else:
+            assert "requestBody" not in operation, where
+        # the response: a 2xx with its content, or a 204
+        responses = operation["responses"]
+        success = [status for status in responses if status.startswith("2")]
+        assert success, where
+        if item.response is None:
+            assert "204" in responses and "content" not in responses["204"], where
+        else:
+            content = responses["200"]["content"]
+            assert list(content) in (["application/json"], ["text/event-stream"]), where
+            assert "schema" in next(iter(content.values())), where
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                error = response["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/ErrorResponse"}, where
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        own = [value["$ref"]] if isinstance(value.get("$ref"), str) else []
+        return own + [ref for item in value.values() for ref in _refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
+
+
+def test_openapi_names_the_objects_as_langgraph_does(server: Any) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        document = client.get("/openapi.json").json()
+    paths = document["paths"]
+
+    def body(path: str, method: str = "post") -> str:
+        schema = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+
+    def ok(path: str, method: str = "get") -> Any:
+        return paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    assert body("/threads/{thread_id}/runs") == "RunCreateStateful"
+    assert body("/threads/{thread_id}/runs/stream") == "RunCreateStreamingStateful"
+    assert body("/runs/wait") == "RunCreateStreamingStateless"
+    assert body("/runs/batch") == "RunBatchCreate"
+    assert body("/threads/{thread_id}/history") == "ThreadStateSearch"
+    assert ok("/assistants/{assistant_id}") == {"$ref": "#/components/schemas/Assistant"}
+    assert ok("/threads/{thread_id}/history")["items"] == {
+        "$ref": "#/components/schemas/ThreadState"
+    }
+    assert ok("/threads/count", "post")["type"] == "integer"
+    schemas = document["components"]["schemas"]
+    assert set(schemas["Run"]["required"]) >= {"run_id", "thread_id", "status", "kwargs"}
+    modes = schemas["RunCreateStateless"]["properties"]["stream_mode"]
+    assert "messages-tuple" in modes["oneOf"][0]["enum"]
 
 
 def test_threads_assistants_state_and_history_through_the_sdk(server: Any) -> None:

@@ -24,7 +24,7 @@ The behaviour follows ``langgraph.pregel.remote.RemoteGraph`` (LangGraph 1.2). D
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from streamgraph.constants import INTERRUPT, NS_SEP
@@ -624,7 +624,7 @@ def _config_of(checkpoint: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _snapshot(state: dict[str, Any]) -> StateSnapshot:
+def _snapshot(state: Mapping[str, Any]) -> StateSnapshot:
     """A server ``ThreadState`` as a local ``StateSnapshot``."""
     tasks = tuple(
         PregelTask(

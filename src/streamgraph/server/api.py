@@ -9,12 +9,13 @@ LangGraph's ``{"detail": ...}`` bodies.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
@@ -22,12 +23,15 @@ from streamgraph.server.graphs import GraphEntry
 from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
 from streamgraph.server.state import interrupts_map, json_ready
-from streamgraph.server.storage.base import Conflict, Storage
+from streamgraph.server.storage.base import Assistant, Conflict, Run, Storage, Thread
 from streamgraph.types import Command, Send
 
-__all__ = ("Api", "ApiError", "new_id", "now", "system_assistant_id", "thread_row")
+__all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
 
-Row = dict[str, Any]
+logger = logging.getLogger(__name__)
+JsonObject = dict[str, Any]
+P = ParamSpec("P")
+T = TypeVar("T")
 # LangGraph's namespace for system assistant ids: uuid5(this, graph_id).
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 RESERVED_CONFIGURABLE = ("thread_id", "run_id", "graph_id", "assistant_id")
@@ -40,6 +44,13 @@ class ApiError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+def found(row: T | None, detail: str) -> T:
+    """``row``, or a 404 if it is gone (deleted by another request meanwhile)."""
+    if row is None:
+        raise ApiError(404, detail)
+    return row
 
 
 def system_assistant_id(graph_id: str) -> str:
@@ -58,7 +69,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def thread_row(thread_id: str, metadata: Row | None = None) -> Row:
+def thread_row(thread_id: str, metadata: JsonObject | None = None) -> Thread:
     """A new thread, as stored and returned."""
     stamp = now()
     return {
@@ -99,8 +110,9 @@ class Api:
         self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
         # Assistants by id and graph id: every run looks one up twice (when created, when
         # started); they change only through the routes, which forget them.
-        self._assistants: dict[str, Row] = {}
+        self._assistants: dict[str, Assistant] = {}
         self._webhook_client: Any = None
+        self._background: set[asyncio.Task[Any]] = set()  # referenced until done
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
@@ -109,11 +121,11 @@ class Api:
         await self._recover_runs()
         await self.runs.start()
 
-    async def _create_system_assistant(self, graph_id: str) -> Row:
+    async def _create_system_assistant(self, graph_id: str) -> Assistant:
         """Every graph has one (id: uuid5 of the graph id, as LangGraph makes it)."""
         stamp = now()
         try:
-            created: Row = await self.call(
+            created = await self.call(
                 self.storage.create_assistant,
                 {
                     "assistant_id": system_assistant_id(graph_id),
@@ -129,7 +141,10 @@ class Api:
                 },
             )
         except Conflict:  # made meanwhile by another request
-            return dict(await self.call(self.storage.get_assistant, system_assistant_id(graph_id)))
+            found = await self.call(self.storage.get_assistant, system_assistant_id(graph_id))
+            if found is None:  # and deleted since
+                raise
+            return found
         return created
 
     def _graph_name(self, graph_id: str) -> str:
@@ -147,6 +162,11 @@ class Api:
             if run["status"] == "pending":
                 self.runs.submit(run, temporary=False)
                 continue
+            logger.warning(
+                "run %s (thread %s) was running when the server stopped: marked as failed",
+                run["run_id"],
+                run["thread_id"],
+            )
             failure = {
                 "error": "ServerRestart",
                 "message": "the server stopped while this run was running",
@@ -156,13 +176,21 @@ class Api:
                 self.storage.update_thread, run["thread_id"], {"status": "error", "error": failure}
             )
 
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` on the loop without waiting for it (kept referenced until done)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def shutdown(self) -> None:
         await self.runs.stop()
+        if self._background:  # webhooks being sent: a few seconds to finish
+            await asyncio.wait(self._background, timeout=5)
         if self._webhook_client is not None:
             await self._webhook_client.aclose()
         await self.call(self.storage.close)
 
-    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Call a storage method: inline, or on a thread for a storage that blocks."""
         if self.storage.blocking:
             return await asyncio.to_thread(fn, *args, **kwargs)
@@ -170,12 +198,12 @@ class Api:
 
     # -- lookups ---------------------------------------------------------------------------------
 
-    async def assistant(self, assistant_id: str) -> Row:
-        """An assistant by id, or a graph's system assistant by graph id."""
+    async def assistant(self, assistant_id: str) -> Assistant:
+        """An assistant by id, or a graph's system assistant by graph id (a copy)."""
         requested = assistant_id
         cached = self._assistants.get(requested)
         if cached is not None:
-            return dict(cached)
+            return cached.copy()
         graph_id = assistant_id if assistant_id in self.graphs else self._system.get(assistant_id)
         if graph_id is not None:
             assistant_id = system_assistant_id(graph_id)
@@ -189,7 +217,7 @@ class Api:
         if found is None:
             raise ApiError(404, f"Assistant '{assistant_id}' not found")
         self._assistants[requested] = self._assistants[str(found["assistant_id"])] = found
-        return dict(found)
+        return found.copy()
 
     def forget_assistant(self, assistant_id: str) -> None:
         """Drop a changed or deleted assistant from the cache (by any name it had)."""
@@ -197,11 +225,11 @@ class Api:
             if row["assistant_id"] == assistant_id:
                 del self._assistants[key]
 
-    async def thread(self, thread_id: str) -> Row:
+    async def thread(self, thread_id: str) -> Thread:
         found = await self.call(self.storage.get_thread, thread_id)
         if found is None:
             raise ApiError(404, f"Thread with ID {thread_id} not found")
-        return dict(found)
+        return found
 
     def entry(self, graph_id: str) -> GraphEntry:
         entry = self.graphs.get(graph_id)
@@ -222,7 +250,7 @@ class Api:
             clone = self._saver_graphs[id(graph)] = (graph, copy)
         return clone[1]
 
-    async def thread_graph(self, thread: Row) -> Any | None:
+    async def thread_graph(self, thread: Thread) -> Any | None:
         """The graph a thread's checkpoints belong to (its last run's), with the saver."""
         graph_id = (thread.get("metadata") or {}).get("graph_id")
         if graph_id is None or graph_id not in self.graphs:
@@ -234,7 +262,9 @@ class Api:
 
     # -- runs ------------------------------------------------------------------------------------
 
-    async def prepare_run(self, run: Row, temporary: bool) -> tuple[Any, Any, Row, Row]:
+    async def prepare_run(
+        self, run: Run, temporary: bool
+    ) -> tuple[Any, Any, JsonObject, JsonObject]:
         """The graph, input, config and run options of a run about to execute."""
         assistant = await self.assistant(run["assistant_id"])
         kwargs = run["kwargs"]
@@ -255,7 +285,7 @@ class Api:
         return graph, run_input(kwargs), config, options
 
     async def settle_thread(
-        self, run: Row, outcome: Outcome, *, cancelled: bool, rollback: bool
+        self, run: Run, outcome: Outcome, *, cancelled: bool, rollback: bool
     ) -> Any:
         """Store the run's end and its thread's new row; returns the ``/wait`` body."""
         storage = self.storage
@@ -270,7 +300,7 @@ class Api:
         thread = await self.call(storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
-        changes: Row = {
+        changes: JsonObject = {
             "metadata": {
                 "graph_id": run["metadata"].get("graph_id"),
                 "assistant_id": run["assistant_id"],
@@ -301,15 +331,38 @@ class Api:
         return wait_body(outcome, values)
 
     async def send_webhook(self, url: str, active: ActiveRun) -> None:
-        """POST the finished run (with its status and values) to ``url``; failures ignored,
-        as a webhook is fire-and-forget."""
+        """POST the finished run (with its status and values) to ``url``. A webhook is
+        fire-and-forget: a failure is logged, never raised."""
+        try:
+            status = await self._post_webhook(url, active)
+        except Exception as error:  # the receiver's problem (or the storage's), not the run's
+            logger.warning(
+                "run %s (thread %s): webhook %s failed: %s: %s",
+                active.run_id,
+                active.thread_id,
+                url,
+                type(error).__name__,
+                error,
+            )
+            return
+        if status >= 400:
+            logger.warning(
+                "run %s (thread %s): webhook %s answered %d",
+                active.run_id,
+                active.thread_id,
+                url,
+                status,
+            )
+
+    async def _post_webhook(self, url: str, active: ActiveRun) -> int:
         import httpx
 
         if self._webhook_client is None:
             self._webhook_client = httpx.AsyncClient(timeout=10)
-        run = dict(active.run)
+        run: JsonObject = dict(active.run)
         stored = await self.call(self.storage.get_run, active.run_id)
-        run.update(stored or {})
+        if stored is not None:
+            run.update(stored)
         payload = {
             **run,
             "values": active.body,
@@ -318,15 +371,13 @@ class Api:
             if active.outcome.error is not None
             else None,
         }
-        try:
-            await self._webhook_client.post(
-                url, content=dumps(payload), headers={"content-type": "application/json"}
-            )
-        except Exception:  # the receiver's problem, not the run's
-            return
+        response = await self._webhook_client.post(
+            url, content=dumps(payload), headers={"content-type": "application/json"}
+        )
+        return int(response.status_code)
 
 
-def run_config(assistant: Row, run: Row) -> Row:
+def run_config(assistant: Assistant, run: Run) -> JsonObject:
     """The run's config: the assistant's, then the request's, plus the ids of the run."""
     kwargs = run["kwargs"]
     given = kwargs.get("config") or {}
@@ -353,7 +404,7 @@ def run_config(assistant: Row, run: Row) -> Row:
         "run_id": run["run_id"],
         "thread_id": run["thread_id"],
     }
-    config: Row = {"configurable": configurable, "metadata": metadata}
+    config: JsonObject = {"configurable": configurable, "metadata": metadata}
     tags = [*(base.get("tags") or ()), *(given.get("tags") or ())]
     if tags:
         config["tags"] = tags
@@ -363,7 +414,7 @@ def run_config(assistant: Row, run: Row) -> Row:
     return config
 
 
-def run_input(kwargs: Row) -> Any:
+def run_input(kwargs: JsonObject) -> Any:
     command = kwargs.get("command")
     if not command:
         return kwargs.get("input")

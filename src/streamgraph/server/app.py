@@ -30,13 +30,12 @@ from starlette.responses import Response
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
-from streamgraph.server.routing import BodyTooLarge, json_response, routes
-from streamgraph.server.schemas import RequestInvalid
+from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage
 
 __all__ = ("create_app", "open_storage")
 
-log = logging.getLogger("streamgraph.server")
+logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
 
 
@@ -149,7 +148,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 async def _bug(request: Request, error: Exception) -> Response:
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    logger.exception("unexpected error in %s %s", request.method, request.url.path)
     return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
 
 

@@ -83,10 +83,8 @@ async def _tour(url: str) -> None:
         state = await client.threads.get_state(tid)
         print(f"values: {state['values']}\nnext: {state['next']}")
         for entry in await client.threads.get_history(tid):
-            print(
-                f"  step {entry['metadata']['step']:>2} ({entry['metadata']['source']}): "
-                f"{entry['values']}"
-            )
+            metadata = entry["metadata"] or {}
+            print(f"  step {metadata['step']:>2} ({metadata['source']}): {entry['values']}")
 
 
 async def _background_and_join(client: Any) -> None:

@@ -17,7 +17,10 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streamgraph.sdk.schema import Run
 
 __all__ = ("EventLog", "EventLogs", "frame")
 
@@ -35,7 +38,7 @@ class EventLog:
     __slots__ = ("_waiters", "closed", "closed_at", "frames", "names", "run", "size")
 
     def __init__(self) -> None:
-        self.run: dict[str, Any] | None = None  # the run's row, for late joins
+        self.run: Run | None = None  # the run's row, for late joins
         self.frames: list[bytes] = []  # frames[i] has sequence number i + 1
         self.names: list[str] = []  # the event name of each frame, for filtered joins
         self.size = 0

@@ -3,11 +3,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from streamgraph.server.api import ApiError, new_id, now
-from streamgraph.server.routing import Req, endpoint, json_response, openapi
-from streamgraph.server.schemas import RequestInvalid
+from starlette.responses import Response
+
+from streamgraph.sdk.schema import Assistant, Config, GraphSchema
+from streamgraph.server.api import ApiError, found, new_id, now
+from streamgraph.server.models import (
+    AssistantCountRequest,
+    AssistantCreate,
+    AssistantPatch,
+    AssistantSearchRequest,
+    AssistantVersionChange,
+    AssistantVersionsSearchRequest,
+    GraphDrawing,
+    GraphSchemaNoId,
+    Health,
+    JsonObject,
+    ServerInfo,
+    Subgraphs,
+)
+from streamgraph.server.routing import Req, RequestInvalid, endpoint, json_response, openapi
 from streamgraph.server.storage.base import Conflict
 
 if TYPE_CHECKING:
@@ -15,17 +31,15 @@ if TYPE_CHECKING:
 
 __all__ = ()
 
-Row = dict[str, Any]
 
-
-@endpoint("GET", "/ok", tag="system")
-async def ok(api: Api, req: Req) -> Any:
+@endpoint("GET", "/ok", response=Health, tag="system")
+async def ok(api: Api, req: Req[None]) -> Health:
     """Health check (open even when API keys are required)."""
     return {"ok": True, "services": {}}
 
 
-@endpoint("GET", "/info", tag="system")
-async def info(api: Api, req: Req) -> Any:
+@endpoint("GET", "/info", response=ServerInfo, tag="system")
+async def info(api: Api, req: Req[None]) -> ServerInfo:
     """Server version and features."""
     import streamgraph
 
@@ -42,28 +56,35 @@ async def info(api: Api, req: Req) -> Any:
     }
 
 
-@endpoint("GET", "/openapi.json", tag="system")
-async def openapi_document(api: Api, req: Req) -> Any:
+@endpoint("GET", "/openapi.json", response=JsonObject, tag="system")
+async def openapi_document(api: Api, req: Req[None]) -> JsonObject:
     """This server's OpenAPI document."""
     import streamgraph
 
     return openapi("streamgraph server", streamgraph.__version__)
 
 
-@endpoint("POST", "/assistants", body="AssistantCreate", tag="assistants")
-async def create_assistant(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/assistants",
+    body=AssistantCreate,
+    response=Assistant,
+    errors=(409,),
+    tag="assistants",
+)
+async def create_assistant(api: Api, req: Req[AssistantCreate]) -> Assistant:
     """Create an assistant for a served graph."""
     body = req.body
-    api.entry(body["graph_id"])
+    api.entry(body.graph_id)
     stamp = now()
-    assistant = {
-        "assistant_id": body.get("assistant_id") or new_id(),
-        "graph_id": body["graph_id"],
-        "config": body.get("config") or {},
-        "context": body.get("context") or {},
-        "metadata": body.get("metadata") or {},
-        "name": body.get("name") or "Untitled",
-        "description": body.get("description"),
+    assistant: Assistant = {
+        "assistant_id": body.assistant_id or new_id(),
+        "graph_id": body.graph_id,
+        "config": cast(Config, body.config or {}),  # any object, as LangGraph's server takes
+        "context": body.context or {},
+        "metadata": body.metadata or {},
+        "name": body.name or "Untitled",
+        "description": body.description,
         "created_at": stamp,
         "updated_at": stamp,
         "version": 1,
@@ -71,42 +92,49 @@ async def create_assistant(api: Api, req: Req) -> Any:
     try:
         return await api.call(api.storage.create_assistant, assistant)
     except Conflict:
-        if body["if_exists"] == "do_nothing":
+        if body.if_exists == "do_nothing":
             return await api.assistant(assistant["assistant_id"])
         raise ApiError(409, f"Assistant {assistant['assistant_id']} already exists") from None
 
 
-@endpoint("POST", "/assistants/search", body="AssistantSearch", tag="assistants")
-async def search_assistants(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/assistants/search",
+    body=AssistantSearchRequest,
+    response=list[Assistant],
+    tag="assistants",
+)
+async def search_assistants(api: Api, req: Req[AssistantSearchRequest]) -> Response:
     """Assistants matching graph id, metadata and name."""
     body = req.body
     rows, total = await api.call(
         api.storage.search_assistants,
-        graph_id=body.get("graph_id"),
-        metadata=body.get("metadata"),
-        name=body.get("name"),
-        limit=body["limit"],
-        offset=body["offset"],
-        sort_by=body["sort_by"],
-        sort_order=body["sort_order"],
+        graph_id=body.graph_id,
+        metadata=body.metadata,
+        name=body.name,
+        limit=body.limit,
+        offset=body.offset,
+        sort_by=body.sort_by,
+        sort_order=body.sort_order,
     )
-    if body.get("select"):
-        rows = [{k: v for k, v in row.items() if k in body["select"]} for row in rows]
+    shown: list[Any] = rows
+    if body.select:
+        shown = [{k: v for k, v in row.items() if k in body.select} for row in rows]
     headers = {"X-Pagination-Total": str(total)}
-    if body["offset"] + len(rows) < total:
-        headers["X-Pagination-Next"] = str(body["offset"] + len(rows))
-    return json_response(rows, headers=headers)
+    if body.offset + len(rows) < total:
+        headers["X-Pagination-Next"] = str(body.offset + len(rows))
+    return json_response(shown, headers=headers)
 
 
-@endpoint("POST", "/assistants/count", body="AssistantSearch", tag="assistants")
-async def count_assistants(api: Api, req: Req) -> Any:
+@endpoint("POST", "/assistants/count", body=AssistantCountRequest, response=int, tag="assistants")
+async def count_assistants(api: Api, req: Req[AssistantCountRequest]) -> int:
     """How many assistants match."""
     body = req.body
     _, total = await api.call(
         api.storage.search_assistants,
-        graph_id=body.get("graph_id"),
-        metadata=body.get("metadata"),
-        name=body.get("name"),
+        graph_id=body.graph_id,
+        metadata=body.metadata,
+        name=body.name,
         limit=1,
         offset=0,
         sort_by="created_at",
@@ -115,34 +143,41 @@ async def count_assistants(api: Api, req: Req) -> Any:
     return total
 
 
-@endpoint("GET", "/assistants/{assistant_id}", tag="assistants")
-async def get_assistant(api: Api, req: Req) -> Any:
+@endpoint("GET", "/assistants/{assistant_id}", response=Assistant, tag="assistants")
+async def get_assistant(api: Api, req: Req[None]) -> Assistant:
     """One assistant (by id, or a graph's system assistant by graph id)."""
     return await api.assistant(req.path["assistant_id"])
 
 
-@endpoint("PATCH", "/assistants/{assistant_id}", body="AssistantPatch", tag="assistants")
-async def patch_assistant(api: Api, req: Req) -> Any:
+@endpoint(
+    "PATCH",
+    "/assistants/{assistant_id}",
+    body=AssistantPatch,
+    response=Assistant,
+    tag="assistants",
+)
+async def patch_assistant(api: Api, req: Req[AssistantPatch]) -> Assistant:
     """Change an assistant (a new version)."""
     assistant = await api.assistant(req.path["assistant_id"])
-    if req.body.get("graph_id"):
-        api.entry(req.body["graph_id"])
-    changes = {
-        k: v
-        for k, v in req.body.items()
-        if k in ("graph_id", "config", "context", "metadata", "name", "description")
-    }
-    api.forget_assistant(assistant["assistant_id"])
-    return await api.call(api.storage.update_assistant, assistant["assistant_id"], changes)
+    body = req.body
+    if body.graph_id:
+        api.entry(body.graph_id)
+    # Only the fields the client gave (``description: null`` clears the description).
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    assistant_id = assistant["assistant_id"]
+    api.forget_assistant(assistant_id)
+    changed = await api.call(api.storage.update_assistant, assistant_id, changes)
+    return found(changed, f"Assistant '{assistant_id}' not found")
 
 
 @endpoint(
     "DELETE",
     "/assistants/{assistant_id}",
+    response=None,
     tag="assistants",
     query={"delete_threads": "also delete the threads it ran on"},
 )
-async def delete_assistant(api: Api, req: Req) -> Any:
+async def delete_assistant(api: Api, req: Req[None]) -> None:
     """Delete an assistant."""
     assistant = await api.assistant(req.path["assistant_id"])
     if req.flag("delete_threads"):
@@ -165,31 +200,36 @@ async def delete_assistant(api: Api, req: Req) -> Any:
 
 
 @endpoint(
-    "POST", "/assistants/{assistant_id}/versions", body="AssistantVersionsSearch", tag="assistants"
+    "POST",
+    "/assistants/{assistant_id}/versions",
+    body=AssistantVersionsSearchRequest,
+    response=list[Assistant],
+    tag="assistants",
 )
-async def assistant_versions(api: Api, req: Req) -> Any:
+async def assistant_versions(api: Api, req: Req[AssistantVersionsSearchRequest]) -> list[Assistant]:
     """Every version of an assistant, newest first."""
     assistant = await api.assistant(req.path["assistant_id"])
     return await api.call(
         api.storage.list_versions,
         assistant["assistant_id"],
-        metadata=req.body.get("metadata"),
-        limit=req.body["limit"],
-        offset=req.body["offset"],
+        metadata=req.body.metadata,
+        limit=req.body.limit,
+        offset=req.body.offset,
     )
 
 
 @endpoint(
     "POST",
     "/assistants/{assistant_id}/latest",
-    body="AssistantLatest",
+    body=AssistantVersionChange,
+    response=Assistant,
     tag="assistants",
     query={"version": "the version (or in the body)"},
 )
-async def set_latest_version(api: Api, req: Req) -> Any:
+async def set_latest_version(api: Api, req: Req[AssistantVersionChange]) -> Assistant:
     """Make an earlier version of an assistant the current one."""
     assistant = await api.assistant(req.path["assistant_id"])
-    version = req.body.get("version") or req.number("version", 0, minimum=1)
+    version = req.body.version or req.number("version", 0, minimum=1)
     if not version:
         raise RequestInvalid("body.version", "field required")
     api.forget_assistant(assistant["assistant_id"])
@@ -209,31 +249,42 @@ async def _graph(api: Api, assistant_id: str) -> Any:
 @endpoint(
     "GET",
     "/assistants/{assistant_id}/graph",
+    response=GraphDrawing,
     tag="assistants",
     query={"xray": "draw subgraphs' nodes: true, false or a depth"},
 )
-async def assistant_graph(api: Api, req: Req) -> Any:
+async def assistant_graph(api: Api, req: Req[None]) -> GraphDrawing:
     """The graph's nodes and edges."""
     graph, _ = await _graph(api, req.path["assistant_id"])
     raw = req.query.get("xray", "false").lower()
     xray: bool | int = raw == "true" if raw in ("true", "false") else req.number("xray", 0)
-    return graph.get_graph(xray=xray).to_json()
+    drawing: GraphDrawing = graph.get_graph(xray=xray).to_json()
+    return drawing
 
 
-@endpoint("GET", "/assistants/{assistant_id}/schemas", tag="assistants")
-async def assistant_schemas(api: Api, req: Req) -> Any:
+@endpoint("GET", "/assistants/{assistant_id}/schemas", response=GraphSchema, tag="assistants")
+async def assistant_schemas(api: Api, req: Req[None]) -> GraphSchema:
     """JSON schemas of the graph's input, output, state, config and context."""
     graph, assistant = await _graph(api, req.path["assistant_id"])
-    return {"graph_id": assistant["graph_id"], **graph_schemas(graph, assistant["graph_id"])}
+    schemas = graph_schemas(graph, assistant["graph_id"])
+    return {
+        "graph_id": assistant["graph_id"],
+        "input_schema": schemas["input_schema"],
+        "output_schema": schemas["output_schema"],
+        "state_schema": schemas["state_schema"],
+        "config_schema": schemas["config_schema"],
+        "context_schema": schemas["context_schema"],
+    }
 
 
 @endpoint(
     "GET",
     "/assistants/{assistant_id}/subgraphs",
+    response=Subgraphs,
     tag="assistants",
     query={"recurse": "include nested subgraphs"},
 )
-async def assistant_subgraphs(api: Api, req: Req) -> Any:
+async def assistant_subgraphs(api: Api, req: Req[None]) -> Subgraphs:
     """Schemas of the graph's subgraphs, by namespace."""
     graph, _ = await _graph(api, req.path["assistant_id"])
     return dict(_subgraphs(graph, "", req.flag("recurse")))
@@ -250,7 +301,7 @@ def _subgraphs(graph: Any, prefix: str, recurse: bool) -> list[tuple[str, Any]]:
     return found
 
 
-def graph_schemas(graph: Any, graph_id: str | None = None) -> dict[str, Any]:
+def graph_schemas(graph: Any, graph_id: str | None = None) -> GraphSchemaNoId:
     """JSON schemas of a graph's state (and its input and output when they differ), as
     LangGraph's server writes them: one property per key, each with ``default: null``."""
     name = graph_id or graph.name

@@ -9,10 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
+from streamgraph.sdk.schema import Assistant, Run
 from streamgraph.server.api import ApiError, new_id, now, thread_row
+from streamgraph.server.models import (
+    STREAM_MODES,
+    JsonObject,
+    RunBatchCreate,
+    RunCreate,
+    RunCreateStateful,
+    RunCreateStateless,
+    RunCreateStreamingStateful,
+    RunCreateStreamingStateless,
+    RunsCancel,
+)
 from streamgraph.server.responses import event_filter, keepalive_json, sse
-from streamgraph.server.routing import Req, endpoint, json_response
-from streamgraph.server.schemas import STREAM_MODES, RequestInvalid
+from streamgraph.server.routing import EventStream, Req, RequestInvalid, endpoint, json_response
 
 if TYPE_CHECKING:
     from streamgraph.server.api import Api
@@ -20,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ()
 
-Row = dict[str, Any]
 BUSY = (
     "Thread is already running a task. Wait for it to finish or choose a different "
     "multitask strategy."
@@ -30,28 +40,28 @@ BUSY = (
 # -- creating a run ------------------------------------------------------------------------------
 
 
-def _check_body(body: Row, stateless: bool) -> None:
-    configurable = (body.get("config") or {}).get("configurable")
-    if configurable and body.get("context"):
+def _check_body(body: RunCreate, stateless: bool) -> None:
+    configurable = (body.config or {}).get("configurable")
+    if configurable and body.context:
         raise ApiError(
             400,
             "Cannot specify both config.configurable and context: pass the "
             "run's context in context alone",
         )
-    if stateless and (body.get("command") or {}).get("resume") is not None:
+    if stateless and (body.command or {}).get("resume") is not None:
         raise ApiError(400, "You must provide a thread_id when resuming.")
 
 
-async def _prepare_thread(api: Api, thread_id: str, body: Row) -> None:
+async def _prepare_thread(api: Api, thread_id: str, body: RunCreateStateful) -> None:
     """The thread must exist (or be created, ``if_not_exists=create``); a run already on
     it is handled by ``multitask_strategy``."""
     if await api.call(api.storage.get_thread, thread_id) is None:
-        if body.get("if_not_exists") != "create":
+        if body.if_not_exists != "create":
             raise ApiError(404, "Thread or assistant not found.")
         await api.call(api.storage.create_thread, thread_row(thread_id))
     if not api.runs.thread_busy(thread_id):
         return
-    strategy = body.get("multitask_strategy", "enqueue")
+    strategy = body.multitask_strategy
     if strategy == "reject":
         raise ApiError(409, BUSY)
     if strategy in ("interrupt", "rollback"):
@@ -60,18 +70,19 @@ async def _prepare_thread(api: Api, thread_id: str, body: Row) -> None:
             await api.runs.cancel(current.run_id, action=strategy)
 
 
-async def create_run(api: Api, thread_id: str | None, body: Row) -> ActiveRun:
-    """Validate, store and queue a run (``thread_id`` ``None``: stateless)."""
-    stateless = thread_id is None
+async def create_run(api: Api, thread_id: str | None, body: RunCreate) -> ActiveRun:
+    """Check, store and queue a run (a ``RunCreateStateless`` body: no thread)."""
+    stateless = isinstance(body, RunCreateStateless)
     _check_body(body, stateless)
-    assistant = await api.assistant(body["assistant_id"])
+    assistant = await api.assistant(body.assistant_id)
     temporary = False
-    if thread_id is None:
+    if isinstance(body, RunCreateStateless):
         thread_id = new_id()
-        temporary = body.get("on_completion", "delete") == "delete"
+        temporary = body.on_completion == "delete"
         if not temporary:
             await api.call(api.storage.create_thread, thread_row(thread_id))
     else:
+        assert isinstance(body, RunCreateStateful) and thread_id is not None
         await _prepare_thread(api, thread_id, body)
     run = _run_row(body, thread_id, assistant, temporary)
     if not temporary:
@@ -87,45 +98,44 @@ async def create_run(api: Api, thread_id: str | None, body: Row) -> ActiveRun:
                 },
             },
         )
-    return api.runs.submit(
-        run, temporary=temporary, after_seconds=float(body.get("after_seconds") or 0)
-    )
+    return api.runs.submit(run, temporary=temporary, after_seconds=body.after_seconds or 0.0)
 
 
-def _run_row(body: Row, thread_id: str, assistant: Row, temporary: bool) -> Row:
-    modes = body.get("stream_mode") or ["values"]
+def _run_row(body: RunCreate, thread_id: str, assistant: Assistant, temporary: bool) -> Run:
+    modes = body.stream_mode or ["values"]
     stamp = now()
     kwargs = {
-        "input": body.get("input"),
-        "command": body.get("command"),
-        "config": body.get("config") or {},
-        "context": body.get("context") or {},
+        "input": body.input,
+        "command": body.command,
+        "config": body.config or {},
+        "context": body.context or {},
         "stream_mode": [modes] if isinstance(modes, str) else list(modes),
-        "interrupt_before": body.get("interrupt_before"),
-        "interrupt_after": body.get("interrupt_after"),
-        "webhook": body.get("webhook"),
-        "feedback_keys": body.get("feedback_keys"),
+        "interrupt_before": body.interrupt_before,
+        "interrupt_after": body.interrupt_after,
+        "webhook": body.webhook,
+        "feedback_keys": body.feedback_keys,
         "temporary": temporary,
-        "subgraphs": bool(body.get("stream_subgraphs")),
-        "resumable": bool(body.get("stream_resumable")),
-        "checkpoint_during": body.get("checkpoint_during", True),
-        "durability": body.get("durability") or "async",
-        "checkpoint_id": body.get("checkpoint_id"),
-        "checkpoint": body.get("checkpoint"),
+        "subgraphs": body.stream_subgraphs,
+        "resumable": body.stream_resumable,
+        "checkpoint_during": True if body.checkpoint_during is None else body.checkpoint_during,
+        "durability": body.durability or "async",
+        "checkpoint_id": body.checkpoint_id,
+        "checkpoint": body.checkpoint,
     }
+    strategy = body.multitask_strategy if isinstance(body, RunCreateStateful) else "enqueue"
     return {
         "run_id": new_id(),
         "thread_id": thread_id,
         "assistant_id": assistant["assistant_id"],
         "metadata": {
-            **(body.get("metadata") or {}),
+            **(body.metadata or {}),
             "created_by": "system",
             "graph_id": assistant["graph_id"],
             "assistant_id": assistant["assistant_id"],
         },
         "status": "pending",
         "kwargs": kwargs,
-        "multitask_strategy": body.get("multitask_strategy", "enqueue"),
+        "multitask_strategy": strategy,
         "created_at": stamp,
         "updated_at": stamp,
     }
@@ -140,9 +150,12 @@ def _locations(active: ActiveRun, stateless: bool, tail: str) -> dict[str, str]:
     return {"Location": base + tail, "Content-Location": base}
 
 
-def _stream_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
+Streaming = RunCreateStreamingStateful | RunCreateStreamingStateless
+
+
+def _stream_response(api: Api, active: ActiveRun, body: Streaming, stateless: bool) -> Response:
     on_disconnect = None
-    if body.get("on_disconnect") == "cancel":
+    if body.on_disconnect == "cancel":
 
         def on_disconnect() -> None:
             api.runs.request_cancel(active.run_id)
@@ -152,9 +165,9 @@ def _stream_response(api: Api, active: ActiveRun, body: Row, stateless: bool) ->
     )
 
 
-def _wait_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> Response:
+def _wait_response(api: Api, active: ActiveRun, body: Streaming, stateless: bool) -> Response:
     on_disconnect = None
-    if body.get("on_disconnect") == "cancel":
+    if body.on_disconnect == "cancel":
 
         def on_disconnect() -> None:
             api.runs.request_cancel(active.run_id)
@@ -167,58 +180,106 @@ def _wait_response(api: Api, active: ActiveRun, body: Row, stateless: bool) -> R
     return keepalive_json(api.runs.wait(active), headers=headers, on_disconnect=on_disconnect)
 
 
-@endpoint("POST", "/threads/{thread_id}/runs", body="RunCreateStateful", tag="runs")
-async def create_background(api: Api, req: Req) -> Any:
+RUN_ERRORS = (400, 409)  # bad combination of fields; thread busy (multitask_strategy=reject)
+RESULT = JsonObject  # a run's final values, or its interrupt or error (see wait_body)
+
+
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/runs",
+    body=RunCreateStateful,
+    response=Run,
+    errors=RUN_ERRORS,
+    tag="runs",
+)
+async def create_background(api: Api, req: Req[RunCreateStateful]) -> Response:
     """Create a run on a thread, in the background."""
     active = await create_run(api, req.path["thread_id"], req.body)
     return json_response(active.run, headers=_locations(active, False, ""))
 
 
-@endpoint("POST", "/threads/{thread_id}/runs/stream", body="RunCreateStateful", tag="runs")
-async def create_stream(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/runs/stream",
+    body=RunCreateStreamingStateful,
+    response=EventStream,
+    errors=RUN_ERRORS,
+    tag="runs",
+)
+async def create_stream(api: Api, req: Req[RunCreateStreamingStateful]) -> Response:
     """Create a run on a thread and stream its events (SSE)."""
     active = await create_run(api, req.path["thread_id"], req.body)
     return _stream_response(api, active, req.body, stateless=False)
 
 
-@endpoint("POST", "/threads/{thread_id}/runs/wait", body="RunCreateStateful", tag="runs")
-async def create_wait(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/runs/wait",
+    body=RunCreateStreamingStateful,
+    response=RESULT,
+    errors=RUN_ERRORS,
+    tag="runs",
+)
+async def create_wait(api: Api, req: Req[RunCreateStreamingStateful]) -> Response:
     """Create a run on a thread and wait for its final values."""
     active = await create_run(api, req.path["thread_id"], req.body)
     return _wait_response(api, active, req.body, stateless=False)
 
 
-@endpoint("POST", "/runs", body="RunCreateStateless", tag="stateless runs")
-async def create_stateless_background(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST", "/runs", body=RunCreateStateless, response=Run, errors=RUN_ERRORS, tag="stateless runs"
+)
+async def create_stateless_background(api: Api, req: Req[RunCreateStateless]) -> Response:
     """Create a run without a thread, in the background."""
     active = await create_run(api, None, req.body)
     return json_response(active.run, headers=_locations(active, True, ""))
 
 
-@endpoint("POST", "/runs/stream", body="RunCreateStateless", tag="stateless runs")
-async def create_stateless_stream(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/runs/stream",
+    body=RunCreateStreamingStateless,
+    response=EventStream,
+    errors=RUN_ERRORS,
+    tag="stateless runs",
+)
+async def create_stateless_stream(api: Api, req: Req[RunCreateStreamingStateless]) -> Response:
     """Create a run without a thread and stream its events (SSE)."""
     active = await create_run(api, None, req.body)
     return _stream_response(api, active, req.body, stateless=True)
 
 
-@endpoint("POST", "/runs/wait", body="RunCreateStateless", tag="stateless runs")
-async def create_stateless_wait(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/runs/wait",
+    body=RunCreateStreamingStateless,
+    response=RESULT,
+    errors=RUN_ERRORS,
+    tag="stateless runs",
+)
+async def create_stateless_wait(api: Api, req: Req[RunCreateStreamingStateless]) -> Response:
     """Create a run without a thread and wait for its final values."""
     active = await create_run(api, None, req.body)
     return _wait_response(api, active, req.body, stateless=True)
 
 
-@endpoint("POST", "/runs/batch", body="RunBatch", tag="stateless runs")
-async def create_batch(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/runs/batch",
+    body=RunBatchCreate,
+    response=list[Run],
+    errors=RUN_ERRORS,
+    tag="stateless runs",
+)
+async def create_batch(api: Api, req: Req[RunBatchCreate]) -> list[Run]:
     """Create several stateless background runs."""
-    return [(await create_run(api, None, body)).run for body in req.body]
+    return [(await create_run(api, None, body)).run for body in req.body.root]
 
 
 # -- reading runs ---------------------------------------------------------------------------------
 
 
-async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
+async def _run(api: Api, thread_id: str | None, run_id: str) -> Run:
     active = api.runs.active.get(run_id)
     if active is not None and (thread_id is None or active.thread_id == thread_id):
         stored = None if active.temporary else await api.call(api.storage.get_run, run_id)
@@ -229,12 +290,13 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
         run = log.run if log is not None else None
     if run is None or (thread_id is not None and run["thread_id"] != thread_id):
         raise ApiError(404, f"Run {run_id} not found")
-    return dict(run)
+    return run.copy()
 
 
 @endpoint(
     "GET",
     "/threads/{thread_id}/runs",
+    response=list[Run],
     tag="runs",
     query={
         "limit": "page size (10)",
@@ -242,7 +304,7 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Row:
         "status": "only runs with this status",
     },
 )
-async def list_runs(api: Api, req: Req) -> Any:
+async def list_runs(api: Api, req: Req[None]) -> list[Run]:
     """A thread's runs, newest first."""
     await api.thread(req.path["thread_id"])
     status = req.query.get("status")
@@ -264,14 +326,14 @@ async def list_runs(api: Api, req: Req) -> Any:
     )
 
 
-@endpoint("GET", "/threads/{thread_id}/runs/{run_id}", tag="runs")
-async def get_run(api: Api, req: Req) -> Any:
+@endpoint("GET", "/threads/{thread_id}/runs/{run_id}", response=Run, tag="runs")
+async def get_run(api: Api, req: Req[None]) -> Run:
     """One run."""
     return await _run(api, req.path["thread_id"], req.path["run_id"])
 
 
-@endpoint("DELETE", "/threads/{thread_id}/runs/{run_id}", tag="runs")
-async def delete_run(api: Api, req: Req) -> Any:
+@endpoint("DELETE", "/threads/{thread_id}/runs/{run_id}", response=None, tag="runs")
+async def delete_run(api: Api, req: Req[None]) -> None:
     """Delete a run (a run in progress is cancelled first)."""
     run = await _run(api, req.path["thread_id"], req.path["run_id"])
     await api.runs.cancel(run["run_id"], action="interrupt", wait=True)
@@ -282,15 +344,16 @@ async def delete_run(api: Api, req: Req) -> Any:
 @endpoint(
     "GET",
     "/threads/{thread_id}/runs/{run_id}/join",
+    response=RESULT,
     tag="runs",
     query={"cancel_on_disconnect": "cancel the run if this client goes away"},
 )
-async def join_run(api: Api, req: Req) -> Any:
+async def join_run(api: Api, req: Req[None]) -> Any:
     """Wait for a run to finish; its final values."""
     return await _join(api, req, req.path["thread_id"])
 
 
-async def _join(api: Api, req: Req, thread_id: str | None) -> Any:
+async def _join(api: Api, req: Req[None], thread_id: str | None) -> Any:
     run_id = req.path["run_id"]
     run = await _run(api, thread_id, run_id)
     active = api.runs.active.get(run_id)
@@ -303,10 +366,10 @@ async def _join(api: Api, req: Req, thread_id: str | None) -> Any:
     if body is not None:
         return body
     thread = await api.call(api.storage.get_thread, run["thread_id"])
-    return (thread or {}).get("values") or {}
+    return (thread["values"] if thread is not None else None) or {}
 
 
-def _last_event_id(req: Req) -> int:
+def _last_event_id(req: Req[None]) -> int:
     value = req.request.headers.get("last-event-id")
     if value is None or value in ("", "-"):
         return 0
@@ -318,7 +381,7 @@ def _last_event_id(req: Req) -> int:
         ) from None
 
 
-def _join_modes(req: Req) -> list[str] | None:
+def _join_modes(req: Req[None]) -> list[str] | None:
     """``stream_mode`` of a join: repeated parameters, or one mode, or a JSON list."""
     values = req.query.getlist("stream_mode")
     modes: list[str] = []
@@ -343,7 +406,7 @@ def _join_modes(req: Req) -> list[str] | None:
     return modes or None
 
 
-async def _join_stream(api: Api, req: Req, thread_id: str | None) -> Any:
+async def _join_stream(api: Api, req: Req[None], thread_id: str | None) -> Response:
     run_id = req.path["run_id"]
     await _run(api, thread_id, run_id)
     after = _last_event_id(req)
@@ -368,21 +431,26 @@ def _closed_log() -> Any:
 @endpoint(
     "GET",
     "/threads/{thread_id}/runs/{run_id}/stream",
+    response=EventStream,
     tag="runs",
     query={
         "stream_mode": "only these modes",
         "cancel_on_disconnect": "cancel the run if this client goes away",
     },
 )
-async def join_stream(api: Api, req: Req) -> Any:
+async def join_stream(api: Api, req: Req[None]) -> Response:
     """Stream a run's events from the start, or after the ``Last-Event-ID`` header."""
     return await _join_stream(api, req, req.path["thread_id"])
 
 
 @endpoint(
-    "GET", "/runs/{run_id}/stream", tag="stateless runs", query={"stream_mode": "only these modes"}
+    "GET",
+    "/runs/{run_id}/stream",
+    response=EventStream,
+    tag="stateless runs",
+    query={"stream_mode": "only these modes"},
 )
-async def join_stateless_stream(api: Api, req: Req) -> Any:
+async def join_stateless_stream(api: Api, req: Req[None]) -> Response:
     """Stream a stateless run's events (LangGraph's server has no such route)."""
     return await _join_stream(api, req, None)
 
@@ -393,10 +461,12 @@ async def join_stateless_stream(api: Api, req: Req) -> Any:
 @endpoint(
     "POST",
     "/threads/{thread_id}/runs/{run_id}/cancel",
+    response=JsonObject,
+    other_responses={202: "Cancelling (without wait=true)"},
     tag="runs",
     query={"wait": "return once the run has stopped", "action": "interrupt|rollback"},
 )
-async def cancel_run(api: Api, req: Req) -> Any:
+async def cancel_run(api: Api, req: Req[None]) -> Any:
     """Cancel a pending or running run."""
     run_id = req.path["run_id"]
     await _run(api, req.path["thread_id"], run_id)
@@ -410,20 +480,24 @@ async def cancel_run(api: Api, req: Req) -> Any:
 
 
 @endpoint(
-    "POST", "/runs/cancel", body="RunsCancel", tag="runs", query={"action": "interrupt|rollback"}
+    "POST",
+    "/runs/cancel",
+    body=RunsCancel,
+    response=None,
+    tag="runs",
+    query={"action": "interrupt|rollback"},
 )
-async def cancel_runs(api: Api, req: Req) -> Any:
+async def cancel_runs(api: Api, req: Req[RunsCancel]) -> None:
     """Cancel several runs: ``{thread_id, run_ids}`` or ``{status}``."""
     body = req.body
     action = req.choice("action", "interrupt", ("interrupt", "rollback"))
-    by_ids = body.get("run_ids") is not None
-    if by_ids == (body.get("status") is not None):
+    if (body.run_ids is None) == (body.status is None):
         raise RequestInvalid("body", "give either thread_id and run_ids, or status")
-    if by_ids:
-        for run_id in body["run_ids"]:
+    if body.run_ids is not None:
+        for run_id in body.run_ids:
             await api.runs.cancel(run_id, action=action)
         return None
-    wanted = {"pending", "running"} if body["status"] == "all" else {body["status"]}
+    wanted = {"pending", "running"} if body.status == "all" else {body.status}
     for active in list(api.runs.active.values()):
         state = "running" if active.task is not None else "pending"
         if state in wanted:

@@ -5,7 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from streamgraph.server.api import ApiError, new_id, now, thread_row
+from starlette.responses import Response
+
+from streamgraph.sdk.schema import Checkpoint, Thread, ThreadState, ThreadUpdateStateResponse
+from streamgraph.server.api import ApiError, found, new_id, now, thread_row
+from streamgraph.server.models import (
+    JsonObject,
+    ThreadCountRequest,
+    ThreadCreate,
+    ThreadPatch,
+    ThreadPruneRequest,
+    ThreadPruneResponse,
+    ThreadSearchRequest,
+    ThreadStateCheckpointRequest,
+    ThreadStateSearch,
+    ThreadStateUpdate,
+    ThreadSuperstep,
+)
 from streamgraph.server.routing import Req, endpoint, json_response
 from streamgraph.server.state import EMPTY_STATE, interrupts_map, json_ready, snapshot_json
 from streamgraph.server.storage.base import Conflict
@@ -15,30 +31,28 @@ if TYPE_CHECKING:
 
 __all__ = ()
 
-Row = dict[str, Any]
 
-
-@endpoint("POST", "/threads", body="ThreadCreate", tag="threads")
-async def create_thread(api: Api, req: Req) -> Any:
+@endpoint("POST", "/threads", body=ThreadCreate, response=Thread, errors=(400, 409), tag="threads")
+async def create_thread(api: Api, req: Req[ThreadCreate]) -> Thread:
     """Create a thread (``if_exists``: raise or do_nothing); ``supersteps`` fill it."""
     body = req.body
-    thread_id = body.get("thread_id") or new_id()
-    metadata = dict(body.get("metadata") or {})
-    if body.get("graph_id"):
-        api.entry(body["graph_id"])
-        metadata.setdefault("graph_id", body["graph_id"])
+    thread_id = body.thread_id or new_id()
+    metadata = dict(body.metadata or {})
+    if body.graph_id:
+        api.entry(body.graph_id)
+        metadata.setdefault("graph_id", body.graph_id)
     try:
         thread = await api.call(api.storage.create_thread, thread_row(thread_id, metadata))
     except Conflict:
-        if body["if_exists"] == "do_nothing":
+        if body.if_exists == "do_nothing":
             return await api.thread(thread_id)
         raise ApiError(409, f"Thread with ID {thread_id} already exists") from None
-    if body.get("supersteps"):
-        thread = await _apply_supersteps(api, thread, body["supersteps"])
+    if body.supersteps:
+        thread = await _apply_supersteps(api, thread, body.supersteps)
     return thread
 
 
-async def _apply_supersteps(api: Api, thread: Row, supersteps: list[Any]) -> Row:
+async def _apply_supersteps(api: Api, thread: Thread, supersteps: list[ThreadSuperstep]) -> Thread:
     graph = await api.thread_graph(thread)
     if graph is None:
         raise ApiError(400, "supersteps need the thread's graph: pass graph_id")
@@ -53,56 +67,57 @@ async def _apply_supersteps(api: Api, thread: Row, supersteps: list[Any]) -> Row
     return await _refresh(api, thread["thread_id"], graph)
 
 
-async def _refresh(api: Api, thread_id: str, graph: Any) -> Row:
+async def _refresh(api: Api, thread_id: str, graph: Any) -> Thread:
     """Store the thread's values, interrupts and status from its latest checkpoint."""
     snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-    changes = {
+    changes: JsonObject = {
         "values": json_ready(snapshot.values),
         "interrupts": interrupts_map(snapshot),
         "state_updated_at": now(),
     }
     if not api.runs.thread_busy(thread_id):
         changes["status"] = "interrupted" if snapshot.next else "idle"
-    return dict(await api.call(api.storage.update_thread, thread_id, changes))
+    thread = await api.call(api.storage.update_thread, thread_id, changes)
+    return found(thread, f"Thread with ID {thread_id} not found")
 
 
-@endpoint("POST", "/threads/search", body="ThreadSearch", tag="threads")
-async def search_threads(api: Api, req: Req) -> Any:
+@endpoint("POST", "/threads/search", body=ThreadSearchRequest, response=list[Thread], tag="threads")
+async def search_threads(api: Api, req: Req[ThreadSearchRequest]) -> Response:
     """Threads matching ids, metadata, values and status."""
     body = req.body
     rows, total = await api.call(
         api.storage.search_threads,
-        ids=body.get("ids"),
-        metadata=body.get("metadata"),
-        values=body.get("values"),
-        status=body.get("status"),
-        limit=body["limit"],
-        offset=body["offset"],
-        sort_by=body["sort_by"],
-        sort_order=body["sort_order"],
+        ids=body.ids,
+        metadata=body.metadata,
+        values=body.values,
+        status=body.status,
+        limit=body.limit,
+        offset=body.offset,
+        sort_by=body.sort_by,
+        sort_order=body.sort_order,
     )
-    rows = [_select(row, body.get("select")) for row in rows]
-    following = body["offset"] + len(rows)
+    shown = [_select(row, body.select) for row in rows]
+    following = body.offset + len(shown)
     headers = {"X-Pagination-Total": str(total)}
     if following < total:
         headers["X-Pagination-Next"] = str(following)
-    return json_response(rows, headers=headers)
+    return json_response(shown, headers=headers)
 
 
-def _select(row: Row, fields: list[str] | None) -> Row:
+def _select(row: Thread, fields: list[str] | None) -> Any:
     return row if not fields else {k: v for k, v in row.items() if k in fields}
 
 
-@endpoint("POST", "/threads/count", body="ThreadCount", tag="threads")
-async def count_threads(api: Api, req: Req) -> Any:
+@endpoint("POST", "/threads/count", body=ThreadCountRequest, response=int, tag="threads")
+async def count_threads(api: Api, req: Req[ThreadCountRequest]) -> int:
     """How many threads match."""
     body = req.body
     _, total = await api.call(
         api.storage.search_threads,
         ids=None,
-        metadata=body.get("metadata"),
-        values=body.get("values"),
-        status=body.get("status"),
+        metadata=body.metadata,
+        values=body.values,
+        status=body.status,
         limit=1,
         offset=0,
         sort_by="created_at",
@@ -111,29 +126,37 @@ async def count_threads(api: Api, req: Req) -> Any:
     return total
 
 
-@endpoint("POST", "/threads/prune", body="ThreadPrune", tag="threads")
-async def prune_threads(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/threads/prune",
+    body=ThreadPruneRequest,
+    response=ThreadPruneResponse,
+    tag="threads",
+)
+async def prune_threads(api: Api, req: Req[ThreadPruneRequest]) -> ThreadPruneResponse:
     """Delete threads (``strategy=delete``)."""
-    if req.body["strategy"] != "delete":
+    if req.body.strategy != "delete":
         raise ApiError(422, "body.strategy: only 'delete' is supported")
     pruned = 0
-    for thread_id in req.body["thread_ids"]:
+    for thread_id in req.body.thread_ids:
         pruned += bool(await _delete(api, thread_id))
     return {"pruned_count": pruned}
 
 
-@endpoint("GET", "/threads/{thread_id}", tag="threads")
-async def get_thread(api: Api, req: Req) -> Any:
+@endpoint("GET", "/threads/{thread_id}", response=Thread, tag="threads")
+async def get_thread(api: Api, req: Req[None]) -> Thread:
     """One thread."""
     return await api.thread(req.path["thread_id"])
 
 
-@endpoint("PATCH", "/threads/{thread_id}", body="ThreadPatch", tag="threads")
-async def patch_thread(api: Api, req: Req) -> Any:
+@endpoint("PATCH", "/threads/{thread_id}", body=ThreadPatch, response=Thread, tag="threads")
+async def patch_thread(api: Api, req: Req[ThreadPatch]) -> Thread:
     """Merge metadata into a thread."""
-    await api.thread(req.path["thread_id"])
-    changes = {"metadata": req.body.get("metadata") or {}}
-    return await api.call(api.storage.update_thread, req.path["thread_id"], changes)
+    thread_id = req.path["thread_id"]
+    await api.thread(thread_id)
+    changes = {"metadata": req.body.metadata or {}}
+    thread = await api.call(api.storage.update_thread, thread_id, changes)
+    return found(thread, f"Thread with ID {thread_id} not found")
 
 
 async def _delete(api: Api, thread_id: str) -> bool:
@@ -143,29 +166,33 @@ async def _delete(api: Api, thread_id: str) -> bool:
     return bool(await api.call(api.storage.delete_thread, thread_id))
 
 
-@endpoint("DELETE", "/threads/{thread_id}", tag="threads")
-async def delete_thread(api: Api, req: Req) -> Any:
+@endpoint("DELETE", "/threads/{thread_id}", response=None, tag="threads")
+async def delete_thread(api: Api, req: Req[None]) -> None:
     """Delete a thread, its runs (cancelled if in progress) and its checkpoints."""
     if not await _delete(api, req.path["thread_id"]):
         raise ApiError(404, f"Thread with ID {req.path['thread_id']} not found")
     return None
 
 
-@endpoint("POST", "/threads/{thread_id}/copy", tag="threads")
-async def copy_thread(api: Api, req: Req) -> Any:
+@endpoint("POST", "/threads/{thread_id}/copy", response=Thread, tag="threads")
+async def copy_thread(api: Api, req: Req[None]) -> Thread:
     """A new thread with this one's metadata, values and checkpoints."""
-    await api.thread(req.path["thread_id"])
-    return await api.call(api.storage.copy_thread, req.path["thread_id"], new_id(), now())
+    thread_id = req.path["thread_id"]
+    await api.thread(thread_id)
+    copy = await api.call(api.storage.copy_thread, thread_id, new_id(), now())
+    return found(copy, f"Thread with ID {thread_id} not found")
 
 
 # -- state -----------------------------------------------------------------------------------------
 
 
-async def _state(api: Api, thread_id: str, checkpoint: Row | None, subgraphs: bool) -> Any:
+async def _state(
+    api: Api, thread_id: str, checkpoint: Checkpoint | None, subgraphs: bool
+) -> ThreadState:
     thread = await api.thread(thread_id)
     graph = await api.thread_graph(thread)
     if graph is None:
-        return dict(EMPTY_STATE)
+        return EMPTY_STATE.copy()
     configurable = {
         "thread_id": thread_id,
         **{k: v for k, v in (checkpoint or {}).items() if v is not None and k != "thread_id"},
@@ -179,10 +206,11 @@ async def _state(api: Api, thread_id: str, checkpoint: Row | None, subgraphs: bo
 @endpoint(
     "GET",
     "/threads/{thread_id}/state",
+    response=ThreadState,
     tag="threads",
     query={"subgraphs": "include subgraph states"},
 )
-async def get_state(api: Api, req: Req) -> Any:
+async def get_state(api: Api, req: Req[None]) -> ThreadState:
     """The thread's state at its latest checkpoint."""
     return await _state(api, req.path["thread_id"], None, req.flag("subgraphs"))
 
@@ -190,25 +218,37 @@ async def get_state(api: Api, req: Req) -> Any:
 @endpoint(
     "GET",
     "/threads/{thread_id}/state/{checkpoint_id}",
+    response=ThreadState,
     tag="threads",
     query={"subgraphs": "include subgraph states"},
 )
-async def get_state_at(api: Api, req: Req) -> Any:
+async def get_state_at(api: Api, req: Req[None]) -> ThreadState:
     """The thread's state at one checkpoint."""
-    checkpoint = {"checkpoint_id": req.path["checkpoint_id"]}
+    checkpoint: Checkpoint = {"checkpoint_id": req.path["checkpoint_id"]}
     return await _state(api, req.path["thread_id"], checkpoint, req.flag("subgraphs"))
 
 
 @endpoint(
-    "POST", "/threads/{thread_id}/state/checkpoint", body="ThreadStateCheckpoint", tag="threads"
+    "POST",
+    "/threads/{thread_id}/state/checkpoint",
+    body=ThreadStateCheckpointRequest,
+    response=ThreadState,
+    tag="threads",
 )
-async def post_state_at(api: Api, req: Req) -> Any:
+async def post_state_at(api: Api, req: Req[ThreadStateCheckpointRequest]) -> ThreadState:
     """The thread's state at the checkpoint in the body."""
-    return await _state(api, req.path["thread_id"], req.body["checkpoint"], req.body["subgraphs"])
+    return await _state(api, req.path["thread_id"], req.body.checkpoint, req.body.subgraphs)
 
 
-@endpoint("POST", "/threads/{thread_id}/state", body="ThreadStateUpdate", tag="threads")
-async def update_state(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/state",
+    body=ThreadStateUpdate,
+    response=ThreadUpdateStateResponse,
+    errors=(400,),
+    tag="threads",
+)
+async def update_state(api: Api, req: Req[ThreadStateUpdate]) -> ThreadUpdateStateResponse:
     """Write values to the thread as if ``as_node`` had returned them."""
     thread_id = req.path["thread_id"]
     thread = await api.thread(thread_id)
@@ -221,18 +261,20 @@ async def update_state(api: Api, req: Req) -> Any:
         )
     body = req.body
     configurable = {"thread_id": thread_id}
-    checkpoint_id = body.get("checkpoint_id") or (body.get("checkpoint") or {}).get("checkpoint_id")
+    checkpoint_id = body.checkpoint_id or (body.checkpoint or {}).get("checkpoint_id")
     if checkpoint_id:
         configurable["checkpoint_id"] = checkpoint_id
     try:
         stored = await graph.aupdate_state(
-            {"configurable": configurable}, body.get("values"), as_node=body.get("as_node")
+            {"configurable": configurable}, body.values, as_node=body.as_node
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ApiError(400, f"Cannot update the state: {error}") from None
     await _refresh(api, thread_id, graph)
-    checkpoint = {
-        k: stored["configurable"].get(k) for k in ("thread_id", "checkpoint_ns", "checkpoint_id")
+    checkpoint: Checkpoint = {
+        "thread_id": stored["configurable"].get("thread_id"),
+        "checkpoint_ns": stored["configurable"].get("checkpoint_ns"),
+        "checkpoint_id": stored["configurable"].get("checkpoint_id"),
     }
     return {
         "checkpoint": checkpoint,
@@ -242,8 +284,13 @@ async def update_state(api: Api, req: Req) -> Any:
 
 
 async def _history(
-    api: Api, thread_id: str, limit: int, before: Any, metadata: Row | None, checkpoint: Row | None
-) -> Any:
+    api: Api,
+    thread_id: str,
+    limit: int,
+    before: Any,
+    metadata: JsonObject | None,
+    checkpoint: Checkpoint | None,
+) -> list[ThreadState]:
     thread = await api.thread(thread_id)
     graph = await api.thread_graph(thread)
     if graph is None:
@@ -267,10 +314,11 @@ async def _history(
 @endpoint(
     "GET",
     "/threads/{thread_id}/history",
+    response=list[ThreadState],
     tag="threads",
     query={"limit": "how many (10)", "before": "checkpoint id"},
 )
-async def get_history(api: Api, req: Req) -> Any:
+async def get_history(api: Api, req: Req[None]) -> list[ThreadState]:
     """The thread's checkpoints, newest first."""
     return await _history(
         api,
@@ -282,15 +330,16 @@ async def get_history(api: Api, req: Req) -> Any:
     )
 
 
-@endpoint("POST", "/threads/{thread_id}/history", body="ThreadHistory", tag="threads")
-async def post_history(api: Api, req: Req) -> Any:
+@endpoint(
+    "POST",
+    "/threads/{thread_id}/history",
+    body=ThreadStateSearch,
+    response=list[ThreadState],
+    tag="threads",
+)
+async def post_history(api: Api, req: Req[ThreadStateSearch]) -> list[ThreadState]:
     """The thread's checkpoints, newest first, filtered by metadata."""
     body = req.body
     return await _history(
-        api,
-        req.path["thread_id"],
-        body["limit"],
-        body.get("before"),
-        body.get("metadata"),
-        body.get("checkpoint"),
+        api, req.path["thread_id"], body.limit, body.before, body.metadata, body.checkpoint
     )

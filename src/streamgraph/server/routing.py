@@ -1,41 +1,74 @@
-"""Declaring routes once: the handler, its body schema and its docs, for both the app and
-``/openapi.json``.
+"""Declaring routes once: the handler, its body and response types and its docs, for both
+the app and ``/openapi.json``.
 
-A handler is ``async def handler(api, req) -> result``; ``req`` carries the validated body,
-the path parameters and the query. The result is a Starlette ``Response`` (sent as it is),
-``None`` (204), or anything JSON-able (200, serialized with orjson). Path parameters named
-``thread_id`` and ``run_id`` must be UUIDs (422 otherwise); ``assistant_id`` may also be a
-graph id.
+A route is a handler and one ``endpoint(...)`` line::
+
+    @endpoint("POST", "/threads", body=ThreadCreate, response=Thread, errors=(409,))
+    async def create_thread(api: Api, req: Req[ThreadCreate]) -> Thread: ...
+
+``body`` is a pydantic type (a ``models.Body``): the JSON is validated against it (422 with
+one line naming the field, see ``models.describe``) and the handler finds the result in
+``req.body``, with ``req.path`` (path parameters) and ``req.query``. ``response`` is what a
+200 carries (a type: the SDK's ``TypedDict``s, ``list[...]``, ``int``...), ``EventStream``
+for server-sent events, or ``None`` for a 204. The handler returns a Starlette ``Response``
+(sent as it is), ``None`` (204), or anything JSON-able (200, serialized with orjson; not
+checked against ``response``, which documents it). Path parameters named ``thread_id`` and
+``run_id`` must be UUIDs (422 otherwise); ``assistant_id`` may also be a graph id.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from streamgraph.server.schemas import SCHEMAS, RequestInvalid, validate
+from streamgraph.server.models import Body, describe
 from streamgraph.server.serialize import dumps, loads
 
 if TYPE_CHECKING:
     from streamgraph.server.api import Api
 
-__all__ = ("ENDPOINTS", "Endpoint", "Req", "endpoint", "json_response", "openapi", "routes")
+__all__ = (
+    "ENDPOINTS",
+    "Endpoint",
+    "EventStream",
+    "Req",
+    "RequestInvalid",
+    "endpoint",
+    "json_response",
+    "openapi",
+    "routes",
+)
 
-Handler = Callable[["Api", "Req"], Awaitable[Any]]
+BodyT = TypeVar("BodyT")
+Handler = Callable[["Api", Any], Awaitable[Any]]
+HandlerT = TypeVar("HandlerT", bound=Handler)
 UUID_PARAMS = ("thread_id", "run_id")
 
 
-class Req:
-    """One request, validated: ``body``, ``path`` and ``query`` (a ``QueryParams``)."""
+class RequestInvalid(Exception):
+    """A request that does not match its route's types (HTTP 422)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+
+
+class EventStream:
+    """``response=EventStream``: the route answers with server-sent events."""
+
+
+class Req(Generic[BodyT]):
+    """One request, validated: ``body`` (the route's body type), ``path`` and ``query``."""
 
     __slots__ = ("body", "path", "query", "request")
 
-    def __init__(self, request: Request, body: Any, path: dict[str, str]) -> None:
+    def __init__(self, request: Request, body: BodyT, path: dict[str, str]) -> None:
         self.request = request
         self.body = body
         self.path = path
@@ -73,7 +106,20 @@ class Req:
 
 
 class Endpoint:
-    __slots__ = ("body", "handler", "method", "path", "query", "summary", "tag")
+    __slots__ = (
+        "body",
+        "empty_body",
+        "errors",
+        "handler",
+        "method",
+        "other_responses",
+        "path",
+        "query",
+        "response",
+        "summary",
+        "tag",
+        "validator",
+    )
 
     def __init__(
         self,
@@ -81,18 +127,27 @@ class Endpoint:
         path: str,
         handler: Handler,
         *,
-        body: str | None,
+        body: Any,
+        response: Any,
         summary: str,
         tag: str,
-        query: dict[str, str] | None,
+        query: Mapping[str, str],
+        errors: tuple[int, ...],
+        other_responses: Mapping[int, str],
     ) -> None:
         self.method = method
         self.path = path
         self.handler = handler
         self.body = body
+        self.validator: TypeAdapter[Any] | None = None if body is None else TypeAdapter(body)
+        # An empty body is ``{}`` for an object body (every field has a default or is missing).
+        self.empty_body: Any = {} if isinstance(body, type) and issubclass(body, Body) else None
+        self.response = response
         self.summary = summary
         self.tag = tag
-        self.query = query or {}
+        self.query = dict(query)
+        self.errors = errors
+        self.other_responses = dict(other_responses)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -102,26 +157,32 @@ def endpoint(
     method: str,
     path: str,
     *,
-    body: str | None = None,
+    response: Any,
+    body: Any = None,
     summary: str = "",
     tag: str = "",
-    query: dict[str, str] | None = None,
-) -> Callable[[Handler], Handler]:
-    """Register a handler (see the module docstring); ``body`` names a schema in
-    ``SCHEMAS``; ``query`` documents query parameters (name -> description)."""
-    if body is not None and body not in SCHEMAS:
-        raise KeyError(f"unknown body schema {body!r}")
+    query: Mapping[str, str] | None = None,
+    errors: tuple[int, ...] = (),
+    other_responses: Mapping[int, str] | None = None,
+) -> Callable[[HandlerT], HandlerT]:
+    """Register a handler (see the module docstring). ``query`` documents query parameters
+    (name -> description); ``errors`` lists error statuses besides the ones every route of
+    its kind has (422 for bad input, 404 for unknown ids); ``other_responses`` documents
+    other bodiless successes (status -> description)."""
 
-    def register(handler: Handler) -> Handler:
+    def register(handler: HandlerT) -> HandlerT:
         ENDPOINTS.append(
             Endpoint(
                 method,
                 path,
                 handler,
                 body=body,
+                response=response,
                 summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                 tag=tag,
-                query=query,
+                query=query or {},
+                errors=errors,
+                other_responses=other_responses or {},
             )
         )
         return handler
@@ -146,18 +207,21 @@ def _check_path(params: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in params.items()}
 
 
-async def _read_body(request: Request, api: Api, schema: str | None) -> Any:
-    if schema is None:
+async def _read_body(request: Request, api: Api, item: Endpoint) -> Any:
+    if item.validator is None:
         return None
     raw = await _limited_body(request, api.max_body_bytes)
     if not raw.strip():
-        data: Any = {} if SCHEMAS[schema].get("type") == "object" else None
+        data: Any = item.empty_body
     else:
         try:
             data = loads(raw)
         except ValueError:
             raise RequestInvalid("body", "Invalid JSON in request body") from None
-    return validate(SCHEMAS[schema], data)
+    try:
+        return item.validator.validate_python(data)
+    except ValidationError as error:
+        raise RequestInvalid(*describe(error)) from None
 
 
 class BodyTooLarge(Exception):
@@ -194,7 +258,7 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
     async def dispatch(request: Request) -> Response:
         item = methods[request.method if request.method != "HEAD" else "GET"]
         path = _check_path(request.path_params)
-        body = await _read_body(request, api, item.body)
+        body = await _read_body(request, api, item)
         result = await item.handler(api, Req(request, body, path))
         if isinstance(result, Response):
             return result
@@ -206,50 +270,8 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
 
 
 def openapi(title: str, version: str) -> dict[str, Any]:
-    """The OpenAPI document of every registered endpoint (schemas from ``SCHEMAS``)."""
-    paths: dict[str, Any] = {}
-    for item in ENDPOINTS:
-        operation: dict[str, Any] = {
-            "summary": item.summary,
-            "tags": [item.tag] if item.tag else [],
-            "responses": {"200": {"description": "OK"}},
-        }
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_names(item.path)
-        ]
-        parameters += [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "description": text,
-                "schema": {"type": "string"},
-            }
-            for name, text in item.query.items()
-        ]
-        if parameters:
-            operation["parameters"] = parameters
-        if item.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{item.body}"}}
-                },
-            }
-            operation["responses"]["422"] = {"description": "Validation error"}
-        paths.setdefault(item.path, {})[item.method.lower()] = operation
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
-        "paths": paths,
-        "components": {"schemas": SCHEMAS},
-    }
+    """The OpenAPI document of every registered endpoint: bodies and responses as JSON
+    Schema (pydantic writes it from the types), shared objects under ``components``."""
+    from streamgraph.server.openapi import document
 
-
-def _path_names(path: str) -> list[str]:
-    return [
-        part[1:-1].split(":")[0]
-        for part in path.split("/")
-        if part.startswith("{") and part.endswith("}")
-    ]
+    return document(ENDPOINTS, title, version)

@@ -15,9 +15,11 @@ already finds the final status (LangGraph's SDK checks it).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
+from streamgraph.sdk.schema import Run, RunStatus
 from streamgraph.server.eventlog import EventLog
 from streamgraph.server.execute import Outcome, graph_events, wait_body
 from streamgraph.server.serialize import dumps, error_payload
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ("ActiveRun", "RunManager", "final_status")
 
-Row = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 class ActiveRun:
@@ -35,7 +37,7 @@ class ActiveRun:
 
     __slots__ = ("body", "cancel_action", "done", "log", "outcome", "run", "task", "temporary")
 
-    def __init__(self, run: Row, log: EventLog, *, temporary: bool) -> None:
+    def __init__(self, run: Run, log: EventLog, *, temporary: bool) -> None:
         self.run = run
         self.log = log
         self.temporary = temporary  # stateless, thread deleted after: kept in memory only
@@ -86,7 +88,7 @@ class RunManager:
 
     # -- submitting --------------------------------------------------------------------------
 
-    def submit(self, run: Row, *, temporary: bool, after_seconds: float = 0.0) -> ActiveRun:
+    def submit(self, run: Run, *, temporary: bool, after_seconds: float = 0.0) -> ActiveRun:
         log = self.api.logs.create(str(run["run_id"]))
         log.run = run
         log.append("metadata", dumps({"run_id": run["run_id"], "attempt": 1}))
@@ -152,6 +154,14 @@ class RunManager:
             await self._finish(active, cancelled=True)
             return
         except Exception as error:
+            logger.error(
+                "run %s (thread %s) failed: %s: %s",
+                active.run_id,
+                active.thread_id,
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
             active.outcome.error = error
             active.log.append("error", dumps(error_payload(error)))
         await self._finish(active, cancelled=False)
@@ -169,6 +179,9 @@ class RunManager:
                     active.run, active.outcome, cancelled=cancelled, rollback=rollback
                 )
         except Exception as error:  # storage failure: say so on the stream, once
+            logger.exception(
+                "run %s (thread %s): storing how it ended failed", active.run_id, active.thread_id
+            )
             active.log.append("error", dumps(error_payload(error)))
             body = {"__error__": error_payload(error)}
         active.body = {} if cancelled else body
@@ -186,7 +199,7 @@ class RunManager:
         self._release(active)
         webhook = active.run["kwargs"].get("webhook")
         if webhook and not rollback:
-            asyncio.create_task(api.send_webhook(webhook, active))
+            api.background(api.send_webhook(webhook, active))
 
     def _release(self, active: ActiveRun) -> None:
         """The thread is free: start its next waiting run."""
@@ -224,6 +237,7 @@ class RunManager:
     def _cancel_now(self, active: ActiveRun, action: str) -> None:
         if active.cancel_action is not None:  # already being cancelled
             return
+        logger.info("run %s (thread %s): cancelling (%s)", active.run_id, active.thread_id, action)
         active.cancel_action = action
         if active.task is not None:
             active.task.cancel()
@@ -238,7 +252,7 @@ class RunManager:
         return await asyncio.shield(active.done)
 
 
-def final_status(outcome: Outcome, cancelled: bool) -> str:
+def final_status(outcome: Outcome, cancelled: bool) -> RunStatus:
     """How a run ended, as its ``status`` says it."""
     if cancelled:
         return "interrupted"

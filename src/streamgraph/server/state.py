@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streamgraph.sdk.schema import Checkpoint, Interrupt, ThreadState, ThreadTask
 from streamgraph.server.serialize import dumps, loads
 from streamgraph.types import StateSnapshot
 
@@ -16,13 +17,13 @@ def json_ready(value: Any) -> Any:
     return loads(dumps(value))
 
 
-def checkpoint_ref(config: dict[str, Any] | None) -> dict[str, Any] | None:
+def checkpoint_ref(config: dict[str, Any] | None) -> Checkpoint | None:
     if not config:
         return None
     configurable = config.get("configurable", {})
     if "checkpoint_id" not in configurable:
         return None
-    ref = {
+    ref: Checkpoint = {
         "checkpoint_id": configurable["checkpoint_id"],
         "thread_id": configurable.get("thread_id"),
         "checkpoint_ns": configurable.get("checkpoint_ns", ""),
@@ -32,7 +33,7 @@ def checkpoint_ref(config: dict[str, Any] | None) -> dict[str, Any] | None:
     return ref
 
 
-def _task_json(task: Any) -> dict[str, Any]:
+def _task_json(task: Any) -> ThreadTask:
     state = task.state
     if isinstance(state, StateSnapshot):
         state = snapshot_json(state)
@@ -50,10 +51,10 @@ def _task_json(task: Any) -> dict[str, Any]:
     }
 
 
-def snapshot_json(snapshot: StateSnapshot) -> dict[str, Any]:
+def snapshot_json(snapshot: StateSnapshot) -> ThreadState:
     checkpoint = checkpoint_ref(snapshot.config)
     parent = checkpoint_ref(snapshot.parent_config)
-    shown: dict[str, Any] = json_ready(
+    shown: ThreadState = json_ready(
         {
             "values": snapshot.values,
             "next": list(snapshot.next),
@@ -70,9 +71,9 @@ def snapshot_json(snapshot: StateSnapshot) -> dict[str, Any]:
     return shown
 
 
-def interrupts_map(snapshot: StateSnapshot) -> dict[str, list[dict[str, Any]]]:
+def interrupts_map(snapshot: StateSnapshot) -> dict[str, list[Interrupt]]:
     """The thread row's ``interrupts``: task id -> the task's pending interrupts."""
-    shown: dict[str, list[dict[str, Any]]] = json_ready(
+    shown: dict[str, list[Interrupt]] = json_ready(
         {
             task.id: [{"id": i.id, "value": i.value} for i in task.interrupts]
             for task in snapshot.tasks
@@ -82,7 +83,7 @@ def interrupts_map(snapshot: StateSnapshot) -> dict[str, list[dict[str, Any]]]:
     return shown
 
 
-EMPTY_STATE: dict[str, Any] = {
+EMPTY_STATE: ThreadState = {
     "values": {},
     "next": [],
     "tasks": [],

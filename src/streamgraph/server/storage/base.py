@@ -1,9 +1,12 @@
 """What the server keeps besides checkpoints: assistants, threads and runs.
 
-A ``Storage`` holds plain dicts shaped as the API returns them (``server-api.md`` §1.4), so the
-routes hand them out as they are. Every method is synchronous and quick (one statement or a
-few): the embedded SQLite and in-memory backends run on the server's event loop; the Postgres
-backend is driven from a worker thread by the server (``Storage.blocking``).
+A ``Storage`` holds plain dicts shaped as the API returns them (``server-api.md`` §1.4), so
+the routes hand them out as they are: ``Assistant``, ``Thread`` and ``Run``, the SDK's
+``TypedDict``s (``streamgraph.sdk.schema``), which name their fields for readers and mypy and
+cost nothing at run time; partial updates (``changes``) are plain mappings. Every method is
+synchronous and quick (one statement or a few): the embedded SQLite and in-memory backends
+run on the server's event loop; the Postgres backend is driven from a worker thread by the
+server (``Storage.blocking``).
 
 Timestamps are ISO-8601 strings with ``+00:00``; ids are strings (UUIDs). Filters
 (``metadata``, ``values``) match by containment: every key of the filter must be in the
@@ -19,14 +22,20 @@ end of this module hold these semantics for every backend.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import orjson
 
-__all__ = ("Conflict", "Storage", "StorageError")
+from streamgraph.sdk.schema import Assistant, Run, Thread
+
+__all__ = ("Assistant", "Conflict", "Run", "Storage", "StorageError", "Thread")
 
 Row = dict[str, Any]
+"""A filter, or a row on its way in or out of a database (untyped)."""
+Changes = Mapping[str, Any]
+RowT = TypeVar("RowT", Assistant, Thread, Run)
 
 
 class StorageError(Exception):
@@ -55,17 +64,17 @@ class Storage(Protocol):
     # -- assistants: {assistant_id, graph_id, config, context, metadata, name, description,
     #    created_at, updated_at, version} ---------------------------------------------------
 
-    def create_assistant(self, assistant: Row) -> Row:
+    def create_assistant(self, assistant: Assistant) -> Assistant:
         """Insert (``Conflict`` if the id exists); returns the row as stored."""
 
-    def get_assistant(self, assistant_id: str) -> Row | None: ...
+    def get_assistant(self, assistant_id: str) -> Assistant | None: ...
 
-    def update_assistant(self, assistant_id: str, changes: Row) -> Row | None:
+    def update_assistant(self, assistant_id: str, changes: Changes) -> Assistant | None:
         """Apply ``changes`` (``metadata`` merged key by key, other fields replaced), bump
         ``version``, set ``updated_at``; keep the previous version for ``list_versions``.
         ``None`` if there is no such assistant."""
 
-    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+    def set_latest_version(self, assistant_id: str, version: int) -> Assistant | None:
         """Make an earlier version current again (its fields and number, ``updated_at`` now).
         ``None`` if there is no such assistant or version."""
 
@@ -81,32 +90,32 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Assistant], int]:
         """Matching assistants (``name``: case-insensitive substring) and the total count
         before limit/offset. ``sort_by``: assistant_id, graph_id, name, created_at,
         updated_at; ``sort_order``: asc or desc."""
 
     def list_versions(
         self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Assistant]:
         """Every version of an assistant, newest first."""
 
     # -- threads: {thread_id, created_at, updated_at, state_updated_at, metadata, status,
     #    config, values, error, interrupts} -------------------------------------------------
 
-    def create_thread(self, thread: Row) -> Row:
+    def create_thread(self, thread: Thread) -> Thread:
         """Insert (``Conflict`` if the id exists)."""
 
-    def get_thread(self, thread_id: str) -> Row | None: ...
+    def get_thread(self, thread_id: str) -> Thread | None: ...
 
-    def update_thread(self, thread_id: str, changes: Row) -> Row | None:
+    def update_thread(self, thread_id: str, changes: Changes) -> Thread | None:
         """Apply ``changes``: ``metadata`` merged key by key, any other field replaced;
         ``updated_at`` set. ``None`` if there is no such thread."""
 
     def delete_thread(self, thread_id: str) -> bool:
         """Delete the thread, its runs and its checkpoints."""
 
-    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Row | None:
+    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Thread | None:
         """A new thread with the same metadata, values and checkpoints (checkpoints copied
         under the new thread id)."""
 
@@ -121,28 +130,28 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Thread], int]:
         """Matching threads and the total before limit/offset (``ids`` empty or None: any
         thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at."""
 
     # -- runs: {run_id, thread_id, assistant_id, metadata, status, kwargs,
     #    multitask_strategy, created_at, updated_at} -----------------------------------------
 
-    def create_run(self, run: Row) -> Row: ...
+    def create_run(self, run: Run) -> Run: ...
 
-    def get_run(self, run_id: str) -> Row | None: ...
+    def get_run(self, run_id: str) -> Run | None: ...
 
-    def update_run(self, run_id: str, changes: Row) -> Row | None:
+    def update_run(self, run_id: str, changes: Changes) -> Run | None:
         """Replace the given fields, set ``updated_at``."""
 
     def delete_run(self, run_id: str) -> bool: ...
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Run]:
         """A thread's runs, newest first."""
 
-    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:
+    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Run]:
         """Every run in one of ``statuses``, oldest first (for restarting the queue after a
         server restart)."""
 
@@ -200,9 +209,8 @@ def json_copy(value: Any) -> Any:
     return orjson.loads(orjson.dumps(value))
 
 
-def copy_row(row: Row) -> Row:
-    copied: Row = json_copy(row)
-    return copied
+def copy_row(row: RowT) -> RowT:
+    return cast(RowT, json_copy(row))
 
 
 def matches(stored: Any, filter: Any) -> bool:
@@ -237,15 +245,15 @@ def check_sort(sort_by: str, sort_order: str, allowed: tuple[str, ...]) -> bool:
     return sort_order.lower() == "desc"
 
 
-def _complete(fields: tuple[str, ...], defaults: Row, row: Row, key: str) -> Row:
+def _complete(fields: tuple[str, ...], defaults: Row, row: RowT, key: str) -> RowT:
     if not isinstance(row.get(key), str):
         raise ValueError(f"{key} must be a string, got {row.get(key)!r}")
-    given = copy_row(row)
+    given: Row = json_copy(row)
     done = {field: given.pop(field) if field in given else defaults.get(field) for field in fields}
-    return done | given
+    return cast(RowT, done | given)
 
 
-def new_assistant(row: Row) -> Row:
+def new_assistant(row: Assistant) -> Assistant:
     """An assistant to insert: ``row`` with the missing fields filled in, as JSON."""
     now = row.get("created_at") or utc_now()
     defaults: Row = {
@@ -259,7 +267,7 @@ def new_assistant(row: Row) -> Row:
     return _complete(ASSISTANT_FIELDS, defaults, row, "assistant_id")
 
 
-def new_thread(row: Row) -> Row:
+def new_thread(row: Thread) -> Thread:
     now = row.get("created_at") or utc_now()
     defaults: Row = {
         "created_at": now,
@@ -273,7 +281,7 @@ def new_thread(row: Row) -> Row:
     return _complete(THREAD_FIELDS, defaults, row, "thread_id")
 
 
-def new_run(row: Row) -> Row:
+def new_run(row: Run) -> Run:
     now = row.get("created_at") or utc_now()
     defaults: Row = {
         "created_at": now,
@@ -285,12 +293,12 @@ def new_run(row: Row) -> Row:
     return _complete(RUN_FIELDS, defaults, row, "run_id")
 
 
-def changed(row: Row, changes: Row, *, merge_metadata: bool, keep: tuple[str, ...]) -> Row:
+def changed(row: RowT, changes: Changes, *, merge_metadata: bool, keep: tuple[str, ...]) -> RowT:
     """``row`` after ``changes`` (fields replaced; ``metadata`` merged key by key when
     ``merge_metadata``; the ``keep`` fields never change); ``updated_at`` is set to now unless
     ``changes`` gives it."""
-    changes = copy_row(changes)
-    new = dict(row)
+    changes = json_copy(changes)
+    new: Row = dict(row)
     for field, value in changes.items():
         if field in keep:
             continue
@@ -300,26 +308,23 @@ def changed(row: Row, changes: Row, *, merge_metadata: bool, keep: tuple[str, ..
             new[field] = value
     if "updated_at" not in changes:
         new["updated_at"] = utc_now()
-    return new
+    return cast(RowT, new)
 
 
-def restored(current: Row, version: Row) -> Row:
+def restored(current: Assistant, version: Assistant) -> Assistant:
     """The assistant with an earlier ``version`` entry's fields made current again."""
     fields = ("graph_id", "config", "context", "metadata", "name", "description", "version")
-    return (
-        current
-        | {k: copy_row({"v": version.get(k)})["v"] for k in fields}
-        | {"updated_at": utc_now()}
-    )
+    earlier: Row = json_copy({k: version.get(k) for k in fields})
+    return cast(Assistant, {**current, **earlier, "updated_at": utc_now()})
 
 
-def version_of(assistant: Row) -> Row:
+def version_of(assistant: Assistant) -> Assistant:
     """The entry ``list_versions`` keeps for an assistant's current version: the assistant as
     it is, ``created_at`` being when this version was made."""
     return assistant | {"created_at": assistant["updated_at"]}
 
 
-def thread_copy(thread: Row, new_thread_id: str, now: str) -> Row:
+def thread_copy(thread: Thread, new_thread_id: str, now: str) -> Thread:
     """What ``copy_thread`` inserts: same metadata, values and state; new id and times; idle
     if the original was busy (the copy has no runs)."""
     status = "idle" if thread.get("status") == "busy" else thread.get("status")

@@ -7,14 +7,20 @@ Rows go in and come out through a JSON round trip, so they behave as the SQL bac
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.server.storage.base import (
     ASSISTANT_SORTS,
     THREAD_SORTS,
+    Assistant,
+    Changes,
     Conflict,
     Row,
+    RowT,
+    Run,
+    Thread,
     changed,
     check_sort,
     copy_row,
@@ -30,17 +36,19 @@ from streamgraph.server.storage.base import (
 __all__ = ("MemoryStorage",)
 
 
-def _sorted(rows: Iterable[Row], field: str, descending: bool) -> list[Row]:
+def _sorted(rows: Iterable[RowT], field: str, descending: bool) -> list[RowT]:
     # As the SQL backends order: missing values first (last when descending), then ties in
     # insertion order (reversed when descending).
-    keyed = [
-        ((row[field] is not None, row[field] or ""), index, row) for index, row in enumerate(rows)
-    ]
+    keyed = [(_sort_key(row, field), index, row) for index, row in enumerate(rows)]
     keyed.sort(key=lambda item: item[:2], reverse=descending)
     return [row for _, _, row in keyed]
 
 
-def _page(rows: list[Row], limit: int, offset: int) -> list[Row]:
+def _sort_key(row: Mapping[str, Any], field: str) -> tuple[bool, Any]:
+    return row[field] is not None, row[field] or ""
+
+
+def _page(rows: list[RowT], limit: int, offset: int) -> list[RowT]:
     return [copy_row(row) for row in rows[offset : offset + limit]]
 
 
@@ -51,10 +59,10 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self.checkpointer = InMemorySaver()
-        self._assistants: dict[str, Row] = {}
-        self._versions: dict[str, list[Row]] = {}
-        self._threads: dict[str, Row] = {}
-        self._runs: dict[str, Row] = {}
+        self._assistants: dict[str, Assistant] = {}
+        self._versions: dict[str, list[Assistant]] = {}
+        self._threads: dict[str, Thread] = {}
+        self._runs: dict[str, Run] = {}
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -68,7 +76,7 @@ class MemoryStorage:
 
     # -- assistants --------------------------------------------------------------------------
 
-    def create_assistant(self, assistant: Row) -> Row:
+    def create_assistant(self, assistant: Assistant) -> Assistant:
         row = new_assistant(assistant)
         with self._lock:
             if row["assistant_id"] in self._assistants:
@@ -77,12 +85,12 @@ class MemoryStorage:
             self._versions[row["assistant_id"]] = [version_of(row)]
             return copy_row(row)
 
-    def get_assistant(self, assistant_id: str) -> Row | None:
+    def get_assistant(self, assistant_id: str) -> Assistant | None:
         with self._lock:
             found = self._assistants.get(assistant_id)
             return None if found is None else copy_row(found)
 
-    def update_assistant(self, assistant_id: str, changes: Row) -> Row | None:
+    def update_assistant(self, assistant_id: str, changes: Changes) -> Assistant | None:
         with self._lock:
             current = self._assistants.get(assistant_id)
             if current is None:
@@ -99,7 +107,7 @@ class MemoryStorage:
             versions.append(version_of(row))
             return copy_row(row)
 
-    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+    def set_latest_version(self, assistant_id: str, version: int) -> Assistant | None:
         with self._lock:
             current = self._assistants.get(assistant_id)
             wanted = [v for v in self._versions.get(assistant_id, ()) if v["version"] == version]
@@ -123,7 +131,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         with self._lock:
             found = [
@@ -137,7 +145,7 @@ class MemoryStorage:
 
     def list_versions(
         self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Assistant]:
         with self._lock:
             found = [
                 v
@@ -149,7 +157,7 @@ class MemoryStorage:
 
     # -- threads -----------------------------------------------------------------------------
 
-    def create_thread(self, thread: Row) -> Row:
+    def create_thread(self, thread: Thread) -> Thread:
         row = new_thread(thread)
         with self._lock:
             if row["thread_id"] in self._threads:
@@ -157,12 +165,12 @@ class MemoryStorage:
             self._threads[row["thread_id"]] = row
             return copy_row(row)
 
-    def get_thread(self, thread_id: str) -> Row | None:
+    def get_thread(self, thread_id: str) -> Thread | None:
         with self._lock:
             found = self._threads.get(thread_id)
             return None if found is None else copy_row(found)
 
-    def update_thread(self, thread_id: str, changes: Row) -> Row | None:
+    def update_thread(self, thread_id: str, changes: Changes) -> Thread | None:
         with self._lock:
             current = self._threads.get(thread_id)
             if current is None:
@@ -179,7 +187,7 @@ class MemoryStorage:
             self.checkpointer.delete_thread(thread_id)
             return existed
 
-    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Row | None:
+    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Thread | None:
         with self._lock:
             original = self._threads.get(thread_id)
             if original is None:
@@ -202,7 +210,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         wanted = set(ids) if ids else None
         with self._lock:
@@ -218,7 +226,7 @@ class MemoryStorage:
 
     # -- runs --------------------------------------------------------------------------------
 
-    def create_run(self, run: Row) -> Row:
+    def create_run(self, run: Run) -> Run:
         row = new_run(run)
         with self._lock:
             if row["run_id"] in self._runs:
@@ -226,12 +234,12 @@ class MemoryStorage:
             self._runs[row["run_id"]] = row
             return copy_row(row)
 
-    def get_run(self, run_id: str) -> Row | None:
+    def get_run(self, run_id: str) -> Run | None:
         with self._lock:
             found = self._runs.get(run_id)
             return None if found is None else copy_row(found)
 
-    def update_run(self, run_id: str, changes: Row) -> Row | None:
+    def update_run(self, run_id: str, changes: Changes) -> Run | None:
         with self._lock:
             current = self._runs.get(run_id)
             if current is None:
@@ -246,7 +254,7 @@ class MemoryStorage:
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Run]:
         with self._lock:
             found = [
                 r
@@ -255,7 +263,7 @@ class MemoryStorage:
             ]
             return _page(_sorted(found, "created_at", True), limit, offset)
 
-    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:
+    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Run]:
         with self._lock:
             found = [r for r in self._runs.values() if r["status"] in statuses]
             return [copy_row(r) for r in _sorted(found, "created_at", False)]

@@ -11,11 +11,11 @@ narrowed down in SQL and then checked, counted and paged in Python (``base.match
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol, Self
+from typing import Any, Generic, Protocol, Self, cast
 
 import orjson
 
@@ -26,8 +26,13 @@ from streamgraph.server.storage.base import (
     RUN_FIELDS,
     THREAD_FIELDS,
     THREAD_SORTS,
+    Assistant,
+    Changes,
     Conflict,
     Row,
+    RowT,
+    Run,
+    Thread,
     changed,
     check_sort,
     matches,
@@ -91,12 +96,16 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+def _field(row: Mapping[str, Any], name: str) -> Any:
+    return row[name]
+
+
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
 @dataclass(frozen=True, slots=True)
-class Table:
+class Table(Generic[RowT]):
     """How one kind of row is laid out in columns."""
 
     name: str
@@ -117,7 +126,7 @@ class Table:
     def select(self) -> str:
         return ", ".join(map(_q, self.all_columns))
 
-    def encode(self, row: Row) -> list[Any]:
+    def encode(self, row: Mapping[str, Any]) -> list[Any]:
         """Column values, in ``all_columns`` order."""
         extra = {
             k: v for k, v in row.items() if k not in self.columns and k not in self.json_columns
@@ -128,38 +137,38 @@ class Table:
             _dumps(extra),
         ]
 
-    def decode(self, values: Sequence[Any]) -> Row:
+    def decode(self, values: Sequence[Any]) -> RowT:
         found = dict(zip(self.columns, values, strict=False))
         for column, text in zip(self.json_columns, values[len(self.columns) :], strict=False):
             found[column] = orjson.loads(text)
         extra: Row = orjson.loads(values[-1])
         found |= extra
         in_order = {f: found.pop(f) for f in self.fields if f in found}
-        return in_order | found
+        return cast(RowT, in_order | found)
 
 
-ASSISTANTS = Table(
+ASSISTANTS: Table[Assistant] = Table(
     "sg_assistants",
     ("assistant_id",),
     ("assistant_id", "graph_id", "name", "created_at", "updated_at", "version"),
     ("metadata",),
     ASSISTANT_FIELDS,
 )
-VERSIONS = Table(
+VERSIONS: Table[Assistant] = Table(
     "sg_assistant_versions",
     ("assistant_id", "version"),
     ("assistant_id", "version", "created_at"),
     ("metadata",),
     ASSISTANT_FIELDS,
 )
-THREADS = Table(
+THREADS: Table[Thread] = Table(
     "sg_threads",
     ("thread_id",),
     ("thread_id", "status", "created_at", "updated_at", "state_updated_at"),
     ("metadata", "values"),
     THREAD_FIELDS,
 )
-RUNS = Table(
+RUNS: Table[Run] = Table(
     "sg_runs",
     ("run_id",),
     ("run_id", "thread_id", "assistant_id", "status", "created_at", "updated_at"),
@@ -350,12 +359,14 @@ class SqlStorage(ABC):
     def _run(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(self.dialect.sql(sql), params)
 
-    def _get(self, conn: Connection, table: Table, key: str, *, lock: bool = False) -> Row | None:
+    def _get(
+        self, conn: Connection, table: Table[RowT], key: str, *, lock: bool = False
+    ) -> RowT | None:
         sql = f"SELECT {table.select} FROM {table.name} WHERE {_q(table.keys[0])} = ?"
         found = self._run(conn, sql + (self.dialect.for_update if lock else ""), (key,)).fetchone()
         return None if found is None else table.decode(found)
 
-    def _insert(self, conn: Connection, table: Table, row: Row) -> bool:
+    def _insert(self, conn: Connection, table: Table[Any], row: Mapping[str, Any]) -> bool:
         """Insert ``row``; False if one with its key exists."""
         columns = table.all_columns
         sql = (
@@ -365,7 +376,7 @@ class SqlStorage(ABC):
         )
         return bool(self._run(conn, sql, table.encode(row)).rowcount == 1)
 
-    def _update(self, conn: Connection, table: Table, row: Row) -> None:
+    def _update(self, conn: Connection, table: Table[Any], row: Mapping[str, Any]) -> None:
         columns = table.all_columns[1:]
         sql = (
             f"UPDATE {table.name} SET {', '.join(f'{_q(c)} = ?' for c in columns)} "
@@ -374,7 +385,7 @@ class SqlStorage(ABC):
         values = table.encode(row)
         self._run(conn, sql, [*values[1:], values[0]])
 
-    def _delete(self, conn: Connection, table: Table, column: str, key: str) -> bool:
+    def _delete(self, conn: Connection, table: Table[Any], column: str, key: str) -> bool:
         sql = f"DELETE FROM {table.name} WHERE {_q(column)} = ?"
         return bool(self._run(conn, sql, (key,)).rowcount > 0)
 
@@ -396,7 +407,7 @@ class SqlStorage(ABC):
 
     def _search(
         self,
-        table: Table,
+        table: Table[RowT],
         where: list[str],
         params: list[Any],
         checks: list[Check],
@@ -405,7 +416,7 @@ class SqlStorage(ABC):
         offset: int,
         *,
         count: bool = True,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[RowT], int]:
         tail = f"FROM {table.name}" + (" WHERE " + " AND ".join(where) if where else "")
         select = f"SELECT {table.select} {tail} ORDER BY {order}"
         with self._reading() as conn:
@@ -423,13 +434,13 @@ class SqlStorage(ABC):
         found = [
             row
             for row in map(table.decode, rows)
-            if all(matches(row[field], filter) for field, filter in checks)
+            if all(matches(_field(row, field), filter) for field, filter in checks)
         ]
         return found[offset : offset + limit], len(found)
 
     # -- assistants --------------------------------------------------------------------------
 
-    def create_assistant(self, assistant: Row) -> Row:
+    def create_assistant(self, assistant: Assistant) -> Assistant:
         row = new_assistant(assistant)
         with self._writing() as conn:
             if not self._insert(conn, ASSISTANTS, row):
@@ -437,11 +448,11 @@ class SqlStorage(ABC):
             self._insert(conn, VERSIONS, version_of(row))
         return row
 
-    def get_assistant(self, assistant_id: str) -> Row | None:
+    def get_assistant(self, assistant_id: str) -> Assistant | None:
         with self._reading() as conn:
             return self._get(conn, ASSISTANTS, assistant_id)
 
-    def update_assistant(self, assistant_id: str, changes: Row) -> Row | None:
+    def update_assistant(self, assistant_id: str, changes: Changes) -> Assistant | None:
         with self._writing() as conn:
             current = self._get(conn, ASSISTANTS, assistant_id, lock=True)
             if current is None:
@@ -462,7 +473,7 @@ class SqlStorage(ABC):
             self._insert(conn, VERSIONS, version_of(row))
         return row
 
-    def set_latest_version(self, assistant_id: str, version: int) -> Row | None:
+    def set_latest_version(self, assistant_id: str, version: int) -> Assistant | None:
         wanted = [
             v
             for v in self.list_versions(assistant_id, metadata=None, limit=10_000, offset=0)
@@ -493,7 +504,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         where: list[str] = []
         params: list[Any] = []
@@ -517,7 +528,7 @@ class SqlStorage(ABC):
 
     def list_versions(
         self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Assistant]:
         where, params, checks = ['"assistant_id" = ?'], [assistant_id], list[Check]()
         self._contains("metadata", metadata, where, params, checks)
         return self._search(
@@ -526,18 +537,18 @@ class SqlStorage(ABC):
 
     # -- threads -----------------------------------------------------------------------------
 
-    def create_thread(self, thread: Row) -> Row:
+    def create_thread(self, thread: Thread) -> Thread:
         row = new_thread(thread)
         with self._writing() as conn:
             if not self._insert(conn, THREADS, row):
                 raise Conflict(f"Thread with ID {row['thread_id']} already exists")
         return row
 
-    def get_thread(self, thread_id: str) -> Row | None:
+    def get_thread(self, thread_id: str) -> Thread | None:
         with self._reading() as conn:
             return self._get(conn, THREADS, thread_id)
 
-    def update_thread(self, thread_id: str, changes: Row) -> Row | None:
+    def update_thread(self, thread_id: str, changes: Changes) -> Thread | None:
         with self._writing() as conn:
             current = self._get(conn, THREADS, thread_id, lock=True)
             if current is None:
@@ -553,7 +564,7 @@ class SqlStorage(ABC):
         self.checkpointer.delete_thread(thread_id)
         return existed
 
-    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Row | None:
+    def copy_thread(self, thread_id: str, new_thread_id: str, now: str) -> Thread | None:
         with self._writing() as conn:
             original = self._get(conn, THREADS, thread_id)
             if original is None:
@@ -580,7 +591,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         where: list[str] = []
         params: list[Any] = []
@@ -599,18 +610,18 @@ class SqlStorage(ABC):
 
     # -- runs --------------------------------------------------------------------------------
 
-    def create_run(self, run: Row) -> Row:
+    def create_run(self, run: Run) -> Run:
         row = new_run(run)
         with self._writing() as conn:
             if not self._insert(conn, RUNS, row):
                 raise Conflict(f"Run {row['run_id']} already exists")
         return row
 
-    def get_run(self, run_id: str) -> Row | None:
+    def get_run(self, run_id: str) -> Run | None:
         with self._reading() as conn:
             return self._get(conn, RUNS, run_id)
 
-    def update_run(self, run_id: str, changes: Row) -> Row | None:
+    def update_run(self, run_id: str, changes: Changes) -> Run | None:
         with self._writing() as conn:
             current = self._get(conn, RUNS, run_id, lock=True)
             if current is None:
@@ -625,7 +636,7 @@ class SqlStorage(ABC):
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int
-    ) -> list[Row]:
+    ) -> list[Run]:
         where, params = ['"thread_id" = ?'], [thread_id]
         if status is not None:
             where.append('"status" = ?')
@@ -641,7 +652,7 @@ class SqlStorage(ABC):
             count=False,
         )[0]
 
-    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Row]:
+    def runs_with_status(self, statuses: tuple[str, ...]) -> list[Run]:
         if not statuses:
             return []
         sql = (
