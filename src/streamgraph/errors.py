@@ -114,7 +114,16 @@ class NodeInterrupt(GraphInterrupt):
     """Deprecated LangGraph spelling: raise it in a node to interrupt with a value."""
 
     def __init__(self, value: Any, id: str | None = None) -> None:
+        import warnings
+
         from streamgraph.types import Interrupt
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "NodeInterrupt is deprecated. Please use `langgraph.types.interrupt` instead.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
 
         super().__init__([Interrupt(value=value, id=id or "")])
 

@@ -248,6 +248,20 @@ class Interrupt:
             f"response_schema={self.response_schema!r})"
         )
 
+    @property
+    def interrupt_id(self) -> str:
+        """Deprecated name of ``id``."""
+        import warnings
+
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "`interrupt_id` is deprecated. Use `id` instead.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
+        return self.id
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Interrupt) and (self.value, self.id, self.response_schema) == (
             other.value,
@@ -396,11 +410,51 @@ class StateUpdate(NamedTuple):
     task_id: str | None = None
 
 
-class GraphOutput(NamedTuple):
-    """What ``invoke(..., version="v2")`` returns."""
+class GraphOutput(_Frozen):
+    """What ``invoke(..., version="v2")`` returns: ``value`` (the output, in the output
+    schema's type) and ``interrupts`` (those pending, ``()`` when the run finished)."""
+
+    __slots__ = ("value", "interrupts")  # noqa: RUF023 - field order
 
     value: Any
     interrupts: tuple[Interrupt, ...]
+
+    def __init__(self, value: Any, interrupts: tuple[Interrupt, ...] = ()) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "interrupts", interrupts)
+
+    def __getitem__(self, key: str) -> Any:
+        """Deprecated dict-style access (``result["__interrupt__"]``, ``result["key"]``)."""
+        _graph_output_access("`result[key]`")
+        if key == "__interrupt__":
+            return self.interrupts
+        if isinstance(self.value, dict):
+            return self.value[key]
+        try:
+            return getattr(self.value, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        _graph_output_access("`key in result`")
+        if key == "__interrupt__":
+            return bool(self.interrupts)
+        if isinstance(self.value, dict):
+            return key in self.value
+        return isinstance(key, str) and hasattr(self.value, key)
+
+
+def _graph_output_access(how: str) -> None:
+    import warnings
+
+    from streamgraph.warnings import LangGraphDeprecatedSinceV11
+
+    warnings.warn(
+        f"Accessing GraphOutput via {how} is deprecated. Use `result.value` to access the "
+        "output value directly, or `result.interrupts` for interrupts.",
+        LangGraphDeprecatedSinceV11,
+        stacklevel=3,
+    )
 
 
 def interrupt(value: Any) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import importlib
+import logging
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -25,6 +26,8 @@ from uuid import UUID
 import orjson
 
 __all__ = ("JsonSerializer", "Serializer")
+
+logger = logging.getLogger(__name__)
 
 TAG = "__sg__"
 _IMPORTABLE_PREFIXES = ("langchain_core.",)
@@ -113,6 +116,9 @@ def _encode_object(value: Any) -> Any:
     if hasattr(cls, "__dataclass_fields__"):
         fields = {name: getattr(value, name) for name in cls.__dataclass_fields__}
         return {TAG: "dataclass", "cls": _class_ref(cls), "v": encode(fields)}
+    for plain in (str, int, float):  # subclasses (LangChain's TextAccessor...): as the base
+        if isinstance(value, plain):
+            return plain(value)
     raise TypeError(
         f"cannot store a value of type {cls.__module__}.{cls.__qualname__} in a checkpoint: "
         "use JSON types, tuples, sets, bytes, datetimes, UUIDs, decimals, enums, dataclasses "
@@ -202,6 +208,13 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
             raise TypeError(f"cannot restore {cls!r}: not an enum")
         return cls(decode(raw))
     if tag in ("pydantic", "dataclass"):
+        if "<locals>" in data["cls"][1]:  # defined inside a function: not findable by name
+            logger.warning(
+                "cannot restore a %s.%s (a class defined inside a function): its fields are "
+                "returned as a dict instead",
+                *data["cls"],
+            )
+            return decode(raw)
         return _rebuild(_find_class(data["cls"]), decode(raw), tag)
     raise TypeError(f"unknown tag {tag!r} in stored data")
 

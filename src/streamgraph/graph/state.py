@@ -11,6 +11,7 @@ from streamgraph.constants import END, NS_END, NS_SEP, RESERVED_NAMES, START
 from streamgraph.errors import GraphSetupError
 from streamgraph.graph._schema import Schema, first_param_schema, schema_of
 from streamgraph.graph._validate import validate_graph
+from streamgraph.pregel._node import check_config_param
 from streamgraph.pregel.main import Pregel
 from streamgraph.types import CachePolicy, Command, RetryPolicy, TimeoutPolicy, TracePolicy
 
@@ -95,19 +96,19 @@ class BranchSpec:
         self.ends = ends  # targets known statically (path_map or Literal hint)
 
 
-def _legacy_arg(legacy: dict[str, Any], old: str, new: str) -> Any:
-    """A renamed ``add_node`` argument (``input``/``retry``): still taken, with LangGraph's
-    deprecation warning."""
+def _legacy_arg(legacy: dict[str, Any], old: str, new: str, since: tuple[int, int] = (0, 5)) -> Any:
+    """A renamed argument (``input``/``retry``/``config_schema``): still taken, with
+    LangGraph's deprecation warning."""
     if old not in legacy:
         return None
     import warnings
 
-    from streamgraph.warnings import LangGraphDeprecatedSinceV05
+    from streamgraph.warnings import LangGraphDeprecatedSinceV05, LangGraphDeprecatedSinceV10
 
     warnings.warn(
         f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
-        category=LangGraphDeprecatedSinceV05,
-        stacklevel=3,
+        category=LangGraphDeprecatedSinceV10 if since == (1, 0) else LangGraphDeprecatedSinceV05,
+        stacklevel=4,
     )
     return legacy.pop(old)
 
@@ -183,9 +184,11 @@ class StateGraph:
         output_schema: Any = None,
         **legacy: Any,
     ) -> None:
-        input_schema = input_schema or legacy.pop("input", None)
-        output_schema = output_schema or legacy.pop("output", None)
-        context_schema = context_schema or legacy.pop("config_schema", None)
+        input_schema = input_schema or _legacy_arg(legacy, "input", "input_schema")
+        output_schema = output_schema or _legacy_arg(legacy, "output", "output_schema")
+        context_schema = context_schema or _legacy_arg(
+            legacy, "config_schema", "context_schema", since=(1, 0)
+        )
         if legacy:
             raise TypeError(f"StateGraph() got unexpected arguments: {sorted(legacy)}")
         if state_schema is None:
@@ -279,6 +282,8 @@ class StateGraph:
             raise GraphSetupError(f"Node `{name}`: cache_policy is not supported by streamgraph")
         if input_schema is None and not isinstance(fn, Pregel):
             input_schema = first_param_schema(fn)
+        if not isinstance(fn, Pregel) and not hasattr(fn, "invoke"):
+            check_config_param(fn)
         if input_schema is not None:
             self._add_schema(input_schema)
         ends = tuple(destinations) if destinations else _return_targets(fn) or ()

@@ -433,6 +433,17 @@ def create_react_agent(
     model's tokens in ``messages`` mode, and what tools write with ``get_stream_writer()``
     in ``custom`` mode.
     """
+    if "config_schema" in deprecated:
+        import warnings
+
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "`config_schema` is deprecated and will be removed. Please use `context_schema` "
+            "instead.",
+            category=LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
     context_schema = context_schema or deprecated.pop("config_schema", None)
     if deprecated:
         raise TypeError(f"create_react_agent() got unexpected keyword arguments: {deprecated}")

@@ -144,11 +144,11 @@ async def _aparallel_step(
             yield shape(item)
             continue
         pending.discard(item)
-        if waiting:  # max_concurrency: start the next one
-            _launch(waiting.pop(), loop, inbox, pending, running)
         loop.finish_task(item)
         for handler in loop.take_followups():  # a failed node's error handler
             _launch(handler, loop, inbox, pending, running)
+        if waiting and item.error is None:  # max_concurrency: start the next one
+            _launch(waiting.pop(), loop, inbox, pending, running)
         await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event

@@ -199,18 +199,18 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
                 yield shape(item)
                 continue
             pending -= 1
-            if waiting and failed is None:  # max_concurrency: start the next one
-                submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
-                pending += 1
             loop.finish_task(item)
+            if item.error is not None and failed is None:
+                failed = item
             for handler in loop.take_followups():  # a failed node's error handler
                 submit(_report, copy_context(), handler, loop, inbox.put)
+                pending += 1
+            if waiting and failed is None:  # max_concurrency: start the next one
+                submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
                 pending += 1
             _save(loop)
             if loop.out:
                 yield from _flush(loop, shape)
-            if item.error is not None and failed is None:
-                failed = item
         if failed is not None:
             raise loop.finish_error(failed)
     finally:

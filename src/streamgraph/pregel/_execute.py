@@ -75,6 +75,7 @@ def _retry_delay(task: Task, error: Exception) -> float | None:
         interval += random.uniform(0, 1)
     task.attempt += 1
     task.writes = []
+    task.pushed = []
     task._runtime = None  # the next attempt's runtime shows the new attempt number
     task.resuming = True  # graphs run inside it continue where they stopped
     task.interrupts_seen = 0
@@ -127,7 +128,7 @@ def _attempt(task: Task, loop: Loop) -> None:
         result = _from_parent(command)
     writes = node.writes_for(result)
     writes.extend(node.edge_writes)
-    task.writes = writes
+    task.writes = [*task.pushed, *writes] if task.pushed else writes
     if node.branches:
         route_task(task, loop)
 
@@ -182,7 +183,7 @@ async def _aattempt(task: Task, loop: Loop) -> None:
         result = _from_parent(command)
     writes = node.writes_for(result)
     writes.extend(node.edge_writes)
-    task.writes = writes
+    task.writes = [*task.pushed, *writes] if task.pushed else writes
     if node.branches:
         await _aroute(task, loop)
 

@@ -88,6 +88,31 @@ def _injections(fn: Callable[..., Any]) -> dict[str, str]:
     return wanted
 
 
+def check_config_param(fn: Any) -> None:
+    """LangGraph's warning (at ``add_node``) for a ``config`` parameter typed as something
+    else than a ``RunnableConfig`` (streamgraph gives it the config all the same)."""
+    import inspect
+
+    try:
+        param = inspect.signature(fn).parameters.get("config")
+    except (TypeError, ValueError):
+        return
+    if param is None or param.annotation is param.empty:
+        return
+    annotation = param.annotation
+    shown = annotation if isinstance(annotation, str) else repr(annotation)
+    if "RunnableConfig" in shown or "RunnableConfig" in getattr(annotation, "__name__", ""):
+        return
+    import warnings
+
+    warnings.warn(
+        "The 'config' parameter should be typed as 'RunnableConfig' or 'RunnableConfig | "
+        f"None', not '{annotation}'. ",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 def _is_node_error(annotation: Any) -> bool:
     from streamgraph.errors import NodeError
 

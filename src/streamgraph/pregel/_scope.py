@@ -47,6 +47,7 @@ class Task:
         "ns_path",
         "order",
         "path",
+        "pushed",
         "resume",
         "resume_input",
         "resuming",
@@ -100,6 +101,7 @@ class Task:
         self.timeout = node.timeout  # TimeoutPolicy (a Send's own replaces the node's)
         self.timer: Any = None  # the running attempt's clock, under a timeout
         self.node_error: Any = None  # for an error handler's task: what the node raised
+        self.pushed: list[tuple[str, Any]] = []  # writes made while running (push_message)
         self.trace_run: Any = None  # its run for the user's LangChain tracers (_tracing.py)
 
     def __repr__(self) -> str:

@@ -97,7 +97,11 @@ def emit_task_event(loop: Loop, task: Task, payload: dict[str, Any]) -> None:
 def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     """The config a node sees (``config`` parameter, ``get_config()``)."""
     base = loop.config
-    configurable = {**base.get("configurable", {}), "checkpoint_ns": task.ns}
+    configurable = {
+        **base.get("configurable", {}),
+        "checkpoint_ns": task.ns,
+        "__pregel_durability": loop.durability,  # (LangGraph's key: nodes read it)
+    }
     metadata = dict(base.get("metadata", {}))
     for key in _PROPAGATED_CONFIGURABLE:
         if key in configurable:
