@@ -120,6 +120,33 @@ def _seconds(value: float | timedelta | None, field: str) -> float | None:
     return seconds
 
 
+class _DataclassFields:
+    """``cls.__dataclass_fields__`` made on first use, so that ``dataclasses.replace``,
+    ``asdict`` and ``is_dataclass`` work on these types as on LangGraph's dataclasses,
+    without ``import streamgraph.graph`` importing ``dataclasses``."""
+
+    def __init__(self, *fields: tuple[str, Any]) -> None:
+        self.fields = fields  # (name, default), in order; no default: required
+        self.made: dict[str, Any] | None = None
+
+    def __get__(self, obj: Any, owner: type) -> dict[str, Any]:
+        if self.made is None:
+            import dataclasses
+
+            specs = [
+                (name, Any)
+                if default is _REQUIRED
+                else (name, Any, dataclasses.field(default=default))
+                for name, default in self.fields
+            ]
+            shadow = dataclasses.make_dataclass(owner.__name__, specs, kw_only=True)
+            self.made = dict(shadow.__dataclass_fields__)  # type: ignore[attr-defined]
+        return self.made
+
+
+_REQUIRED: Any = object()
+
+
 class _Frozen:
     """Immutable, compared and hashed by its fields (a frozen dataclass without importing
     ``dataclasses``, which ``import streamgraph.graph`` avoids)."""
@@ -159,6 +186,9 @@ class TimeoutPolicy(_Frozen):
     """
 
     __slots__ = ("run_timeout", "idle_timeout", "refresh_on")  # noqa: RUF023 - field order
+    __dataclass_fields__: Any = _DataclassFields(
+        ("run_timeout", None), ("idle_timeout", None), ("refresh_on", "auto")
+    )
 
     run_timeout: float | timedelta | None
     idle_timeout: float | timedelta | None
@@ -199,6 +229,9 @@ class TracePolicy(_Frozen):
     node's input and output into what the tracer sees (not what the node gets or returns)."""
 
     __slots__ = ("process_inputs", "process_outputs")
+    __dataclass_fields__: Any = _DataclassFields(
+        ("process_inputs", None), ("process_outputs", None)
+    )
 
     process_inputs: Callable[[Any], Any] | None
     process_outputs: Callable[[Any], Any] | None
@@ -236,6 +269,9 @@ class Interrupt:
 
     __slots__ = ("id", "response_schema", "value")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(
+        ("value", _REQUIRED), ("id", ""), ("response_schema", None)
+    )
 
     def __init__(self, value: Any, id: str = "", response_schema: Any = None) -> None:
         self.value = value
@@ -321,6 +357,9 @@ class Command(Generic[N]):
 
     __slots__ = ("goto", "graph", "resume", "update")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(
+        ("graph", None), ("update", None), ("resume", None), ("goto", ())
+    )
 
     PARENT: ClassVar[Literal["__parent__"]] = "__parent__"
 
@@ -357,6 +396,7 @@ class Overwrite:
 
     __slots__ = ("type", "value")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(("value", _REQUIRED), ("type", "__overwrite__"))
 
     def __init__(self, value: Any, type: Literal["__overwrite__"] = "__overwrite__") -> None:
         self.value = value
@@ -415,6 +455,7 @@ class GraphOutput(_Frozen):
     schema's type) and ``interrupts`` (those pending, ``()`` when the run finished)."""
 
     __slots__ = ("value", "interrupts")  # noqa: RUF023 - field order
+    __dataclass_fields__: Any = _DataclassFields(("value", _REQUIRED), ("interrupts", ()))
 
     value: Any
     interrupts: tuple[Interrupt, ...]

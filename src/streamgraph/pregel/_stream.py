@@ -174,9 +174,21 @@ def parse_modes(stream_mode: str | Sequence[str]) -> tuple[frozenset[str], bool]
     return frozenset(modes), tagged
 
 
-def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
+def _with_state(payload: Any, state_schema: Any) -> Any:
+    """A checkpoint payload whose ``values`` are in the state schema's type (v2)."""
+    values = payload.get("values") if isinstance(payload, dict) else None
+    if state_schema is None or not isinstance(values, dict):
+        return payload
+    return {**payload, "values": state_schema.to_output(values)}
+
+
+def _v2_part(output_schema: Any, state_schema: Any = None) -> Callable[[Event], dict[str, Any]]:
     def part(event: Event) -> dict[str, Any]:
         ns, mode, payload = event
+        if mode == "checkpoints":
+            payload = _with_state(payload, state_schema)
+        elif mode == "debug" and payload.get("type") == "checkpoint":
+            payload = {**payload, "payload": _with_state(payload["payload"], state_schema)}
         if mode != "values":
             return {"type": mode, "ns": ns, "data": payload}
         interrupts: tuple[Any, ...] = ()
@@ -191,11 +203,17 @@ def _v2_part(output_schema: Any) -> Callable[[Event], dict[str, Any]]:
 
 
 def shaper(
-    *, tagged: bool, subgraphs: bool, version: str, output_schema: Any = None
+    *,
+    tagged: bool,
+    subgraphs: bool,
+    version: str,
+    output_schema: Any = None,
+    state_schema: Any = None,
 ) -> Callable[[Event], Any]:
-    """The function that turns an event into what ``stream()`` yields."""
+    """The function that turns an event into what ``stream()`` yields (v2: ``values`` in
+    the output schema's type, checkpoints' values in the state schema's)."""
     if version == "v2":
-        return _v2_part(output_schema)
+        return _v2_part(output_schema, state_schema)
     if version != "v1":
         raise ValueError(f"Unknown stream version {version!r}; valid versions are: v1, v2")
     if subgraphs:

@@ -27,8 +27,16 @@ _FRAMEWORK_META = frozenset(
         "checkpoint_ns",
     )
 )
-# Configurable keys copied into node metadata, in LangGraph's order.
-_PROPAGATED_CONFIGURABLE = ("run_id", "assistant_id", "thread_id", "graph_id", "checkpoint_id")
+# The caller's configurable keys copied into node metadata (LangGraph's set).
+_PROPAGATED_CONFIGURABLE = (
+    "run_id",
+    "assistant_id",
+    "thread_id",
+    "graph_id",
+    "checkpoint_id",
+    "checkpoint_ns",
+    "task_id",
+)
 
 
 def start_payload(loop: Loop, task: Task) -> dict[str, Any]:
@@ -103,9 +111,10 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
         "__pregel_durability": loop.durability,  # (LangGraph's key: nodes read it)
     }
     metadata = dict(base.get("metadata", {}))
+    given = base.get("configurable", {})
     for key in _PROPAGATED_CONFIGURABLE:
-        if key in configurable:
-            metadata.setdefault(key, configurable[key])
+        if given.get(key):
+            metadata.setdefault(key, given[key])
     metadata.update(
         langgraph_step=task.step,
         langgraph_node=task.name,

@@ -305,6 +305,7 @@ class Pregel(RunnableAPI, ThreadAPI):
             subgraphs=run.subgraphs,
             version=run.version,
             output_schema=self.output_spec,
+            state_schema=self.state_spec,
         )
         loop = self._start_run(
             config,
