@@ -7,13 +7,14 @@ returned or given state object back into ``(key, value)`` writes.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Annotated, Any
 
 from streamgraph.channels import BaseChannel, BinaryOperatorAggregate, LastValue
-from streamgraph.errors import InvalidUpdateError
+from streamgraph.errors import GraphSetupError, InvalidUpdateError
 
 __all__ = ("ROOT", "Schema", "channel_for", "is_schema_class", "schema_of")
 
@@ -70,10 +71,26 @@ def _is_reducer(fn: Any) -> bool:
     return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
+def _check_reducer(key: str, item: Any) -> None:
+    """The last ``Annotated`` item, when it is a function, must be a reducer ``(a, b) -> c``
+    (LangGraph's rule): a one-argument function there is a mistake, not metadata."""
+    import inspect
+
+    if not inspect.isfunction(item) and not isinstance(item, functools.partial):
+        return
+    if not _is_reducer(item):
+        raise GraphSetupError(
+            f"Invalid reducer signature. Expected (a, b) -> c. Got {inspect.signature(item)} "
+            f"(key '{key}')"
+        )
+
+
 def channel_for(key: str, hint: Any) -> BaseChannel:
     """The channel a state key annotation asks for: a reducer, a channel, or last-value."""
     if typing.get_origin(hint) is Annotated:
         typ, *meta = typing.get_args(hint)
+        if meta:
+            _check_reducer(key, meta[-1])
         for item in reversed(meta):
             if isinstance(item, BaseChannel):
                 channel = item.copy_empty()
@@ -160,6 +177,10 @@ class Schema:
         }
         # The keys that have channels: every key but the managed ones.
         self.stored_keys: tuple[str, ...] = tuple(k for k in keys if k not in self.managed)
+        for key in self.stored_keys:  # a bad reducer is named when the schema is declared
+            hint = self.hints[key]
+            if typing.get_origin(hint) is Annotated and len(typing.get_args(hint)) > 1:
+                _check_reducer(key, typing.get_args(hint)[-1])
 
     def channels(self) -> dict[str, BaseChannel]:
         return {key: channel_for(key, self.hints[key]) for key in self.stored_keys}

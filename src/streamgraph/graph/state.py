@@ -96,6 +96,26 @@ class BranchSpec:
         self.ends = ends  # targets known statically (path_map or Literal hint)
 
 
+def _check_checkpointer(checkpointer: Any) -> None:
+    if checkpointer is None or isinstance(checkpointer, bool):
+        return
+    from streamgraph.checkpoint.base import BaseCheckpointSaver
+
+    if not isinstance(checkpointer, BaseCheckpointSaver):
+        raise TypeError(
+            "Invalid checkpointer provided. Expected an instance of `BaseCheckpointSaver`, "
+            f"`True`, `False`, or `None`. Received {type(checkpointer).__name__}. Pass a "
+            "proper saver (e.g., InMemorySaver, AsyncPostgresSaver)."
+        )
+
+
+def _plain_name(name: Any) -> Any:
+    """A ``str`` enum member used as a node name: its value (``NodeName.BAZ`` -> ``"baz"``)."""
+    if isinstance(name, str) and type(name) is not str:
+        return str.__str__(name)
+    return name
+
+
 def _legacy_arg(legacy: dict[str, Any], old: str, new: str, since: tuple[int, int] = (0, 5)) -> Any:
     """A renamed argument (``input``/``retry``/``config_schema``): still taken, with
     LangGraph's deprecation warning."""
@@ -210,6 +230,15 @@ class StateGraph:
         self.node_defaults = NodeDefaults()
 
     @property
+    def managed(self) -> dict[str, Any]:
+        """The graph's managed values (``RemainingSteps``...), by key."""
+        found: dict[str, Any] = {}
+        for schema in self.schemas.values():
+            for key, manager in schema.managed.items():
+                found.setdefault(key, manager)
+        return found
+
+    @property
     def channels(self) -> dict[str, Any]:
         """The graph's state keys and their channels (managed values left out)."""
         found: dict[str, Any] = {}
@@ -258,6 +287,7 @@ class StateGraph:
         policy = TimeoutPolicy.coerce(timeout)
         if legacy:
             raise TypeError(f"add_node() got unexpected arguments: {sorted(legacy)}")
+        node = _plain_name(node)
         if isinstance(node, str):
             name, fn = node, action
             if fn is None:
@@ -380,6 +410,11 @@ class StateGraph:
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> Self:
         """Run ``end_key`` after ``start_key``; a list of starts waits for all of them."""
+        end_key = _plain_name(end_key)
+        if isinstance(start_key, str):
+            start_key = _plain_name(start_key)
+        else:
+            start_key = [_plain_name(s) for s in start_key]
         if isinstance(start_key, str):
             if start_key == END:
                 raise GraphSetupError("END cannot be a start node")
@@ -406,6 +441,7 @@ class StateGraph:
     ) -> Self:
         """After ``source``, run the node(s) ``path(state)`` returns (names, ``END``, or
         ``Send``s), mapped through ``path_map`` when given."""
+        source = _plain_name(source)
         if not callable(path):
             raise TypeError(f"add_conditional_edges({source!r}, ...): path must be callable")
         name = getattr(path, "__name__", None) or "condition"
@@ -417,9 +453,9 @@ class StateGraph:
         if path_map is None:
             mapping = None
         elif isinstance(path_map, dict):
-            mapping = dict(path_map)
+            mapping = {k: _plain_name(v) for k, v in path_map.items()}
         else:
-            mapping = {target: target for target in path_map}
+            mapping = {target: _plain_name(target) for target in path_map}
         ends = tuple(mapping.values()) if mapping is not None else _return_targets(path)
         schema = first_param_schema(path)
         if schema is not None:
@@ -473,6 +509,7 @@ class StateGraph:
         name: str | None = None,
     ) -> CompiledStateGraph:
         """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
+        _check_checkpointer(checkpointer)
         if checkpointer is True:
             raise GraphSetupError(
                 "compile(checkpointer=True) (a subgraph keeping its own thread) is not "

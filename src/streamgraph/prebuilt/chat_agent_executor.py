@@ -311,6 +311,8 @@ class _CallModel(DualNode):
 
     def __init__(self, agent: _Agent) -> None:
         self.agent = agent
+        self.func = self.invoke  # (LangGraph's node is a RunnableCallable: .func)
+        self.afunc = self.ainvoke
 
     def _model(self, state: Any) -> Any:
         agent = self.agent

@@ -159,7 +159,7 @@ class Loop(Routes):
             Events(self, events_enclosing) if "events" in self.modes else None
         )
         # LangChain tracers of the user's in config["callbacks"] (see _tracing.py)
-        self.traced = self.events is None and user_callbacks(config.get("callbacks"))
+        self.traced = user_callbacks(config.get("callbacks"))
         self.tracing: Tracing | None = None
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
@@ -546,7 +546,8 @@ class Loop(Routes):
         Only state channels are versioned and only the last step's nodes recorded: a
         checkpoint stays the size of the state, not of the graph's history.
         """
-        version = max(self.versions.values(), default=0) + 1
+        latest = max(self.versions.values(), default=None)
+        version = self.saver.get_next_version(latest, None)  # (the saver's contract)
         for key in updated:
             self.versions[key] = version
         self.changed_since_save.update(updated)

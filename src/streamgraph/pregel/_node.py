@@ -317,6 +317,17 @@ class Node:
         """What the node runs (LangGraph's name for it)."""
         return self.fn
 
+    def copy(self, update: dict[str, Any]) -> Node:
+        """A copy of the node with the given attributes replaced."""
+        clone = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                if hasattr(self, slot):
+                    object.__setattr__(clone, slot, getattr(self, slot))
+        for name, value in update.items():
+            object.__setattr__(clone, name, value)
+        return clone
+
     async def acall(self, value: Any, scope: Scope) -> Any:
         """The async form of ``call`` (subgraphs and runnables have native async twins)."""
         if self.is_subgraph:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
@@ -58,11 +59,16 @@ class Tracing:
             inheritable_tags=config.get("tags"),
             inheritable_metadata={**config.get("metadata", {}), "ls_integration": "langgraph"},
         )
+        events = loop.events  # astream_events: the same run ids as its events
         self.run = manager.on_chain_start(
             None,
             input if isinstance(input, dict) else {"input": input},
             name=config.get("run_name") or loop.graph.name,
-            run_id=config.get("run_id") if not loop.ns else None,
+            run_id=UUID(events.run_id)
+            if events is not None
+            else config.get("run_id")
+            if not loop.ns
+            else None,
         )
 
     def task_started(self, task: Task) -> None:
@@ -73,8 +79,12 @@ class Tracing:
         child.tags = [tag, *(t for t in child.tags if t != tag)]  # first, as LangGraph's
         child.add_metadata(metadata)
         inputs = _processed(getattr(policy, "process_inputs", None), task.input)
+        events = self.loop.events
         task.trace_run = child.on_chain_start(
-            None, inputs if isinstance(inputs, dict) else {"input": inputs}, name=task.name
+            None,
+            inputs if isinstance(inputs, dict) else {"input": inputs},
+            name=task.name,
+            run_id=UUID(events.run_of(task)) if events is not None else None,
         )
         task._config = None  # (made above without the run; its callbacks now hang from it)
 

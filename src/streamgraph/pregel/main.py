@@ -553,6 +553,12 @@ class Pregel(RunnableAPI, ThreadAPI):
         )
         return _collect(list(results), return_exceptions)
 
+    def copy(self, update: dict[str, Any] | None = None) -> Pregel:
+        """A shallow copy of the graph with the given attributes replaced."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update({**self.__dict__, **(update or {})})
+        return clone
+
     def with_config(self, config: dict[str, Any] | None = None, **kwargs: Any) -> Pregel:
         """A copy of this graph whose runs start from ``config`` merged with ``kwargs``."""
         clone = object.__new__(type(self))
