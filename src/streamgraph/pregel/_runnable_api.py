@@ -22,18 +22,65 @@ from typing import Any
 __all__ = ("RunnableAPI", "register_as_runnable")
 
 _REGISTERED = False
+_RUNNABLE_MODULE = "langchain_core.runnables.base"
 
 
 def register_as_runnable(cls: type) -> None:
-    """Make ``cls`` a virtual ``Runnable`` subclass when langchain-core is loaded."""
+    """Make ``cls`` a virtual ``Runnable`` subclass: now if langchain-core is loaded, else
+    as soon as it is (a finder watches for that one import, then steps aside)."""
     global _REGISTERED
     if _REGISTERED:
         return
-    module = sys.modules.get("langchain_core.runnables.base")
+    module = sys.modules.get(_RUNNABLE_MODULE)
     if module is None:
+        _watch_for_langchain(cls)
         return
     module.Runnable.register(cls)
     _REGISTERED = True
+
+
+class _LangChainWatcher:
+    """A meta path finder that registers ``Pregel`` when ``langchain_core.runnables.base``
+    is imported (whoever imports it, whenever), and removes itself."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != _RUNNABLE_MODULE:
+            return None
+        import importlib.machinery
+
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = typing.cast(Any, _RegisteringLoader(spec.loader, self.cls))
+        return spec
+
+
+class _RegisteringLoader:
+    """The module's own loader, registering ``Pregel`` once the module is executed."""
+
+    def __init__(self, inner: Any, cls: type) -> None:
+        self.inner = inner
+        self.cls = cls
+
+    def create_module(self, spec: Any) -> Any:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.inner.exec_module(module)
+        register_as_runnable(self.cls)
+
+    def __getattr__(self, name: str) -> Any:  # get_source etc. (tracebacks)
+        return getattr(self.inner, name)
+
+
+def _watch_for_langchain(cls: type) -> None:
+    if not any(isinstance(f, _LangChainWatcher) for f in sys.meta_path):
+        sys.meta_path.insert(0, _LangChainWatcher(cls))
 
 
 _QUALIFIERS = ("Required", "NotRequired", "ReadOnly")
