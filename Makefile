@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := src tests benchmarks examples
 
-.PHONY: test demo bench lint format clean
+.PHONY: test demo bench lint format clean studio studio-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix $(SOURCES)
 	$(VENV)/bin/ruff format $(SOURCES)
+
+# The Studio page (src/streamgraph/server/studio/page/) is built from studio/ with Node.js and
+# npm, and committed: serving it, `make demo` and `make test` need no Node.js.
+studio:
+	cd studio && npm ci --no-audit --no-fund && npm run check && npm run build
+
+# The README's two studio screenshots, taken by the browser tests (needs chromium).
+studio-screenshots: $(STAMP)
+	STUDIO_SCREENSHOTS=docs $(PY) -m pytest tests/studio/test_browser.py -q -k "agent_run or fork"
 
 clean:
 	rm -rf $(VENV)

@@ -43,11 +43,13 @@ def calibrate(measure: Any, budget: float) -> int:
     return max(1, int(budget / max(once, 1e-7)))
 
 
-def bench_workload(name: str, libs: dict[str, Any], rounds: int, budget: float) -> dict[str, float]:
+def bench_workload(
+    name: str, libs: dict[str, Any], rounds: int, budget: float, factory: Any = None
+) -> dict[str, float]:
     loop = asyncio.new_event_loop()
     measures = {}
     for lib_name, lib in libs.items():
-        run = WORKLOADS[name](lib)
+        run = (factory or WORKLOADS[name])(lib)
         if is_async(run):
             measures[lib_name] = lambda n, run=run: time_async(loop, run, n)
         else:
@@ -112,6 +114,7 @@ def main() -> None:
     from benchmarks.tokens import token_rows
 
     rows.extend(token_rows(libs, rounds, budget))
+    rows.extend(persistence_rows(libs, rounds, budget))
     try:
         import uvicorn  # noqa: F401 - the server extra
     except ImportError:
@@ -123,6 +126,58 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=2)
+
+
+def persistence_rows(libs: dict[str, Any], rounds: int, budget: float) -> list[dict[str, Any]]:
+    """Big state, long threads, many events (``benchmarks/persistence.py``)."""
+    from benchmarks import persistence
+
+    rows: list[dict[str, Any]] = []
+    print(
+        f"\n| {'big state and long threads':66} | {'streamgraph':>12} | {'langgraph':>12} | "
+        f"{'speed-up':>8} |"
+    )
+    print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
+    with persistence.postgres_database() as pg_url:
+        savers = persistence.Savers(pg_url)
+        try:
+            for name, factory in persistence.time_workloads(savers).items():
+                result = bench_workload(name, libs, min(rounds, 3), budget, factory)
+                rows.append({"workload": name, **result})
+                print_row(name, result)
+        finally:
+            savers.close()
+    events = {name: persistence.custom_events(name) for name in libs}
+    name = f"{persistence.EVENTS:,} custom events from one node, stream(custom)"
+    result = {lib_name: found["seconds"] for lib_name, found in events.items()}
+    rows.append({"workload": name, **result})
+    print_row(name, result)
+    print(
+        f"\n| {'memory (less is better)':66} | {'streamgraph':>12} | {'langgraph':>12} | "
+        f"{'ratio':>8} |"
+    )
+    print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 10}:|")
+    memory = {
+        f"peak memory of the {persistence.EVENTS:,} custom events run": {
+            lib_name: found["peak_bytes"] for lib_name, found in events.items()
+        },
+        "InMemorySaver holding a 10k-checkpoint thread": {
+            lib_name: float(persistence.in_memory_saver_bytes(lib))
+            for lib_name, lib in libs.items()
+        },
+    }
+    for name, result in memory.items():
+        rows.append({"workload": name, "unit": "bytes", **result})
+        print_memory_row(name, result)
+    return rows
+
+
+def print_memory_row(name: str, result: dict[str, float]) -> None:
+    ours = result["streamgraph"]
+    theirs = result.get("langgraph")
+    other = f"{theirs / 2**20:,.1f} MB" if theirs is not None else "-"
+    ratio = f"{ours / theirs:.2f}x" if theirs else "-"
+    print(f"| {name:66} | {ours / 2**20:>9,.1f} MB | {other:>12} | {ratio:>8} |", flush=True)
 
 
 def print_row(name: str, result: dict[str, float]) -> None:

@@ -39,6 +39,7 @@ def load(package: str) -> types.SimpleNamespace:
         name=package,
         StateGraph=graph.StateGraph,
         START=graph.START,
+        END=graph.END,
         get_stream_writer=config.get_stream_writer,
         InMemorySaver=memory.InMemorySaver,
         SqliteSaver=sqlite.SqliteSaver,

@@ -7,6 +7,11 @@
 
 The served graphs may import ``langgraph`` (a LangGraph project, unedited): ``import
 langgraph...`` loads streamgraph (``streamgraph.compat``) unless ``--no-compat`` is given.
+
+``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out) and,
+from a terminal, opens it in a browser (``--no-browser`` does not); ``serve`` serves it with
+``--studio``.
+
 ``--db`` takes a SQLite file (default: ``.streamgraph/streamgraph.sqlite`` beside the
 config), ``:memory:``, or a ``postgres://`` URL. Whatever stops the server from starting (a
 missing config, a graph that does not import, a port in use, a database that does not
@@ -62,7 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--no-browser",
             action="store_true",
-            help="accepted for langgraph dev's command line; no effect",
+            help="dev: do not open the studio in a browser (it opens from a terminal)",
+        )
+        command.add_argument(
+            "--studio",
+            action=argparse.BooleanOptionalAction,
+            default=name == "dev",
+            help="serve the Studio web page at /studio/ "
+            + ("(default; --no-studio leaves it out)" if name == "dev" else "(default: no)"),
         )
     demo = commands.add_parser("demo", help="start a server and stream the seed graphs")
     demo.add_argument("--db", default=None, help="as for serve (default: a temporary file)")
@@ -114,7 +126,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
-            app = create_app(config=args.config, storage=_storage(args.db), workers=args.workers)
+            app = create_app(
+                config=args.config,
+                storage=_storage(args.db),
+                workers=args.workers,
+                studio=args.studio,
+            )
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
     except ConfigError as error:
@@ -122,7 +139,11 @@ def _serve(args: argparse.Namespace) -> int:
     except Exception as error:  # a database that does not answer, a bad --db, ...
         return _fail(f"cannot start: {type(error).__name__}: {error}")
     graphs = ", ".join(sorted(app.state.api.graphs))
-    print(f"streamgraph: serving {graphs} at http://{args.host}:{args.port}", flush=True)
+    url = f"http://{_url_host(args.host)}:{args.port}"
+    print(f"streamgraph: serving {graphs} at {url}", flush=True)
+    if args.studio:
+        print(f"streamgraph: studio at {url}/studio/", flush=True)
+        _open_browser(args, f"{url}/studio/")
     _log_to_stderr(logging.INFO if args.command == "dev" else logging.WARNING)
     uvicorn.run(
         app,
@@ -142,6 +163,24 @@ def _log_to_stderr(level: int) -> None:
     logger = logging.getLogger("streamgraph")
     logger.addHandler(handler)
     logger.setLevel(level)
+
+
+def _open_browser(args: argparse.Namespace, url: str) -> None:
+    """``dev`` opens the studio, as ``langgraph dev`` opens its Studio, when run from a
+    terminal (never from a script or a test); the page waits for the server if it is early."""
+    if args.command != "dev" or args.no_browser or not sys.stdout.isatty():
+        return
+    import threading
+    import webbrowser
+
+    threading.Timer(1.0, webbrowser.open, [url]).start()
+
+
+def _url_host(host: str) -> str:
+    """The host part of a URL a browser on this machine can open."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _storage(db: str | None) -> str | None:

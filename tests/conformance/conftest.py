@@ -60,7 +60,7 @@ def make_saver(saver_kind: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
         with PostgresSaver.from_conn_string(request.getfixturevalue("pg_url")) as saver:
             saver.setup()
-            saver.conn.execute("TRUNCATE sg_checkpoints, sg_writes")
+            saver.conn.execute("TRUNCATE sg_checkpoints, sg_writes, sg_blobs")
             yield saver
 
     @asynccontextmanager
@@ -74,7 +74,7 @@ def make_saver(saver_kind: str, tmp_path: Path, request: pytest.FixtureRequest) 
             saver = PostgresSaver(pool)
             saver.setup()
             with pool.connection() as conn:
-                conn.execute("TRUNCATE sg_checkpoints, sg_writes")
+                conn.execute("TRUNCATE sg_checkpoints, sg_writes, sg_blobs")
             yield saver
 
     @asynccontextmanager
@@ -83,7 +83,7 @@ def make_saver(saver_kind: str, tmp_path: Path, request: pytest.FixtureRequest) 
 
         async with AsyncPostgresSaver.from_conn_string(request.getfixturevalue("pg_url")) as s:
             await s.setup()
-            await s.conn.execute("TRUNCATE sg_checkpoints, sg_writes")
+            await s.conn.execute("TRUNCATE sg_checkpoints, sg_writes, sg_blobs")
             yield s
 
     factories = {

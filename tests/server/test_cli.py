@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -166,3 +167,5 @@ def test_demo_streams_through_the_sdk_as_events_happen(tmp_path: Path) -> None:
     assert "resumed: {'topic': 'cats', 'joke': 'This is a joke about cats (approved)'}" in lines
     assert "thread status: interrupted" in lines
     assert lines[-1].startswith("server stopped")
+    # The studio's address, for the seed graphs served by the demo.
+    assert any(re.fullmatch(r"studio: http://127\.0\.0\.1:\d+/studio/ \(.*\)", x) for x in lines)

@@ -1,24 +1,42 @@
 """What SQL savers store, and the mapping between rows and ``CheckpointTuple``s.
 
-Shared by the SQLite and Postgres savers (sync and async): a checkpoint row holds the
-serialized checkpoint and metadata; a write row one task's write. Special writes (errors,
-interrupts, resume values) have fixed negative indexes, so saving one again replaces it,
-while a task's ordinary writes are saved once (saving them again is a no-op).
+Shared by the SQLite and Postgres savers (sync and async). A checkpoint row holds the
+checkpoint without its channel values, its metadata (as JSON text, which SQL can search) and
+its blob refs; each channel value is a blob row, stored once by the checkpoint that changed
+it (``_blobs.py``). A write row holds one task's write. Special writes (errors, interrupts,
+resume values) have fixed negative indexes, so saving one again replaces it, while a task's
+ordinary writes are saved once (saving them again is a no-op).
+
+Rows written before blobs existed have no refs: their checkpoint holds its values, and they
+are read as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
+
+from streamgraph.checkpoint._blobs import Lineage, Parent, join, split
 from streamgraph.checkpoint.base import (
     WRITES_IDX_MAP,
     CheckpointTuple,
     PendingWrite,
 )
-from streamgraph.checkpoint.serde import Serializer
+from streamgraph.checkpoint.serde import JsonSerializer, Serializer
 
-__all__ = ("checkpoint_row", "config_ids", "make_config", "to_tuple", "write_rows")
+__all__ = (
+    "StoredCheckpoint",
+    "checkpoint_rows",
+    "config_ids",
+    "make_config",
+    "parent_of",
+    "to_tuple",
+    "write_rows",
+)
+
+_METADATA = JsonSerializer()
 
 
 def config_ids(config: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -50,15 +68,56 @@ def make_config(thread_id: str, ns: str, checkpoint_id: str) -> dict[str, Any]:
     }
 
 
-def checkpoint_row(
-    serde: Serializer, config: dict[str, Any], checkpoint: Any, metadata: Any
-) -> tuple[Any, ...]:
-    """Row for ``put``: (thread, ns, checkpoint id, parent id, type, checkpoint, metadata as
-    JSON text); ``config`` names the parent."""
+class StoredCheckpoint(NamedTuple):
+    """What ``put`` stores: the checkpoint row, its blob rows, and what a child will need."""
+
+    row: tuple[Any, ...]
+    """(thread, ns, checkpoint id, parent id, type, checkpoint, metadata JSON text, refs JSON
+    text)"""
+    blobs: list[tuple[Any, ...]]
+    """(thread, ns, channel, checkpoint id, type, value)"""
+    lineage: Parent
+
+
+def checkpoint_rows(
+    serde: Serializer,
+    config: dict[str, Any],
+    checkpoint: Any,
+    metadata: Any,
+    new_versions: Any,
+    parent: Parent | None,
+) -> StoredCheckpoint:
+    """The rows ``put`` stores; ``config`` names the parent, ``parent`` is what is known of
+    it (``None``: nothing, so every value gets a blob)."""
     thread_id, ns, parent_id = config_ids(config)
-    kind, data = serde.dumps_typed(checkpoint)
-    _, meta = serde.dumps_typed(dict(metadata))
-    return (thread_id, ns, checkpoint["id"], parent_id or None, kind, data, meta.decode())
+    stored, refs, values = split(checkpoint, new_versions, parent)
+    checkpoint_id = checkpoint["id"]
+    kind, data = serde.dumps_typed(stored)
+    blobs = [
+        (thread_id, ns, channel, checkpoint_id, *serde.dumps_typed(value))
+        for channel, value in values.items()
+    ]
+    meta = _METADATA.dumps(dict(metadata)).decode()
+    row = (thread_id, ns, checkpoint_id, parent_id or None, kind, data, meta, _json(refs))
+    return StoredCheckpoint(row, blobs, Parent(dict(checkpoint["channel_versions"]), refs))
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def parent_of(serde: Serializer, kind: str, checkpoint: Any, refs: Any) -> Parent:
+    """The ``Parent`` of a stored checkpoint row (old rows, without refs, have no blobs)."""
+    versions = serde.loads_typed((kind, _bytes(checkpoint)))["channel_versions"]
+    return Parent(versions, _refs(refs))
+
+
+def _refs(refs: Any) -> dict[str, str]:
+    if refs is None:
+        return {}
+    if isinstance(refs, dict):
+        return refs
+    return orjson.loads(refs)  # type: ignore[no-any-return]
 
 
 def write_rows(
@@ -84,19 +143,29 @@ def write_rows(
 
 
 def to_tuple(
-    serde: Serializer, row: Sequence[Any], writes: Iterable[Sequence[Any]]
+    serde: Serializer,
+    row: Sequence[Any],
+    writes: Iterable[Sequence[Any]],
+    blobs: Iterable[Sequence[Any]] = (),
+    lineage: Lineage | None = None,
 ) -> CheckpointTuple:
-    """A checkpoint row (thread, ns, id, parent, type, checkpoint, metadata) and its write
-    rows (task_id, channel, type, value) as a ``CheckpointTuple``."""
-    thread_id, ns, checkpoint_id, parent_id, kind, checkpoint, metadata = row
+    """A checkpoint row (thread, ns, id, parent, type, checkpoint, metadata, refs), its write
+    rows (task_id, channel, type, value) and its blob rows (channel, type, value) as a
+    ``CheckpointTuple``; remembered in ``lineage`` for a child's ``put``."""
+    thread_id, ns, checkpoint_id, parent_id, kind, data, metadata, refs = row
     pending: list[PendingWrite] = [
         (task_id, channel, serde.loads_typed((wkind, _bytes(value))))
         for task_id, channel, wkind, value in writes
     ]
+    values = {channel: serde.loads_typed((bkind, _bytes(value))) for channel, bkind, value in blobs}
+    checkpoint = serde.loads_typed((kind, _bytes(data)))
+    if lineage is not None:
+        parent = Parent(dict(checkpoint["channel_versions"]), _refs(refs))
+        lineage.remember(thread_id, ns, checkpoint_id, parent)
     return CheckpointTuple(
         make_config(thread_id, ns, checkpoint_id),
-        serde.loads_typed((kind, _bytes(checkpoint))),
-        serde.loads_typed((kind, _bytes(metadata))),
+        join(checkpoint, values),  # type: ignore[arg-type]
+        _METADATA.loads_typed(("json", _bytes(metadata))),
         make_config(thread_id, ns, parent_id) if parent_id else None,
         pending,
     )

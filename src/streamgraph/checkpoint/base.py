@@ -147,9 +147,9 @@ class BaseCheckpointSaver(ABC):
 
     def __init__(self, *, serde: Serializer | None = None) -> None:
         if serde is None:
-            from streamgraph.checkpoint.serde import JsonSerializer
+            from streamgraph.checkpoint.serde import PackSerializer
 
-            serde = JsonSerializer()
+            serde = PackSerializer()
         self.serde = serde
 
     # -- the contract ------------------------------------------------------------------------

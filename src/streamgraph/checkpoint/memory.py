@@ -2,16 +2,21 @@
 
 Values are stored serialized (as every saver stores them), so a checkpoint never changes when
 the run goes on mutating the objects it held, and what comes back is what a database would
-give back.
+give back. Channel values are stored once, by the checkpoint that changed them (``_blobs.py``):
+a step costs what it changed, and a long thread holds each value once.
+
+Per thread and namespace the checkpoint ids are kept sorted, so the latest checkpoint and a
+page of history are found without sorting the thread.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
-from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+from streamgraph.checkpoint._blobs import Parent, join, split
 from streamgraph.checkpoint.base import (
     WRITES_IDX_MAP,
     BaseCheckpointSaver,
@@ -25,8 +30,47 @@ from streamgraph.checkpoint.serde import Serializer
 
 __all__ = ("InMemorySaver", "MemorySaver")
 
-# (checkpoint, metadata, parent checkpoint id), serialized
-_Stored = tuple[bytes, bytes, str | None]
+Typed = tuple[str, bytes]
+# (serializer type, checkpoint without its blob values, metadata, parent id, blob refs)
+_Stored = tuple[str, bytes, bytes, str | None, dict[str, str]]
+
+
+class _Namespace:
+    """One thread's checkpoints in one namespace."""
+
+    __slots__ = ("blobs", "checkpoints", "ids", "latest", "writes")
+
+    def __init__(self) -> None:
+        self.latest: tuple[str, Parent] | None = None  # the last stored: the next parent
+        self.ids: list[str] = []  # sorted
+        self.checkpoints: dict[str, _Stored] = {}
+        self.blobs: dict[tuple[str, str], Typed] = {}  # (channel, checkpoint id)
+        self.writes: dict[str, dict[tuple[str, int], tuple[str, str, Typed, str]]] = {}
+
+    def add(self, checkpoint_id: str, stored: _Stored) -> None:
+        if checkpoint_id not in self.checkpoints:
+            if not self.ids or checkpoint_id > self.ids[-1]:
+                self.ids.append(checkpoint_id)
+            else:
+                bisect.insort(self.ids, checkpoint_id)
+        self.checkpoints[checkpoint_id] = stored
+
+    def remove(self, doomed: set[str]) -> None:
+        self.latest = None
+        self.ids = [i for i in self.ids if i not in doomed]
+        for checkpoint_id in doomed:
+            del self.checkpoints[checkpoint_id]
+            self.writes.pop(checkpoint_id, None)
+        referenced = {(c, ref) for s in self.checkpoints.values() for c, ref in s[4].items()}
+        for key in [k for k in self.blobs if k[1] in doomed and k not in referenced]:
+            del self.blobs[key]
+
+    def copy_into(self, target: _Namespace) -> None:
+        for checkpoint_id in self.ids:
+            target.add(checkpoint_id, self.checkpoints[checkpoint_id])  # bytes: shared safely
+        target.blobs.update(self.blobs)
+        for checkpoint_id, writes in self.writes.items():
+            target.writes.setdefault(checkpoint_id, {}).update(writes)
 
 
 def _ids(config: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -44,6 +88,16 @@ def metadata_matches(metadata: dict[str, Any], filter: dict[str, Any] | None) ->
     return not filter or all(metadata.get(k) == v for k, v in filter.items())
 
 
+def _config(thread_id: str, ns: str, checkpoint_id: str) -> dict[str, Any]:
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
 class InMemorySaver(BaseCheckpointSaver):
     """Keeps checkpoints in this process's memory. Thread-safe."""
 
@@ -51,51 +105,45 @@ class InMemorySaver(BaseCheckpointSaver):
 
     def __init__(self, *, serde: Serializer | None = None) -> None:
         super().__init__(serde=serde)
-        self.storage: dict[str, dict[str, dict[str, _Stored]]] = defaultdict(
-            lambda: defaultdict(dict)
-        )
-        self.writes: dict[tuple[str, str, str], dict[tuple[str, int], tuple[Any, ...]]] = (
-            defaultdict(dict)
-        )
+        self.storage: dict[str, dict[str, _Namespace]] = {}
         self._lock = threading.RLock()
 
-    def _dumps(self, obj: Any) -> bytes:
-        return self.serde.dumps_typed(obj)[1]
+    def _loads(self, data: Typed) -> Any:
+        return self.serde.loads_typed(data)
 
-    def _loads(self, data: bytes) -> Any:
-        return self.serde.loads_typed(("json", data))
+    def _namespace(self, thread_id: str, ns: str) -> _Namespace | None:
+        return self.storage.get(thread_id, {}).get(ns)
 
-    def _tuple(self, thread_id: str, ns: str, checkpoint_id: str) -> CheckpointTuple:
-        checkpoint, metadata, parent = self.storage[thread_id][ns][checkpoint_id]
-        writes = self.writes.get((thread_id, ns, checkpoint_id), {})
+    def _tuple(self, thread_id: str, ns: str, space: _Namespace, cid: str) -> CheckpointTuple:
+        kind, checkpoint, metadata, parent, refs = space.checkpoints[cid]
+        values = {}
+        for channel, ref in refs.items():
+            blob = space.blobs.get((channel, ref))
+            if blob is not None:
+                values[channel] = self._loads(blob)
+        writes = space.writes.get(cid, {})
         pending: list[PendingWrite] = [
             (task_id, channel, self._loads(value)) for task_id, channel, value, _ in writes.values()
         ]
-
-        def config(cid: str) -> dict[str, Any]:
-            return {
-                "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": cid}
-            }
-
         return CheckpointTuple(
-            config(checkpoint_id),
-            self._loads(checkpoint),
-            self._loads(metadata),
-            config(parent) if parent else None,
+            _config(thread_id, ns, cid),
+            join(self._loads((kind, checkpoint)), values),  # type: ignore[arg-type]
+            self._loads((kind, metadata)),
+            _config(thread_id, ns, parent) if parent else None,
             pending,
         )
 
     def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
         thread_id, ns, checkpoint_id = _ids(config)
         with self._lock:
-            checkpoints = self.storage.get(thread_id, {}).get(ns)
-            if not checkpoints:
+            space = self._namespace(thread_id, ns)
+            if space is None or not space.ids:
                 return None
             if checkpoint_id is None:
-                checkpoint_id = max(checkpoints)
-            elif checkpoint_id not in checkpoints:
+                checkpoint_id = space.ids[-1]
+            elif checkpoint_id not in space.checkpoints:
                 return None
-            return self._tuple(thread_id, ns, checkpoint_id)
+            return self._tuple(thread_id, ns, space, checkpoint_id)
 
     def list(
         self,
@@ -107,30 +155,46 @@ class InMemorySaver(BaseCheckpointSaver):
     ) -> Iterator[CheckpointTuple]:
         configurable = (config or {}).get("configurable", {})
         before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+        wanted_id = configurable.get("checkpoint_id")
         with self._lock:
-            found = []
+            candidates: list[tuple[str, str, str]] = []
             for thread_id, namespaces in self.storage.items():
                 if "thread_id" in configurable and thread_id != str(configurable["thread_id"]):
                     continue
-                for ns, checkpoints in namespaces.items():
+                for ns, space in namespaces.items():
                     if "checkpoint_ns" in configurable and ns != configurable["checkpoint_ns"]:
                         continue
-                    for checkpoint_id in checkpoints:
-                        if configurable.get("checkpoint_id") not in (None, checkpoint_id):
-                            continue
-                        if before_id is not None and checkpoint_id >= before_id:
-                            continue
-                        found.append((checkpoint_id, thread_id, ns))
-            found.sort(reverse=True)
+                    ids = space.ids
+                    end = len(ids) if before_id is None else bisect.bisect_left(ids, before_id)
+                    if wanted_id is not None:
+                        found = wanted_id in space.checkpoints and wanted_id in ids[:end]
+                        candidates.extend([(wanted_id, thread_id, ns)] if found else [])
+                    elif filter or limit is None:
+                        candidates.extend((i, thread_id, ns) for i in ids[:end])
+                    else:  # the newest ``limit`` of each namespace are enough
+                        start = max(0, end - limit)
+                        candidates.extend((i, thread_id, ns) for i in ids[start:end])
+            candidates.sort(reverse=True)
             results = []
-            for checkpoint_id, thread_id, ns in found:
-                item = self._tuple(thread_id, ns, checkpoint_id)
-                if not metadata_matches(dict(item.metadata), filter):
-                    continue
-                results.append(item)
+            for checkpoint_id, thread_id, ns in candidates:
+                space = self.storage[thread_id][ns]
+                if filter:
+                    kind, _, metadata, _, _ = space.checkpoints[checkpoint_id]
+                    if not metadata_matches(self._loads((kind, metadata)), filter):
+                        continue
+                results.append(self._tuple(thread_id, ns, space, checkpoint_id))
                 if limit is not None and len(results) >= limit:
                     break
         yield from results
+
+    def _parent(self, space: _Namespace, parent_id: str | None) -> Parent | None:
+        if space.latest is not None and space.latest[0] == parent_id:
+            return space.latest[1]
+        stored = space.checkpoints.get(parent_id) if parent_id else None
+        if stored is None:
+            return None
+        kind, checkpoint, _, _, refs = stored
+        return Parent(self._loads((kind, checkpoint))["channel_versions"], refs)
 
     def put(
         self,
@@ -140,16 +204,17 @@ class InMemorySaver(BaseCheckpointSaver):
         new_versions: ChannelVersions,
     ) -> dict[str, Any]:
         thread_id, ns, parent_id = _ids(config)
-        stored = (self._dumps(checkpoint), self._dumps(metadata), parent_id)
+        checkpoint_id = checkpoint["id"]
         with self._lock:
-            self.storage[thread_id][ns][checkpoint["id"]] = stored
-        return {
-            "configurable": {
-                "thread_id": thread_id,
-                "checkpoint_ns": ns,
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
+            space = self.storage.setdefault(thread_id, {}).setdefault(ns, _Namespace())
+            stored, refs, blobs = split(checkpoint, new_versions, self._parent(space, parent_id))
+            for channel, value in blobs.items():
+                space.blobs[(channel, checkpoint_id)] = self.serde.dumps_typed(value)
+            kind, data = self.serde.dumps_typed(stored)
+            meta = self.serde.dumps_typed(metadata)[1]
+            space.add(checkpoint_id, (kind, data, meta, parent_id, refs))
+            space.latest = (checkpoint_id, Parent(dict(checkpoint["channel_versions"]), refs))
+        return _config(thread_id, ns, checkpoint_id)
 
     def put_writes(
         self,
@@ -162,40 +227,37 @@ class InMemorySaver(BaseCheckpointSaver):
         if checkpoint_id is None:
             raise ValueError("put_writes needs a config with a checkpoint_id")
         with self._lock:
-            stored = self.writes[(thread_id, ns, checkpoint_id)]
+            space = self.storage.setdefault(thread_id, {}).setdefault(ns, _Namespace())
+            stored = space.writes.setdefault(checkpoint_id, {})
             for index, (channel, value) in enumerate(writes):
                 key = (task_id, WRITES_IDX_MAP.get(channel, index))
                 if key[1] >= 0 and key in stored:
                     continue  # a task's writes are saved once; a retry of the save is a no-op
-                stored[key] = (task_id, channel, self._dumps(value), task_path)
+                stored[key] = (task_id, channel, self.serde.dumps_typed(value), task_path)
 
     def delete_thread(self, thread_id: str) -> None:
         with self._lock:
             self.storage.pop(str(thread_id), None)
-            for key in [k for k in self.writes if k[0] == str(thread_id)]:
-                del self.writes[key]
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         source, target = str(source_thread_id), str(target_thread_id)
+        if source == target:
+            return
         with self._lock:
-            for ns, checkpoints in list(self.storage.get(source, {}).items()):
-                self.storage[target][ns].update(checkpoints)  # stored bytes: shared safely
-            for (thread_id, ns, checkpoint_id), writes in list(self.writes.items()):
-                if thread_id == source:
-                    self.writes[(target, ns, checkpoint_id)].update(writes)
+            for ns, space in list(self.storage.get(source, {}).items()):
+                copy = self.storage.setdefault(target, {}).setdefault(ns, _Namespace())
+                space.copy_into(copy)
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
-        thread_id = str(thread_id)
         with self._lock:
-            for ns, checkpoints in self.storage.get(thread_id, {}).items():
-                doomed = [
+            for space in self.storage.get(str(thread_id), {}).values():
+                doomed = {
                     checkpoint_id
-                    for checkpoint_id, (_, metadata, _) in checkpoints.items()
-                    if self._loads(metadata).get("run_id") == run_id
-                ]
-                for checkpoint_id in doomed:
-                    del checkpoints[checkpoint_id]
-                    self.writes.pop((thread_id, ns, checkpoint_id), None)
+                    for checkpoint_id, (kind, _, metadata, _, _) in space.checkpoints.items()
+                    if self._loads((kind, metadata)).get("run_id") == run_id
+                }
+                if doomed:
+                    space.remove(doomed)
 
     # The dict operations are instant: the async twins call straight through.
 

@@ -1,8 +1,14 @@
-"""Serializing checkpoint values: JSON (via orjson) that round-trips Python types.
+"""Serializing checkpoint values so that they round-trip Python types, without pickle.
 
-Plain JSON values pass through. Everything else becomes a tagged object ``{"__sg__": tag,
-...}``: tuples, sets, bytes, datetimes, UUIDs, decimals, enums, dataclasses, pydantic models
-(LangChain messages among them) and streamgraph's own types (``Send``, ``Interrupt``, ...).
+Two formats, both readable by every serializer here: ``PackSerializer`` (the default: msgpack
+with extension types, ``_pack.py``, walked in native code) and ``JsonSerializer`` (tagged
+JSON, what checkpoints were stored as before, and still what metadata is stored as, since
+databases search it).
+
+In tagged JSON, plain JSON values pass through. Everything else becomes a tagged object
+``{"__sg__": tag, ...}``: tuples, sets, bytes, datetimes, UUIDs, decimals, enums,
+dataclasses, pydantic models (LangChain messages among them) and streamgraph's own types
+(``Send``, ``Interrupt``, ...).
 
 Nothing read back is unpickled. A tagged class is looked up by module and qualified name, and
 rebuilt only if it is a dataclass, a pydantic model or an enum; its module must already be
@@ -14,9 +20,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib
 import logging
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
@@ -25,12 +29,14 @@ from uuid import UUID
 
 import orjson
 
-__all__ = ("JsonSerializer", "Serializer")
+from streamgraph.checkpoint import _pack
+from streamgraph.checkpoint._classes import find_class, rebuild
+
+__all__ = ("JsonSerializer", "PackSerializer", "Serializer")
 
 logger = logging.getLogger(__name__)
 
 TAG = "__sg__"
-_IMPORTABLE_PREFIXES = ("langchain_core.",)
 
 
 class Serializer(Protocol):
@@ -41,26 +47,6 @@ class Serializer(Protocol):
 
 def _class_ref(cls: type) -> list[str]:
     return [cls.__module__, cls.__qualname__]
-
-
-def _find_class(ref: list[str]) -> type:
-    module_name, qualname = ref
-    module = sys.modules.get(module_name)
-    if module is None and module_name.startswith(_IMPORTABLE_PREFIXES):
-        module = importlib.import_module(module_name)
-    if module is None:
-        raise TypeError(
-            f"cannot restore a {module_name}.{qualname}: module {module_name!r} is not "
-            "imported (import it before reading the checkpoint)"
-        )
-    found: Any = module
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-        if found is None:
-            raise TypeError(f"cannot restore a {module_name}.{qualname}: no such class")
-    if not isinstance(found, type):
-        raise TypeError(f"cannot restore {module_name}.{qualname}: not a class")
-    return found
 
 
 def _is_pydantic(obj: Any) -> bool:
@@ -150,21 +136,6 @@ def _encode_dict(value: dict[Any, Any]) -> Any:
     return out
 
 
-def _rebuild(cls: type, fields: dict[str, Any], kind: str) -> Any:
-    if kind == "pydantic":
-        if not hasattr(cls, "model_construct"):
-            raise TypeError(f"cannot restore {cls!r}: not a pydantic model")
-        return cls.model_construct(**fields)
-    if not hasattr(cls, "__dataclass_fields__"):
-        raise TypeError(f"cannot restore {cls!r}: not a dataclass")
-    init = {k: v for k, v in fields.items() if cls.__dataclass_fields__[k].init}
-    obj = cls(**init)
-    for key, value in fields.items():
-        if key not in init:
-            object.__setattr__(obj, key, value)
-    return obj
-
-
 def _decode_send(raw: list[Any]) -> Any:
     from streamgraph.types import Send, TimeoutPolicy
 
@@ -203,7 +174,7 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
     if tag in simple:
         return simple[tag](raw)
     if tag == "enum":
-        cls = _find_class(data["cls"])
+        cls = find_class(data["cls"])
         if not issubclass(cls, Enum):
             raise TypeError(f"cannot restore {cls!r}: not an enum")
         return cls(decode(raw))
@@ -215,7 +186,7 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
                 *data["cls"],
             )
             return decode(raw)
-        return _rebuild(_find_class(data["cls"]), decode(raw), tag)
+        return rebuild(find_class(data["cls"]), decode(raw), tag)
     raise TypeError(f"unknown tag {tag!r} in stored data")
 
 
@@ -231,7 +202,8 @@ def decode(data: Any) -> Any:
 
 
 class JsonSerializer:
-    """The default serializer: tagged JSON, see the module docstring."""
+    """Tagged JSON (see the module docstring): what checkpoints were stored as before
+    ``PackSerializer``; still what metadata is stored as (databases search it)."""
 
     def dumps(self, obj: Any) -> bytes:
         return orjson.dumps(encode(obj))
@@ -243,7 +215,40 @@ class JsonSerializer:
         return "json", self.dumps(obj)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
-        kind, payload = data
-        if kind != "json":
-            raise TypeError(f"cannot read stored data of type {kind!r} (only 'json')")
-        return self.loads(payload)
+        return _loads_typed(data)
+
+
+PACK = "sgpack"
+"""The stored type name of ``PackSerializer``'s data."""
+
+
+class PackSerializer:
+    """The default serializer: msgpack with extension types (``_pack.py``), walked in native
+    code. It reads what ``JsonSerializer`` wrote too, so existing databases stay readable."""
+
+    def __init__(self) -> None:
+        self._big = _pack.BigValues()
+
+    def dumps(self, obj: Any) -> bytes:
+        return self._big.pack(obj)
+
+    def loads(self, data: bytes) -> Any:
+        return _pack.unpack(data)
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        return PACK, self._big.pack(obj)
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        return _loads_typed(data)
+
+
+def _loads_typed(data: tuple[str, bytes]) -> Any:
+    kind, payload = data
+    if kind == PACK:
+        return _pack.unpack(payload)
+    if kind == "json":
+        return decode(orjson.loads(payload))
+    raise TypeError(
+        f"cannot read stored data of type {kind!r} (only {PACK!r} and 'json'; nothing is "
+        "ever unpickled)"
+    )

@@ -15,7 +15,7 @@ from streamgraph._context import SCOPE
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._drive import Shape, _report, drive
 from streamgraph.pregel._execute import arun_task
-from streamgraph.pregel._inbox import AsyncInbox
+from streamgraph.pregel._inbox import AsyncInbox, Room
 from streamgraph.pregel._lifecycle import aflush as aflush_lifecycle
 from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, StopRun, Task
@@ -273,7 +273,8 @@ async def astream_on_worker(loop: Loop, input: Any, shape: Shape) -> AsyncIterat
     here as they come (one wake-up of the event loop per batch of events).
 
     For graphs whose nodes are all sync, in a server: one thread round trip per run instead
-    of one per step. The worker runs ahead of the consumer (no back-pressure). Closing or
+    of one per step. The worker runs ahead of the consumer by at most ``LIMIT`` events
+    (``_inbox.Room``), then waits for it to catch up. Closing or
     cancelling the consumer stops the run at its next step boundary, nested runs included,
     and returns once the worker is done.
     """
@@ -282,6 +283,7 @@ async def astream_on_worker(loop: Loop, input: Any, shape: Shape) -> AsyncIterat
     event_loop = asyncio.get_running_loop()
     arrived = asyncio.Event()
     pending: list[Any] = []
+    room = Room(pending.__len__)
     lock = threading.Lock()
     outcome: list[BaseException | None] = []
 
@@ -294,6 +296,7 @@ async def astream_on_worker(loop: Loop, input: Any, shape: Shape) -> AsyncIterat
                     first = len(pending) == 1
                 if first:
                     event_loop.call_soon_threadsafe(arrived.set)
+                room.wait()
         except BaseException as raised:  # handed to the consumer
             error = raised
         with lock:
@@ -312,12 +315,14 @@ async def astream_on_worker(loop: Loop, input: Any, shape: Shape) -> AsyncIterat
                 batch = pending[:]
                 del pending[:]
                 over = bool(outcome)
+            room.taken()
             for item in batch:
                 yield item
             if over and not pending:
                 break
     except BaseException:  # cancelled, or the consumer went away
         loop.stop_requested = True
+        room.release()
         while not outcome:
             try:
                 await asyncio.shield(arrived.wait())

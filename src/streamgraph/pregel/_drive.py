@@ -19,8 +19,8 @@ cannot be, so the driver waits for them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from contextvars import copy_context
-from queue import SimpleQueue
 from threading import get_ident
 from typing import Any
 
@@ -28,6 +28,7 @@ from greenlet import getcurrent, greenlet
 
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
+from streamgraph.pregel._inbox import Inbox, consumer_busy
 from streamgraph.pregel._lifecycle import flush as flush_lifecycle
 from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, Task
@@ -39,7 +40,6 @@ from streamgraph.pregel._tracing import Tracing
 __all__ = ("drive",)
 
 Shape = Callable[[Any], Any]
-Inbox = SimpleQueue[Any]
 
 GREENLET_MAX_EVENTS = 64
 """A single task streaming live runs in a greenlet on the consumer's thread (no thread hop:
@@ -92,6 +92,13 @@ def _save(loop: Loop) -> None:
 
 
 def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    with ExitStack() as stack:
+        if loop.listeners:  # nested: enclosing queues read on this thread wait for this level
+            stack.enter_context(consumer_busy(listener.put for listener in loop.listeners))
+        yield from _level(loop, input, shape)
+
+
+def _level(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
     tasks = loop.start(input)
     _save(loop)

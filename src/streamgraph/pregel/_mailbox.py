@@ -21,6 +21,8 @@ from typing import Any
 
 from greenlet import getcurrent
 
+from streamgraph.pregel._inbox import Inbox
+
 __all__ = ("PUMP", "Mailbox", "wait_for")
 
 WAKE = object()
@@ -35,10 +37,10 @@ class Mailbox:
     __slots__ = ("driver", "queue", "thread", "waiting")
 
     def __init__(self) -> None:
-        self.queue: SimpleQueue[Any] = SimpleQueue()
+        self.queue = Inbox()
         self.driver: Any = None  # the driver's greenlet while it runs a task greenlet
         self.thread = 0
-        self.waiting: SimpleQueue[Any] | None = None  # a nested driver's inbox, while it waits
+        self.waiting: Waitable | None = None  # a nested driver's inbox, while it waits
 
     def put(self, item: Any) -> None:
         driver = self.driver
@@ -47,10 +49,16 @@ class Mailbox:
             if current is not driver:
                 driver.switch(item, current)
                 return
-        self.queue.put(item)
+        queue = self.queue
+        queue.put_nowait(item)
         waiting = self.waiting
         if waiting is not None:
-            waiting.put(WAKE)
+            waiting.put_nowait(WAKE)
+        queue.room.wait()  # after the wake-up: the waiting driver is what makes room
+
+    @property
+    def room(self) -> Any:
+        return self.queue.room
 
     def pump(self) -> None:
         """Hand every queued event to the driver (called from inside the task greenlet)."""
@@ -63,7 +71,11 @@ class Mailbox:
             self.driver.switch(item, current)
 
 
-def wait_for(inbox: SimpleQueue[Any]) -> Any:
+Waitable = Inbox | SimpleQueue[Any]
+"""What a nested driver (or ``run_all``) waits on."""
+
+
+def wait_for(inbox: Waitable) -> Any:
     """``inbox.get()`` for a driver that may run inside task greenlets: while it waits, it
     keeps the enclosing consumers' events flowing."""
     pumps = PUMP.get()

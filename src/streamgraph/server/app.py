@@ -37,6 +37,8 @@ __all__ = ("create_app", "open_storage")
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/ok"})
+# The studio page's own files are public: the page asks for the API key and sends it.
+OPEN_PREFIXES = ("/studio",)
 
 
 def open_storage(spec: str | Storage | None, base_dir: Path) -> Storage:
@@ -67,11 +69,13 @@ def create_app(
     api_keys: list[str] | None = None,
     max_body_bytes: int = 10 * 2**20,
     log_keep_seconds: float = 300.0,
+    studio: bool = False,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
-    any set, every route but ``/ok`` needs one in the ``x-api-key`` header."""
+    any set, every route but ``/ok`` needs one in the ``x-api-key`` header. ``studio``
+    serves the Studio web page at ``/studio/`` (see ``streamgraph.server.studio``)."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
@@ -102,8 +106,13 @@ def create_app(
         finally:
             await api.shutdown()
 
+    served: list[Any] = [*routes(api)]
+    if studio:
+        from streamgraph.server.studio import studio_routes
+
+        served += studio_routes()
     app = Starlette(
-        routes=routes(api),
+        routes=served,
         lifespan=lifespan,
         exception_handlers={
             ApiError: _api_error,
@@ -152,6 +161,12 @@ async def _bug(request: Request, error: Exception) -> Response:
     return json_response({"detail": f"Internal server error: {type(error).__name__}: {error}"}, 500)
 
 
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in OPEN_PREFIXES
+    )
+
+
 class _KeyCheck:
     """Requests without a known ``x-api-key`` get 401 (``/ok`` stays open)."""
 
@@ -160,7 +175,7 @@ class _KeyCheck:
         self.keys = keys
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+        if scope["type"] == "http" and not _is_open(scope["path"]):
             given = dict(scope["headers"]).get(b"x-api-key", b"").decode("latin-1")
             if given not in self.keys:
                 response = json_response(

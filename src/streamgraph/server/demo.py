@@ -1,7 +1,11 @@
 """``streamgraph demo``: start ``streamgraph serve`` on a free port (embedded SQLite), then
 stream the seed graphs through ``streamgraph.sdk`` in every mode, printing each chunk the
 moment it arrives with the milliseconds since its request began; then a thread's state and
-history, a human-in-the-loop resume, and the server stops."""
+history, a human-in-the-loop resume, and the server stops.
+
+The server also serves the Studio page: its URL is printed first, and when the demo runs in
+a terminal the server stays up after the tour until Enter is pressed, so the page can be
+opened with the seed graphs ready to run."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ __all__ = ("run_demo",)
 
 GRAPHS = {
     name: f"streamgraph.server.demo_graphs:{name}"
-    for name in ("joke", "sub", "progress", "chat", "review")
+    for name in ("joke", "sub", "progress", "chat", "review", "agent")
 }
 # Colours only on a terminal, so that a log of the demo stays plain text.
 BOLD, DIM, RESET = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if sys.stdout.isatty() else ("", "", "")
@@ -126,6 +130,7 @@ def run_demo(db: str | None) -> int:
         str(port),
         "--config",
         str(folder / "langgraph.json"),
+        "--studio",
     ]
     if db:
         command += ["--db", db]
@@ -136,13 +141,26 @@ def run_demo(db: str | None) -> int:
             print("streamgraph demo: the server did not start", file=sys.stderr)
             return 1
         print(f"{DIM}(storage: {db or folder / '.streamgraph' / 'streamgraph.sqlite'}){RESET}")
+        print(f"{BOLD}studio: {url}/studio/{RESET} (the seed graphs, ready to run)", flush=True)
         asyncio.run(_tour(url))
+        _keep_serving(url)
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
     print(f"\n{DIM}server stopped, its temporary folder removed{RESET}")
     return 0
+
+
+def _keep_serving(url: str) -> None:
+    """In a terminal, leave the server up for the studio until the user is done."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return
+    print(f"\n{BOLD}The server stays up for the studio at {url}/studio/{RESET}")
+    try:
+        input("Press Enter to stop it. ")
+    except (EOFError, KeyboardInterrupt):
+        print()
 
 
 def _wait_ready(server: subprocess.Popen[bytes], url: str) -> bool:

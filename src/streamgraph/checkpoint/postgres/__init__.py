@@ -3,6 +3,14 @@
 Call ``setup()`` once per database (it applies the numbered migrations in ``_sql.py`` that
 are not applied yet; running it again is harmless). Tables are named ``sg_*``.
 
+Channel values are stored once, by the checkpoint that changed them (``sg_blobs``, see
+``streamgraph.checkpoint._blobs``). Reading a checkpoint (or a page of history) is one
+round trip: its writes and blobs come back as arrays in the same row. Several rows are
+written with ``executemany``, which psycopg pipelines.
+
+A database written by ``langgraph-checkpoint-postgres`` can be used as it is: its threads are
+read from LangGraph's tables and continue in streamgraph's (``_langgraph.py``).
+
 Example::
 
     with PostgresSaver.from_conn_string("postgresql://localhost/app") as saver:
@@ -12,19 +20,22 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
+from streamgraph.checkpoint._blobs import Lineage, Parent
 from streamgraph.checkpoint._rows import (
-    checkpoint_row,
+    StoredCheckpoint,
+    checkpoint_rows,
     config_ids,
     make_config,
-    to_tuple,
+    parent_of,
     write_rows,
 )
 from streamgraph.checkpoint.base import (
@@ -34,7 +45,7 @@ from streamgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
-from streamgraph.checkpoint.postgres import _sql
+from streamgraph.checkpoint.postgres import _langgraph, _sql
 from streamgraph.checkpoint.serde import Serializer
 
 __all__ = ("PostgresSaver",)
@@ -50,6 +61,8 @@ class PostgresSaver(BaseCheckpointSaver):
         self.conn = conn
         # A single connection cannot interleave transactions from several threads.
         self.lock = threading.RLock()
+        self.lineage = Lineage()
+        self.langgraph: bool | None = None  # LangGraph's tables are there (asked once)
 
     @classmethod
     @contextmanager
@@ -78,10 +91,6 @@ class PostgresSaver(BaseCheckpointSaver):
                     conn.execute(statement)
                     conn.execute("INSERT INTO sg_migrations (v) VALUES (%s)", (version,))
 
-    def _load(self, conn: Connection[Any], row: Sequence[Any]) -> CheckpointTuple:
-        writes = conn.execute(_sql.SELECT_WRITES, tuple(row[:3])).fetchall()
-        return to_tuple(self.serde, row, writes)
-
     def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
         thread_id, ns, checkpoint_id = config_ids(config)
         with self._connection() as conn:
@@ -89,7 +98,25 @@ class PostgresSaver(BaseCheckpointSaver):
                 row = conn.execute(_sql.SELECT_LATEST, (thread_id, ns)).fetchone()
             else:
                 row = conn.execute(_sql.SELECT_ONE, (thread_id, ns, checkpoint_id)).fetchone()
-            return None if row is None else self._load(conn, row)
+            if row is not None:
+                return _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = self._theirs(conn, config, None, None, 1)
+        return theirs[0] if theirs else None
+
+    def _has_theirs(self, conn: Connection[Any]) -> bool:
+        if self.langgraph is None:
+            found = conn.execute(_langgraph.FIND_TABLES).fetchone()
+            self.langgraph = bool(found and found[0])
+        return self.langgraph
+
+    def _theirs(
+        self, conn: Connection[Any], config: Any, filter: Any, before: Any, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables, if the database has them (``_langgraph.py``)."""
+        if not self._has_theirs(conn):
+            return []
+        sql, params = _langgraph.list_query(config, filter, before, limit)
+        return [_langgraph.to_tuple(row) for row in conn.execute(sql, params).fetchall()]
 
     def list(
         self,
@@ -101,8 +128,46 @@ class PostgresSaver(BaseCheckpointSaver):
     ) -> Iterator[CheckpointTuple]:
         sql, params = _sql.list_query(config, filter, before, limit)
         with self._connection() as conn:
-            found = [self._load(conn, row) for row in conn.execute(sql, params).fetchall()]
-        yield from found
+            rows = conn.execute(sql, params).fetchall()
+            theirs = self._theirs(conn, config, filter, before, limit)
+        found = [_sql.to_tuple(self.serde, row, self.lineage) for row in rows]
+        yield from _sql.merged(found, theirs, limit)
+
+    def _stored(
+        self, conn: Connection[Any], ops: Sequence[Any]
+    ) -> tuple[_sql.Statements, builtins.list[StoredCheckpoint]]:
+        """The statements of ``put`` and ``put_writes`` operations, in order."""
+        statements: _sql.Statements = []
+        puts: builtins.list[StoredCheckpoint] = []
+        batch: dict[str, Parent] = {}
+        for op in ops:
+            if op.kind != "put":
+                statements += _sql.write_statements(write_rows(self.serde, op.config, *op.args))
+                continue
+            thread_id, ns, parent_id = config_ids(op.config)
+            parent = batch.get(parent_id or "") or self.lineage.get(thread_id, ns, parent_id)
+            if parent is None and parent_id is not None:
+                row = conn.execute(_sql.SELECT_PARENT, (thread_id, ns, parent_id)).fetchone()
+                parent = None if row is None else parent_of(self.serde, *row)
+            checkpoint, metadata, new_versions = op.args[:3]
+            stored = checkpoint_rows(
+                self.serde, op.config, checkpoint, metadata, new_versions, parent
+            )
+            batch[stored.row[2]] = stored.lineage
+            puts.append(stored)
+            statements += _sql.put_statements(stored)
+        return statements, puts
+
+    def _save(self, ops: Sequence[Any]) -> builtins.list[StoredCheckpoint]:
+        with self._connection() as conn:
+            statements, puts = self._stored(conn, ops)
+            with conn.transaction(), conn.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.executemany(sql, params)
+        for stored in puts:
+            thread_id, ns, checkpoint_id = stored.row[:3]
+            self.lineage.remember(thread_id, ns, checkpoint_id, stored.lineage)
+        return puts
 
     def put(
         self,
@@ -111,10 +176,8 @@ class PostgresSaver(BaseCheckpointSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> dict[str, Any]:
-        row = checkpoint_row(self.serde, config, checkpoint, metadata)
-        with self._connection() as conn:
-            conn.execute(_sql.UPSERT, _sql.checkpoint_params(row))
-        return make_config(row[0], row[1], checkpoint["id"])
+        (stored,) = self._save([_Op("put", config, (checkpoint, metadata, new_versions))])
+        return make_config(stored.row[0], stored.row[1], checkpoint["id"])
 
     def put_writes(
         self,
@@ -123,44 +186,39 @@ class PostgresSaver(BaseCheckpointSaver):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        rows = write_rows(self.serde, config, writes, task_id, task_path)
-        with self._connection() as conn, conn.transaction():
-            for row in rows:
-                conn.execute(*_sql.write_params(row))
+        self._save([_Op("put_writes", config, (writes, task_id, task_path))])
 
     def save_batch(self, ops: Sequence[Any]) -> None:
         """Several ``put``/``put_writes`` in one transaction."""
-        statements = _statements(self.serde, ops)
-        with self._connection() as conn, conn.transaction():
-            for sql, params in statements:
-                conn.execute(sql, params)
+        self._save(ops)
 
     def delete_thread(self, thread_id: str) -> None:
-        with self._connection() as conn, conn.transaction():
-            for sql in _sql.DELETE_THREAD:
-                conn.execute(sql, (str(thread_id),))
+        with self._connection() as conn:
+            theirs = _langgraph.DELETE if self._has_theirs(conn) else ()
+            with conn.transaction():
+                for sql in _sql.DELETE_THREAD + theirs:
+                    conn.execute(sql, (str(thread_id),))
+        self.lineage.forget_thread(str(thread_id))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         if str(source_thread_id) == str(target_thread_id):
             return
-        with self._connection() as conn, conn.transaction():
-            for sql in _sql.COPY_THREAD:
-                conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+        with self._connection() as conn:
+            theirs = _langgraph.COPY if self._has_theirs(conn) else ()
+            with conn.transaction():
+                for sql in _sql.COPY_THREAD + theirs:
+                    conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         with self._connection() as conn, conn.transaction():
             for sql in _sql.DELETE_RUN_CHECKPOINTS:
-                conn.execute(sql, (str(thread_id), run_id))
+                conn.execute(sql, {"thread": str(thread_id), "run": run_id})
+        self.lineage.forget_thread(str(thread_id))
 
 
-def _statements(serde: Serializer, ops: Sequence[Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    statements: list[tuple[str, tuple[Any, ...]]] = []
-    for op in ops:
-        if op.kind == "put":
-            row = checkpoint_row(serde, op.config, *op.args[:2])
-            statements.append((_sql.UPSERT, _sql.checkpoint_params(row)))
-        else:
-            statements.extend(
-                _sql.write_params(row) for row in write_rows(serde, op.config, *op.args)
-            )
-    return statements
+class _Op(NamedTuple):
+    """A ``put`` or ``put_writes`` call, in the shape of the runtime's batched saves."""
+
+    kind: str
+    config: dict[str, Any]
+    args: tuple[Any, ...]

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -21,11 +22,13 @@ from typing import Any, TypeVar
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from streamgraph.checkpoint._blobs import Lineage, Parent
 from streamgraph.checkpoint._rows import (
-    checkpoint_row,
+    StoredCheckpoint,
+    checkpoint_rows,
     config_ids,
     make_config,
-    to_tuple,
+    parent_of,
     write_rows,
 )
 from streamgraph.checkpoint.base import (
@@ -35,8 +38,7 @@ from streamgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
-from streamgraph.checkpoint.postgres import _sql
-from streamgraph.checkpoint.postgres import _statements as statements_for
+from streamgraph.checkpoint.postgres import _langgraph, _Op, _sql
 from streamgraph.checkpoint.serde import Serializer
 
 __all__ = ("AsyncPostgresSaver",)
@@ -57,6 +59,8 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         self.conn = conn
         self.loop = asyncio.get_running_loop()
         self.lock = asyncio.Lock()  # one connection: one operation at a time
+        self.lineage = Lineage()
+        self.langgraph: bool | None = None  # LangGraph's tables are there (asked once)
 
     @classmethod
     @asynccontextmanager
@@ -85,10 +89,6 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
                     await conn.execute(statement)
                     await conn.execute("INSERT INTO sg_migrations (v) VALUES (%s)", (version,))
 
-    async def _load(self, conn: AsyncConnection[Any], row: Sequence[Any]) -> CheckpointTuple:
-        cursor = await conn.execute(_sql.SELECT_WRITES, tuple(row[:3]))
-        return to_tuple(self.serde, row, await cursor.fetchall())
-
     async def aget_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
         thread_id, ns, checkpoint_id = config_ids(config)
         async with self._connection() as conn:
@@ -97,7 +97,26 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
             else:
                 cursor = await conn.execute(_sql.SELECT_ONE, (thread_id, ns, checkpoint_id))
             row = await cursor.fetchone()
-            return None if row is None else await self._load(conn, row)
+            if row is not None:
+                return _sql.to_tuple(self.serde, row, self.lineage)
+            theirs = await self._theirs(conn, config, None, None, 1)
+        return theirs[0] if theirs else None
+
+    async def _has_theirs(self, conn: AsyncConnection[Any]) -> bool:
+        if self.langgraph is None:
+            found = await (await conn.execute(_langgraph.FIND_TABLES)).fetchone()
+            self.langgraph = bool(found and found[0])
+        return self.langgraph
+
+    async def _theirs(
+        self, conn: AsyncConnection[Any], config: Any, filter: Any, before: Any, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables, if the database has them (``_langgraph.py``)."""
+        if not await self._has_theirs(conn):
+            return []
+        sql, params = _langgraph.list_query(config, filter, before, limit)
+        rows = await (await conn.execute(sql, params)).fetchall()
+        return [_langgraph.to_tuple(row) for row in rows]
 
     async def alist(
         self,
@@ -110,9 +129,47 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         sql, params = _sql.list_query(config, filter, before, limit)
         async with self._connection() as conn:
             rows = await (await conn.execute(sql, params)).fetchall()
-            found = [await self._load(conn, row) for row in rows]
-        for item in found:
+            theirs = await self._theirs(conn, config, filter, before, limit)
+        found = [_sql.to_tuple(self.serde, row, self.lineage) for row in rows]
+        for item in _sql.merged(found, theirs, limit):
             yield item
+
+    async def _stored(
+        self, conn: AsyncConnection[Any], ops: Sequence[Any]
+    ) -> tuple[_sql.Statements, builtins.list[StoredCheckpoint]]:
+        """The statements of ``put`` and ``put_writes`` operations, in order."""
+        statements: _sql.Statements = []
+        puts: builtins.list[StoredCheckpoint] = []
+        batch: dict[str, Parent] = {}
+        for op in ops:
+            if op.kind != "put":
+                statements += _sql.write_statements(write_rows(self.serde, op.config, *op.args))
+                continue
+            thread_id, ns, parent_id = config_ids(op.config)
+            parent = batch.get(parent_id or "") or self.lineage.get(thread_id, ns, parent_id)
+            if parent is None and parent_id is not None:
+                cursor = await conn.execute(_sql.SELECT_PARENT, (thread_id, ns, parent_id))
+                row = await cursor.fetchone()
+                parent = None if row is None else parent_of(self.serde, *row)
+            checkpoint, metadata, new_versions = op.args[:3]
+            stored = checkpoint_rows(
+                self.serde, op.config, checkpoint, metadata, new_versions, parent
+            )
+            batch[stored.row[2]] = stored.lineage
+            puts.append(stored)
+            statements += _sql.put_statements(stored)
+        return statements, puts
+
+    async def _save(self, ops: Sequence[Any]) -> builtins.list[StoredCheckpoint]:
+        async with self._connection() as conn:
+            statements, puts = await self._stored(conn, ops)
+            async with conn.transaction(), conn.cursor() as cursor:
+                for sql, params in statements:
+                    await cursor.executemany(sql, params)
+        for stored in puts:
+            thread_id, ns, checkpoint_id = stored.row[:3]
+            self.lineage.remember(thread_id, ns, checkpoint_id, stored.lineage)
+        return puts
 
     async def aput(
         self,
@@ -121,10 +178,8 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> dict[str, Any]:
-        row = checkpoint_row(self.serde, config, checkpoint, metadata)
-        async with self._connection() as conn:
-            await conn.execute(_sql.UPSERT, _sql.checkpoint_params(row))
-        return make_config(row[0], row[1], checkpoint["id"])
+        (stored,) = await self._save([_Op("put", config, (checkpoint, metadata, new_versions))])
+        return make_config(stored.row[0], stored.row[1], checkpoint["id"])
 
     async def aput_writes(
         self,
@@ -133,33 +188,33 @@ class AsyncPostgresSaver(BaseCheckpointSaver):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        rows = write_rows(self.serde, config, writes, task_id, task_path)
-        async with self._connection() as conn, conn.transaction():
-            for row in rows:
-                await conn.execute(*_sql.write_params(row))
+        await self._save([_Op("put_writes", config, (writes, task_id, task_path))])
 
     async def asave_batch(self, ops: Sequence[Any]) -> None:
-        statements = statements_for(self.serde, ops)
-        async with self._connection() as conn, conn.transaction():
-            for sql, params in statements:
-                await conn.execute(sql, params)
+        await self._save(ops)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        async with self._connection() as conn, conn.transaction():
-            for sql in _sql.DELETE_THREAD:
-                await conn.execute(sql, (str(thread_id),))
+        async with self._connection() as conn:
+            theirs = _langgraph.DELETE if await self._has_theirs(conn) else ()
+            async with conn.transaction():
+                for sql in _sql.DELETE_THREAD + theirs:
+                    await conn.execute(sql, (str(thread_id),))
+        self.lineage.forget_thread(str(thread_id))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         if str(source_thread_id) == str(target_thread_id):
             return
-        async with self._connection() as conn, conn.transaction():
-            for sql in _sql.COPY_THREAD:
-                await conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
+        async with self._connection() as conn:
+            theirs = _langgraph.COPY if await self._has_theirs(conn) else ()
+            async with conn.transaction():
+                for sql in _sql.COPY_THREAD + theirs:
+                    await conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     async def adelete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         async with self._connection() as conn, conn.transaction():
             for sql in _sql.DELETE_RUN_CHECKPOINTS:
-                await conn.execute(sql, (str(thread_id), run_id))
+                await conn.execute(sql, {"thread": str(thread_id), "run": run_id})
+        self.lineage.forget_thread(str(thread_id))
 
     # -- sync twins, for code running on other threads (e.g. ainvoke's worker thread) -------
 

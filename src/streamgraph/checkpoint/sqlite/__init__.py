@@ -1,5 +1,12 @@
 """SqliteSaver: checkpoints in a SQLite file, with the standard library's ``sqlite3``.
 
+Channel values are stored once, by the checkpoint that changed them (``sg_blobs``, see
+``streamgraph.checkpoint._blobs``): a step writes what it changed. Checkpoints stored before
+blobs existed (no ``refs``) hold their values and are read as they are.
+
+A file written by ``langgraph-checkpoint-sqlite`` can be opened as it is: its threads are
+read from LangGraph's tables and continue in streamgraph's (``_langgraph.py``).
+
 The database runs in WAL mode with ``synchronous=NORMAL``: a process that dies (even by
 ``kill -9``) loses nothing that was committed; only a power cut can lose the last
 transactions. One connection is shared by all threads of the process, behind a lock.
@@ -14,16 +21,20 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from streamgraph.checkpoint._blobs import Lineage, Parent
 from streamgraph.checkpoint._rows import (
-    checkpoint_row,
+    StoredCheckpoint,
+    checkpoint_rows,
     config_ids,
     make_config,
+    parent_of,
     to_tuple,
     write_rows,
 )
@@ -35,6 +46,7 @@ from streamgraph.checkpoint.base import (
     CheckpointTuple,
 )
 from streamgraph.checkpoint.serde import Serializer
+from streamgraph.checkpoint.sqlite import _langgraph
 
 __all__ = ("SqliteSaver",)
 
@@ -61,12 +73,30 @@ MIGRATIONS = (
         task_path TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
     )""",
+    "ALTER TABLE sg_checkpoints ADD COLUMN refs TEXT",
+    """CREATE TABLE IF NOT EXISTS sg_blobs (
+        thread_id TEXT NOT NULL,
+        checkpoint_ns TEXT NOT NULL DEFAULT '',
+        channel TEXT NOT NULL,
+        checkpoint_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (thread_id, checkpoint_ns, channel, checkpoint_id)
+    )""",
 )
 """Numbered by position; ``sg_migrations`` records the ones applied. Append, never edit."""
 
 SELECT = (
     "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
-    "checkpoint, metadata FROM sg_checkpoints"
+    "checkpoint, metadata, refs FROM sg_checkpoints"
+)
+SELECT_BLOBS = (
+    "SELECT b.channel, b.type, b.value FROM json_each(?) r CROSS JOIN sg_blobs b ON "
+    "b.thread_id = ? AND b.checkpoint_ns = ? AND b.channel = r.key AND b.checkpoint_id = r.value"
+)
+SELECT_PARENT = (
+    "SELECT type, checkpoint, refs FROM sg_checkpoints WHERE thread_id = ? AND "
+    "checkpoint_ns = ? AND checkpoint_id = ?"
 )
 SELECT_WRITES = (
     "SELECT task_id, channel, type, value FROM sg_writes WHERE thread_id = ? AND "
@@ -74,7 +104,11 @@ SELECT_WRITES = (
 )
 INSERT = (
     "INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-    "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "parent_checkpoint_id, type, checkpoint, metadata, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_BLOB = (
+    "INSERT OR REPLACE INTO sg_blobs (thread_id, checkpoint_ns, channel, checkpoint_id, type, "
+    "value) VALUES (?, ?, ?, ?, ?, ?)"
 )
 INSERT_WRITE = (
     "INSERT OR {verb} INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, "
@@ -83,18 +117,31 @@ INSERT_WRITE = (
 
 COPY_THREAD = (
     "INSERT OR REPLACE INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-    "parent_checkpoint_id, type, checkpoint, metadata) SELECT ?, checkpoint_ns, checkpoint_id, "
-    "parent_checkpoint_id, type, checkpoint, metadata FROM sg_checkpoints WHERE thread_id = ?",
+    "parent_checkpoint_id, type, checkpoint, metadata, refs) SELECT ?, checkpoint_ns, "
+    "checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata, refs FROM sg_checkpoints "
+    "WHERE thread_id = ?",
+    "INSERT OR REPLACE INTO sg_blobs (thread_id, checkpoint_ns, channel, checkpoint_id, type, "
+    "value) SELECT ?, checkpoint_ns, channel, checkpoint_id, type, value FROM sg_blobs "
+    "WHERE thread_id = ?",
     "INSERT OR REPLACE INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, "
     "channel, type, value, task_path) SELECT ?, checkpoint_ns, checkpoint_id, task_id, idx, "
     "channel, type, value, task_path FROM sg_writes WHERE thread_id = ? ORDER BY rowid",
 )
 """Parameters: (target thread, source thread). Writes keep their order (``rowid``)."""
 DELETE_RUN_CHECKPOINTS = (
-    "DELETE FROM sg_writes WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) IN ("
-    "SELECT checkpoint_ns, checkpoint_id FROM sg_checkpoints WHERE thread_id = ? AND "
-    "json_extract(metadata, '$.run_id') = ?)",
-    "DELETE FROM sg_checkpoints WHERE thread_id = ? AND json_extract(metadata, '$.run_id') = ?",
+    "CREATE TEMP TABLE IF NOT EXISTS sg_doomed (checkpoint_ns TEXT, checkpoint_id TEXT)",
+    "DELETE FROM temp.sg_doomed",
+    "INSERT INTO temp.sg_doomed SELECT checkpoint_ns, checkpoint_id FROM sg_checkpoints "
+    "WHERE thread_id = :thread AND json_extract(metadata, '$.run_id') = :run",
+    "DELETE FROM sg_writes WHERE thread_id = :thread AND (checkpoint_ns, checkpoint_id) IN "
+    "(SELECT checkpoint_ns, checkpoint_id FROM temp.sg_doomed)",
+    "DELETE FROM sg_checkpoints WHERE thread_id = :thread AND (checkpoint_ns, checkpoint_id) "
+    "IN (SELECT checkpoint_ns, checkpoint_id FROM temp.sg_doomed)",
+    # The blobs the deleted checkpoints stored, unless a checkpoint left still refers to one.
+    "DELETE FROM sg_blobs WHERE thread_id = :thread AND (checkpoint_ns, checkpoint_id) IN "
+    "(SELECT checkpoint_ns, checkpoint_id FROM temp.sg_doomed) AND NOT EXISTS (SELECT 1 FROM "
+    "sg_checkpoints c, json_each(c.refs) r WHERE c.thread_id = :thread AND c.checkpoint_ns = "
+    "sg_blobs.checkpoint_ns AND r.key = sg_blobs.channel AND r.value = sg_blobs.checkpoint_id)",
 )
 
 
@@ -140,6 +187,9 @@ class SqliteSaver(BaseCheckpointSaver):
         self.conn = conn
         self.lock = threading.RLock()
         self.is_setup = False
+        self.lineage = Lineage()
+        self.langgraph = False  # the file has LangGraph's tables (read: setup())
+        self._langgraph_paths = False
 
     @classmethod
     @contextmanager
@@ -169,6 +219,7 @@ class SqliteSaver(BaseCheckpointSaver):
                     with self.transaction():
                         conn.execute(statement)
                         conn.execute("INSERT INTO sg_migrations (v) VALUES (?)", (version,))
+            self.langgraph, self._langgraph_paths = _langgraph.has_tables(conn)
             self.is_setup = True
 
     @contextmanager
@@ -185,8 +236,10 @@ class SqliteSaver(BaseCheckpointSaver):
             self.conn.execute("COMMIT")
 
     def _load(self, row: Sequence[Any]) -> CheckpointTuple:
-        writes = self.conn.execute(SELECT_WRITES, row[:3]).fetchall()
-        return to_tuple(self.serde, row, writes)
+        thread_id, ns, checkpoint_id, refs = row[0], row[1], row[2], row[7]
+        writes = self.conn.execute(SELECT_WRITES, (thread_id, ns, checkpoint_id)).fetchall()
+        blobs = () if refs is None else self.conn.execute(SELECT_BLOBS, (refs, thread_id, ns))
+        return to_tuple(self.serde, row, writes, blobs, self.lineage)
 
     def get_tuple(self, config: dict[str, Any]) -> CheckpointTuple | None:
         thread_id, ns, checkpoint_id = config_ids(config)
@@ -203,7 +256,22 @@ class SqliteSaver(BaseCheckpointSaver):
                     SELECT + " WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                     (thread_id, ns, checkpoint_id),
                 ).fetchone()
-            return None if row is None else self._load(row)
+            if row is not None:
+                return self._load(row)
+            if not self.langgraph:
+                return None
+            found = self._theirs(config, None, None, 1)
+            return found[0] if found else None
+
+    def _theirs(
+        self, config: Any, filter: Any, before: dict[str, Any] | None, limit: int | None
+    ) -> builtins.list[CheckpointTuple]:
+        """Checkpoints of LangGraph's tables (``_langgraph.py``)."""
+        before_id = (before or {}).get("configurable", {}).get("checkpoint_id")
+        with self.lock:
+            return _langgraph.list_tuples(
+                self.conn, self._langgraph_paths, config, filter, before_id, limit
+            )
 
     def list(
         self,
@@ -222,7 +290,37 @@ class SqliteSaver(BaseCheckpointSaver):
                 t for t in found if all(t.metadata.get(k) == v for k, v in (filter or {}).items())
             ]
             found = found[:limit] if limit is not None else found
+        if self.langgraph:
+            found += self._theirs(config, filter, before, limit)
+            found.sort(key=lambda t: t.config["configurable"]["checkpoint_id"], reverse=True)
+            found = found[:limit] if limit is not None else found
         yield from found
+
+    def _stored(
+        self, config: dict[str, Any], args: Sequence[Any], batch: dict[str, Parent]
+    ) -> StoredCheckpoint:
+        """The rows of a ``put`` (``args``: checkpoint, metadata, new_versions); ``batch``
+        holds what the same batch stored before it (not committed, not in ``lineage`` yet)."""
+        thread_id, ns, parent_id = config_ids(config)
+        parent = batch.get(parent_id or "") or self.lineage.get(thread_id, ns, parent_id)
+        if parent is None and parent_id is not None:
+            with self.lock:
+                row = self.conn.execute(SELECT_PARENT, (thread_id, ns, parent_id)).fetchone()
+            parent = None if row is None else parent_of(self.serde, *row)
+        checkpoint, metadata, new_versions = args[:3]
+        stored = checkpoint_rows(self.serde, config, checkpoint, metadata, new_versions, parent)
+        batch[checkpoint["id"]] = stored.lineage
+        return stored
+
+    def _insert(self, conn: sqlite3.Connection, stored: StoredCheckpoint) -> None:
+        conn.execute(INSERT, stored.row)
+        if stored.blobs:
+            conn.executemany(INSERT_BLOB, stored.blobs)
+
+    def _remember(self, stored: Sequence[StoredCheckpoint]) -> None:
+        for item in stored:
+            thread_id, ns, checkpoint_id = item.row[:3]
+            self.lineage.remember(thread_id, ns, checkpoint_id, item.lineage)
 
     def put(
         self,
@@ -231,11 +329,12 @@ class SqliteSaver(BaseCheckpointSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> dict[str, Any]:
-        row = checkpoint_row(self.serde, config, checkpoint, metadata)
         self.setup()
+        stored = self._stored(config, (checkpoint, metadata, new_versions), {})
         with self.transaction() as conn:
-            conn.execute(INSERT, row)
-        return make_config(row[0], row[1], checkpoint["id"])
+            self._insert(conn, stored)
+        self._remember([stored])
+        return make_config(stored.row[0], stored.row[1], checkpoint["id"])
 
     def _write(self, conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         for *values, replace in rows:
@@ -256,37 +355,42 @@ class SqliteSaver(BaseCheckpointSaver):
     def save_batch(self, ops: Sequence[Any]) -> None:
         """Several ``put``/``put_writes`` in one transaction (the runtime's background saves
         use it: one commit per batch instead of one per operation)."""
+        self.setup()
+        batch: dict[str, Parent] = {}
         rows = [
-            ("put", checkpoint_row(self.serde, op.config, op.args[0], op.args[1]))
+            ("put", self._stored(op.config, op.args, batch))
             if op.kind == "put"
             else ("writes", write_rows(self.serde, op.config, *op.args))
             for op in ops
         ]
-        self.setup()
         with self.transaction() as conn:
             for kind, row in rows:
                 if kind == "put":
-                    conn.execute(INSERT, row)
+                    self._insert(conn, row)  # type: ignore[arg-type]
                 else:
-                    self._write(conn, row)
+                    self._write(conn, row)  # type: ignore[arg-type]
+        self._remember([row for kind, row in rows if kind == "put"])  # type: ignore[misc]
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         if str(source_thread_id) == str(target_thread_id):
             return
         self.setup()
         with self.transaction() as conn:
-            for sql in COPY_THREAD:
+            for sql in COPY_THREAD + (_langgraph.COPY if self.langgraph else ()):
                 conn.execute(sql, (str(target_thread_id), str(source_thread_id)))
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         self.setup()
-        writes, checkpoints = DELETE_RUN_CHECKPOINTS
         with self.transaction() as conn:
-            conn.execute(writes, (str(thread_id), str(thread_id), run_id))
-            conn.execute(checkpoints, (str(thread_id), run_id))
+            for sql in DELETE_RUN_CHECKPOINTS:
+                conn.execute(sql, {"thread": str(thread_id), "run": run_id})
+        self.lineage.forget_thread(str(thread_id))
 
     def delete_thread(self, thread_id: str) -> None:
         self.setup()
         with self.transaction() as conn:
-            conn.execute("DELETE FROM sg_checkpoints WHERE thread_id = ?", (str(thread_id),))
-            conn.execute("DELETE FROM sg_writes WHERE thread_id = ?", (str(thread_id),))
+            for table in ("sg_checkpoints", "sg_writes", "sg_blobs"):
+                conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (str(thread_id),))
+            for sql in _langgraph.DELETE if self.langgraph else ():
+                conn.execute(sql, (str(thread_id),))
+        self.lineage.forget_thread(str(thread_id))
