@@ -451,8 +451,6 @@ def create_react_agent(
         raise TypeError(f"create_react_agent() got unexpected keyword arguments: {deprecated}")
     if version not in ("v1", "v2"):
         raise ValueError(f"Invalid version {version}. Supported versions are 'v1' and 'v2'.")
-    if debug:
-        raise ValueError("debug=True is not supported: stream with stream_mode='debug'")
     if state_schema is not None:
         _check_state_schema(state_schema, response_format)
     else:
@@ -477,6 +475,7 @@ def create_react_agent(
         store=store,
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
+        debug=debug,
         name=name,
     )
 

@@ -43,6 +43,7 @@ from streamgraph.pregel._checkpoint import (
     replay_saved_writes,
     resume_value,
     save_checkpoint,
+    untracked_left_out,
     with_checkpoint_map,
 )
 from streamgraph.pregel._events import Events
@@ -402,7 +403,8 @@ class Loop(Routes):
         else:
             writes = task.writes or [(NO_WRITES, None)]
         path = "|".join(str(p) for p in task.path)
-        self.saves.append(SaveOp("put_writes", self.checkpoint_config, (writes, task.id, path)))
+        saved = untracked_left_out(writes, self.graph.untracked_keys)
+        self.saves.append(SaveOp("put_writes", self.checkpoint_config, (saved, task.id, path)))
         self.pending_writes.extend((task.id, channel, value) for channel, value in writes)
 
     @property

@@ -109,8 +109,20 @@ def check_config_param(fn: Any) -> None:
         "The 'config' parameter should be typed as 'RunnableConfig' or 'RunnableConfig | "
         f"None', not '{annotation}'. ",
         UserWarning,
-        stacklevel=4,
+        stacklevel=_outside_streamgraph(),
     )
+
+
+def _outside_streamgraph() -> int:
+    """The ``stacklevel`` of the first caller outside streamgraph (the user's line)."""
+    import sys
+
+    frame = sys._getframe(2)  # the caller of the function that warns
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("streamgraph."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _is_node_error(annotation: Any) -> bool:

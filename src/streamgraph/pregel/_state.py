@@ -24,6 +24,7 @@ from streamgraph.pregel._checkpoint import (
     restore,
     save_checkpoint,
     task_state,
+    untracked_left_out,
     with_checkpoint_map,
 )
 from streamgraph.pregel._execute import route_task
@@ -162,7 +163,11 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
                 task.id = pending[task.name].id
                 path = NS_SEP.join(str(p) for p in task.path)
                 loop.saves.append(
-                    SaveOp("put_writes", loop.checkpoint_config, (task.writes, task.id, path))
+                    SaveOp(
+                        "put_writes",
+                        loop.checkpoint_config,
+                        (untracked_left_out(task.writes, loop.graph.untracked_keys), task.id, path),
+                    )
                 )
         pull, sends, _ = loop._apply_writes()
         loop.step = loop.step + 1 if loop.saved is not None or loop.checkpoint else 0

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
+from streamgraph.channels.untracked_value import UntrackedValue
 from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._configs import merge_configs
@@ -170,6 +171,10 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
         self.ephemeral_keys = tuple(k for k, c in channel_protos.items() if c.clears_each_step)
+        # UntrackedValue keys: never saved (not in checkpoints, task writes or Send arguments)
+        self.untracked_keys = frozenset(
+            k for k, c in channel_protos.items() if isinstance(c, UntrackedValue)
+        )
         # Reducers that prepare each written value as its task finishes, before it streams
         # or is saved (add_messages gives messages their ids there).
         self.write_preparers: dict[str, Callable[[Any], None]] = {
