@@ -83,3 +83,25 @@ def test_a_failing_node_fails_its_run_and_the_graphs() -> None:
         graph.invoke({"value": 1}, {"callbacks": [tracer]})
     (root,) = tracer.roots
     assert root.error is not None and root.child_runs[0].error is not None
+
+
+def test_astream_log_has_the_graph_stream_and_each_task_run() -> None:
+    builder = StateGraph(S)
+    builder.add_node("one", lambda s: {"value": s["value"] + 1})
+    builder.add_node("two", lambda s: {"value": s["value"] * 10})
+    builder.add_edge(START, "one")
+    builder.add_edge("one", "two")
+    graph = builder.compile()
+
+    async def main() -> list[Any]:
+        return [log async for log in graph.astream_log({"value": 1})]
+
+    with pytest.warns(Warning, match="astream_log is deprecated"):  # LangChain's own warning
+        patches = asyncio.run(main())
+    ops = [(op["path"], op.get("value")) for log in patches for op in log.ops]
+    assert ("/logs/one/streamed_output/-", {"value": 2}) in ops
+    assert ("/logs/two/final_output", {"value": 20}) in ops
+    assert [v for p, v in ops if p == "/streamed_output/-"] == [
+        {"one": {"value": 2}},
+        {"two": {"value": 20}},
+    ]

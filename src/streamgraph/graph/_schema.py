@@ -166,6 +166,8 @@ class Schema:
             self.kind = "dict"
             hints = _type_hints(cls)
             keys = tuple(k for k in hints if typing.get_origin(hints[k]) is not typing.ClassVar)
+            if keys == (ROOT,):  # ``__root__`` alone: LangGraph's older way to a root value
+                self.kind = "root"
         else:  # any other type (str, list, dict, Annotated[list, add]...): one root value
             self.kind = "root"
             hints = {ROOT: cls}

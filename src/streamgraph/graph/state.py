@@ -174,6 +174,26 @@ def _return_targets(fn: Any) -> tuple[str, ...] | None:
     return None if hint is None else _literal_targets(hint)
 
 
+def _command_targets(fn: Any) -> tuple[str, ...] | None:
+    """Where a node may go: the ``Literal`` of a ``Command[Literal[...]]`` return annotation
+    (alone or in a union), as LangGraph reads it (a bare ``Literal`` says nothing here)."""
+    try:
+        hint = typing.get_type_hints(fn).get("return")
+    except Exception:
+        return None
+    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+    for option in options:
+        if typing.get_origin(option) is Command:
+            return _literal_targets(option)
+    return None
+
+
+def _is_union(hint: Any) -> bool:
+    import types
+
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
 class StateGraph:
     """A graph whose nodes read and update a shared state.
 
@@ -316,7 +336,7 @@ class StateGraph:
             check_config_param(fn)
         if input_schema is not None:
             self._add_schema(input_schema)
-        ends = tuple(destinations) if destinations else _return_targets(fn) or ()
+        ends = tuple(destinations) if destinations else _command_targets(fn) or ()
         handler_name = None
         if error_handler is not None:
             handler_name = ERROR_HANDLER_PREFIX + name
@@ -442,9 +462,11 @@ class StateGraph:
         """After ``source``, run the node(s) ``path(state)`` returns (names, ``END``, or
         ``Send``s), mapped through ``path_map`` when given."""
         source = _plain_name(source)
-        if not callable(path):
-            raise TypeError(f"add_conditional_edges({source!r}, ...): path must be callable")
-        name = getattr(path, "__name__", None) or "condition"
+        if not callable(path) and not hasattr(path, "invoke"):
+            raise TypeError(
+                f"add_conditional_edges({source!r}, ...): path must be callable or a Runnable"
+            )
+        name = getattr(path, "__name__", None) or getattr(path, "name", None) or "condition"
         if name == "<lambda>":
             name = "condition"
         if name in self.branches.get(source, {}):

@@ -7,6 +7,7 @@ first ``astream``/``ainvoke`` does.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextvars import copy_context
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from streamgraph._context import SCOPE
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._drive import Shape, _report, drive
-from streamgraph.pregel._execute import arun_task
+from streamgraph.pregel._execute import DRIVER_LOOP, arun_task
 from streamgraph.pregel._inbox import AsyncInbox, Room
 from streamgraph.pregel._lifecycle import aflush as aflush_lifecycle
 from streamgraph.pregel._lifecycle import note_interrupt
@@ -98,7 +99,8 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     try:
         while tasks:
             task = tasks[0]
-            if len(tasks) == 1 and (task.hidden or (loop.inline_ok and _has_async(task))):
+            inline = loop.inline_ok and _has_async(task) and loop.graph.step_timeout is None
+            if len(tasks) == 1 and (task.hidden or inline):
                 for event in _take(loop, inbox, shape, inbox_too=True):
                     yield event
                 await _run_inline(task, loop)
@@ -138,8 +140,17 @@ async def _aparallel_step(
         _launch(waiting.pop(), loop, inbox, pending, running)
     for event in _take(loop, inbox, shape):
         yield event
+    step_timeout = loop.graph.step_timeout
+    deadline = None if step_timeout is None else time.monotonic() + step_timeout
     while pending:
-        item = await inbox.get()
+        if deadline is None:
+            item = await inbox.get()
+        else:
+            try:
+                item = await asyncio.wait_for(inbox.get(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:  # the graph's step_timeout: stop the step's tasks
+                await _astop(running, inbox, pending)
+                raise
         if type(item) is tuple:
             yield shape(item)
             continue
@@ -169,7 +180,10 @@ def _launch(
         job = asyncio.create_task(_areport(task, loop, inbox.put), context=copy_context())
         running.append((task, job))
     else:
-        submit(_report, copy_context(), task, loop, inbox.put)
+        context = copy_context()
+        if any(branch.is_async for branch in task.node.branches):
+            context.run(DRIVER_LOOP.set, asyncio.get_running_loop())
+        submit(_report, context, task, loop, inbox.put)
 
 
 def _take(loop: Loop, inbox: AsyncInbox, shape: Shape, inbox_too: bool = False) -> list[Any]:

@@ -18,9 +18,11 @@ cannot be, so the driver waits for them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from contextvars import copy_context
+from queue import Empty
 from threading import get_ident
 from typing import Any
 
@@ -120,7 +122,11 @@ def _step(loop: Loop, tasks: list[Task], mailbox: Mailbox, shape: Shape) -> Iter
     """Run one step's tasks, each the cheapest way that still delivers events on time."""
     queue = mailbox.queue
     task = tasks[0]
-    if len(tasks) == 1 and (loop.inline_ok or task.hidden):
+    if loop.graph.step_timeout is not None and not task.hidden:
+        # timed steps wait on their workers with a deadline
+        loop.set_own_put(queue.put)
+        yield from _parallel_step(loop, tasks, queue, shape)
+    elif len(tasks) == 1 and (loop.inline_ok or task.hidden):
         loop.set_own_put(queue.put)
         yield from _inline_step(loop, task, queue, shape)
     elif (
@@ -193,6 +199,16 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
     events = 0
     failed: Task | None = None
     get: Callable[[], Any] = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
+    step_timeout = loop.graph.step_timeout
+    if step_timeout is not None and not PUMP.get():
+        deadline = time.monotonic() + step_timeout
+
+        def get() -> Any:
+            try:
+                return inbox.get(max(deadline - time.monotonic(), 0))
+            except Empty:
+                raise TimeoutError(f"step {loop.step} took over {step_timeout}s") from None
+
     try:
         while waiting and pending < loop.max_concurrency:
             submit(_report, copy_context(), waiting.pop(), loop, inbox.put)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
@@ -25,7 +26,11 @@ from streamgraph.types import Command, RetryPolicy
 if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop, Task
 
-__all__ = ("arun_task", "run_task")
+__all__ = ("DRIVER_LOOP", "arun_task", "run_task")
+
+DRIVER_LOOP: ContextVar[Any] = ContextVar("streamgraph_driver_loop", default=None)
+"""The event loop of the async run a sync task was started by (on a worker thread): its
+async routing functions run there, as LangGraph awaits them."""
 
 
 def _sync_only(task: Task, what: str) -> TypeError:
@@ -82,31 +87,76 @@ def _retry_delay(task: Task, error: Exception) -> float | None:
     return interval
 
 
-def _branch_state(task: Task, loop: Loop, branch: Any, states: dict[Any, Any]) -> Any:
-    """The state a conditional edge sees (each input schema computed once per task)."""
+def _branch_state(task: Task, loop: Loop, branch: Any, states: dict[Any, Any], output: Any) -> Any:
+    """The state a conditional edge sees (each input schema computed once per task).
+
+    With the graph's own (dict) state, keys the node returned that the state does not have
+    reach the edge too, as LangGraph passes them on (state keys win)."""
     schema = branch.input_schema
     if schema not in states:
         states[schema] = loop.fresh_state(task.writes, task.step, schema)
-    return states[schema]
+    state = states[schema]
+    if schema is None and type(output) is dict and isinstance(state, dict):
+        return {**output, **state}
+    return state
 
 
-def route_task(task: Task, loop: Loop) -> None:
+def route_task(task: Task, loop: Loop, output: Any = None) -> None:
     node = task.node
     states: dict[Any, Any] = {}
     for branch in node.branches:
+        state = _branch_state(task, loop, branch, states, output)
         if branch.is_async:
-            raise _sync_only(task, f"conditional edge '{branch.name}'")
-        result = branch.call(_branch_state(task, loop, branch, states), task)
+            result = _await_from_sync(branch.call(state, task), task, branch.name)
+        else:
+            result = branch.call(state, task)
         task.writes.extend(branch.writes_for(result, node.name, node.known))
 
 
-async def _aroute(task: Task, loop: Loop) -> None:
+def _await_from_sync(coroutine: Any, task: Task, name: str) -> Any:
+    """The result of an async routing function called from sync code: on the event loop of
+    the async run the task belongs to, or (``aupdate_state``, on that loop's own thread) on
+    a thread of its own; plain sync runs cannot have one."""
+    import asyncio
+    import threading
+    from contextvars import copy_context
+
+    driver = DRIVER_LOOP.get()
+    if driver is not None:
+        return asyncio.run_coroutine_threadsafe(coroutine, driver).result()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        coroutine.close()
+        raise _sync_only(task, f"conditional edge '{name}'") from None
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, asyncio.run(coroutine)))
+        except BaseException as error:
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=copy_context().run, args=(run,))
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+async def _aroute(task: Task, loop: Loop, output: Any = None) -> None:
     node = task.node
     states: dict[Any, Any] = {}
     for branch in node.branches:
-        result = branch.call(_branch_state(task, loop, branch, states), task)
-        if branch.is_async:
-            result = await result
+        state = _branch_state(task, loop, branch, states, output)
+        if branch.runnable is not None:
+            result = await branch.runnable.ainvoke(state, task.config)
+        else:
+            result = branch.call(state, task)
+            if branch.is_async:
+                result = await result
         task.writes.extend(branch.writes_for(result, node.name, node.known))
 
 
@@ -130,7 +180,7 @@ def _attempt(task: Task, loop: Loop) -> None:
     writes.extend(node.edge_writes)
     task.writes = [*task.pushed, *writes] if task.pushed else writes
     if node.branches:
-        route_task(task, loop)
+        route_task(task, loop, result)
 
 
 def run_task(task: Task, loop: Loop) -> None:
@@ -185,7 +235,7 @@ async def _aattempt(task: Task, loop: Loop) -> None:
     writes.extend(node.edge_writes)
     task.writes = [*task.pushed, *writes] if task.pushed else writes
     if node.branches:
-        await _aroute(task, loop)
+        await _aroute(task, loop, result)
 
 
 async def arun_task(task: Task, loop: Loop) -> None:

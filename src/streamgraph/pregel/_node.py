@@ -191,7 +191,7 @@ def adapt_callable(fn: Callable[..., Any]) -> Caller:
 class Branch:
     """A conditional edge: ``path(state)`` returns node names, ``END`` or ``Send``s."""
 
-    __slots__ = ("call", "input_schema", "is_async", "name", "path", "path_map")
+    __slots__ = ("call", "input_schema", "is_async", "name", "path", "path_map", "runnable")
 
     def __init__(
         self,
@@ -204,8 +204,17 @@ class Branch:
         self.path = path
         self.path_map = path_map
         self.name = name
-        self.is_async = is_async_callable(path)
-        self.call = adapt_callable(path)
+        # A LangChain Runnable (``RunnablePick("x") | route``): invoked with the task's config,
+        # ``ainvoke``d by the async drivers.
+        self.runnable: Any = path if not callable(path) and _is_runnable(path) else None
+        self.is_async: bool
+        self.call: Caller
+        if self.runnable is not None:
+            self.is_async = False
+            self.call = lambda value, scope: path.invoke(value, scope.config)
+        else:
+            self.is_async = is_async_callable(path)
+            self.call = adapt_callable(path)
 
     def writes_for(self, result: Any, source: str, known: frozenset[str]) -> Writes:
         items = result if isinstance(result, list | tuple) else (result,)

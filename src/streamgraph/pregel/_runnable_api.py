@@ -298,8 +298,9 @@ class RunnableAPI:
         return self | self._lc().RunnablePassthrough.assign(**kwargs)
 
     def astream_log(self, input: Any, config: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
-        """LangChain's run log of the graph as one run (its final output)."""
-        result: AsyncIterator[Any] = self._as_lambda().astream_log(input, config, **kwargs)
+        """LangChain's run log of the graph: its stream chunks, its tasks' runs (with their
+        outputs streamed) and the runs inside them."""
+        result: AsyncIterator[Any] = self._lc().Runnable.astream_log(self, input, config, **kwargs)
         return result
 
     # -- streaming input ---------------------------------------------------------------------

@@ -193,5 +193,5 @@ def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
     if as_node != END:
         task.writes.extend(node.edge_writes)
         if node.branches:
-            route_task(task, loop)
+            route_task(task, loop, values)
     return task

@@ -100,6 +100,7 @@ class Tracing:
             return
         policy = task.node.trace_policy
         outputs = _processed(getattr(policy, "process_outputs", None), output)
+        _streamed(run, outputs)
         run.on_chain_end(outputs if isinstance(outputs, dict) else {"output": outputs})
 
     def children_of(self, task: Task) -> Any:
@@ -113,3 +114,14 @@ class Tracing:
 
     def failed(self, error: BaseException) -> None:
         self.run.on_chain_error(error)
+
+
+def _streamed(run: Any, output: Any) -> None:
+    """Show a task's output as its run's one streamed chunk to the handlers that record
+    streamed output (``astream_log``'s), as LangGraph's node runs stream it."""
+    from langchain_core.tracers._streaming import _StreamingCallbackHandler
+
+    for handler in run.handlers:
+        if isinstance(handler, _StreamingCallbackHandler):
+            for _ in handler.tap_output_iter(run.run_id, iter((output,))):
+                pass

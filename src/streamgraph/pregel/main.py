@@ -64,6 +64,11 @@ class Pregel(RunnableAPI, ThreadAPI):
     retry_policy: Sequence[RetryPolicy] = ()
     """Retry policies for nodes that have none of their own."""
 
+    step_timeout: float | None = None
+    """Seconds a step may take: past them the run raises ``TimeoutError`` once the step's
+    tasks have stopped (async ones are cancelled; sync ones cannot be, and are waited for,
+    as LangGraph does)."""
+
     trigger_map: dict[str, tuple[str, ...]] = {}
     """Low-level graphs: the nodes each channel's update triggers."""
 
@@ -113,10 +118,9 @@ class Pregel(RunnableAPI, ThreadAPI):
             )
         if deprecated:
             raise TypeError(f"Pregel() got unexpected arguments: {sorted(deprecated)}")
-        if step_timeout is not None or cache is not None or cache_policy is not None:
-            raise ValueError(
-                "Pregel(step_timeout=/cache=/cache_policy=) is not supported by streamgraph"
-            )
+        if cache is not None or cache_policy is not None:
+            raise ValueError("Pregel(cache=/cache_policy=) is not supported by streamgraph")
+        self.step_timeout = step_timeout
         assemble(
             self,
             nodes=nodes,
