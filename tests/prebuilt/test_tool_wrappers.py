@@ -129,3 +129,26 @@ def test_validation_node() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert ValidationNode([Point]).name == "validation"
+
+
+def test_a_tool_streams_partial_output_in_tools_mode() -> None:
+    from langchain_core.tools import tool
+
+    @tool
+    def spell(word: str, runtime: ToolRuntime) -> str:
+        """Spell a word."""
+        for letter in word:
+            runtime.emit_output_delta(letter)
+        return word
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("tools", ToolNode([spell]))
+    builder.add_edge(START, "tools")
+    graph = builder.compile()
+    events = [p["event"] for p in graph.stream(asks("spell", {"word": "ab"}), stream_mode="tools")]
+    assert events == ["tool-started", "tool-output-delta", "tool-output-delta", "tool-finished"]
+    deltas = [
+        p.get("delta") for p in graph.stream(asks("spell", {"word": "ab"}), stream_mode="tools")
+    ]
+    assert deltas[1:3] == ["a", "b"]
+    assert graph.invoke(asks("spell", {"word": "ab"}))["messages"][-1].content == "ab"  # no-op

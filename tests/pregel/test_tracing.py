@@ -105,3 +105,28 @@ def test_astream_log_has_the_graph_stream_and_each_task_run() -> None:
         {"one": {"value": 2}},
         {"two": {"value": 20}},
     ]
+
+
+def test_langsmith_tracing_gives_nodes_their_task_run() -> None:
+    from unittest import mock
+
+    import langsmith
+
+    names: list[Any] = []
+
+    def node(state: S) -> dict:
+        run = langsmith.get_current_run_tree()
+        names.append(run.name if run is not None else None)
+        return {"value": 1}
+
+    builder = StateGraph(S)
+    builder.add_node("step", node)
+    builder.add_edge(START, "step")
+    graph = builder.compile()
+    graph.invoke({"value": 0})  # not traced: no run tree
+    with mock.patch("langchain_core.tracers.langchain.get_client") as get_client:
+        get_client.return_value = mock.MagicMock(spec=langsmith.Client)
+        with langsmith.tracing_context(enabled=True):
+            graph.invoke({"value": 0})
+            asyncio.run(graph.ainvoke({"value": 0}))
+    assert names == [None, "step", "step"]

@@ -58,9 +58,13 @@ class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
     server_info: Any = None
 
     def emit_output_delta(self, delta: Any) -> None:
-        """Stream part of the tool's output (v3 ``tools`` channel); a no-op here: the
-        ``tools`` stream mode shows the tool's start and end only."""
-        return None
+        """Stream part of the tool's output: a ``tool-output-delta`` event of the ``tools``
+        stream mode (nothing when the run does not stream that mode)."""
+        from streamgraph.pregel._tools import _tool_call_writer
+
+        writer = _tool_call_writer.get()
+        if writer is not None:
+            writer(delta)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from streamgraph._context import SCOPE
 from streamgraph.pregel._checkpoint import restore
-from streamgraph.pregel._drive import Shape, _report, drive
+from streamgraph.pregel._drive import Shape, _nothing_to_keep, _report, drive
 from streamgraph.pregel._execute import DRIVER_LOOP, arun_task
 from streamgraph.pregel._inbox import AsyncInbox, Room
 from streamgraph.pregel._lifecycle import aflush as aflush_lifecycle
@@ -73,11 +73,15 @@ async def _adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
         return
     persister = loop.persister = AsyncPersister(loop.saver, loop.durability)
     restore(loop, await persister.restore(loop.saver_config))
+    finished = False
     try:
         async for event in _asteps(loop, input, shape):
             yield event
+        finished = True
     finally:
         await _asave(loop)
+        if finished and _nothing_to_keep(loop):
+            persister.held = []
         await persister.close()
 
 

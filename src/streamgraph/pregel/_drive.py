@@ -80,11 +80,21 @@ def _traced(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
 def _persisted(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     persister = loop.persister = Persister(loop.saver, loop.durability)
     restore(loop, persister.restore(loop.saver_config))
+    finished = False
     try:
         yield from _steps(loop, input, shape)
+        finished = True
     finally:
         _save(loop)
+        if finished and _nothing_to_keep(loop):
+            persister.held = []
         persister.close()
+
+
+def _nothing_to_keep(loop: Loop) -> bool:
+    """A subgraph run with ``durability="exit"`` that ended normally saves nothing (its parent's
+    checkpoint has its result); one that failed or was interrupted saves where it stopped."""
+    return bool(loop.ns) and loop.durability == "exit" and not loop.interrupted
 
 
 def _save(loop: Loop) -> None:

@@ -17,6 +17,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from streamgraph.errors import GraphBubbleUp
 from streamgraph.pregel._events import _END, _START, _TAPPED, _ordered
 from streamgraph.pregel._messages import streaming_handler_base
+from streamgraph.pregel._tools import _tool_call_writer
 
 if TYPE_CHECKING:
     from streamgraph.pregel._events import Events
@@ -300,7 +301,7 @@ class ToolEventsHandler(BaseCallbackHandler):
 
     def __init__(self, loop: Loop) -> None:
         self.loop = loop
-        self.calls: dict[Any, str] = {}  # run id -> tool call id
+        self.calls: dict[Any, tuple[str, Any]] = {}  # run id -> (tool call id, writer token)
 
     def on_tool_start(
         self,
@@ -312,8 +313,15 @@ class ToolEventsHandler(BaseCallbackHandler):
         tool_call_id: str | None = None,
         **kwargs: Any,
     ) -> None:
-        call = self.calls[run_id] = tool_call_id or str(run_id)
-        self.loop.put_live(
+        call = tool_call_id or str(run_id)
+        put = self.loop.put_live
+
+        def write_delta(delta: Any) -> None:  # ToolRuntime.emit_output_delta
+            put("tools", {"event": "tool-output-delta", "tool_call_id": call, "delta": delta})
+
+        # (the tool runs in a copy of this context, made after this callback)
+        self.calls[run_id] = (call, _tool_call_writer.set(write_delta))
+        put(
             "tools",
             {
                 "event": "tool-started",
@@ -323,14 +331,23 @@ class ToolEventsHandler(BaseCallbackHandler):
             },
         )
 
+    def _ended(self, run_id: Any) -> str:
+        call, token = self.calls.pop(run_id, (str(run_id), None))
+        if token is not None:
+            try:
+                _tool_call_writer.reset(token)
+            except ValueError:  # ended in another context than it started in
+                _tool_call_writer.set(None)
+        return call
+
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
-        call = self.calls.pop(run_id, str(run_id))
+        call = self._ended(run_id)
         self.loop.put_live(
             "tools", {"event": "tool-finished", "tool_call_id": call, "output": output}
         )
 
     def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
-        call = self.calls.pop(run_id, str(run_id))
+        call = self._ended(run_id)
         if not isinstance(error, GraphBubbleUp):  # an interrupt is not a failure
             self.loop.put_live(
                 "tools", {"event": "tool-error", "tool_call_id": call, "message": str(error)}

@@ -310,5 +310,8 @@ def set_langchain_context(task: Task) -> Callable[[], None] | None:
     module = sys.modules.get("langchain_core.runnables.config")
     if module is None:
         return None
-    module.var_child_runnable_config.set(task.config)
+    if task.trace_run is not None:  # traced: also the task's run as LangSmith's current run
+        module._set_config_context(task.config)
+    else:
+        module.var_child_runnable_config.set(task.config)
     return None

@@ -3,6 +3,10 @@ run as LangGraph shows it: one chain run for the graph, a child chain run per ta
 ``graph:step:N``, with the task's metadata), and what the node calls (models, tools, nested
 graphs) as children of its task's run.
 
+LangSmith tracing switched on (``LANGSMITH_TRACING=true``, ``langsmith.tracing_context``)
+counts as such a handler: LangChain adds its tracer, and nodes see their task's run as the
+current run tree (``langsmith.get_current_run_tree()``), as under LangGraph.
+
 Only runs whose config carries handlers of the user's pay for this: ``Tracing`` is made then,
 lives on the loop, and is driven from the loop's thread (run start and end, task start and
 end). A node's ``TracePolicy`` transforms what its run records (``process_inputs``,
@@ -11,7 +15,10 @@ end). A node's ``TracePolicy`` transforms what its run records (``process_inputs
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -25,13 +32,55 @@ logger = logging.getLogger(__name__)
 
 
 def user_callbacks(callbacks: Any) -> bool:
-    """Whether ``config["callbacks"]`` holds handlers of the user's (not only ours)."""
+    """Whether ``config["callbacks"]`` holds handlers of the user's (not only ours), or
+    LangSmith tracing is on."""
     if not callbacks:
-        return False
+        return langsmith_tracing()
     handlers = callbacks if isinstance(callbacks, list) else getattr(callbacks, "handlers", None)
     if handlers is None:
         return False
-    return any(not getattr(h, "streamgraph_level_handler", False) for h in handlers)
+    return (
+        any(not getattr(h, "streamgraph_level_handler", False) for h in handlers)
+        or langsmith_tracing()
+    )
+
+
+_TRACING_ENV = (
+    "LANGSMITH_TRACING_V2",
+    "LANGCHAIN_TRACING_V2",
+    "LANGSMITH_TRACING",
+    "LANGCHAIN_TRACING",
+)
+
+
+def langsmith_tracing() -> bool:
+    """Whether LangChain would add its LangSmith tracer to a run now (cheap: langsmith is not
+    imported for this)."""
+    context = sys.modules.get("langchain_core.tracers.context")
+    if context is not None and context.tracing_v2_callback_var.get() is not None:
+        return True
+    shared = sys.modules.get("langsmith._internal._context")
+    if shared is not None:
+        # langsmith's own order (utils.tracing_is_enabled, without building its whole
+        # context dict on every run): tracing_context(enabled=...), a run in progress,
+        # the process-wide switch, then the environment.
+        try:
+            enabled = shared._TRACING_ENABLED.get()
+            if enabled is not None:
+                return bool(enabled)
+            if shared.get_current_run_tree() is not None:
+                return True
+            if shared._GLOBAL_TRACING_ENABLED is not None:
+                return bool(shared._GLOBAL_TRACING_ENABLED)
+        except AttributeError:  # another langsmith: ask it
+            return bool(sys.modules["langsmith.utils"].tracing_is_enabled())
+    return _tracing_env()
+
+
+@functools.cache
+def _tracing_env() -> bool:
+    """The environment's switch, read once (as langsmith caches it)."""
+    return any(os.environ.get(name, "").lower() == "true" for name in _TRACING_ENV)
 
 
 def _processed(processor: Any, value: Any) -> Any:

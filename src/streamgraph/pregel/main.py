@@ -259,6 +259,8 @@ class Pregel(RunnableAPI, ThreadAPI):
                 context = parent.loop.context
             if control is None:
                 control = parent.loop.run_control()
+            if durability is None:  # a subgraph saves as often as its parent
+                durability = parent.loop.durability
             if saver is None:  # a subgraph keeps its checkpoints with its parent's
                 saver = parent.loop.saver
             if saver:
