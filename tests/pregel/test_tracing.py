@@ -130,3 +130,20 @@ def test_langsmith_tracing_gives_nodes_their_task_run() -> None:
             graph.invoke({"value": 0})
             asyncio.run(graph.ainvoke({"value": 0}))
     assert names == [None, "step", "step"]
+
+
+def test_a_route_is_a_run_after_its_node() -> None:
+    def route(state: S) -> str:
+        return "__end__"
+
+    builder = StateGraph(S)
+    builder.add_node("a", lambda s: {"value": 1})
+    builder.add_edge(START, "a")
+    builder.add_conditional_edges("a", route)
+    tracer = Collector()
+    builder.compile().invoke({"value": 0}, {"callbacks": [tracer]})
+    (root,) = tracer.roots
+    assert tree(root) == ("LangGraph", [("a", [("route", [])])])
+    run = root.child_runs[0].child_runs[0]
+    assert run.tags == ["seq:step:3"]
+    assert (run.inputs, run.outputs) == ({"value": 1}, {"output": "__end__"})

@@ -106,11 +106,29 @@ def route_task(task: Task, loop: Loop, output: Any = None) -> None:
     states: dict[Any, Any] = {}
     for branch in node.branches:
         state = _branch_state(task, loop, branch, states, output)
-        if branch.is_async:
-            result = _await_from_sync(branch.call(state, task), task, branch.name)
-        else:
-            result = branch.call(state, task)
+        run = None if task.trace_run is None else route_run(task, branch, state)
+        try:
+            if branch.is_async:
+                result = _await_from_sync(branch.call(state, task), task, branch.name)
+            else:
+                result = branch.call(state, task)
+        except BaseException as error:
+            if run is not None:
+                run.on_chain_error(error)
+            raise
+        if run is not None:
+            run.on_chain_end({"output": result})
         task.writes.extend(branch.writes_for(result, node.name, node.known))
+
+
+def route_run(task: Task, branch: Any, state: Any) -> Any:
+    """A traced task's routing function as a run of its own, after the node's (LangGraph's
+    step 3 of the node's sequence); ``None`` for a runnable route, which traces itself."""
+    if branch.runnable is not None:
+        return None
+    children = task.trace_run.get_child("seq:step:3")
+    inputs = state if isinstance(state, dict) else {"input": state}
+    return children.on_chain_start(None, inputs, name=branch.name)
 
 
 def _await_from_sync(coroutine: Any, task: Task, name: str) -> Any:
@@ -151,12 +169,20 @@ async def _aroute(task: Task, loop: Loop, output: Any = None) -> None:
     states: dict[Any, Any] = {}
     for branch in node.branches:
         state = _branch_state(task, loop, branch, states, output)
-        if branch.runnable is not None:
-            result = await branch.runnable.ainvoke(state, task.config)
-        else:
-            result = branch.call(state, task)
-            if branch.is_async:
-                result = await result
+        run = None if task.trace_run is None else route_run(task, branch, state)
+        try:
+            if branch.runnable is not None:
+                result = await branch.runnable.ainvoke(state, task.config)
+            else:
+                result = branch.call(state, task)
+                if branch.is_async:
+                    result = await result
+        except BaseException as error:
+            if run is not None:
+                run.on_chain_error(error)
+            raise
+        if run is not None:
+            run.on_chain_end({"output": result})
         task.writes.extend(branch.writes_for(result, node.name, node.known))
 
 
