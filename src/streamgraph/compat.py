@@ -15,7 +15,7 @@ After ``install()``, importing ``langgraph`` or ``langgraph.X`` gives the module
 modules that libraries built on LangGraph import (``langgraph._internal._runnable`` and the
 like, see ``streamgraph._internal``). A LangGraph module streamgraph does not have fails to
 import with an error that names both. ``streamgraph dev``/``serve`` install the alias before
-loading a project's graphs (``--no-langgraph-compat`` turns that off).
+loading a project's graphs (``--no-compat`` turns that off).
 """
 
 from __future__ import annotations
