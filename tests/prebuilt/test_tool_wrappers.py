@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import InjectedToolArg
 from pydantic import BaseModel
 
 from streamgraph.graph import START, MessagesState, StateGraph
@@ -152,3 +153,46 @@ def test_a_tool_streams_partial_output_in_tools_mode() -> None:
     ]
     assert deltas[1:3] == ["a", "b"]
     assert graph.invoke(asks("spell", {"word": "ab"}))["messages"][-1].content == "ab"  # no-op
+
+
+def test_a_tool_class_returning_commands_hands_them_over() -> None:
+    from langchain_core.tools import BaseTool
+
+    class Handoff(BaseTool):
+        name: str = "handoff"
+        description: str = "Hand the conversation over."
+
+        def _run(self, **kwargs: Any) -> Any:
+            return [Command(goto="other"), ToolMessage("handed over", tool_call_id="c1")]
+
+    out = ToolNode([Handoff()]).invoke(asks("handoff", {}))
+    assert [type(item).__name__ for item in out] == ["Command", "dict"]
+    assert out[0].goto == "other"
+    assert out[1]["messages"][0].content == "handed over"
+
+
+class Secret(InjectedToolArg):
+    """A parameter the caller fills in, not the model."""
+
+
+def test_arguments_a_model_may_not_set_are_dropped() -> None:
+    from langchain_core.tools import tool
+
+    @tool
+    def whoami(query: str, role: Annotated[str, Secret()] = "guest") -> str:
+        """Who am I."""
+        return role
+
+    forged = asks("whoami", {"query": "q", "role": "admin"})
+    assert ToolNode([whoami]).invoke(forged)["messages"][0].content == "guest"
+
+
+def test_tool_runtime_takes_one_type_argument() -> None:
+    from langchain_core.tools import tool
+
+    @tool
+    def info(runtime: ToolRuntime[dict[str, str]]) -> str:
+        """Info."""
+        return str(runtime.tool_call_id)
+
+    assert ToolNode([info]).invoke(asks("info", {}))["messages"][0].content == "c1"

@@ -123,3 +123,27 @@ def test_schemas_and_runnable_composition() -> None:
     piped = RunnableLambda(lambda x: x - 1) | app | RunnableLambda(str)
     assert piped.invoke(2) == "20"
     assert app.batch([1, 2]) == [20, 30]
+
+
+def test_a_compiled_graphs_nodes_can_be_invoked_alone() -> None:
+    import asyncio
+
+    from typing_extensions import TypedDict
+
+    from streamgraph.graph import START, StateGraph
+
+    class State(TypedDict):
+        n: int
+
+    async def twice(state: State) -> dict[str, int]:
+        return {"n": state["n"] * 2}
+
+    builder = StateGraph(State)
+    builder.add_node("plus", lambda s: {"n": s["n"] + 1}, metadata={"kind": "math"})
+    builder.add_node("twice", twice)
+    builder.add_edge(START, "plus")
+    builder.add_edge("plus", "twice")
+    graph = builder.compile()
+    assert graph.nodes["plus"].invoke({"n": 1}) == {"n": 2}
+    assert asyncio.run(graph.nodes["twice"].ainvoke({"n": 3})) == {"n": 6}
+    assert list(graph.nodes["plus"].stream({"n": 1})) == [{"n": 2}]

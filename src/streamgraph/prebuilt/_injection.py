@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 from langchain_core.tools import InjectedToolArg, InjectedToolCallId
 from langchain_core.tools.base import (
@@ -21,11 +21,12 @@ from langchain_core.tools.base import (
     _is_injected_arg_type,
     get_all_basemodel_annotations,
 )
+from typing_extensions import TypeVar
 
 __all__ = ("InjectedState", "InjectedStore", "Injections", "ToolRuntime", "injections_of")
 
-ContextT = TypeVar("ContextT")
-StateT = TypeVar("StateT")
+ContextT = TypeVar("ContextT", default=None)
+StateT = TypeVar("StateT", default=Any)
 
 
 class InjectedState(InjectedToolArg):
@@ -81,7 +82,7 @@ class Injections:
     optional_state: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.state or self.store or self.runtime)
+        return bool(self.state or self.store or self.runtime or self.names)
 
 
 def _marker(annotation: Any, kind: type) -> Any | None:

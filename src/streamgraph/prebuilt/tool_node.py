@@ -22,10 +22,10 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import langchain_core.messages.tool
 from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage, ToolCall, ToolMessage
-from langchain_core.messages.tool import ToolOutputMixin
 from langchain_core.messages.utils import convert_to_messages
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool
 from langchain_core.tools import tool as create_tool
 from pydantic import ValidationError
 
@@ -54,8 +54,13 @@ from streamgraph.prebuilt._tool_call import (
     msg_content_output,
 )
 from streamgraph.pregel._pool import run_all
+from streamgraph.pregel._runnable_api import command_as_tool_output
 from streamgraph.pregel._scope import CallOrder
 from streamgraph.types import Command, Send
+
+# A tool returning a Command (or a list of Commands and ToolMessages) hands it over as is, as
+# LangGraph's Command is a LangChain tool output.
+command_as_tool_output(langchain_core.messages.tool)
 
 __all__ = (
     "INVALID_TOOL_NAME_ERROR_TEMPLATE",
@@ -76,49 +81,6 @@ __all__ = (
 TOOL_CALL_WITH_CONTEXT = "tool_call_with_context"
 InputType = Literal["list", "dict", "tool_calls"]
 ErrorHandler = bool | str | Callable[..., str] | type[Exception] | tuple[type[Exception], ...]
-
-
-class _HeldCommand(ToolOutputMixin):
-    """A ``Command`` a tool returned, carried through LangChain's tool output formatting
-    (which would otherwise turn it into text) and unwrapped by ``ToolNode``."""
-
-    def __init__(self, command: Command[Any]) -> None:
-        self.command = command
-
-
-def _hold(result: Any) -> Any:
-    if isinstance(result, Command):
-        return _HeldCommand(result)
-    if isinstance(result, list) and result and any(isinstance(r, Command) for r in result):
-        return [_HeldCommand(r) if isinstance(r, Command) else r for r in result]
-    return result
-
-
-def _unheld(result: Any) -> Any:
-    if isinstance(result, _HeldCommand):
-        return result.command
-    if isinstance(result, list):
-        return [r.command if isinstance(r, _HeldCommand) else r for r in result]
-    return result
-
-
-def _passing_commands(tool: BaseTool) -> BaseTool:
-    """A copy of a function-backed tool whose ``Command`` results survive LangChain."""
-    if not isinstance(tool, StructuredTool):
-        return tool
-    update: dict[str, Any] = {}
-    if tool.func is not None:
-        func = tool.func
-        update["func"] = functools.wraps(func)(lambda *a, **k: _hold(func(*a, **k)))
-    if tool.coroutine is not None:
-        coroutine = tool.coroutine
-
-        @functools.wraps(coroutine)
-        async def held(*args: Any, **kwargs: Any) -> Any:
-            return _hold(await coroutine(*args, **kwargs))
-
-        update["coroutine"] = held
-    return tool.model_copy(update=update)
 
 
 def _checked_handler(handler: Any) -> Any:
@@ -153,7 +115,6 @@ class ToolNode(RunnableCallable):
         self.wrap_tool_call = wrap_tool_call
         self.awrap_tool_call = awrap_tool_call
         self._tools_by_name: dict[str, BaseTool] = {}
-        self._runners: dict[int, BaseTool] = {}
         self._injections: dict[str, Injections] = {}
         for item in tools:
             tool = item if isinstance(item, BaseTool) else create_tool(item)
@@ -269,11 +230,8 @@ class ToolNode(RunnableCallable):
             if call["name"] not in self._tools_by_name:
                 return None, None, self._unknown_tool(call)
             raise TypeError(f"Tool {call['name']} is not registered with ToolNode")
-        runner = self._runners.get(id(tool))
-        if runner is None:
-            runner = self._runners[id(tool)] = _passing_commands(tool)
         injected = self._inject(call, request.runtime, tool)
-        return runner, {**injected, "type": "tool_call"}, None
+        return tool, {**injected, "type": "tool_call"}, None
 
     def _execute(self, request: ToolCallRequest, input_type: InputType, config: Any) -> Any:
         runner, call, answer = self._prepared(request)
@@ -284,7 +242,7 @@ class ToolNode(RunnableCallable):
                 response = runner.invoke(call, config)
             except ValidationError as error:
                 raise self._invocation_error(request, error) from error
-            return self._normalize(_unheld(response), request.tool_call, input_type)
+            return self._normalize(response, request.tool_call, input_type)
         except GraphBubbleUp:
             raise
         except Exception as error:
@@ -299,7 +257,7 @@ class ToolNode(RunnableCallable):
                 response = await runner.ainvoke(call, config)
             except ValidationError as error:
                 raise self._invocation_error(request, error) from error
-            return self._normalize(_unheld(response), request.tool_call, input_type)
+            return self._normalize(response, request.tool_call, input_type)
         except GraphBubbleUp:
             raise
         except Exception as error:

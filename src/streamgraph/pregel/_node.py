@@ -9,7 +9,7 @@ value)`` writes. ``Branch.route`` evaluates a conditional edge on the state as t
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.constants import BRANCH_PREFIX, END, TASKS
@@ -337,6 +337,37 @@ class Node:
     def bound(self) -> Any:
         """What the node runs (LangGraph's name for it)."""
         return self.fn
+
+    # Outside a run, a node can be called on its own, as LangGraph's ``graph.nodes[name]``:
+    # the node's callable with its metadata and tags, returning what the callable returns.
+
+    def _as_runnable(self) -> Any:
+        fn = self.fn
+        if hasattr(fn, "invoke"):
+            return fn
+        from streamgraph._internal._runnable import RunnableCallable
+
+        if self.is_async:
+            return RunnableCallable(None, fn, name=self.name)
+        return RunnableCallable(fn, name=self.name)
+
+    def _own_config(self, config: Any) -> dict[str, Any]:
+        from streamgraph.pregel._configs import merge_configs
+
+        return merge_configs({"metadata": dict(self.metadata), "tags": list(self.tags)}, config)
+
+    def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        return self._as_runnable().invoke(input, self._own_config(config), **kwargs)
+
+    async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        return await self._as_runnable().ainvoke(input, self._own_config(config), **kwargs)
+
+    def stream(self, input: Any, config: Any = None, **kwargs: Any) -> Iterator[Any]:
+        yield from self._as_runnable().stream(input, self._own_config(config), **kwargs)
+
+    async def astream(self, input: Any, config: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
+        async for chunk in self._as_runnable().astream(input, self._own_config(config), **kwargs):
+            yield chunk
 
     def copy(self, update: dict[str, Any]) -> Node:
         """A copy of the node with the given attributes replaced."""

@@ -23,64 +23,81 @@ __all__ = ("RunnableAPI", "register_as_runnable")
 
 _REGISTERED = False
 _RUNNABLE_MODULE = "langchain_core.runnables.base"
+_TOOL_OUTPUT_MODULE = "langchain_core.messages.tool"
 
 
 def register_as_runnable(cls: type) -> None:
-    """Make ``cls`` a virtual ``Runnable`` subclass: now if langchain-core is loaded, else
-    as soon as it is (a finder watches for that one import, then steps aside)."""
+    """Make ``cls`` a virtual ``Runnable`` subclass, and ``Command`` a LangChain tool output
+    (a tool returning one hands it over as is): now if langchain-core is loaded, else as soon
+    as it is (a finder watches for those imports, then steps aside)."""
     global _REGISTERED
     if _REGISTERED:
         return
-    module = sys.modules.get(_RUNNABLE_MODULE)
-    if module is None:
-        _watch_for_langchain(cls)
-        return
-    module.Runnable.register(cls)
     _REGISTERED = True
+    when_imported(_RUNNABLE_MODULE, lambda module: module.Runnable.register(cls))
+    when_imported(_TOOL_OUTPUT_MODULE, command_as_tool_output)
 
 
-class _LangChainWatcher:
-    """A meta path finder that registers ``Pregel`` when ``langchain_core.runnables.base``
-    is imported (whoever imports it, whenever), and removes itself."""
+def command_as_tool_output(module: Any) -> None:
+    """``Command`` subclasses LangChain's ``ToolOutputMixin`` as LangGraph's does (added to
+    its bases here, so that ``import streamgraph.types`` needs no langchain-core)."""
+    from streamgraph.types import Command
 
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
+    mixin = module.ToolOutputMixin
+    if not issubclass(Command, mixin):
+        Command.__bases__ = (*Command.__bases__, mixin)
+
+
+_HOOKS: dict[str, list[Any]] = {}
+
+
+def when_imported(name: str, hook: Any) -> None:
+    """Call ``hook(module)`` once module ``name`` is imported (now, if it is)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        hook(module)
+        return
+    _HOOKS.setdefault(name, []).append(hook)
+    if not any(isinstance(f, _ImportWatcher) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ImportWatcher())
+
+
+class _ImportWatcher:
+    """A meta path finder that runs the hooks of ``when_imported`` after their module is
+    executed (whoever imports it, whenever), and removes itself when none is left."""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != _RUNNABLE_MODULE:
+        hooks = _HOOKS.pop(name, None)
+        if hooks is None:
             return None
         import importlib.machinery
 
-        if self in sys.meta_path:
+        if not _HOOKS and self in sys.meta_path:
             sys.meta_path.remove(self)
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = typing.cast(Any, _RegisteringLoader(spec.loader, self.cls))
+        spec.loader = typing.cast(Any, _HookedLoader(spec.loader, hooks))
         return spec
 
 
-class _RegisteringLoader:
-    """The module's own loader, registering ``Pregel`` once the module is executed."""
+class _HookedLoader:
+    """The module's own loader, running the hooks once the module is executed."""
 
-    def __init__(self, inner: Any, cls: type) -> None:
+    def __init__(self, inner: Any, hooks: list[Any]) -> None:
         self.inner = inner
-        self.cls = cls
+        self.hooks = hooks
 
     def create_module(self, spec: Any) -> Any:
         return self.inner.create_module(spec)
 
     def exec_module(self, module: Any) -> None:
         self.inner.exec_module(module)
-        register_as_runnable(self.cls)
+        for hook in self.hooks:
+            hook(module)
 
     def __getattr__(self, name: str) -> Any:  # get_source etc. (tracebacks)
         return getattr(self.inner, name)
-
-
-def _watch_for_langchain(cls: type) -> None:
-    if not any(isinstance(f, _LangChainWatcher) for f in sys.meta_path):
-        sys.meta_path.insert(0, _LangChainWatcher(cls))
 
 
 _QUALIFIERS = ("Required", "NotRequired", "ReadOnly")
