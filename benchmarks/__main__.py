@@ -115,6 +115,9 @@ def main() -> None:
 
     rows.extend(token_rows(libs, rounds, budget))
     rows.extend(persistence_rows(libs, rounds, budget))
+    from benchmarks.v3 import v3_rows
+
+    rows.extend(v3_rows(libs, rounds, budget))
     try:
         import uvicorn  # noqa: F401 - the server extra
     except ImportError:

@@ -6,13 +6,20 @@ reaches sync nodes on worker threads, async nodes, tools and nested graphs alike
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from streamgraph.pregel._scope import Task as Scope
 
 SCOPE: ContextVar[Scope | None] = ContextVar("streamgraph_scope", default=None)
+
+TOOL_CALL_WRITER: ContextVar[Callable[[Any], None] | None] = ContextVar(
+    "streamgraph_tool_call_writer", default=None
+)
+"""While a LangChain tool runs in a run streaming ``tools`` mode: streams one
+``tool-output-delta`` of that call (``ToolRuntime.emit_output_delta``)."""
 
 
 def current_scope() -> Scope:

@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Any
 
-__all__ = ("END", "START", "TAG_HIDDEN", "TAG_NOSTREAM")
+__all__ = ("CONF", "END", "START", "TAG_HIDDEN", "TAG_NOSTREAM", "TASKS")
 
 START = sys.intern("__start__")
 """The virtual node the input enters by: ``add_edge(START, "first")``."""
@@ -19,6 +19,10 @@ TAG_NOSTREAM = sys.intern("nostream")
 
 TAG_HIDDEN = sys.intern("langsmith:hidden")
 """Tag a node with it to keep its output messages out of ``messages`` mode."""
+
+CONF = sys.intern("configurable")
+"""The config key of run options (``thread_id``, ``checkpoint_ns``...), as LangGraph exports
+it."""
 
 # Internal channel names, kept identical to LangGraph's because they are visible in
 # ``tasks``/``debug`` payloads (``triggers``) and in checkpoints.

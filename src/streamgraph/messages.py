@@ -22,6 +22,11 @@ Example, with the ``openai`` package::
 
 ``stream_message()`` / ``astream_message()`` wrap a token iterator instead: they pass each
 token through and stream it on the way.
+
+In a v3 run (``stream_events(version="v3")``) the same writer streams the message as
+content-block events (``message-start``, a text block's deltas, ``message-finish``), so it
+appears in ``run.messages`` as a ``ChatModelStream``. The message ends with
+``write.finish()``, or when the node returns (if the node fails, its message fails).
 """
 
 from __future__ import annotations
@@ -77,12 +82,31 @@ class MessageChunk(tuple):  # type: ignore[type-arg]
         }
 
 
+_MESSAGE_EVENTS = "message_events"  # v3 runs' mode (streamgraph.pregel._stream)
+
+
 class MessageWriter:
     """Streams the chunks of one message (see the module docstring)."""
 
-    __slots__ = ("_metadata", "_ns", "_put", "_targets", "id", "parts")
+    __slots__ = (
+        "_events",
+        "_metadata",
+        "_ns",
+        "_open",
+        "_put",
+        "_targets",
+        "event_metadata",
+        "id",
+        "parts",
+    )
 
-    def __init__(self, targets: list[tuple[Any, Any]], metadata: dict[str, Any], id: str) -> None:
+    def __init__(
+        self,
+        targets: list[tuple[Any, Any]],
+        metadata: dict[str, Any],
+        id: str,
+        events: list[tuple[Any, Any]] | None = None,
+    ) -> None:
         self._targets = targets  # (put, namespace) of each listening stream
         # One listener (the usual case): its put is called directly, one call per chunk.
         self._put: Any = targets[0][0] if len(targets) == 1 else None
@@ -90,6 +114,9 @@ class MessageWriter:
         self._metadata = metadata
         self.id = id
         self.parts: list[str] = []
+        self._events = events or []  # v3 listeners: protocol events instead of chunks
+        self.event_metadata = {**metadata, "run_id": id} if events else metadata
+        self._open: bool | None = None  # v3: None before the first chunk, False once over
 
     def __call__(self, chunk: Any) -> None:
         """Stream ``chunk``: text (it becomes a ``MessageChunk`` of this message), or a
@@ -101,15 +128,67 @@ class MessageWriter:
                 put((self._ns, "messages", (MessageChunk((chunk, self.id)), self._metadata)))
             elif self._targets:
                 self._send(MessageChunk((chunk, self.id)))
+            if self._events:
+                self._text_delta(chunk)
             return
-        if isinstance(getattr(chunk, "content", None), str):
-            self.parts.append(chunk.content)
+        content = getattr(chunk, "content", None)
+        if isinstance(content, str):
+            self.parts.append(content)
+            if self._events:
+                self._text_delta(content)
         self._send(chunk)
 
     def _send(self, message: Any) -> None:
         payload = (message, self._metadata)
         for put, ns in self._targets:
             put((ns, "messages", payload))
+
+    def _send_event(self, event: dict[str, Any]) -> None:
+        payload = (event, self.event_metadata)
+        for put, ns in self._events:
+            put((ns, _MESSAGE_EVENTS, payload))
+
+    def _text_delta(self, text: str) -> None:
+        if self._open is not True:
+            if self._open is False:
+                raise RuntimeError(
+                    f"message {self.id!r} is finished; get_message_writer() gives a writer "
+                    "for the next message"
+                )
+            self._open = True
+            self._send_event({"event": "message-start", "role": "ai", "id": self.id})
+            block = {"type": "text", "text": ""}
+            self._send_event({"event": "content-block-start", "index": 0, "content": block})
+        delta = {"type": "text-delta", "text": text}
+        self._send_event({"event": "content-block-delta", "index": 0, "delta": delta})
+
+    def finish(self, usage: dict[str, Any] | None = None) -> None:
+        """End the message (v3 runs: ``content-block-finish`` and ``message-finish``, with
+        ``usage`` such as ``{"input_tokens": 3, "output_tokens": 5}`` if given;
+        ``total_tokens`` is their sum unless given). The node returning ends it too. Further
+        chunks raise ``RuntimeError``."""
+        for event in self.closing_events(usage=usage):
+            self._send_event(event)
+        self._open = False
+
+    def closing_events(
+        self, error: str | None = None, *, usage: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The events that end this message in v3 (none if it never started); the message
+        counts as finished afterwards."""
+        started, self._open = self._open is True, False
+        if not started or not self._events:
+            return []
+        if error is not None:
+            return [{"event": "error", "message": error}]
+        finish: dict[str, Any] = {"event": "message-finish"}
+        if usage is not None:
+            if "total_tokens" not in usage:
+                total = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+                usage = {**usage, "total_tokens": total}
+            finish["usage"] = usage
+        block = {"type": "text", "text": self.text}
+        return [{"event": "content-block-finish", "index": 0, "content": block}, finish]
 
     @property
     def text(self) -> str:
@@ -135,7 +214,12 @@ def get_message_writer(*, id: str | None = None, tags: list[str] | None = None) 
     metadata["checkpoint_ns"] = task.ns
     if tags:
         metadata["tags"] = list(tags)
-    return MessageWriter(messages.targets(message_id), metadata, message_id)
+    events = messages.event_targets()
+    writer = MessageWriter(messages.targets(message_id), metadata, message_id, events)
+    if events:
+        messages.seen.add(message_id)
+        messages.track_writer(task, writer)
+    return writer
 
 
 def stream_message(
@@ -146,6 +230,7 @@ def stream_message(
     for token in tokens:
         write(token)
         yield token
+    write.finish()
 
 
 async def astream_message(
@@ -156,3 +241,4 @@ async def astream_message(
     async for token in tokens:
         write(token)
         yield token
+    write.finish()

@@ -712,6 +712,7 @@ def concurrent_last_value_writes(lib: Any) -> Any:
     {"stream_mode": "updates"},
     {"stream_mode": "updates", "config": {"recursion_limit": 3}},
     {"stream_mode": "updates", "config": {"recursion_limit": 4}},
+    {"stream_mode": ["updates", "values"], "config": {"recursion_limit": 3}},
 )
 def recursion_limit(lib: Any) -> Any:
     graph = (

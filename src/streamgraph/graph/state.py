@@ -529,8 +529,12 @@ class StateGraph:
         interrupt_after: Any = None,
         debug: bool = False,
         name: str | None = None,
+        transformers: Sequence[Any] | None = None,
     ) -> CompiledStateGraph:
-        """Check the graph and turn it into a runnable ``CompiledStateGraph``."""
+        """Check the graph and turn it into a runnable ``CompiledStateGraph``.
+
+        ``transformers``: v3 stream transformers (``streamgraph.stream``) added to every
+        ``stream_events(version="v3")`` run of the graph."""
         _check_checkpointer(checkpointer)
         if checkpointer is True:
             raise GraphSetupError(
@@ -546,8 +550,14 @@ class StateGraph:
         if not self.compiled:
             self._apply_node_defaults()
         self.validate(interrupts)
+        stream_transformers: tuple[Any, ...] = ()
+        if transformers is not None:
+            from streamgraph.stream._run import normalize_factories
+
+            where = "compile(transformers=...)"
+            stream_transformers = tuple(normalize_factories(transformers, where=where))
         self.compiled = True
-        return compile_graph(
+        graph = compile_graph(
             self,
             checkpointer=checkpointer,
             store=store,
@@ -556,6 +566,9 @@ class StateGraph:
             name=name or "LangGraph",
             debug=debug,
         )
+        if stream_transformers:
+            graph.stream_transformers = stream_transformers
+        return graph
 
 
 class CompiledStateGraph(Pregel):

@@ -23,6 +23,8 @@ from langchain_core.tools.base import (
 )
 from typing_extensions import TypeVar
 
+from streamgraph._context import TOOL_CALL_WRITER
+
 __all__ = ("InjectedState", "InjectedStore", "Injections", "ToolRuntime", "injections_of")
 
 ContextT = TypeVar("ContextT", default=None)
@@ -59,13 +61,12 @@ class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
     server_info: Any = None
 
     def emit_output_delta(self, delta: Any) -> None:
-        """Stream part of the tool's output: a ``tool-output-delta`` event of the ``tools``
-        stream mode (nothing when the run does not stream that mode)."""
-        from streamgraph.pregel._tools import _tool_call_writer
-
-        writer = _tool_call_writer.get()
-        if writer is not None:
-            writer(delta)
+        """Stream a piece of this tool call's output: a ``tool-output-delta`` event of the
+        ``tools`` stream mode (``run.tool_calls`` in v3 runs). Does nothing when the run
+        does not stream ``tools``."""
+        write = TOOL_CALL_WRITER.get()
+        if write is not None:
+            write(delta)
 
 
 @dataclass(frozen=True)

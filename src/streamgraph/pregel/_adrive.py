@@ -118,7 +118,12 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
                 running = []
                 async for event in _aparallel_step(loop, tasks, inbox, shape, pending, running):
                     yield event
-            tasks = loop.take_followups() or loop.tick()
+            try:
+                tasks = loop.take_followups() or loop.tick()
+            except Exception:  # the step's events (its values) come before the error
+                for event in _take(loop, inbox, shape):
+                    yield event
+                raise
             await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event

@@ -33,7 +33,7 @@ from streamgraph.pregel._execute import run_task
 from streamgraph.pregel._inbox import Inbox, consumer_busy
 from streamgraph.pregel._lifecycle import flush as flush_lifecycle
 from streamgraph.pregel._lifecycle import note_interrupt
-from streamgraph.pregel._loop import Loop, Task
+from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
@@ -118,8 +118,12 @@ def _level(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
         flush_lifecycle(loop)
     while tasks:
         yield from _step(loop, tasks, mailbox, shape)
-        # Error handlers of the step's failed nodes, when they could not start right away.
-        tasks = loop.take_followups() or loop.tick()
+        try:
+            # Error handlers of the step's failed nodes, when they could not start right away.
+            tasks = loop.take_followups() or loop.tick()
+        except Exception:  # the step's events (its values) come before the error
+            yield from _flush(loop, shape)
+            raise
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
@@ -184,7 +188,9 @@ def _greenlet_step(loop: Loop, task: Task, mailbox: Mailbox, shape: Shape) -> It
     finally:
         mailbox.driver = None
         task.node.live_events = events
-        while not runner.dead:  # the consumer stopped listening: let the node finish quietly
+        if not runner.dead:  # the consumer stopped listening: graphs the node runs stop at
+            loop.stop_requested = True  # their next step; the node itself finishes quietly
+        while not runner.dead:
             origin.switch()
     yield from _drain(queue, shape)
     yield from _finish(loop, task, shape)
@@ -194,7 +200,10 @@ _DONE = object()
 
 
 def _run_then_done(task: Task, loop: Loop) -> object:
-    run_task(task, loop)
+    try:
+        run_task(task, loop)
+    except StopRun as stop:  # a graph the node ran stopped with the consumer
+        task.error = stop
     return _DONE
 
 
@@ -249,7 +258,8 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
     finally:
         if len(tasks) == 1:
             tasks[0].node.live_events = events
-        if pending:
+        if pending:  # stopped early: graphs the running nodes run stop at their next step
+            loop.stop_requested = True
             _wait(inbox, pending)
 
 

@@ -8,16 +8,17 @@ never touch LangChain never import it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
+from streamgraph._context import TOOL_CALL_WRITER
 from streamgraph.errors import GraphBubbleUp
 from streamgraph.pregel._events import _END, _START, _TAPPED, _ordered
 from streamgraph.pregel._messages import streaming_handler_base
-from streamgraph.pregel._tools import _tool_call_writer
 
 if TYPE_CHECKING:
     from streamgraph.pregel._events import Events
@@ -293,7 +294,8 @@ class EventsHandler(BaseCallbackHandler, streaming_handler_base()):  # type: ign
 
 class ToolEventsHandler(BaseCallbackHandler):
     """``tools`` mode (LangGraph's undocumented one): the lifecycle of every LangChain tool
-    a task runs, as ``tool-started``/``tool-finished``/``tool-error`` dicts."""
+    a task runs, as ``tool-started``/``tool-finished``/``tool-error`` dicts, and the
+    ``tool-output-delta`` events the tool writes (``ToolRuntime.emit_output_delta``)."""
 
     streamgraph_level_handler = True  # a graph run inside the task adds its own
 
@@ -301,7 +303,25 @@ class ToolEventsHandler(BaseCallbackHandler):
 
     def __init__(self, loop: Loop) -> None:
         self.loop = loop
-        self.calls: dict[Any, tuple[str, Any]] = {}  # run id -> (tool call id, writer token)
+        self.calls: dict[Any, str] = {}  # run id -> tool call id
+        self.writers: dict[Any, Token[Any]] = {}  # run id -> the writer's context token
+
+    def _set_writer(self, run_id: Any, call: str) -> None:
+        # LangChain runs the tool in a copy of this context, made after on_tool_start.
+        put_live = self.loop.put_live
+
+        def write(delta: Any) -> None:
+            put_live("tools", {"event": "tool-output-delta", "tool_call_id": call, "delta": delta})
+
+        self.writers[run_id] = TOOL_CALL_WRITER.set(write)
+
+    def _reset_writer(self, run_id: Any) -> None:
+        token = self.writers.pop(run_id, None)
+        if token is not None:
+            try:
+                TOOL_CALL_WRITER.reset(token)
+            except ValueError:  # ended in another context than it started: nothing to undo
+                pass
 
     def on_tool_start(
         self,
@@ -313,41 +333,24 @@ class ToolEventsHandler(BaseCallbackHandler):
         tool_call_id: str | None = None,
         **kwargs: Any,
     ) -> None:
-        call = tool_call_id or str(run_id)
-        put = self.loop.put_live
-
-        def write_delta(delta: Any) -> None:  # ToolRuntime.emit_output_delta
-            put("tools", {"event": "tool-output-delta", "tool_call_id": call, "delta": delta})
-
-        # (the tool runs in a copy of this context, made after this callback)
-        self.calls[run_id] = (call, _tool_call_writer.set(write_delta))
-        put(
-            "tools",
-            {
-                "event": "tool-started",
-                "tool_call_id": call,
-                "tool_name": _name(serialized, kwargs),
-                "input": inputs if inputs is not None else input_str,
-            },
-        )
-
-    def _ended(self, run_id: Any) -> str:
-        call, token = self.calls.pop(run_id, (str(run_id), None))
-        if token is not None:
-            try:
-                _tool_call_writer.reset(token)
-            except ValueError:  # ended in another context than it started in
-                _tool_call_writer.set(None)
-        return call
+        call = self.calls[run_id] = tool_call_id or str(run_id)
+        self._set_writer(run_id, call)
+        name = (serialized or {}).get("name") or kwargs.get("name") or ""
+        started = {"event": "tool-started", "tool_call_id": call, "tool_name": name}
+        if inputs is not None:  # (LangChain passes none for a tool called with a string)
+            started["input"] = inputs
+        self.loop.put_live("tools", started)
 
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
-        call = self._ended(run_id)
+        self._reset_writer(run_id)
+        call = self.calls.pop(run_id, str(run_id))
         self.loop.put_live(
             "tools", {"event": "tool-finished", "tool_call_id": call, "output": output}
         )
 
     def on_tool_error(self, error: BaseException, *, run_id: Any, **kwargs: Any) -> None:
-        call = self._ended(run_id)
+        self._reset_writer(run_id)
+        call = self.calls.pop(run_id, str(run_id))
         if not isinstance(error, GraphBubbleUp):  # an interrupt is not a failure
             self.loop.put_live(
                 "tools", {"event": "tool-error", "tool_call_id": call, "message": str(error)}

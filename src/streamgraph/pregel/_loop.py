@@ -51,7 +51,7 @@ from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
 from streamgraph.pregel._lifecycle import note_resume
 from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
-from streamgraph.pregel._stream import Event, Listener, Routes
+from streamgraph.pregel._stream import MESSAGE_EVENTS, Event, Listener, Routes
 from streamgraph.pregel._task_view import (
     emit_task_event,
     result_payload,
@@ -142,6 +142,8 @@ class Loop(Routes):
         self._step_id: tuple[int, str] | None = None
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
+        # For a consumer that reads at its own pace (a v3 run stream): how many events a
+        # step's worker threads may write ahead of it (None: no limit).
         # The last step recursion_limit allows (counted as LangGraph counts: from the step
         # before the first one this run executes, plus one more when resuming).
         self.stop = self.limit
@@ -153,7 +155,7 @@ class Loop(Routes):
         # stream, so that what they return is the streamed message, as in LangGraph).
         self.messages = (
             Messages(self, message_ids if message_ids is not None else set())
-            if "messages" in self.modes or message_ids is not None
+            if "messages" in self.modes or MESSAGE_EVENTS in self.modes or message_ids is not None
             else None
         )
         self.events: Events | None = (
@@ -347,6 +349,8 @@ class Loop(Routes):
                     prepare(value)
         if self.saver is not None:
             self._save_task_writes(task)
+        if self.messages is not None and self.messages.writers:
+            self.messages.close_writers(task)  # v3 message writers end with their task
         if task.hidden:
             self.done.append(task)
             return
@@ -365,7 +369,8 @@ class Loop(Routes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
         if self.tracing is not None:
             self.tracing.task_finished(task, self.update_payload(task.writes))
-        if self.want_tasks:
+        # A task that hands a Command to the parent graph has no result of its own.
+        if self.want_tasks and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)

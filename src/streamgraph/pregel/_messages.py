@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.constants import TAG_HIDDEN, TAG_NOSTREAM
+from streamgraph.pregel._stream import MESSAGE_EVENTS
 
 if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
@@ -62,14 +63,16 @@ def with_integration(metadata: dict[str, Any], integration: str) -> dict[str, An
 
 
 class Messages:
-    """One run level's ``messages`` events."""
+    """One run level's ``messages`` events (and, for v3 runs, ``message_events``: the same
+    messages as content-block protocol events)."""
 
-    __slots__ = ("_handler", "loop", "seen")
+    __slots__ = ("_handler", "loop", "seen", "writers")
 
     def __init__(self, loop: Loop, seen: set[str]) -> None:
         self.loop = loop
         self.seen = seen
         self._handler: Any = None
+        self.writers: dict[str, list[Any]] = {}  # task id -> its open v3 message writers
 
     def emit(self, message: Any, metadata: dict[str, Any]) -> None:
         """Deliver a message event from a running task. A level nobody listens to (a
@@ -112,12 +115,49 @@ class Messages:
 
     def emit_now(self, message: Any, metadata: dict[str, Any]) -> None:
         """Emit on the loop's own thread (between tasks): straight into ``loop.out``."""
-        if "messages" not in self.loop.modes:
+        loop = self.loop
+        v1 = "messages" in loop.modes
+        v3 = MESSAGE_EVENTS in loop.modes and type(message).__name__ != "ToolMessage"
+        if not (v1 or v3):
             return
         event_id = getattr(message, "id", None)
         if event_id is not None:
             self.seen.add(event_id)
-        self.loop.emit("messages", (message, metadata))
+        if v1:
+            loop.emit("messages", (message, metadata))
+        if v3:  # tool results are not chat messages in v3 (they are on the tools channel)
+            loop.emit(MESSAGE_EVENTS, (message, metadata))
+
+    def event_targets(self) -> list[tuple[Callable[[Any], None], Any]]:
+        """Where v3 protocol events of this level's messages go (``[]``: nobody)."""
+        loop = self.loop
+        targets = list(loop.forward.get(MESSAGE_EVENTS, ()))
+        if MESSAGE_EVENTS in loop.own_modes and loop.own_put is not None:
+            targets.insert(0, (loop.own_put, ()))
+        return targets
+
+    def emit_event(self, payload: Any, metadata: dict[str, Any]) -> None:
+        """Deliver a v3 ``(event, metadata)`` (or a whole message) from a running task."""
+        delivered = self.loop.put_live(MESSAGE_EVENTS, (payload, metadata))
+        event_id = getattr(payload, "id", None)
+        if delivered and event_id is not None:
+            self.seen.add(event_id)
+
+    def track_writer(self, task: Task, writer: Any) -> None:
+        """A v3 message writer of ``task``: finished when the task ends, if it has not been."""
+        self.writers.setdefault(task.id, []).append(writer)
+
+    def close_writers(self, task: Task) -> None:
+        """End the task's open v3 message writers (on the loop's thread, before the task's
+        other events): finished, or failed with the task's error."""
+        writers = self.writers.pop(task.id, None)
+        if not writers:
+            return
+        error = task.error
+        failed = error is not None and not task.interrupts
+        for writer in writers:
+            for event in writer.closing_events(str(error) if failed else None):
+                self.loop.emit(MESSAGE_EVENTS, (event, writer.event_metadata))
 
     def mark_input(self, task: Task) -> None:
         """Messages a node receives are never emitted again."""
@@ -146,9 +186,11 @@ class Messages:
                 self.emit_now(message, metadata)
 
     def handler(self) -> Any:
-        """The LangChain callback handler of this level (created on first use)."""
+        """The LangChain callback handler of this level (created on first use); for a level
+        with v3 listeners, one that makes chat models stream protocol events."""
         if self._handler is None:
-            self._handler = _handler_class()(self)
+            v3 = MESSAGE_EVENTS in self.loop.modes
+            self._handler = (_protocol_handler_class() if v3 else _handler_class())(self)
         return self._handler
 
 
@@ -172,6 +214,7 @@ def _messages_in(state: Any, base: type) -> Iterable[Any]:
 
 
 _HANDLER: type | None = None
+_PROTOCOL_HANDLER: type | None = None
 
 
 def _handler_class() -> type:
@@ -180,6 +223,15 @@ def _handler_class() -> type:
     if _HANDLER is None:
         _HANDLER = _define_handler()
     return _HANDLER
+
+
+def _protocol_handler_class() -> type:
+    global _PROTOCOL_HANDLER
+    if _PROTOCOL_HANDLER is None:
+        from streamgraph.pregel._message_events import define_protocol_handler
+
+        _PROTOCOL_HANDLER = define_protocol_handler(_handler_class())
+    return _PROTOCOL_HANDLER
 
 
 def streaming_handler_base() -> type:

@@ -12,10 +12,20 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from streamgraph.constants import INTERRUPT
+from streamgraph.constants import INTERRUPT, START
 from streamgraph.types import STREAM_MODES
 
-__all__ = ("Event", "Listener", "Routes", "parse_modes", "shaper")
+__all__ = (
+    "MESSAGE_EVENTS",
+    "Event",
+    "Listener",
+    "Routes",
+    "check_events_version",
+    "coerce_checkpoint",
+    "parse_modes",
+    "shaper",
+    "split_values",
+)
 
 Event = tuple[tuple[str, ...], str, Any]
 
@@ -29,7 +39,11 @@ Divergence: LangGraph drops ``custom`` events written inside subgraphs unless th
 internal mode: its tree spans every level.
 """
 
-REALTIME_MODES = frozenset({"custom", "messages", "tools", "events"})
+MESSAGE_EVENTS = "message_events"
+"""Internal mode of v3 runs (``streamgraph.stream``): ``messages`` as content-block protocol
+events ``(event, metadata)`` instead of ``(chunk, metadata)``. Not accepted by ``stream()``."""
+
+REALTIME_MODES = frozenset({"custom", "messages", "tools", "events", MESSAGE_EVENTS})
 """Modes whose events are produced while a node runs (so the node cannot run inline)."""
 
 
@@ -174,30 +188,42 @@ def parse_modes(stream_mode: str | Sequence[str]) -> tuple[frozenset[str], bool]
     return frozenset(modes), tagged
 
 
-def _with_state(payload: Any, state_schema: Any) -> Any:
-    """A checkpoint payload whose ``values`` are in the state schema's type (v2)."""
-    values = payload.get("values") if isinstance(payload, dict) else None
-    if state_schema is None or not isinstance(values, dict):
+def split_values(payload: Any, output_schema: Any) -> tuple[Any, tuple[Any, ...]]:
+    """A ``values`` payload as v2 and v3 show it: the state in the output schema's type,
+    and its interrupts apart."""
+    interrupts: tuple[Any, ...] = ()
+    if isinstance(payload, dict) and INTERRUPT in payload:
+        payload = dict(payload)
+        interrupts = payload.pop(INTERRUPT)
+    if output_schema is not None and isinstance(payload, dict):
+        payload = output_schema.to_output(payload)
+    return payload, interrupts
+
+
+def coerce_checkpoint(payload: Any, state_schema: Any) -> Any:
+    """A ``checkpoints`` payload (or a ``debug`` checkpoint) as v2 and v3 show it: its
+    ``values`` in the state schema's type, except the input checkpoint's (not every key is
+    set yet). A copy: the payload may be shared with other streams."""
+    if state_schema is None or state_schema.kind == "dict" or type(payload) is not dict:
         return payload
-    return {**payload, "values": state_schema.to_output(values)}
+    inner = payload.get("payload") if payload.get("type") == "checkpoint" else payload
+    if type(inner) is not dict or type(inner.get("values")) is not dict:
+        return payload
+    if START in inner.get("next", ()):
+        return payload
+    coerced = {**inner, "values": state_schema.to_output(inner["values"])}
+    return {**payload, "payload": coerced} if inner is not payload else coerced
 
 
-def _v2_part(output_schema: Any, state_schema: Any = None) -> Callable[[Event], dict[str, Any]]:
+def _v2_part(output_schema: Any, state_schema: Any) -> Callable[[Event], dict[str, Any]]:
     def part(event: Event) -> dict[str, Any]:
         ns, mode, payload = event
-        if mode == "checkpoints":
-            payload = _with_state(payload, state_schema)
-        elif mode == "debug" and payload.get("type") == "checkpoint":
-            payload = {**payload, "payload": _with_state(payload["payload"], state_schema)}
         if mode != "values":
+            if mode == "checkpoints" or mode == "debug":
+                payload = coerce_checkpoint(payload, state_schema)
             return {"type": mode, "ns": ns, "data": payload}
-        interrupts: tuple[Any, ...] = ()
-        if isinstance(payload, dict) and INTERRUPT in payload:
-            payload = dict(payload)
-            interrupts = payload.pop(INTERRUPT)
-        if output_schema is not None and isinstance(payload, dict):
-            payload = output_schema.to_output(payload)
-        return {"type": mode, "ns": ns, "data": payload, "interrupts": interrupts}
+        data, interrupts = split_values(payload, output_schema)
+        return {"type": mode, "ns": ns, "data": data, "interrupts": interrupts}
 
     return part
 
@@ -219,3 +245,15 @@ def shaper(
     if subgraphs:
         return (lambda e: e) if tagged else itemgetter(0, 2)
     return itemgetter(1, 2) if tagged else itemgetter(2)
+
+
+def check_events_version(version: str, *, sync: bool) -> None:
+    """``stream_events``/``astream_events`` versions: v1/v2 are LangChain's event streams
+    (async only), v3 run streams."""
+    if version not in ("v1", "v2", "v3"):
+        raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2, v3")
+    if sync and version != "v3":
+        raise NotImplementedError(
+            f"stream_events(version={version!r}) is not supported: use astream_events() for "
+            "v1/v2 events, or stream_events(version='v3')"
+        )

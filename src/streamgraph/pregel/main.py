@@ -21,7 +21,7 @@ from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
 from streamgraph.pregel._options import RunOptions, coerce_context
 from streamgraph.pregel._runnable_api import RunnableAPI, register_as_runnable
-from streamgraph.pregel._stream import Listener, shaper
+from streamgraph.pregel._stream import Listener, check_events_version, shaper
 from streamgraph.pregel._thread_api import ThreadAPI
 from streamgraph.types import GraphOutput, RetryPolicy
 
@@ -80,6 +80,9 @@ class Pregel(RunnableAPI, ThreadAPI):
     output_channels: str | Sequence[str] | None = None
     stream_channels: str | Sequence[str] | None = None
     specs: dict[str, Any] | None = None
+
+    stream_transformers: tuple[Any, ...] = ()
+    """v3 transformers given to ``compile(transformers=...)``, added to every v3 run."""
 
     def __init__(
         self,
@@ -394,12 +397,31 @@ class Pregel(RunnableAPI, ThreadAPI):
             events = run.aprinting(events, shape)
         return _abubble(loop, events)
 
+    def stream_events(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        version: str = "v3",
+        transformers: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Start a v3 run and return its ``GraphRunStream`` (``streamgraph.stream``): read
+        projections (``run.values``, ``run.messages``, ``run.subgraphs``, ``run.output``...)
+        or iterate raw protocol events; reading drives the run. ``transformers`` adds
+        projections; ``kwargs`` are ``stream()``'s run options (``context``, ...)."""
+        check_events_version(version, sync=True)
+        from streamgraph.stream._run import start_v3
+
+        return start_v3(self, input, config, transformers, kwargs)
+
     def astream_events(
         self,
         input: Any,
         config: dict[str, Any] | None = None,
         *,
         version: str = "v2",
+        transformers: Sequence[Any] | None = None,
         include_names: Sequence[str] | None = None,
         include_types: Sequence[str] | None = None,
         include_tags: Sequence[str] | None = None,
@@ -407,11 +429,24 @@ class Pregel(RunnableAPI, ThreadAPI):
         exclude_types: Sequence[str] | None = None,
         exclude_tags: Sequence[str] | None = None,
         **kwargs: Any,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> Any:
         """The run as LangChain's v2 event stream (needs langchain-core): ``on_chain_*`` for
         the graph and each task, ``on_chat_model_*``, ``on_tool_*`` and the rest for what the
         nodes call. ``kwargs`` are ``astream``'s (``stream_mode`` shapes the graph's own
-        ``on_chain_stream`` chunks)."""
+        ``on_chain_stream`` chunks).
+
+        ``version="v3"``: an awaitable of the run's ``AsyncGraphRunStream`` (see
+        ``stream_events``)."""
+        check_events_version(version, sync=False)
+        if version == "v3":
+            filters = (include_names, include_types, include_tags)
+            if any(f is not None for f in (*filters, exclude_names, exclude_types, exclude_tags)):
+                raise TypeError("include_*/exclude_* filter v2 events; v3 runs have projections")
+            from streamgraph.stream._run import start_v3_async
+
+            return start_v3_async(self, input, config, transformers, kwargs)
+        if transformers is not None:
+            raise TypeError("transformers= are for version='v3' runs; v2 events have none")
         from streamgraph.pregel._events import EventFilter, run_events
 
         keep = EventFilter(
