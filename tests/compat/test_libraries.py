@@ -35,14 +35,6 @@ def run(program: Path, *, streamgraph: bool) -> subprocess.CompletedProcess[str]
     )
 
 
-def _langchain_agents_import() -> str | None:
-    """Why ``langchain.agents`` cannot load on streamgraph yet (``None``: it can)."""
-    probe = run_code(
-        "import streamgraph.compat; streamgraph.compat.install(); import langchain.agents"
-    )
-    return None if probe.returncode == 0 else probe.stderr.strip().splitlines()[-1]
-
-
 def run_code(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -57,10 +49,6 @@ def run_code(code: str) -> subprocess.CompletedProcess[str]:
     "program", ["supervisor_quickstart.py", "swarm_quickstart.py", "create_agent_quickstart.py"]
 )
 def test_prints_what_it_prints_under_langgraph(program: str) -> None:
-    if program.startswith("create_agent"):
-        missing = _langchain_agents_import()
-        if missing is not None:  # create_agent compiles with v3 stream transformers
-            pytest.skip(f"langchain.agents needs LangGraph's v3 streaming API: {missing}")
     expected = run(PROGRAMS / program, streamgraph=False)
     assert expected.returncode == 0, expected.stderr
     actual = run(PROGRAMS / program, streamgraph=True)
