@@ -276,3 +276,23 @@ def test_drain_stops_at_the_next_step_and_resumes(invoke: Any) -> None:
     with pytest.raises(GraphDrained, match="sigterm"):
         invoke(graph, {"log": []}, config=config, control=control)
     assert invoke(graph, None, config=config) == {"log": ["first", "second"]}
+
+
+def test_drain_stops_a_v3_run_too() -> None:
+    control = RunControl()
+
+    def first(state: S) -> dict:
+        control.request_drain("deploy")
+        return {"log": ["first"]}
+
+    graph = (
+        StateGraph(S)
+        .add_node("first", first)
+        .add_node("second", lambda s: {"log": ["second"]})
+        .add_edge(START, "first")
+        .add_edge("first", "second")
+        .compile()
+    )
+    run = graph.stream_events({"log": []}, control=control, version="v3")
+    with pytest.raises(GraphDrained, match="deploy"):
+        list(run.values)

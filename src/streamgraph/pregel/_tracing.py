@@ -40,9 +40,13 @@ def user_callbacks(callbacks: Any) -> bool:
     if handlers is None:
         return False
     return (
-        any(not getattr(h, "streamgraph_level_handler", False) for h in handlers)
+        any(not (getattr(h, "streamgraph_level_handler", False) or _ours(h)) for h in handlers)
         or langsmith_tracing()
     )
+
+
+def _ours(handler: Any) -> bool:
+    return bool(getattr(handler, "streamgraph_handler", False))
 
 
 _TRACING_ENV = (

@@ -37,7 +37,14 @@ BUILTIN_FACTORIES: tuple[TransformerFactory, ...] = (
     SubgraphTransformer,
 )
 
-_RUN_OPTIONS = ("context", "output_keys", "interrupt_before", "interrupt_after", "durability")
+_RUN_OPTIONS = (
+    "context",
+    "output_keys",
+    "interrupt_before",
+    "interrupt_after",
+    "durability",
+    "control",
+)
 _OWNED = ("stream_mode", "subgraphs")
 
 
