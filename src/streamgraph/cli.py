@@ -131,6 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
                 storage=_storage(args.db),
                 workers=args.workers,
                 studio=args.studio,
+                studio_auth=args.command == "dev",
             )
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)

@@ -564,3 +564,64 @@ def test_sqlite_state_survives_reopening(tmp_path: Path) -> None:
         graph = build(storage.checkpointer)
         assert graph.get_state(cfg("t1")).values == {"log": ["x", "a", "b"]}
         assert graph.invoke({"log": ["y"]}, cfg("t1"))["log"] == ["x", "a", "b", "y", "a", "b"]
+
+
+# -- auth filters (what a custom auth handler lets a request see) -------------------------------
+
+
+def test_searches_apply_an_auth_filter_before_paging(storage: Storage) -> None:
+    from streamgraph.server.filters import MetadataFilter
+
+    owners = ["alice", "bob", "alice", "carol", "alice", "bob"]
+    for n, owner in enumerate(owners):
+        tags = ["x", "y"] if n % 2 else ["y"]
+        metadata = {"owner": owner, "tags": tags, "n": n}
+        storage.create_thread({"thread_id": f"t{n}", "created_at": ts(n), "metadata": metadata})
+        storage.create_assistant(
+            assistant(assistant_id=f"a{n}", created_at=ts(n), metadata=metadata)
+        )
+
+    def threads(spec: dict[str, Any], **kw: Any) -> tuple[list[str], int]:
+        args: dict[str, Any] = {
+            "ids": None,
+            "metadata": None,
+            "values": None,
+            "status": None,
+            "limit": 2,
+            "offset": 0,
+            "sort_by": "created_at",
+            "sort_order": "asc",
+        }
+        found, total = storage.search_threads(**(args | kw), auth_filter=MetadataFilter(spec))
+        return ids(found, "thread_id"), total
+
+    def assistants(spec: dict[str, Any], **kw: Any) -> tuple[list[str], int]:
+        args: dict[str, Any] = {
+            "graph_id": None,
+            "metadata": None,
+            "name": None,
+            "limit": 2,
+            "offset": 0,
+            "sort_by": "created_at",
+            "sort_order": "asc",
+        }
+        found, total = storage.search_assistants(**(args | kw), auth_filter=MetadataFilter(spec))
+        return ids(found, "assistant_id"), total
+
+    # Exact in SQL (equality), then filters only Python can state ($contains, $or): the
+    # page and the total are of the rows the filter lets through, whatever the backend.
+    assert threads({"owner": "alice"}) == (["t0", "t2"], 3)
+    assert threads({"owner": "alice"}, offset=2) == (["t4"], 3)
+    assert threads({"owner": {"$eq": "bob"}}, limit=10) == (["t1", "t5"], 2)
+    assert threads({"tags": {"$contains": "x"}}, limit=10) == (["t1", "t3", "t5"], 3)
+    assert threads({"tags": {"$contains": ["x", "y"]}, "owner": "bob"}, limit=10) == (
+        ["t1", "t5"],
+        2,
+    )
+    assert threads({"$or": [{"owner": "carol"}, {"n": 0}]}, limit=10) == (["t0", "t3"], 2)
+    # ... and with the request's own filters (a user's metadata filter cannot widen it).
+    assert threads({"owner": "alice"}, metadata={"owner": "bob"}) == ([], 0)
+    assert threads({"owner": "alice"}, metadata={"n": 2}) == (["t2"], 1)
+    assert assistants({"owner": "alice"}) == (["a0", "a2"], 3)
+    assert assistants({"tags": {"$contains": "x"}}, limit=10) == (["a1", "a3", "a5"], 3)
+    assert assistants({"$and": [{"owner": "bob"}, {"n": 5}]}) == (["a5"], 1)

@@ -17,8 +17,10 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
+from streamgraph.server.auth import CURRENT, Guard, user_from_config
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
+from streamgraph.server.filters import MetadataFilter
 from streamgraph.server.graphs import GraphEntry
 from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
@@ -99,10 +101,13 @@ class Api:
         max_body_bytes: int = 10 * 2**20,
         log_keep_seconds: float = 300.0,
         log_max_bytes: int = 256 * 2**20,
+        guard: Guard | None = None,
     ) -> None:
         self.graphs = graphs
         self.storage = storage
         self.api_keys = frozenset(api_keys or ())
+        self.guard = guard
+        """Custom auth (``langgraph.json``'s ``auth``), or None (see ``access.py``)."""
         self.max_body_bytes = max_body_bytes
         self.logs = EventLogs(keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
         self.runs = RunManager(self, workers=workers)
@@ -196,10 +201,57 @@ class Api:
             return await asyncio.to_thread(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
+    # -- custom auth -----------------------------------------------------------------------------
+
+    async def authorize(
+        self, resource: str, action: str, value: dict[str, Any]
+    ) -> MetadataFilter | None:
+        """Run the auth handler for ``action`` on ``resource`` for the current request (a
+        route that authorizes per item: ``Access(deferred=True)``); its filter, or None.
+        Without custom auth, or outside a request, everything is allowed."""
+        grant = CURRENT.get()
+        if self.guard is None or grant is None:
+            return None
+        return await self.guard.authorize(grant.principal, resource, action, value)
+
+    @staticmethod
+    def visible(resource: str, row: Any) -> bool:
+        """Whether the current request may see ``row`` (its grant's filter on
+        ``resource``'s metadata; everything without custom auth)."""
+        grant = CURRENT.get()
+        return grant is None or grant.allows(resource, (row or {}).get("metadata"))
+
+    @staticmethod
+    def auth_filter(resource: str) -> MetadataFilter | None:
+        """The current request's filter on ``resource`` (for searches)."""
+        grant = CURRENT.get()
+        return None if grant is None else grant.filter_for(resource)
+
+    async def search_threads(self, **query: Any) -> tuple[list[Thread], int]:
+        """``storage.search_threads`` showing only what the current request may see."""
+        return await self.call(
+            self.storage.search_threads, **query, auth_filter=self.auth_filter("threads")
+        )
+
+    async def search_assistants(self, **query: Any) -> tuple[list[Assistant], int]:
+        """``storage.search_assistants`` showing only what the current request may see."""
+        return await self.call(
+            self.storage.search_assistants, **query, auth_filter=self.auth_filter("assistants")
+        )
+
     # -- lookups ---------------------------------------------------------------------------------
 
     async def assistant(self, assistant_id: str) -> Assistant:
-        """An assistant by id, or a graph's system assistant by graph id (a copy)."""
+        """An assistant by id, or a graph's system assistant by graph id (a copy); 404 if
+        the current request may not see it."""
+        found = await self.lookup_assistant(assistant_id)
+        if not self.visible("assistants", found):
+            raise ApiError(404, f"Assistant '{assistant_id}' not found")
+        return found
+
+    async def lookup_assistant(self, assistant_id: str) -> Assistant:
+        """``assistant()`` without the custom auth check (for run workers and for run
+        creation, which checks assistants its own way)."""
         requested = assistant_id
         cached = self._assistants.get(requested)
         if cached is not None:
@@ -226,8 +278,9 @@ class Api:
                 del self._assistants[key]
 
     async def thread(self, thread_id: str) -> Thread:
+        """A thread; 404 if there is none or the current request may not see it."""
         found = await self.call(self.storage.get_thread, thread_id)
-        if found is None:
+        if found is None or not self.visible("threads", found):
             raise ApiError(404, f"Thread with ID {thread_id} not found")
         return found
 
@@ -266,7 +319,7 @@ class Api:
         self, run: Run, temporary: bool
     ) -> tuple[Any, Any, JsonObject, JsonObject]:
         """The graph, input, config and run options of a run about to execute."""
-        assistant = await self.assistant(run["assistant_id"])
+        assistant = await self.lookup_assistant(run["assistant_id"])
         kwargs = run["kwargs"]
         config = run_config(assistant, run)
         graph = await self.entry(assistant["graph_id"]).resolve(config)
@@ -389,8 +442,11 @@ def run_config(assistant: Assistant, run: Run) -> JsonObject:
         "thread_id": run["thread_id"],
         "graph_id": assistant["graph_id"],
         "assistant_id": assistant["assistant_id"],
-        "user_id": "",
     }
+    # The user who created the run (stored with it as JSON) as an object graphs can ask
+    # ``.identity`` of, as LangGraph's server gives it.
+    configurable["langgraph_auth_user"] = user_from_config(configurable.get("langgraph_auth_user"))
+    configurable["user_id"] = configurable.get("langgraph_auth_user_id") or ""
     checkpoint = kwargs.get("checkpoint") or {}
     checkpoint_id = kwargs.get("checkpoint_id") or checkpoint.get("checkpoint_id")
     if checkpoint_id:

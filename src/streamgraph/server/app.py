@@ -29,7 +29,8 @@ from starlette.responses import Response
 
 from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
 from streamgraph.server.api import Api, ApiError
-from streamgraph.server.graphs import GraphEntry, load_config, load_graphs
+from streamgraph.server.auth import AuthDenied, AuthHandlerFailed, Guard, load_auth
+from streamgraph.server.graphs import ConfigError, GraphEntry, load_config, load_graphs
 from streamgraph.server.routing import BodyTooLarge, RequestInvalid, json_response, routes
 from streamgraph.server.storage.base import Storage
 
@@ -70,25 +71,38 @@ def create_app(
     max_body_bytes: int = 10 * 2**20,
     log_keep_seconds: float = 300.0,
     studio: bool = False,
+    auth: Any = None,
+    studio_auth: bool = False,
 ) -> Starlette:
     """The server app for ``graphs`` (id -> graph or ``"./file.py:attr"``) or the graphs of
     a ``langgraph.json``-style ``config`` file. API keys come from ``api_keys``, the config
     file's ``api_keys``, or the ``STREAMGRAPH_API_KEYS`` variable (comma-separated); with
     any set, every route but ``/ok`` needs one in the ``x-api-key`` header. ``studio``
-    serves the Studio web page at ``/studio/`` (see ``streamgraph.server.studio``)."""
+    serves the Studio web page at ``/studio/`` (see ``streamgraph.server.studio``).
+
+    Custom auth comes from ``auth`` (an ``Auth`` object, or ``{"path": ...}`` as in a
+    config file) or the config file's ``auth``: then every request but ``/ok``, ``/info``
+    and ``/openapi.json`` is authenticated by its handler, and each route's authorization
+    handler decides what the user may see and do (``streamgraph.server.access``). With API
+    keys too, a request needs both: the key first, then the auth handler's approval.
+    ``studio_auth`` (``streamgraph dev``) lets LangGraph Studio's requests in as
+    ``langgraph dev`` does (see ``auth.Guard``)."""
     _load_langchain()
     base = Path.cwd()
     keys = list(api_keys or ())
+    auth_entry: Any = auth
     if config is not None:
         loaded = load_config(config)
         base = loaded.base_dir
         entries: dict[str, GraphEntry] = load_graphs(loaded.graphs, base)
         keys += loaded.api_keys
+        auth_entry = auth if auth is not None else loaded.auth
     elif graphs:
         entries = load_graphs(graphs, base)
     else:
         raise ValueError("create_app() needs graphs={...} or config='langgraph.json'")
     keys += [k for k in os.environ.get("STREAMGRAPH_API_KEYS", "").split(",") if k.strip()]
+    guard = _guard(auth_entry, base, studio_auth)
     api = Api(
         entries,
         open_storage(storage, base),
@@ -96,6 +110,7 @@ def create_app(
         api_keys=keys,
         max_body_bytes=max_body_bytes,
         log_keep_seconds=log_keep_seconds,
+        guard=guard,
     )
 
     @asynccontextmanager
@@ -119,13 +134,47 @@ def create_app(
             RequestInvalid: _invalid,
             BodyTooLarge: _too_large,
             HTTPException: _http_error,
+            AuthDenied: _auth_denied,
+            AuthHandlerFailed: _auth_failed,
             Exception: _bug,
         },
     )
     app.state.api = api
+    if guard is not None:  # (added first: runs after the API key check)
+        from streamgraph.server.access import OPEN_PATHS as AUTH_OPEN_PATHS
+        from streamgraph.server.access import AuthMiddleware
+
+        def auth_open(path: str) -> bool:  # (the studio page's own files too)
+            return path in AUTH_OPEN_PATHS or _is_open(path)
+
+        app.add_middleware(AuthMiddleware, guard=guard, routes=served, is_open=auth_open)
     if api.api_keys:
         app.add_middleware(_KeyCheck, keys=api.api_keys)
     return app
+
+
+def _guard(entry: Any, base: Path, studio: bool) -> Guard | None:
+    """Custom auth from ``entry``: an ``Auth`` object, ``{"path": ..., flags}`` or a path."""
+    if entry is None:
+        return None
+    if isinstance(entry, str):
+        entry = {"path": entry}
+    if not isinstance(entry, dict):
+        auth_object = entry
+        entry = {}
+    else:
+        try:
+            auth_object = load_auth(str(entry.get("path")), base)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+    try:
+        return Guard(
+            auth_object,
+            studio=studio and not entry.get("disable_studio_auth", False),
+            allow_langsmith_api_keys=bool(entry.get("allow_langsmith_api_keys")),
+        )
+    except (AttributeError, ValueError) as error:
+        raise ConfigError(f"auth: {error}") from None
 
 
 def _load_langchain() -> None:
@@ -154,6 +203,16 @@ async def _too_large(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     return json_response({"detail": error.detail}, error.status_code)
+
+
+async def _auth_denied(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AuthDenied)
+    return json_response({"detail": error.detail}, error.status, error.headers or None)
+
+
+async def _auth_failed(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AuthHandlerFailed)  # (logged where it happened)
+    return json_response({"detail": error.detail}, 500)
 
 
 async def _bug(request: Request, error: Exception) -> Response:

@@ -27,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from streamgraph.server.auth import CURRENT, Grant
 from streamgraph.server.models import Body, describe
 from streamgraph.server.serialize import dumps, loads
 
 if TYPE_CHECKING:
+    from streamgraph.server.access import Access
     from streamgraph.server.api import Api
 
 __all__ = (
@@ -39,6 +41,7 @@ __all__ = (
     "EventStream",
     "Req",
     "RequestInvalid",
+    "declared",
     "endpoint",
     "json_response",
     "openapi",
@@ -64,15 +67,17 @@ class EventStream:
 
 
 class Req(Generic[BodyT]):
-    """One request, validated: ``body`` (the route's body type), ``path`` and ``query``."""
+    """One request, validated: ``body`` (the route's body type), ``path`` and ``query``;
+    ``grant``: who makes it and what custom auth allowed (``access.py``)."""
 
-    __slots__ = ("body", "path", "query", "request")
+    __slots__ = ("body", "grant", "path", "query", "request")
 
     def __init__(self, request: Request, body: BodyT, path: dict[str, str]) -> None:
         self.request = request
         self.body = body
         self.path = path
         self.query = request.query_params
+        self.grant: Grant | None = None
 
     def flag(self, name: str, default: bool = False) -> bool:
         value = self.query.get(name)
@@ -105,8 +110,12 @@ class Req(Generic[BodyT]):
         return value
 
 
+_UNDECLARED: Any = object()
+
+
 class Endpoint:
     __slots__ = (
+        "access",
         "body",
         "empty_body",
         "errors",
@@ -134,7 +143,10 @@ class Endpoint:
         query: Mapping[str, str],
         errors: tuple[int, ...],
         other_responses: Mapping[int, str],
+        access: Access | None = _UNDECLARED,
     ) -> None:
+        self.access = access
+        """What the route does, for custom auth (``access.py``); ``None``: open to all."""
         self.method = method
         self.path = path
         self.handler = handler
@@ -164,11 +176,14 @@ def endpoint(
     query: Mapping[str, str] | None = None,
     errors: tuple[int, ...] = (),
     other_responses: Mapping[int, str] | None = None,
+    auth: Access | None = _UNDECLARED,
 ) -> Callable[[HandlerT], HandlerT]:
     """Register a handler (see the module docstring). ``query`` documents query parameters
     (name -> description); ``errors`` lists error statuses besides the ones every route of
     its kind has (422 for bad input, 404 for unknown ids); ``other_responses`` documents
-    other bodiless successes (status -> description)."""
+    other bodiless successes (status -> description). ``auth`` says what the route does
+    to which resource (``access.THREAD_READ``, ...; ``access.PUBLIC`` for open routes): every
+    route declares it, and custom auth enforces it (see ``access.py``)."""
 
     def register(handler: HandlerT) -> HandlerT:
         ENDPOINTS.append(
@@ -183,6 +198,7 @@ def endpoint(
                 query=query or {},
                 errors=errors,
                 other_responses=other_responses or {},
+                access=auth,
             )
         )
         return handler
@@ -259,7 +275,11 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
         item = methods[request.method if request.method != "HEAD" else "GET"]
         path = _check_path(request.path_params)
         body = await _read_body(request, api, item)
-        result = await item.handler(api, Req(request, body, path))
+        req = Req(request, body, path)
+        if api.guard is None or item.access is None or item.access is _UNDECLARED:
+            result = await item.handler(api, req)
+        else:
+            result = await _authorized(api, item.access, req, item.handler)
         if isinstance(result, Response):
             return result
         if result is None:
@@ -267,6 +287,23 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
         return json_response(result)
 
     return dispatch
+
+
+async def _authorized(api: Api, access: Access, req: Req[Any], handler: Handler) -> Any:
+    """Run ``handler`` under the grant custom auth gives ``req`` (see ``access.py``)."""
+    from streamgraph.server.access import authorize_request
+
+    req.grant = await authorize_request(api, access, req)
+    token = CURRENT.set(req.grant)
+    try:
+        return await handler(api, req)
+    finally:
+        CURRENT.reset(token)
+
+
+def declared(item: Endpoint) -> bool:
+    """Whether the route said what it does (``auth=``), as every route must."""
+    return item.access is not _UNDECLARED
 
 
 def openapi(title: str, version: str) -> dict[str, Any]:

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import orjson
 
 from streamgraph.sdk.schema import Assistant, Run, Thread
+
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
 
 __all__ = ("Assistant", "Conflict", "Run", "Storage", "StorageError", "Thread")
 
@@ -90,10 +93,12 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         """Matching assistants (``name``: case-insensitive substring) and the total count
         before limit/offset. ``sort_by``: assistant_id, graph_id, name, created_at,
-        updated_at; ``sort_order``: asc or desc."""
+        updated_at; ``sort_order``: asc or desc. ``auth_filter``: an auth handler's filter on
+        metadata, applied before the page is cut (``streamgraph.server.filters``)."""
 
     def list_versions(
         self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
@@ -130,9 +135,11 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         """Matching threads and the total before limit/offset (``ids`` empty or None: any
-        thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at."""
+        thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at.
+        ``auth_filter``: as for ``search_assistants``."""
 
     # -- runs: {run_id, thread_id, assistant_id, metadata, status, kwargs,
     #    multitask_strategy, created_at, updated_at} -----------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.server.storage.base import (
@@ -32,6 +32,9 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
 
 __all__ = ("MemoryStorage",)
 
@@ -131,6 +134,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         with self._lock:
@@ -140,6 +144,7 @@ class MemoryStorage:
                 if (graph_id is None or row["graph_id"] == graph_id)
                 and (not metadata or matches(row["metadata"], metadata))
                 and (not name or name.lower() in (row["name"] or "").lower())
+                and (auth_filter is None or auth_filter.matches(row["metadata"]))
             ]
             return _page(_sorted(found, sort_by, descending), limit, offset), len(found)
 
@@ -210,6 +215,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         wanted = set(ids) if ids else None
@@ -221,6 +227,7 @@ class MemoryStorage:
                 and (status is None or row["status"] == status)
                 and (not metadata or matches(row["metadata"], metadata))
                 and (not values or matches(row["values"], values))
+                and (auth_filter is None or auth_filter.matches(row["metadata"]))
             ]
             return _page(_sorted(found, sort_by, descending), limit, offset), len(found)
 

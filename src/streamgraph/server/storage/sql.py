@@ -11,11 +11,11 @@ narrowed down in SQL and then checked, counted and paged in Python (``base.match
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, cast
 
 import orjson
 
@@ -43,6 +43,9 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
 
 __all__ = ("MIGRATIONS", "POSTGRES", "SQLITE", "Dialect", "SqlStorage")
 
@@ -94,10 +97,6 @@ edit. ``{seq}`` is the dialect's insertion-order column (SQLite has ``rowid``)."
 
 def _q(name: str) -> str:
     return f'"{name}"'
-
-
-def _field(row: Mapping[str, Any], name: str) -> Any:
-    return row[name]
 
 
 def _dumps(value: Any) -> str:
@@ -310,8 +309,8 @@ class Connection(Protocol):
     def execute(self, sql: str, params: Sequence[Any], /) -> Any: ...
 
 
-Check = tuple[str, Row]
-"""(field, filter) still to check in Python."""
+Check = Callable[[Mapping[str, Any]], bool]
+"""A condition on a row still to check in Python (what SQL could not state exactly)."""
 
 
 class SqlStorage(ABC):
@@ -403,7 +402,18 @@ class SqlStorage(ABC):
         where.extend(clauses)
         params.extend(values)
         if not exact:
-            checks.append((field, filter))
+            checks.append(lambda row: matches(row[field], filter))
+
+    def _auth_filter(
+        self, auth: MetadataFilter | None, where: list[str], params: list[Any], checks: list[Check]
+    ) -> None:
+        """An auth handler's filter on metadata: its containment part in SQL, the rest (if
+        any) checked in Python."""
+        if auth is None:
+            return
+        self._contains("metadata", auth.narrowing, where, params, checks)
+        if not auth.exact:
+            checks.append(lambda row: auth.matches(row["metadata"]))
 
     def _search(
         self,
@@ -431,11 +441,7 @@ class SqlStorage(ABC):
                 )
                 return [table.decode(row) for row in rows], int(total)
             rows = self._run(conn, select, params).fetchall()
-        found = [
-            row
-            for row in map(table.decode, rows)
-            if all(matches(_field(row, field), filter) for field, filter in checks)
-        ]
+        found = [row for row in map(table.decode, rows) if all(check(row) for check in checks)]
         return found[offset : offset + limit], len(found)
 
     # -- assistants --------------------------------------------------------------------------
@@ -504,6 +510,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         where: list[str] = []
@@ -516,6 +523,7 @@ class SqlStorage(ABC):
             where.append(f'{self.dialect.find}({self.dialect.lower}("name"), ?) > 0')
             params.append(name.lower())
         self._contains("metadata", metadata, where, params, checks)
+        self._auth_filter(auth_filter, where, params, checks)
         return self._search(
             ASSISTANTS,
             where,
@@ -591,6 +599,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         where: list[str] = []
@@ -604,6 +613,7 @@ class SqlStorage(ABC):
             params.append(status)
         self._contains("metadata", metadata, where, params, checks)
         self._contains("values", values, where, params, checks)
+        self._auth_filter(auth_filter, where, params, checks)
         return self._search(
             THREADS, where, params, checks, self.dialect.order(sort_by, descending), limit, offset
         )
