@@ -70,7 +70,7 @@ def test_importing_the_graph_api_does_not_import_langchain() -> None:
     code = (
         "import sys, streamgraph.graph, streamgraph.types, streamgraph.config;"
         "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'pydantic', "
-        "'asyncio', 'sqlite3', 'psycopg', 'orjson'))))"
+        "'asyncio', 'sqlite3', 'psycopg', 'orjson', 'logging', 'dataclasses', 'inspect'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

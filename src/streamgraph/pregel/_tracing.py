@@ -16,7 +16,6 @@ end). A node's ``TracePolicy`` transforms what its run records (``process_inputs
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from streamgraph.pregel._scope import Task
 
 __all__ = ("Tracing", "user_callbacks")
-
-logger = logging.getLogger(__name__)
 
 
 def user_callbacks(callbacks: Any) -> bool:
@@ -93,7 +90,11 @@ def _processed(processor: Any, value: Any) -> Any:
     try:
         return processor(value)
     except Exception as error:  # fail-open: tracing never breaks the run
-        logger.warning("TracePolicy processor failed, recording the real value: %r", error)
+        import logging  # (only here: import streamgraph.graph stays free of logging)
+
+        logging.getLogger(__name__).warning(
+            "TracePolicy processor failed, recording the real value: %r", error
+        )
         return value
 
 
