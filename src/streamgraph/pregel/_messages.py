@@ -364,6 +364,8 @@ def set_langchain_context(task: Task) -> Callable[[], None] | None:
         return None
     if task.trace_run is not None:  # traced: also the task's run as LangSmith's current run
         module._set_config_context(task.config)
-    else:
-        module.var_child_runnable_config.set(task.config)
+        return None
+    config_var = getattr(module, "var_child_runnable_config", None)
+    if config_var is not None:  # (None: another thread is still importing the module)
+        config_var.set(task.config)
     return None

@@ -57,11 +57,13 @@ _TRACING_ENV = (
 def langsmith_tracing() -> bool:
     """Whether LangChain would add its LangSmith tracer to a run now (cheap: langsmith is not
     imported for this)."""
+    # (Modules another thread is still importing may lack their names yet: getattr.)
     context = sys.modules.get("langchain_core.tracers.context")
-    if context is not None and context.tracing_v2_callback_var.get() is not None:
+    callback_var = getattr(context, "tracing_v2_callback_var", None)
+    if callback_var is not None and callback_var.get() is not None:
         return True
     shared = sys.modules.get("langsmith._internal._context")
-    if shared is not None:
+    if shared is not None and hasattr(shared, "_GLOBAL_TRACING_ENABLED"):
         # langsmith's own order (utils.tracing_is_enabled, without building its whole
         # context dict on every run): tracing_context(enabled=...), a run in progress,
         # the process-wide switch, then the environment.
@@ -74,7 +76,10 @@ def langsmith_tracing() -> bool:
             if shared._GLOBAL_TRACING_ENABLED is not None:
                 return bool(shared._GLOBAL_TRACING_ENABLED)
         except AttributeError:  # another langsmith: ask it
-            return bool(sys.modules["langsmith.utils"].tracing_is_enabled())
+            utils = sys.modules.get("langsmith.utils")
+            ask = getattr(utils, "tracing_is_enabled", None)
+            if ask is not None:
+                return bool(ask())
     return _tracing_env()
 
 
