@@ -1,8 +1,12 @@
 """The ``streamgraph`` command: ``dev`` and ``serve`` run the server, ``demo`` shows it.
 
     streamgraph dev [--config langgraph.json] [--host 127.0.0.1] [--port 2024] [--db PATH]
+                    [--no-compat]
     streamgraph serve ...   (the same server; ``dev`` only logs more)
     streamgraph demo        (a server on a free port, streamed through the SDK)
+
+The served graphs may import ``langgraph`` (a LangGraph project, unedited): ``import
+langgraph...`` loads streamgraph (``streamgraph.compat``) unless ``--no-compat`` is given.
 
 ``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out) and,
 from a terminal, opens it in a browser (``--no-browser`` does not); ``serve`` serves it with
@@ -51,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
             type=int,
             default=None,
             help="most runs executed at once (default: no limit, every run starts at once)",
+        )
+        command.add_argument(
+            "--no-compat",
+            action="store_true",
+            help="do not load streamgraph for `import langgraph` in the served graphs "
+            "(by default a LangGraph project runs unedited: see streamgraph.compat)",
         )
         command.add_argument(
             "--no-reload",
@@ -109,6 +119,13 @@ def _serve(args: argparse.Namespace) -> int:
     problem = check_port(args.host, args.port)
     if problem is not None:
         return _fail(problem)
+    if not args.no_compat:
+        import streamgraph.compat
+
+        try:
+            streamgraph.compat.install()
+        except RuntimeError as error:
+            return _fail(str(error))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)

@@ -168,7 +168,7 @@ class Api:
                     "config": {},
                     "context": {},
                     "metadata": {"created_by": "system"},
-                    "name": graph_id,
+                    "name": self._graph_name(graph_id),
                     "description": None,
                     "created_at": stamp,
                     "updated_at": stamp,
@@ -181,6 +181,13 @@ class Api:
                 raise
             return found
         return created
+
+    def _graph_name(self, graph_id: str) -> str:
+        """A system assistant's name: its graph's (``compile(name=...)``), as LangGraph names
+        it, or the graph id when the graph has the default name or is made per run."""
+        graph = self.graphs[graph_id].graph
+        name = getattr(graph, "name", None)
+        return name if isinstance(name, str) and name != "LangGraph" else graph_id
 
     async def _recover_runs(self) -> None:
         """What a previous process left unfinished. A run that was running when it died
@@ -421,7 +428,9 @@ class Api:
         options = {
             "interrupt_before": kwargs.get("interrupt_before"),
             "interrupt_after": kwargs.get("interrupt_after"),
-            "context": context or None,
+            # (always a dict, as LangGraph's server passes it: a graph whose context_schema
+            # is a dataclass or model gets its default instance when nobody set any)
+            "context": context,
             # (without a checkpointer durability means nothing: not passed)
             "durability": None if temporary else served_durability(kwargs.get("durability")),
         }

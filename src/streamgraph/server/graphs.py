@@ -271,7 +271,10 @@ def _as_graph(graph_id: str, value: Any, where: str) -> Any:
     kind = type(value)
     hint = ""
     if kind.__module__.split(".")[0] == "langgraph":
-        hint = " (a LangGraph graph: import StateGraph from streamgraph.graph instead)"
+        hint = (
+            " (a LangGraph graph: serve it without --no-compat, or import StateGraph from "
+            "streamgraph.graph instead)"
+        )
     raise ConfigError(
         f"graph {graph_id!r}: {where} is a {kind.__module__}.{kind.__name__}, not a graph{hint}"
     )

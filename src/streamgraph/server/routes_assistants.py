@@ -353,16 +353,16 @@ def graph_schemas(graph: Any, graph_id: str | None = None) -> GraphSchemaNoId:
     """JSON schemas of a graph's state (and its input and output when they differ), as
     LangGraph's server writes them: one property per key, each with ``default: null``."""
     name = graph_id or graph.name
-    state = graph.state_schema
+    state = graph.state_spec
     builder = getattr(graph, "builder", None)
     context = getattr(builder, "context_schema", None)
     return {
         "input_schema": None
-        if graph.input_schema is state
-        else _object_schema(graph.input_schema.hints, f"{name}_input"),
+        if graph.input_spec is state
+        else _object_schema(graph.input_spec.hints, f"{name}_input"),
         "output_schema": None
-        if graph.output_schema is state
-        else _object_schema(graph.output_schema.hints, f"{name}_output"),
+        if graph.output_spec is state
+        else _object_schema(graph.output_spec.hints, f"{name}_output"),
         "state_schema": _object_schema(state.hints, f"{name}_state"),
         "config_schema": {},
         "context_schema": None if context is None else _class_schema(context, name),
