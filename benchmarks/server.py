@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 GRAPHS = """
+import asyncio
 from typing import TypedDict
 from {lib}.config import get_stream_writer
 from {lib}.graph import StateGraph, START
@@ -57,6 +58,15 @@ def many(state: State):
 
 
 burst = StateGraph(State).add_node(many).add_edge(START, "many").compile()
+
+
+async def first_then_wait(state: State):
+    get_stream_writer()({{"started": True}})
+    await asyncio.sleep(1.0)
+    return {{"joke": "waited"}}
+
+
+sleepy = StateGraph(State).add_node(first_then_wait).add_edge(START, "first_then_wait").compile()
 """
 REFERENCE = Path(__file__).resolve().parent.parent / ".venv-ref" / "bin" / "langgraph"
 
@@ -74,7 +84,11 @@ def _app_folder(lib: str) -> Path:
         json.dumps(
             {
                 "dependencies": ["."],
-                "graphs": {"joke": "./graphs.py:joke", "burst": "./graphs.py:burst"},
+                "graphs": {
+                    "joke": "./graphs.py:joke",
+                    "burst": "./graphs.py:burst",
+                    "sleepy": "./graphs.py:sleepy",
+                },
             }
         )
     )
@@ -181,6 +195,26 @@ async def custom_events(url: str, count: int) -> float:
     return count / (last - first)
 
 
+async def first_events(url: str, streams: int) -> float:
+    """With ``streams`` streamed runs started at once (each emits an event, then waits 1 s),
+    the longest time from a request to its run's first event."""
+    import httpx
+
+    async def one(client: httpx.AsyncClient) -> float:
+        start = time.perf_counter()
+        body = {"assistant_id": "sleepy", "input": {"topic": "x"}, "stream_mode": "custom"}
+        async with client.stream("POST", "/runs/stream", json=body) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event: custom"):
+                    return time.perf_counter() - start
+        raise AssertionError("no custom event")
+
+    limits = httpx.Limits(max_connections=streams)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        waits = await asyncio.gather(*(one(client) for _ in range(streams)))
+    return max(waits)
+
+
 def _cpu_seconds(pid: int) -> float:
     """CPU time a process has used so far (user + system, from /proc)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -198,7 +232,10 @@ def measure(lib: str, quick: bool) -> dict[str, float]:
         throughput = asyncio.run(concurrent(url, 50, runs_each))
         cpu = (_cpu_seconds(process.pid) - before) / (50 * runs_each)
         events = asyncio.run(custom_events(url, 20_000))
-        return {"latency": latency, "throughput": throughput, "cpu": cpu, "events": events}
+        measured = {"latency": latency, "throughput": throughput, "cpu": cpu, "events": events}
+        if lib == "streamgraph" or os.environ.get("BENCH_LANGGRAPH_500"):  # (theirs: ~1 min)
+            measured["first500"] = asyncio.run(first_events(url, 500))
+        return measured
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -215,6 +252,7 @@ def server_rows(quick: bool = False) -> list[dict[str, Any]]:
         ("server: 50 concurrent clients x 20 streamed runs (runs/s)", "throughput", "/s"),
         ("  the same: server CPU time per run", "cpu", "ms"),
         ("server: one run writing 20,000 custom events (events/s received)", "events", "/s"),
+        ("server: 500 streams at once, longest wait for a first event", "first500", "ms"),
     ]
     print(
         f"\n| {'server workload':66} | {'streamgraph':>12} | {'langgraph':>12} | {'better by':>9} |"
@@ -222,7 +260,9 @@ def server_rows(quick: bool = False) -> list[dict[str, Any]]:
     print(f"|{'-' * 68}|{'-' * 14}:|{'-' * 14}:|{'-' * 11}:|")
     out = []
     for label, key, unit in rows:
-        ours = results["streamgraph"][key]
+        ours = results["streamgraph"].get(key)
+        if ours is None:
+            continue
         theirs = results.get("langgraph", {}).get(key)
         shown = [_fmt(ours, unit), _fmt(theirs, unit) if theirs is not None else "-"]
         better = None if theirs is None else theirs / ours if unit == "ms" else ours / theirs

@@ -1,8 +1,12 @@
 """The ``streamgraph`` command: ``dev`` and ``serve`` run the server, ``demo`` shows it.
 
     streamgraph dev [--config langgraph.json] [--host 127.0.0.1] [--port 2024] [--db PATH]
+                    [--no-compat]
     streamgraph serve ...   (the same server; ``dev`` only logs more)
     streamgraph demo        (a server on a free port, streamed through the SDK)
+
+The served graphs may import ``langgraph`` (a LangGraph project, unedited): ``import
+langgraph...`` loads streamgraph (``streamgraph.compat``) unless ``--no-compat`` is given.
 
 ``dev`` also serves the Studio web page at ``/studio/`` (``--no-studio`` leaves it out) and,
 from a terminal, opens it in a browser (``--no-browser`` does not); ``serve`` serves it with
@@ -47,7 +51,16 @@ def _parser() -> argparse.ArgumentParser:
             "--db", default=None, help="SQLite file, :memory:, or postgres://... URL"
         )
         command.add_argument(
-            "--workers", type=int, default=16, help="runs executed at once (default: 16)"
+            "--workers",
+            type=int,
+            default=None,
+            help="most runs executed at once (default: no limit, every run starts at once)",
+        )
+        command.add_argument(
+            "--no-compat",
+            action="store_true",
+            help="do not load streamgraph for `import langgraph` in the served graphs "
+            "(by default a LangGraph project runs unedited: see streamgraph.compat)",
         )
         command.add_argument(
             "--no-reload",
@@ -106,6 +119,13 @@ def _serve(args: argparse.Namespace) -> int:
     problem = check_port(args.host, args.port)
     if problem is not None:
         return _fail(problem)
+    if not args.no_compat:
+        import streamgraph.compat
+
+        try:
+            streamgraph.compat.install()
+        except RuntimeError as error:
+            return _fail(str(error))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConfigWarning)
@@ -114,6 +134,7 @@ def _serve(args: argparse.Namespace) -> int:
                 storage=_storage(args.db),
                 workers=args.workers,
                 studio=args.studio,
+                studio_auth=args.command == "dev",
             )
         for warning in caught:
             print(f"streamgraph: warning: {warning.message}", file=sys.stderr, flush=True)
@@ -128,6 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"streamgraph: studio at {url}/studio/", flush=True)
         _open_browser(args, f"{url}/studio/")
     _log_to_stderr(logging.INFO if args.command == "dev" else logging.WARNING)
+    _more_open_files()
     uvicorn.run(
         app,
         host=args.host,
@@ -166,12 +188,25 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _more_open_files() -> None:
+    """Each live run holds a file (its event log) and each client a socket: raise the
+    soft limit on open files (often 1024) to the hard one."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):  # (not on this system: keep what there is)
+        pass
+
+
 def _storage(db: str | None) -> str | None:
     return "memory" if db == ":memory:" else db
 
 
 def _fast_io() -> dict[str, Any]:
-    """uvloop and httptools when installed (``uvicorn[standard]``)."""
+    """uvloop and httptools when installed (``uvicorn[standard]``), headers limited."""
     options: dict[str, Any] = {}
     try:
         import uvloop  # noqa: F401
@@ -179,12 +214,9 @@ def _fast_io() -> dict[str, Any]:
         options["loop"] = "uvloop"
     except ImportError:
         pass
-    try:
-        import httptools  # noqa: F401
+    from streamgraph.server.http import http_protocol
 
-        options["http"] = "httptools"
-    except ImportError:
-        pass
+    options["http"] = http_protocol()  # httptools with a limit on headers (or h11)
     return options
 
 

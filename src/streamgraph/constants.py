@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Any
 
 __all__ = ("CONF", "END", "START", "TAG_HIDDEN", "TAG_NOSTREAM", "TASKS")
 
@@ -33,6 +35,48 @@ RESERVED_NAMES = frozenset({START, END, INTERRUPT, TASKS})
 NS_SEP = "|"
 NS_END = ":"
 
-# 25, as LangGraph documents it and our issue asks; LangGraph 1.2 itself now fills in 10007
-# (see COMPAT.md): a looping agent should stop after a few dozen model calls, not ten thousand.
-DEFAULT_RECURSION_LIMIT = 25
+DEFAULT_RECURSION_LIMIT = int(os.environ.get("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
+"""The ``recursion_limit`` of a run that sets none: LangGraph 1.2's (10007, or the
+``LANGGRAPH_DEFAULT_RECURSION_LIMIT`` environment variable, read once at import)."""
+
+
+# Private LangGraph constants some programs import; as in LangGraph, importing them from here
+# warns (they are not meant to be used directly).
+_PRIVATE = {
+    "CONF": "configurable",
+    "CONFIG_KEY_RUNTIME": "__pregel_runtime",
+    "PREVIOUS": "__previous__",
+    "TASKS": TASKS,
+    "PULL": PULL,
+    "PUSH": PUSH,
+    "INTERRUPT": INTERRUPT,
+    "NS_SEP": NS_SEP,
+    "NS_END": NS_END,
+}
+
+
+def __getattr__(name: str) -> Any:
+    import warnings
+
+    from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+    if name in ("Send", "Interrupt"):
+        warnings.warn(
+            f"Importing {name} from langgraph.constants is deprecated. Please use 'from "
+            f"langgraph.types import {name}' instead.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
+        from streamgraph import types
+
+        return getattr(types, name)
+    if name in _PRIVATE:
+        warnings.warn(
+            f"Importing {name} from langgraph.constants is deprecated. This constant is now "
+            "private and should not be used directly. Please let the LangGraph team know if "
+            "you need this value.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
+        return _PRIVATE[name]
+    raise AttributeError(f"module has no attribute '{name}'")

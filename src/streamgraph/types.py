@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 __all__ = (
     "All",
@@ -20,8 +23,11 @@ __all__ = (
     "StateUpdate",
     "StreamMode",
     "StreamWriter",
+    "TimeoutPolicy",
+    "TracePolicy",
     "default_retry_on",
     "interrupt",
+    "omit_payload",
 )
 
 N = TypeVar("N", bound=Hashable)
@@ -52,15 +58,22 @@ All = Literal["*"]
 def default_retry_on(exc: BaseException) -> bool:
     """Whether a ``RetryPolicy`` retries ``exc`` by default.
 
-    Transient failures are retried (lost connections, HTTP 5xx, anything unknown); mistakes
-    in the code are not (``ValueError``, ``TypeError``, ``KeyError``, ...).
+    Transient failures are retried (lost connections, HTTP 5xx from ``httpx``, ``requests``
+    HTTP errors, anything unknown); mistakes in the code are not (``ValueError``,
+    ``TypeError``, ``KeyError``, ``OSError``...). Neither ``httpx`` nor ``requests`` is
+    imported to decide.
     """
     if isinstance(exc, ConnectionError):
         return True
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    if isinstance(status, int) and type(exc).__name__ in ("HTTPStatusError", "HTTPError"):
-        return 500 <= status < 600
+    for cls in type(exc).__mro__:
+        module = cls.__module__.partition(".")[0]
+        if cls.__name__ == "HTTPStatusError" and module == "httpx":
+            status: int = exc.response.status_code  # type: ignore[attr-defined]
+            return 500 <= status < 600
+        if cls.__name__ == "HTTPError" and module == "requests":
+            response = exc.response  # type: ignore[attr-defined]
+            # (a requests Response is falsy for an error status: then always retried)
+            return 500 <= response.status_code < 600 if response else True
     programming_errors = (
         ValueError,
         TypeError,
@@ -97,6 +110,147 @@ class RetryPolicy(NamedTuple):
     """Exception classes to retry, or a predicate."""
 
 
+def _seconds(value: float | timedelta | None, field: str) -> float | None:
+    if value is None:
+        return None
+    total_seconds = getattr(value, "total_seconds", None)  # a timedelta
+    seconds = total_seconds() if total_seconds is not None else float(value)  # type: ignore[arg-type]
+    if seconds <= 0:
+        raise ValueError(f"{field} must be greater than 0, got {value!r}")
+    return seconds
+
+
+class _DataclassFields:
+    """``cls.__dataclass_fields__`` made on first use, so that ``dataclasses.replace``,
+    ``asdict`` and ``is_dataclass`` work on these types as on LangGraph's dataclasses,
+    without ``import streamgraph.graph`` importing ``dataclasses``."""
+
+    def __init__(self, *fields: tuple[str, Any]) -> None:
+        self.fields = fields  # (name, default), in order; no default: required
+        self.made: dict[str, Any] | None = None
+
+    def __get__(self, obj: Any, owner: type) -> dict[str, Any]:
+        if self.made is None:
+            import dataclasses
+
+            specs = [
+                (name, Any)
+                if default is _REQUIRED
+                else (name, Any, dataclasses.field(default=default))
+                for name, default in self.fields
+            ]
+            shadow = dataclasses.make_dataclass(owner.__name__, specs, kw_only=True)
+            self.made = dict(shadow.__dataclass_fields__)  # type: ignore[attr-defined]
+        return self.made
+
+
+_REQUIRED: Any = object()
+
+
+class _Frozen:
+    """Immutable, compared and hashed by its fields (a frozen dataclass without importing
+    ``dataclasses``, which ``import streamgraph.graph`` avoids)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is frozen")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Frozen)
+            and type(other) is type(self)
+            and (self._values() == other._values())
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class TimeoutPolicy(_Frozen):
+    """How long one attempt of an async node may take (``add_node(..., timeout=...)``).
+
+    ``run_timeout`` caps an attempt's wall-clock time; ``idle_timeout`` caps the time it may go
+    without progress: with ``refresh_on="auto"`` any custom stream write, LangChain callback
+    event (tokens...) or ``runtime.heartbeat()`` counts as progress, with ``"heartbeat"`` only
+    the latter. A late attempt is cancelled and fails with ``NodeTimeoutError`` (which the
+    node's ``RetryPolicy`` may retry). Sync nodes cannot be cancelled: a timeout on one is
+    refused when the graph is compiled.
+    """
+
+    __slots__ = ("run_timeout", "idle_timeout", "refresh_on")  # noqa: RUF023 - field order
+    __dataclass_fields__: Any = _DataclassFields(
+        ("run_timeout", None), ("idle_timeout", None), ("refresh_on", "auto")
+    )
+
+    run_timeout: float | timedelta | None
+    idle_timeout: float | timedelta | None
+    refresh_on: Literal["auto", "heartbeat"]
+
+    def __init__(
+        self,
+        *,
+        run_timeout: float | timedelta | None = None,
+        idle_timeout: float | timedelta | None = None,
+        refresh_on: Literal["auto", "heartbeat"] = "auto",
+    ) -> None:
+        object.__setattr__(self, "run_timeout", run_timeout)
+        object.__setattr__(self, "idle_timeout", idle_timeout)
+        object.__setattr__(self, "refresh_on", refresh_on)
+
+    @classmethod
+    def coerce(cls, value: float | timedelta | TimeoutPolicy | None) -> TimeoutPolicy | None:
+        """A policy in seconds from a policy, a number of seconds or a ``timedelta`` (the
+        last two as ``run_timeout``); ``None`` when no timeout is set."""
+        if value is None:
+            return None
+        if not isinstance(value, TimeoutPolicy):
+            value = cls(run_timeout=value)
+        if value.refresh_on not in ("auto", "heartbeat"):
+            raise ValueError(f"refresh_on must be 'auto' or 'heartbeat', got {value.refresh_on!r}")
+        run_timeout = _seconds(value.run_timeout, "run_timeout")
+        idle_timeout = _seconds(value.idle_timeout, "idle_timeout")
+        if run_timeout is None and idle_timeout is None:
+            return None
+        if all(type(t) in (float, type(None)) for t in (value.run_timeout, value.idle_timeout)):
+            return value  # already in seconds: shared (it is frozen)
+        return cls(run_timeout=run_timeout, idle_timeout=idle_timeout, refresh_on=value.refresh_on)
+
+
+class TracePolicy(_Frozen):
+    """What a node's own trace run records: ``process_inputs``/``process_outputs`` turn the
+    node's input and output into what the tracer sees (not what the node gets or returns)."""
+
+    __slots__ = ("process_inputs", "process_outputs")
+    __dataclass_fields__: Any = _DataclassFields(
+        ("process_inputs", None), ("process_outputs", None)
+    )
+
+    process_inputs: Callable[[Any], Any] | None
+    process_outputs: Callable[[Any], Any] | None
+
+    def __init__(
+        self,
+        *,
+        process_inputs: Callable[[Any], Any] | None = None,
+        process_outputs: Callable[[Any], Any] | None = None,
+    ) -> None:
+        object.__setattr__(self, "process_inputs", process_inputs)
+        object.__setattr__(self, "process_outputs", process_outputs)
+
+
+def omit_payload(_value: Any) -> dict[str, Any]:
+    """For ``TracePolicy``: record an empty payload (keep the span and its timing)."""
+    return {}
+
+
 class CachePolicy(NamedTuple):
     """Accepted for signature compatibility; node results are not cached."""
 
@@ -115,6 +269,9 @@ class Interrupt:
 
     __slots__ = ("id", "response_schema", "value")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(
+        ("value", _REQUIRED), ("id", ""), ("response_schema", None)
+    )
 
     def __init__(self, value: Any, id: str = "", response_schema: Any = None) -> None:
         self.value = value
@@ -126,6 +283,20 @@ class Interrupt:
             f"Interrupt(value={self.value!r}, id={self.id!r}, "
             f"response_schema={self.response_schema!r})"
         )
+
+    @property
+    def interrupt_id(self) -> str:
+        """Deprecated name of ``id``."""
+        import warnings
+
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "`interrupt_id` is deprecated. Use `id` instead.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
+        return self.id
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Interrupt) and (self.value, self.id, self.response_schema) == (
@@ -139,19 +310,34 @@ class Send:
     """Run ``node`` in the next step with ``arg`` as its input (map-reduce fan-out).
 
     Returned from a conditional edge's path function, or as a ``Command``'s ``goto``.
+    ``timeout`` (a ``TimeoutPolicy``, or seconds) replaces the node's own for this task.
     """
 
-    __slots__ = ("arg", "node")
+    __slots__ = ("arg", "node", "timeout")
 
-    def __init__(self, node: str, arg: Any) -> None:
+    def __init__(
+        self,
+        /,
+        node: str,
+        arg: Any,
+        *,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
+    ) -> None:
         self.node = node
         self.arg = arg
+        self.timeout = TimeoutPolicy.coerce(timeout)
 
     def __repr__(self) -> str:
-        return f"Send(node={self.node!r}, arg={self.arg!r})"
+        if self.timeout is None:
+            return f"Send(node={self.node!r}, arg={self.arg!r})"
+        return f"Send(node={self.node!r}, arg={self.arg!r}, timeout={self.timeout!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Send) and (self.node, self.arg) == (other.node, other.arg)
+        return isinstance(other, Send) and (self.node, self.arg, self.timeout) == (
+            other.node,
+            other.arg,
+            other.timeout,
+        )
 
     def __hash__(self) -> int:
         return hash(self.node)
@@ -171,6 +357,9 @@ class Command(Generic[N]):
 
     __slots__ = ("goto", "graph", "resume", "update")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(
+        ("graph", None), ("update", None), ("resume", None), ("goto", ())
+    )
 
     PARENT: ClassVar[Literal["__parent__"]] = "__parent__"
 
@@ -207,6 +396,7 @@ class Overwrite:
 
     __slots__ = ("type", "value")
     __hash__ = None  # type: ignore[assignment]
+    __dataclass_fields__: Any = _DataclassFields(("value", _REQUIRED), ("type", "__overwrite__"))
 
     def __init__(self, value: Any, type: Literal["__overwrite__"] = "__overwrite__") -> None:
         self.value = value
@@ -260,18 +450,23 @@ class StateUpdate(NamedTuple):
     task_id: str | None = None
 
 
-class GraphOutput(NamedTuple):
-    """What ``invoke(..., version="v2")`` returns."""
+class GraphOutput(_Frozen):
+    """What ``invoke(..., version="v2")`` returns: ``value`` (the output, in the output
+    schema's type) and ``interrupts`` (those pending, ``()`` when the run finished)."""
+
+    __slots__ = ("value", "interrupts")  # noqa: RUF023 - field order
+    __dataclass_fields__: Any = _DataclassFields(("value", _REQUIRED), ("interrupts", ()))
 
     value: Any
     interrupts: tuple[Interrupt, ...]
 
-    def __getitem__(self, key: Any) -> Any:
-        """``result["key"]`` (deprecated, as in LangGraph): a key of ``value``, or
-        ``"__interrupt__"`` for ``interrupts``. Integer indexes are the tuple's."""
-        if not isinstance(key, str):
-            return tuple.__getitem__(self, key)
-        _warn_dict_access()
+    def __init__(self, value: Any, interrupts: tuple[Interrupt, ...] = ()) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "interrupts", interrupts)
+
+    def __getitem__(self, key: str) -> Any:
+        """Deprecated dict-style access (``result["__interrupt__"]``, ``result["key"]``)."""
+        _graph_output_access("`result[key]`")
         if key == "__interrupt__":
             return self.interrupts
         if isinstance(self.value, dict):
@@ -282,8 +477,7 @@ class GraphOutput(NamedTuple):
             raise KeyError(key) from None
 
     def __contains__(self, key: object) -> bool:
-        """``"key" in result`` (deprecated, as in LangGraph)."""
-        _warn_dict_access()
+        _graph_output_access("`key in result`")
         if key == "__interrupt__":
             return bool(self.interrupts)
         if isinstance(self.value, dict):
@@ -291,13 +485,15 @@ class GraphOutput(NamedTuple):
         return isinstance(key, str) and hasattr(self.value, key)
 
 
-def _warn_dict_access() -> None:
+def _graph_output_access(how: str) -> None:
     import warnings
 
+    from streamgraph.warnings import LangGraphDeprecatedSinceV11
+
     warnings.warn(
-        "Accessing GraphOutput via `result[key]` or `key in result` is deprecated: use "
-        "`result.value` for the output and `result.interrupts` for interrupts",
-        DeprecationWarning,
+        f"Accessing GraphOutput via {how} is deprecated. Use `result.value` to access the "
+        "output value directly, or `result.interrupts` for interrupts.",
+        LangGraphDeprecatedSinceV11,
         stacklevel=3,
     )
 

@@ -215,7 +215,7 @@ function KeyDialog({ request, onDone }: { request: { reason: string; answer: (ke
       >
         <h3>API key</h3>
         <p>{request.reason}</p>
-        <p class="muted">The page keeps it in this browser (local storage) and sends it as x-api-key.</p>
+        <p class="muted">The page keeps it in this browser (local storage) and sends it as x-api-key and as the Authorization header (a bearer token unless it names its scheme).</p>
         <input name="api-key-input" type="password" autoFocus value={key} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
         <div class="buttons">
           <button class="primary" type="submit" name="api-key-save">

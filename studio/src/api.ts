@@ -1,5 +1,11 @@
 // The server's public HTTP API, as the SDK uses it: JSON requests, SSE run streams, the
 // x-api-key header. The page has no other way into the server.
+//
+// Credentials: like LangGraph Studio, every request says `x-auth-scheme: langsmith`, which a
+// dev server (`streamgraph dev`, `langgraph dev`) running custom auth lets in as the Studio
+// user; other servers ignore it. The one key the page asks for goes out as `x-api-key` (the
+// server's API keys) and as `Authorization` (custom auth handlers read that header):
+// as typed when it names a scheme ("Basic ...", "Bearer ..."), else as a bearer token.
 import { SseDecoder, type SseEvent } from "./sse";
 
 // Payloads are whatever the graph's state holds: typed loosely on purpose.
@@ -63,7 +69,11 @@ async function askForKey(reason: string): Promise<boolean> {
 function headers(json: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   if (json) out["content-type"] = "application/json";
-  if (apiKey !== null) out["x-api-key"] = apiKey;
+  out["x-auth-scheme"] = "langsmith";
+  if (apiKey !== null) {
+    out["x-api-key"] = apiKey;
+    out["authorization"] = /^\S+\s+\S/.test(apiKey) ? apiKey : `Bearer ${apiKey}`;
+  }
   return out;
 }
 

@@ -158,3 +158,50 @@ def test_msgpack_data_naming_a_non_model_class_is_refused() -> None:
         serde.loads_typed(("sgpack", not_imported))
     with pytest.raises(TypeError, match="unknown extension code 99"):
         serde.loads_typed(("sgpack", ormsgpack.packb(ormsgpack.Ext(99, b""))))
+
+
+@pytest.mark.parametrize("serializer", SERIALIZERS)
+def test_a_send_keeps_its_timeout(serializer: Any) -> None:
+    from streamgraph.types import TimeoutPolicy
+
+    serde = serializer()
+    send = Send("node", {"x": 1}, timeout=TimeoutPolicy(run_timeout=2.5, idle_timeout=1.0))
+    restored = serde.loads_typed(serde.dumps_typed(send))
+    assert restored == send
+    assert restored.timeout == send.timeout
+
+
+class Tag(str):
+    """A ``str`` subclass, as LangChain's ``TextAccessor`` (``message.text``)."""
+
+
+@pytest.mark.parametrize("serializer", SERIALIZERS)
+def test_str_int_float_subclasses_are_stored_as_their_base(serializer: Any) -> None:
+    class Count(int):
+        pass
+
+    class Ratio(float):
+        pass
+
+    serde = serializer()
+    restored = serde.loads_typed(serde.dumps_typed({"t": Tag("a"), "n": Count(2), "r": Ratio(0.5)}))
+    assert restored == {"t": "a", "n": 2, "r": 0.5}
+    assert [type(v) for v in restored.values()] == [str, int, float]
+
+
+@pytest.mark.parametrize("serializer", SERIALIZERS)
+def test_a_model_defined_in_a_function_reads_back_as_its_fields(
+    serializer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Local(BaseModel):  # not findable by name once stored: LangGraph gives a dict too
+        a: int
+
+    @dataclass
+    class LocalPoint:
+        x: int
+
+    serde = serializer()
+    with caplog.at_level("WARNING"):
+        restored = serde.loads_typed(serde.dumps_typed([Local(a=1), LocalPoint(2)]))
+    assert restored == [{"a": 1}, {"x": 2}]
+    assert "defined inside a function" in caplog.text

@@ -42,6 +42,9 @@ async def arun_operation(graph: Any, operation: tuple[Any, ...]) -> Any:
             return await graph.aget_state(CONFIG, **operation[1])
         if kind == "history":
             return [s async for s in graph.aget_state_history(CONFIG, **operation[1])]
+        if kind == "saved_namespaces":
+            saved = [c async for c in graph.checkpointer.alist(None)]
+            return sorted(c.config["configurable"]["checkpoint_ns"].split(":")[0] for c in saved)
         if kind == "update_state":
             return await graph.aupdate_state(CONFIG, operation[1], **operation[2])
         if kind == "resume_all_by_id":

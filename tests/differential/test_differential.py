@@ -32,21 +32,8 @@ DIVERGENCES: dict[tuple[str, int], str] = {}
 
 
 def with_our_divergences(chunk: Any) -> Any:
-    """LangGraph's chunk as streamgraph means to stream it (COMPAT.md): in ``messages``
-    metadata, ``checkpoint_ns`` is the model's full namespace, as ``langgraph_checkpoint_ns``
-    (LangGraph keeps only the outermost task's there)."""
-    if isinstance(chunk, dict) and chunk.get("type") == "messages":
-        return {**chunk, "data": with_our_divergences(chunk["data"])}
-    if (
-        isinstance(chunk, tuple)
-        and len(chunk) == 2
-        and isinstance(chunk[1], dict)
-        and "checkpoint_ns" in chunk[1]
-        and "langgraph_checkpoint_ns" in chunk[1]
-    ):
-        return (chunk[0], {**chunk[1], "checkpoint_ns": chunk[1]["langgraph_checkpoint_ns"]})
-    if isinstance(chunk, tuple):
-        return tuple(with_our_divergences(part) for part in chunk)
+    """LangGraph's chunk as streamgraph means to stream it (COMPAT.md): no difference is left
+    in what these scenarios stream."""
     return chunk
 
 

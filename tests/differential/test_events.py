@@ -1,11 +1,10 @@
 """astream_events(version="v2") yields LangGraph's event tree for the same graphs: the graph,
 each task, nested graphs, and what nodes call (chat models, tools, runnables, custom events).
 
-Compared event by event, key order included, with ids masked. Two differences are deliberate
+Compared event by event, key order included, with ids masked. One difference is deliberate
 (COMPAT.md) and applied to LangGraph's events before comparing: runs LangGraph makes for its
 own internals (a node's inner callable when it is named apart from the node, and each
-routing function) are not in our tree; and ``checkpoint_ns`` in nested runs' metadata is the
-full namespace, as in ``messages`` mode.
+routing function) are not in our tree.
 """
 
 from __future__ import annotations
@@ -206,9 +205,6 @@ def as_ours(events: list[dict[str, Any]], internal: frozenset[str]) -> list[dict
         if event["run_id"] in dropped:
             continue
         event = {**event, "parent_ids": [p for p in event["parent_ids"] if p not in dropped]}
-        metadata = event["metadata"]
-        if "checkpoint_ns" in metadata and "langgraph_checkpoint_ns" in metadata:
-            event["metadata"] = {**metadata, "checkpoint_ns": metadata["langgraph_checkpoint_ns"]}
         kept.append(event)
     return kept
 

@@ -63,6 +63,9 @@ def run_operation(graph: Any, operation: tuple[Any, ...], api: str) -> Any:
             return graph.bulk_update_state(CONFIG, operation[1])
         if kind == "get_state":
             return graph.get_state(CONFIG, **operation[1])
+        if kind == "saved_namespaces":  # every checkpoint the saver holds, by graph level
+            saved = graph.checkpointer.list(None)
+            return sorted(c.config["configurable"]["checkpoint_ns"].split(":")[0] for c in saved)
         if kind == "history":
             return list(graph.get_state_history(CONFIG, **operation[1]))
         if kind == "update_state":

@@ -223,6 +223,31 @@ def subgraph_checkpoints(lib: Any) -> Any:
 
 
 @thread_scenario
+def subgraph_durability_exit(lib: Any) -> Any:
+    """A subgraph saves as often as its parent: with "exit", not at all once it finished."""
+
+    class Parent(TypedDict):
+        foo: str
+
+    def inner(state: Parent) -> Any:
+        return {"foo": state["foo"] + "!"}
+
+    sub = lib.StateGraph(Parent).add_node(inner).add_edge(lib.START, "inner").compile()
+    graph = (
+        lib.StateGraph(Parent)
+        .add_node("child", sub)
+        .add_edge(lib.START, "child")
+        .compile(checkpointer=lib.InMemorySaver())
+    )
+    return graph, [
+        ("stream", {"foo": "x"}, {"durability": "exit", "subgraphs": True}),
+        ("saved_namespaces",),
+        ("stream", {"foo": "y"}, {"subgraphs": True}),
+        ("saved_namespaces",),
+    ]
+
+
+@thread_scenario
 def interrupt_inside_subgraph(lib: Any) -> Any:
     class Parent(TypedDict):
         foo: str

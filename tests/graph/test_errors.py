@@ -114,9 +114,10 @@ def test_unsupported_options_are_refused_not_ignored() -> None:
         StateGraph(S).add_node(a, defer=True)
 
 
-def test_unsupported_schema() -> None:
-    with pytest.raises(GraphSetupError, match="Unsupported state schema"):
-        StateGraph(int)
+def test_a_plain_type_is_a_single_value_state() -> None:
+    # As LangGraph: any other type than a TypedDict/dataclass/model is one root value.
+    graph = StateGraph(int).add_node("inc", lambda n: n + 1).add_edge(START, "inc").compile()
+    assert graph.invoke(1) == 2
 
 
 def test_empty_sequence() -> None:

@@ -187,8 +187,7 @@ def test_bad_arguments_are_named() -> None:
         create_react_agent(model, [], version="v3")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="unexpected keyword arguments"):
         create_react_agent(model, [], temperature=0)
-    with pytest.raises(ValueError, match="debug=True is not supported"):
-        create_react_agent(model, [], debug=True)
+    assert create_react_agent(model, [], debug=True).debug  # prints its run as LangGraph's
     if "langchain" not in sys.modules:
         try:
             import langchain.chat_models  # noqa: F401

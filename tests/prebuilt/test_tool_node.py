@@ -164,7 +164,7 @@ def test_bad_input_and_bad_handlers_get_clear_errors() -> None:
     def handler(error: str) -> str:
         return error
 
-    with pytest.raises(ValueError, match="use exception types"):
+    with pytest.raises(ValueError, match="annotate the error with either a specific Exception"):
         ToolNode([add], handle_tool_errors=handler)
     with pytest.raises(TypeError, match="handle_tool_errors must be"):
         ToolNode([add], handle_tool_errors=3)  # type: ignore[arg-type]

@@ -38,12 +38,20 @@ def counting_graph() -> Any:
     )
 
 
-def test_the_default_limit_is_25_and_managed_values_count_down_to_it(stream: Any) -> None:
-    assert DEFAULT_RECURSION_LIMIT == 25
-    chunks = stream(counting_graph(), {"seen": []}, stream_mode="values")
+def test_managed_values_count_down_to_the_limit(stream: Any) -> None:
+    chunks = stream(
+        counting_graph(), {"seen": []}, stream_mode="values", config={"recursion_limit": 25}
+    )
     seen = chunks[-1]["seen"]
     assert seen[0] == (24, False) and seen[-1] == (1, True) and len(seen) == 24
     assert all("left" not in chunk and "last" not in chunk for chunk in chunks)
+
+
+def test_the_default_limit_is_langgraphs(stream: Any) -> None:
+    # LangGraph 1.2's real default: 10007 (LANGGRAPH_DEFAULT_RECURSION_LIMIT overrides it)
+    assert DEFAULT_RECURSION_LIMIT == 10007
+    seen = stream(counting_graph(), {"seen": []}, stream_mode="values")[-1]["seen"]
+    assert seen[0] == (10006, False) and seen[-1] == (1, True)
 
 
 def test_managed_keys_are_not_input_output_or_state() -> None:
@@ -87,5 +95,5 @@ def test_an_endless_loop_stops_at_the_default_limit() -> None:
         .add_edge("spin", "spin")
         .compile()
     )
-    with pytest.raises(GraphRecursionError, match="Recursion limit of 25 reached"):
+    with pytest.raises(GraphRecursionError, match="Recursion limit of 10007 reached"):
         graph.invoke({"n": 0})

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
-from streamgraph.config import get_config, get_runtime, get_stream_writer
+from streamgraph.config import RunnableConfig, get_config, get_runtime, get_stream_writer
 from streamgraph.graph import START, StateGraph
 from streamgraph.runtime import Runtime
 from streamgraph.types import RetryPolicy, StreamWriter
@@ -105,7 +105,7 @@ def test_v2_parts(stream: Any) -> None:
 def test_injected_parameters(invoke: Any) -> None:
     seen: dict[str, Any] = {}
 
-    def node(state: S, config: Any, writer: StreamWriter, runtime: Runtime) -> dict:
+    def node(state: S, config: RunnableConfig, writer: StreamWriter, runtime: Runtime) -> dict:
         seen["node"] = config["metadata"]["langgraph_node"]
         seen["step"] = get_config()["metadata"]["langgraph_step"]
         seen["thread"] = config["configurable"]["thread_id"]
@@ -194,7 +194,7 @@ def test_invoke_with_another_mode_returns_the_chunks(invoke: Any) -> None:
 def test_with_config_sets_run_defaults() -> None:
     seen: list[Any] = []
 
-    def node(state: S, config: Any) -> dict:
+    def node(state: S, config: RunnableConfig) -> dict:
         seen.append(config["configurable"]["user"])
         return {}
 

@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from streamgraph.server import create_app
+from streamgraph.server.http import http_protocol
 from tests.server.graphs import GRAPHS
 
 
@@ -31,7 +32,8 @@ class ServerThread:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", http=http_protocol())
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:

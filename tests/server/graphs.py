@@ -3,12 +3,13 @@
 import asyncio
 import itertools
 import time
+from typing import TypedDict
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from streamgraph.config import get_stream_writer
-from streamgraph.graph import START, StateGraph
+from streamgraph.graph import END, START, StateGraph
 from streamgraph.server.demo_graphs import State, joke, sub  # the seed 001 graphs
 from streamgraph.types import interrupt
 
@@ -106,3 +107,26 @@ GRAPHS = {
     "burst": burst,
     "err": err,
 }
+
+STEPS_DONE: list[int] = []
+
+
+class Steps(TypedDict, total=False):
+    count: int
+    n: int
+
+
+def counted_step(state: Steps):
+    count = state.get("count", 0) + 1
+    STEPS_DONE.append(count)
+    time.sleep(0.05)
+    return {"count": count}
+
+
+def more_steps(state: Steps):
+    return "counted_step" if state["count"] < state["n"] else END
+
+
+steps = StateGraph(Steps).add_node(counted_step).add_edge(START, "counted_step")
+steps = steps.add_conditional_edges("counted_step", more_steps).compile()
+GRAPHS["steps"] = steps

@@ -94,10 +94,10 @@ def test_config_keys_it_cannot_honour(tmp_path: Path) -> None:
 
     config = write_app(tmp_path, {"g": "./app.py:graph"})
     data = json.loads(config.read_text())
-    config.write_text(json.dumps({**data, "auth": {"path": "./auth.py:auth"}}))
+    config.write_text(json.dumps({**data, "encryption": {"path": "./enc.py:enc"}}))
     result = cli("serve", "--port", str(free_port()), cwd=tmp_path)
     assert result.returncode == 1 and result.stderr.count("\n") == 1
-    assert '"auth" (custom authentication) is not supported' in result.stderr
+    assert '"encryption" (encryption at rest) is not supported' in result.stderr
     # Image-only keys are ignored quietly (langgraph dev ignores them too); others warn.
     config.write_text(
         json.dumps({**data, "python_version": "3.12", "http": {"app": "x"}, "grahps": {}})

@@ -25,7 +25,9 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 @pytest.fixture
 def own_server() -> Iterator[ServerThread]:
-    running = start_server()  # its own: these tests break its storage and its webhooks
+    # its own: these tests break its storage and its webhooks (on loopback: allowed here)
+    running = start_server(webhooks={"url": {"disable_loopback": False}})
+    running.api.webhook_delays = (0.05,)
     yield running
     running.stop()
 
@@ -82,7 +84,10 @@ def test_a_failed_webhook_is_logged_with_its_ids(
         thread_id, run_id, response = _thread_run(client, body)
     assert response.status_code == 200  # the run itself is fine
     record = _wait_for(logs, f"run {run_id} (thread {thread_id}): webhook {url} failed")
-    assert record.levelno == logging.WARNING and record.name == "streamgraph.server.api"
+    assert record.levelno == logging.WARNING and record.name == "streamgraph.server.webhooks"
+    assert "retrying in 0.05 s" in record.getMessage()
+    final = _wait_for(logs, f"run {run_id} (thread {thread_id}): webhook {url} failed 2 times")
+    assert final.levelno == logging.ERROR and "giving up" in final.getMessage()
 
 
 def test_a_failed_storage_write_is_logged_with_its_ids(
@@ -100,9 +105,14 @@ def test_a_failed_storage_write_is_logged_with_its_ids(
         thread_id, run_id, response = _thread_run(
             client, {"assistant_id": "joke", "input": {"topic": "x"}}
         )
-    assert response.json()["__error__"]["message"] == "disk full"
+    # The client learns that the server failed, not how: that is in the log, with the ids.
+    assert response.json()["__error__"] == {
+        "error": "InternalServerError",
+        "message": "Internal Server Error",
+    }
     record = _wait_for(logs, f"run {run_id} (thread {thread_id}): storing how it ended failed")
     assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert "disk full" in str(record.exc_info[1])
 
 
 def test_an_unexpected_error_is_logged_with_the_request(
@@ -114,6 +124,8 @@ def test_an_unexpected_error_is_logged_with_the_request(
     monkeypatch.setattr(own_server.api.storage, "get_thread", broken)
     with httpx.Client(base_url=own_server.url, timeout=30) as client:
         path = "/threads/00000000-0000-4000-8000-000000000000"
-        assert client.get(path).status_code == 500
+        response = client.get(path)
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal Server Error"}  # (as LangGraph's)
     record = _wait_for(logs, f"unexpected error in GET {path}")
     assert record.name == "streamgraph.server.app" and record.exc_info is not None

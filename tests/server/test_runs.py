@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.server.conftest import start_server
 from tests.server.graphs import SIDE_EFFECTS
 
 pytestmark = pytest.mark.timeout(60)
@@ -256,12 +257,13 @@ def test_stateless_runs_leave_nothing_unless_kept(client: httpx.Client) -> None:
     assert resume.status_code == 400 and "thread_id" in resume.json()["detail"]
 
 
-def test_webhook_gets_the_finished_run(server: Any, client: httpx.Client) -> None:
+def test_webhook_gets_the_finished_run() -> None:
     received: list[dict[str, Any]] = []
     hook = _Receiver(received)
+    server = start_server(webhooks={"url": {"disable_loopback": False}})  # (hook: loopback)
     try:
-        client.post(
-            "/runs/wait",
+        httpx.post(
+            server.url + "/runs/wait",
             json={"assistant_id": "joke", "input": {"topic": "w"}, "webhook": hook.url},
         )
         deadline = time.monotonic() + 5
@@ -269,6 +271,7 @@ def test_webhook_gets_the_finished_run(server: Any, client: httpx.Client) -> Non
             time.sleep(0.02)
     finally:
         hook.stop()
+        server.stop()
     assert received and received[0]["status"] == "success"
     assert received[0]["values"]["joke"].endswith("w and cats")
 
@@ -305,3 +308,21 @@ def test_after_seconds_delays_the_start(client: httpx.Client) -> None:
         "/runs/wait", json={"assistant_id": "joke", "input": {"topic": "x"}, "after_seconds": 0.3}
     )
     assert time.monotonic() - started >= 0.3
+
+
+def test_joins_say_where_to_resume(client: httpx.Client) -> None:
+    """A join's response carries ``Location`` (the SDK's join_stream resumes there with
+    Last-Event-ID when a proxy cuts the connection)."""
+    thread_id = new_thread(client)
+    run = client.post(
+        f"/threads/{thread_id}/runs", json={"assistant_id": "slow", "input": {"topic": "3"}}
+    ).json()
+    base = f"/threads/{thread_id}/runs/{run['run_id']}"
+    with client.stream("GET", base + "/stream") as streamed:
+        assert streamed.headers["location"] == base + "/stream"
+        assert streamed.headers["content-location"] == base
+    joined = client.get(base + "/join")
+    stateless = client.post("/runs", json={"assistant_id": "joke", "input": {"topic": "s"}})
+    path = f"/runs/{stateless.json()['run_id']}/stream"
+    assert client.get(path).headers["location"] == path
+    assert joined.json()["joke"] == "slow"

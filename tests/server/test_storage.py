@@ -17,7 +17,10 @@ from streamgraph.server.storage.base import Conflict, Storage
 from streamgraph.server.storage.memory import MemoryStorage
 from streamgraph.server.storage.sqlite import SqliteStorage
 
-TABLES = "sg_assistants, sg_assistant_versions, sg_threads, sg_runs, sg_checkpoints, sg_writes"
+TABLES = (
+    "sg_assistants, sg_assistant_versions, sg_threads, sg_runs, sg_run_errors, sg_checkpoints, "
+    "sg_writes"
+)
 
 
 @pytest.fixture(scope="module")
@@ -427,6 +430,21 @@ def test_runs(storage: Storage) -> None:
     assert storage.update_run("r2", {"status": "error"}) is None
 
 
+def test_a_run_finishes_once(storage: Storage) -> None:
+    storage.create_run(run_row("r1", "t1", ts(1), "running"))
+    storage.create_run(run_row("r2", "t1", ts(2), "pending"))
+    failure = {"error": "ValueError", "message": "boom \u0000 nul"}
+    assert storage.finish_run("r1", "error", failure) is True
+    assert storage.finish_run("r1", "success", None) is False  # ended already: unchanged
+    assert storage.get_run("r1")["status"] == "error"  # type: ignore[index]
+    assert storage.run_error("r1") == failure
+    assert storage.finish_run("r2", "interrupted", None) is True
+    assert storage.run_error("r2") is None
+    assert storage.finish_run("gone", "success", None) is False
+    storage.delete_run("r1")
+    assert storage.run_error("r1") is None
+
+
 # -- with checkpoints --------------------------------------------------------------------------
 
 
@@ -564,3 +582,64 @@ def test_sqlite_state_survives_reopening(tmp_path: Path) -> None:
         graph = build(storage.checkpointer)
         assert graph.get_state(cfg("t1")).values == {"log": ["x", "a", "b"]}
         assert graph.invoke({"log": ["y"]}, cfg("t1"))["log"] == ["x", "a", "b", "y", "a", "b"]
+
+
+# -- auth filters (what a custom auth handler lets a request see) -------------------------------
+
+
+def test_searches_apply_an_auth_filter_before_paging(storage: Storage) -> None:
+    from streamgraph.server.filters import MetadataFilter
+
+    owners = ["alice", "bob", "alice", "carol", "alice", "bob"]
+    for n, owner in enumerate(owners):
+        tags = ["x", "y"] if n % 2 else ["y"]
+        metadata = {"owner": owner, "tags": tags, "n": n}
+        storage.create_thread({"thread_id": f"t{n}", "created_at": ts(n), "metadata": metadata})
+        storage.create_assistant(
+            assistant(assistant_id=f"a{n}", created_at=ts(n), metadata=metadata)
+        )
+
+    def threads(spec: dict[str, Any], **kw: Any) -> tuple[list[str], int]:
+        args: dict[str, Any] = {
+            "ids": None,
+            "metadata": None,
+            "values": None,
+            "status": None,
+            "limit": 2,
+            "offset": 0,
+            "sort_by": "created_at",
+            "sort_order": "asc",
+        }
+        found, total = storage.search_threads(**(args | kw), auth_filter=MetadataFilter(spec))
+        return ids(found, "thread_id"), total
+
+    def assistants(spec: dict[str, Any], **kw: Any) -> tuple[list[str], int]:
+        args: dict[str, Any] = {
+            "graph_id": None,
+            "metadata": None,
+            "name": None,
+            "limit": 2,
+            "offset": 0,
+            "sort_by": "created_at",
+            "sort_order": "asc",
+        }
+        found, total = storage.search_assistants(**(args | kw), auth_filter=MetadataFilter(spec))
+        return ids(found, "assistant_id"), total
+
+    # Exact in SQL (equality), then filters only Python can state ($contains, $or): the
+    # page and the total are of the rows the filter lets through, whatever the backend.
+    assert threads({"owner": "alice"}) == (["t0", "t2"], 3)
+    assert threads({"owner": "alice"}, offset=2) == (["t4"], 3)
+    assert threads({"owner": {"$eq": "bob"}}, limit=10) == (["t1", "t5"], 2)
+    assert threads({"tags": {"$contains": "x"}}, limit=10) == (["t1", "t3", "t5"], 3)
+    assert threads({"tags": {"$contains": ["x", "y"]}, "owner": "bob"}, limit=10) == (
+        ["t1", "t5"],
+        2,
+    )
+    assert threads({"$or": [{"owner": "carol"}, {"n": 0}]}, limit=10) == (["t0", "t3"], 2)
+    # ... and with the request's own filters (a user's metadata filter cannot widen it).
+    assert threads({"owner": "alice"}, metadata={"owner": "bob"}) == ([], 0)
+    assert threads({"owner": "alice"}, metadata={"n": 2}) == (["t2"], 1)
+    assert assistants({"owner": "alice"}) == (["a0", "a2"], 3)
+    assert assistants({"tags": {"$contains": "x"}}, limit=10) == (["a1", "a3", "a5"], 3)
+    assert assistants({"$and": [{"owner": "bob"}, {"n": 5}]}) == (["a5"], 1)

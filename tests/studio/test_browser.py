@@ -427,3 +427,59 @@ def test_the_page_drives_langgraph_s_own_server(
     )
     assert page.query_selector_all(".timeline .checkpoint")
     shoot(page, shots, "langgraph-dev")
+
+
+def _owner_auth() -> Any:
+    """Custom auth: ``Bearer <name>`` is user ``<name>``; each user sees only their threads."""
+    from streamgraph.sdk import Auth
+
+    auth = Auth()
+
+    @auth.authenticate
+    async def authenticate(authorization: str | None) -> str:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise Auth.exceptions.HTTPException(status_code=401, detail="who are you?")
+        return authorization.removeprefix("Bearer ")
+
+    @auth.on.threads
+    async def owner(ctx: Any, value: Any) -> dict[str, str]:
+        if isinstance(value, dict) and isinstance(value.get("metadata"), dict):
+            value["metadata"]["owner"] = ctx.user.identity
+        return {"owner": ctx.user.identity}
+
+    return auth
+
+
+def test_custom_auth_takes_the_key_as_a_bearer_token(page: Any) -> None:
+    server = start_server(graphs={"joke": GRAPHS["joke"]}, studio=True, auth=_owner_auth())
+    try:
+        page.goto(server.url + "/studio/")
+        page.fill("input[name=api-key-input]", "ada")
+        page.click("button[name=api-key-save]")
+        open_graph(page, server, "joke")
+        page.fill("[data-form=input] input[name=topic]", "cats")
+        page.click("button[name=run]")
+        wait_run(page, "success")
+        # The thread the page made is ada's: her token sees it, another user's does not.
+        mine = httpx.post(
+            server.url + "/threads/search", json={}, headers={"Authorization": "Bearer ada"}
+        ).json()
+        theirs = httpx.post(
+            server.url + "/threads/search", json={}, headers={"Authorization": "Bearer bob"}
+        ).json()
+        assert [t["metadata"]["owner"] for t in mine] == ["ada"]
+        assert theirs == []
+    finally:
+        server.stop()
+
+
+def test_a_dev_server_with_custom_auth_lets_the_studio_in(page: Any) -> None:
+    server = start_server(
+        graphs={"joke": GRAPHS["joke"]}, studio=True, auth=_owner_auth(), studio_auth=True
+    )
+    try:
+        page.goto(server.url + "/studio/")
+        page.wait_for_selector("[data-graph=joke]")
+        assert page.query_selector(".modal") is None
+    finally:
+        server.stop()

@@ -8,6 +8,7 @@ from streamgraph.channels.binop import BinaryOperatorAggregate
 from streamgraph.channels.ephemeral import AnyValue, EphemeralValue
 from streamgraph.channels.last_value import LastValue
 from streamgraph.channels.topic import Topic
+from streamgraph.channels.untracked_value import UntrackedValue
 
 __all__ = (
     "AnyValue",
@@ -17,4 +18,5 @@ __all__ = (
     "LastValue",
     "NamedBarrierValue",
     "Topic",
+    "UntrackedValue",
 )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from streamgraph.channels.base import MISSING, BaseChannel
-from streamgraph.errors import InvalidUpdateError
+from streamgraph.errors import ErrorCode, InvalidUpdateError, create_error_message
 from streamgraph.types import Overwrite
 
 __all__ = ("BinaryOperatorAggregate",)
@@ -21,6 +21,23 @@ _CONCRETE: dict[Any, type] = {
     collections.abc.Mapping: dict,
     collections.abc.MutableMapping: dict,
 }
+
+
+_NOT_OVERWRITE: Any = object()
+
+
+def _overwrite_value(write: Any) -> Any:
+    """What an ``Overwrite`` write sets the key to (also in its JSON forms,
+    ``{"__overwrite__": value}`` and ``{"type": "__overwrite__", "value": ...}``, as updates
+    sent through a server arrive); ``_NOT_OVERWRITE`` for an ordinary write."""
+    if type(write) is Overwrite:
+        return write.value
+    if type(write) is dict:
+        if len(write) == 1 and "__overwrite__" in write:
+            return write["__overwrite__"]
+        if write.get("type") == "__overwrite__" and "value" in write:
+            return write["value"]
+    return _NOT_OVERWRITE
 
 
 class BinaryOperatorAggregate(BaseChannel):
@@ -65,13 +82,20 @@ class BinaryOperatorAggregate(BaseChannel):
         overwritten = False
         value = self.value
         for write in values:
-            if type(write) is Overwrite:
+            replacement = _overwrite_value(write)
+            if replacement is not _NOT_OVERWRITE:
                 if overwritten:
                     raise InvalidUpdateError(
-                        f"At key '{self.key}': Can receive only one Overwrite value per step."
+                        create_error_message(
+                            message="Can receive only one Overwrite value per super-step.",
+                            error_code=ErrorCode.INVALID_CONCURRENT_GRAPH_UPDATE,
+                        )
+                        + f" (key '{self.key}')"
                     )
                 overwritten = True
-                value = write.value
+                value = replacement
+            elif overwritten:  # the step's Overwrite wins over every other write
+                continue
             elif value is MISSING:
                 value = write
             else:

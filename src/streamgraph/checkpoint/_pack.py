@@ -19,6 +19,7 @@ into key/value pairs. ormsgpack packs a ``bytearray`` as binary data: it comes b
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,6 +33,8 @@ import ormsgpack
 from streamgraph.checkpoint._classes import find_class, rebuild
 
 __all__ = ("BigValues", "Code", "pack", "unpack")
+
+logger = logging.getLogger("streamgraph.checkpoint.serde")
 
 
 class Code(IntEnum):
@@ -136,6 +139,10 @@ def _default(value: Any) -> Any:
     if isinstance(value, Enum):
         return _ext(Code.ENUM, [*_class_ref(cls), value.value])
     if cls is Send:
+        if value.timeout is not None:
+            policy = value.timeout
+            timeout = [policy.run_timeout, policy.idle_timeout, policy.refresh_on]
+            return _ext(Code.SEND, [value.node, value.arg, timeout])
         return _ext(Code.SEND, [value.node, value.arg])
     if cls is Interrupt:
         return _ext(Code.INTERRUPT, [value.value, value.id])
@@ -147,6 +154,9 @@ def _default(value: Any) -> Any:
         return _ext(Code.PYDANTIC, [*_class_ref(cls), _fields(value, cls, True)])
     if hasattr(cls, "__dataclass_fields__"):
         return _ext(Code.DATACLASS, [*_class_ref(cls), _fields(value, cls, False)])
+    for plain in (str, int, float):  # subclasses (LangChain's TextAccessor...): as the base
+        if isinstance(value, plain):
+            return plain(value)
     raise TypeError(f"cannot pack a {cls.__qualname__}")
 
 
@@ -293,6 +303,14 @@ def _enum(payload: bytes, inner: Callable[[bytes], Any]) -> Any:
 def _model(kind: str) -> Callable[[bytes, Callable[[bytes], Any]], Any]:
     def decode(payload: bytes, inner: Callable[[bytes], Any]) -> Any:
         module, qualname, fields = inner(payload)
+        if "<locals>" in qualname:  # defined inside a function: not findable by name
+            logger.warning(
+                "cannot restore a %s.%s (a class defined inside a function): its fields are "
+                "returned as a dict instead",
+                module,
+                qualname,
+            )
+            return fields
         return rebuild(find_class([module, qualname]), fields, kind)
 
     return decode
@@ -300,6 +318,16 @@ def _model(kind: str) -> Callable[[bytes, Callable[[bytes], Any]], Any]:
 
 def _typed(build: Callable[[Any], Any]) -> Callable[[bytes, Callable[[bytes], Any]], Any]:
     return lambda payload, inner: build(inner(payload))
+
+
+def _send(raw: list[Any]) -> Any:
+    from streamgraph.types import Send, TimeoutPolicy
+
+    if len(raw) < 3:
+        return Send(raw[0], raw[1])
+    run, idle, refresh = raw[2]
+    policy = TimeoutPolicy(run_timeout=run, idle_timeout=idle, refresh_on=refresh)
+    return Send(raw[0], raw[1], timeout=policy)
 
 
 def _types(name: str) -> Any:
@@ -321,7 +349,7 @@ _DECODERS: dict[int, Callable[[bytes, Callable[[bytes], Any]], Any]] = {
     Code.BIG_INT: _typed(int),
     Code.PAIRS: _typed(dict),
     Code.ENUM: _enum,
-    Code.SEND: _typed(lambda v: _types("Send")(v[0], v[1])),
+    Code.SEND: _typed(lambda v: _send(v)),
     Code.INTERRUPT: _typed(lambda v: _types("Interrupt")(v[0], v[1])),
     Code.OVERWRITE: _typed(lambda v: _types("Overwrite")(v)),
     Code.COMMAND: _typed(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
@@ -32,6 +33,8 @@ from streamgraph.checkpoint import _pack
 from streamgraph.checkpoint._classes import find_class, rebuild
 
 __all__ = ("JsonSerializer", "PackSerializer", "Serializer")
+
+logger = logging.getLogger(__name__)
 
 TAG = "__sg__"
 
@@ -76,6 +79,10 @@ def _encode_object(value: Any) -> Any:
     if isinstance(value, Enum):
         return {TAG: "enum", "cls": _class_ref(cls), "v": encode(value.value)}
     if cls is Send:
+        if value.timeout is not None:
+            policy = value.timeout
+            timeout = [policy.run_timeout, policy.idle_timeout, policy.refresh_on]
+            return {TAG: "send", "v": [value.node, encode(value.arg), timeout]}
         return {TAG: "send", "v": [value.node, encode(value.arg)]}
     if cls is Interrupt:
         return {TAG: "interrupt", "v": [encode(value.value), value.id]}
@@ -95,6 +102,9 @@ def _encode_object(value: Any) -> Any:
     if hasattr(cls, "__dataclass_fields__"):
         fields = {name: getattr(value, name) for name in cls.__dataclass_fields__}
         return {TAG: "dataclass", "cls": _class_ref(cls), "v": encode(fields)}
+    for plain in (str, int, float):  # subclasses (LangChain's TextAccessor...): as the base
+        if isinstance(value, plain):
+            return plain(value)
     raise TypeError(
         f"cannot store a value of type {cls.__module__}.{cls.__qualname__} in a checkpoint: "
         "use JSON types, tuples, sets, bytes, datetimes, UUIDs, decimals, enums, dataclasses "
@@ -126,8 +136,21 @@ def _encode_dict(value: dict[Any, Any]) -> Any:
     return out
 
 
+def _decode_send(raw: list[Any]) -> Any:
+    from streamgraph.types import Send, TimeoutPolicy
+
+    if len(raw) < 3:
+        return Send(raw[0], decode(raw[1]))
+    run, idle, refresh = raw[2]
+    return Send(
+        raw[0],
+        decode(raw[1]),
+        timeout=TimeoutPolicy(run_timeout=run, idle_timeout=idle, refresh_on=refresh),
+    )
+
+
 def _decode_tagged(data: dict[str, Any]) -> Any:
-    from streamgraph.types import Command, Interrupt, Overwrite, Send
+    from streamgraph.types import Command, Interrupt, Overwrite
 
     tag, raw = data[TAG], data.get("v")
     simple: dict[str, Callable[[Any], Any]] = {
@@ -143,7 +166,7 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
         "uuid": UUID,
         "decimal": Decimal,
         "dict": lambda v: {decode(k): decode(x) for k, x in v},
-        "send": lambda v: Send(v[0], decode(v[1])),
+        "send": _decode_send,
         "interrupt": lambda v: Interrupt(decode(v[0]), v[1]),
         "overwrite": lambda v: Overwrite(decode(v)),
         "command": lambda v: Command(**decode(v)),
@@ -156,6 +179,13 @@ def _decode_tagged(data: dict[str, Any]) -> Any:
             raise TypeError(f"cannot restore {cls!r}: not an enum")
         return cls(decode(raw))
     if tag in ("pydantic", "dataclass"):
+        if "<locals>" in data["cls"][1]:  # defined inside a function: not findable by name
+            logger.warning(
+                "cannot restore a %s.%s (a class defined inside a function): its fields are "
+                "returned as a dict instead",
+                *data["cls"],
+            )
+            return decode(raw)
         return rebuild(find_class(data["cls"]), decode(raw), tag)
     raise TypeError(f"unknown tag {tag!r} in stored data")
 

@@ -7,9 +7,17 @@ from typing import Any
 from streamgraph.constants import END, START
 from streamgraph.graph.state import CompiledStateGraph, StateGraph
 
-__all__ = ("END", "START", "CompiledStateGraph", "MessagesState", "StateGraph", "add_messages")
+__all__ = (
+    "END",
+    "START",
+    "CompiledStateGraph",
+    "MessageGraph",
+    "MessagesState",
+    "StateGraph",
+    "add_messages",
+)
 
-_LAZY = {"MessagesState", "add_messages"}
+_LAZY = {"MessageGraph", "MessagesState", "add_messages"}
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels import BaseChannel, NamedBarrierValue
 from streamgraph.constants import BRANCH_PREFIX, END, START
-from streamgraph.graph._schema import Schema
-from streamgraph.pregel._node import Branch, Node, StartNode
+from streamgraph.errors import GraphSetupError
+from streamgraph.graph._schema import ROOT, Schema
+from streamgraph.pregel._node import SYNC_TIMEOUT, Branch, Node, StartNode, has_native_async
 
 if TYPE_CHECKING:
     from streamgraph.graph.state import CompiledStateGraph, StateGraph
@@ -34,6 +35,8 @@ def _joins(builder: StateGraph) -> tuple[dict[str, NamedBarrierValue], dict[str,
     barriers: dict[str, NamedBarrierValue] = {}
     targets: dict[str, str] = {}
     for starts, end in builder.waiting_edges:
+        if end == END:  # waiting for several nodes to end the run: nothing to run after
+            continue
         key = f"join:{'+'.join(starts)}:{end}"
         barriers[key] = NamedBarrierValue(str, set(starts), key=key)
         targets[key] = end
@@ -46,16 +49,25 @@ def _nodes(
     nodes: dict[str, Node] = {}
     for name, spec in builder.nodes.items():
         joins = [key for key, target in barrier_targets.items() if target == name]
+        if spec.timeout is not None and not has_native_async(spec.fn):
+            raise GraphSetupError(f"{SYNC_TIMEOUT} Node {name!r} is sync.")
         nodes[name] = Node(
             name,
             spec.fn,
             input_schema=builder.schemas[spec.input_schema or builder.state_schema],
             state_schema=state,
             writable=writable,
-            triggers=tuple(sorted([BRANCH_PREFIX + name, *joins])),
+            # An error handler runs only when its node fails: nothing triggers it.
+            triggers=() if spec.is_error_handler else tuple(sorted([BRANCH_PREFIX + name, *joins])),
             metadata=spec.metadata,
             retry_policy=spec.retry_policy,
+            timeout=spec.timeout,
+            trace_policy=spec.trace_policy,
+            is_error_handler=spec.is_error_handler,
         )
+    for name, spec in builder.nodes.items():
+        if spec.error_handler is not None:
+            nodes[name].error_handler = nodes[spec.error_handler]
     return nodes
 
 
@@ -68,12 +80,17 @@ def _wire(builder: StateGraph, by_name: dict[str, Node]) -> None:
         if end != END:
             by_name[source].edge_writes.append((BRANCH_PREFIX + end, None))
     for starts, end in builder.waiting_edges:
+        if end == END:
+            continue
         key = f"join:{'+'.join(starts)}:{end}"
         for source in starts:
             by_name[source].edge_writes.append((key, source))
     for source, branches in builder.branches.items():
         for branch_name, branch in branches.items():
-            by_name[source].branches.append(Branch(branch.path, branch.path_map, branch_name))
+            schema = builder.schemas[branch.input_schema] if branch.input_schema else None
+            by_name[source].branches.append(
+                Branch(branch.path, branch.path_map, branch_name, schema)
+            )
 
 
 def compile_graph(
@@ -84,6 +101,7 @@ def compile_graph(
     interrupt_before: Any,
     interrupt_after: Any,
     name: str,
+    debug: bool = False,
 ) -> CompiledStateGraph:
     from streamgraph.graph.state import CompiledStateGraph
 
@@ -102,7 +120,8 @@ def compile_graph(
     )
     _wire(builder, {**nodes, START: start})
     output_schema = builder.schemas[builder.output_schema]
-    graph = CompiledStateGraph(
+    graph = CompiledStateGraph.__new__(CompiledStateGraph)
+    graph._setup(
         nodes=nodes,
         start_node=start,
         channel_protos=channels,
@@ -111,8 +130,8 @@ def compile_graph(
         state_schema=state,
         input_schema=builder.schemas[builder.input_schema],
         output_schema=output_schema,
-        stream_keys=tuple(channels),
-        output_keys=output_schema.stored_keys,
+        stream_keys=ROOT if state.kind == "root" else tuple(channels),  # type: ignore[arg-type]
+        output_keys=ROOT if output_schema.kind == "root" else output_schema.stored_keys,  # type: ignore[arg-type]
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
         checkpointer=checkpointer,
@@ -120,4 +139,7 @@ def compile_graph(
         name=name,
     )
     graph.builder = builder
+    graph.context_schema = builder.context_schema
+    if debug:
+        graph.debug = True
     return graph

@@ -42,8 +42,13 @@ def _builder_edges(builder: StateGraph) -> list[EdgeSpec]:
         labels = spec.destinations if isinstance(spec.destinations, dict) else {}
         edges.extend((name, t, True, labels.get(t)) for t in spec.ends)
     leaving = {s for s, *_ in edges}
-    edges.extend((n, END, False, None) for n in builder.nodes if n not in leaving)
+    edges.extend((n, END, False, _IMPLIED) for n in builder.nodes if n not in leaving)
     return _dedupe(edges)
+
+
+_IMPLIED = "\x00implied"
+"""The label of an edge to ``END`` no edge declares (a node nothing follows): drawn after the
+declared ones, as LangGraph adds them last."""
 
 
 def _dedupe(edges: list[EdgeSpec]) -> list[EdgeSpec]:
@@ -123,7 +128,10 @@ def draw_graph(graph: CompiledStateGraph, *, xray: int | bool = False) -> Any:
     if any(t == END for _, t, *_ in edges):
         out.add_node(None, END)
     # Sorted, as LangGraph draws them: the same graph gives the same mermaid text.
-    for source, target, conditional, label in sorted(edges, key=lambda e: (*e[:3], e[3] or "")):
+    for source, target, conditional, label in sorted(
+        edges, key=lambda e: (e[3] == _IMPLIED, *e[:3], e[3] or "")
+    ):
+        label = None if label == _IMPLIED else label
         out.add_edge(out.nodes[source], out.nodes[target], label, conditional)
     return out
 

@@ -97,6 +97,8 @@ def _check_reachable(builder: StateGraph) -> None:
                 return
             targets.setdefault(source, set()).update(branch.ends)
     for name, spec in builder.nodes.items():
+        if spec.error_handler is not None:  # a node's failure leads to its handler
+            targets.setdefault(name, set()).add(spec.error_handler)
         if spec.ends:
             targets.setdefault(name, set()).update(spec.ends)
         elif _may_route_dynamically(spec.fn):

@@ -7,9 +7,11 @@ that import.
 
 from __future__ import annotations
 
+import functools
 import uuid
+import warnings
 from collections.abc import Callable
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import (
     AnyMessage,
@@ -19,8 +21,18 @@ from langchain_core.messages import (
     convert_to_messages,
     message_chunk_to_message,
 )
+from typing_extensions import TypedDict, deprecated
 
-__all__ = ("REMOVE_ALL_MESSAGES", "AnyMessage", "MessagesState", "add_messages")
+from streamgraph.graph.state import StateGraph
+
+__all__ = (
+    "REMOVE_ALL_MESSAGES",
+    "AnyMessage",
+    "MessageGraph",
+    "MessagesState",
+    "add_messages",
+    "push_message",
+)
 
 REMOVE_ALL_MESSAGES = "__remove_all__"
 """``RemoveMessage(id=REMOVE_ALL_MESSAGES)`` clears every message before it."""
@@ -55,25 +67,28 @@ def _is_tuple_message(value: Any) -> bool:
 
 
 def add_messages(
-    left: Messages | None = None, right: Messages | None = None, **kwargs: Any
+    left: Messages | None = None,
+    right: Messages | None = None,
+    *,
+    format: str | None = None,
 ) -> Messages | Callable[[Messages, Messages], Messages]:
     """Merge two lists of messages: a message whose id is already on the left replaces it,
     ``RemoveMessage(id)`` deletes one (``REMOVE_ALL_MESSAGES``: all before it), the rest is
     appended. Dicts, ``(role, content)`` tuples and strings become messages; messages without
-    an id get one.
+    an id get one. ``add_messages(format="langchain-openai")`` is a reducer whose messages
+    have their content in OpenAI's format (strings, ``text`` and ``image_url`` blocks).
 
     Example::
 
         class State(TypedDict):
             messages: Annotated[list, add_messages]
     """
-    if kwargs.get("format") is not None:
-        raise ValueError(
-            f"add_messages(format={kwargs['format']!r}) is not supported: messages are kept "
-            "as LangChain messages"
-        )
-    if left is None and right is None and kwargs:
-        return add_messages
+    if format not in (None, "langchain-openai"):
+        raise ValueError(f"Unrecognized {format=}. Expected one of 'langchain-openai', None.")
+    if left is None and right is None and format is not None:
+        reducer = functools.partial(add_messages, format=format)
+        reducer.prepare = _give_ids  # type: ignore[attr-defined]
+        return reducer
     merged = _as_messages(left)
     updates = _as_messages(right)
     for index in range(len(updates) - 1, -1, -1):
@@ -97,7 +112,12 @@ def add_messages(
         else:
             merged[at] = update
             removed.discard(at)
-    return [message for i, message in enumerate(merged) if i not in removed]
+    kept = [message for i, message in enumerate(merged) if i not in removed]
+    if format == "langchain-openai":
+        from langchain_core.messages import convert_to_openai_messages
+
+        return convert_to_messages(convert_to_openai_messages(kept))
+    return kept
 
 
 def _give_ids(value: Any) -> None:
@@ -112,7 +132,46 @@ def _give_ids(value: Any) -> None:
 add_messages.prepare = _give_ids  # type: ignore[attr-defined]
 
 
+@deprecated(
+    "MessageGraph is deprecated in langgraph 1.0.0, to be removed in 2.0.0. Please use "
+    "StateGraph with a `messages` key instead.",
+    category=None,
+)
+class MessageGraph(StateGraph):
+    """A graph whose whole state is one list of messages, merged with ``add_messages``
+    (deprecated: use ``StateGraph`` with a ``messages`` key)."""
+
+    def __init__(self) -> None:
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "MessageGraph is deprecated in LangGraph v1.0.0, to be removed in v2.0.0. Please "
+            "use StateGraph with a `messages` key instead.",
+            category=LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
+        super().__init__(Annotated[list[AnyMessage], add_messages])
+
+
 class MessagesState(TypedDict):
     """State with one key, ``messages``, merged with ``add_messages``."""
 
     messages: Annotated[list[AnyMessage], add_messages]
+
+
+def push_message(message: Any, *, state_key: str | None = "messages") -> Any:
+    """Stream ``message`` in ``messages`` mode from the node that is running (it must have an
+    id), and add it to the state key ``state_key`` (``None``: stream it only)."""
+    from streamgraph._context import current_scope
+    from streamgraph.pregel._messages import node_metadata
+
+    task = current_scope()
+    pushed: BaseMessage = convert_to_messages([message])[0]
+    if pushed.id is None:
+        raise ValueError("Message ID is required")
+    messages = task.loop.messages
+    if messages is not None:
+        messages.emit(pushed, node_metadata(task))
+    if state_key:
+        task.pushed.append((state_key, pushed))
+    return pushed

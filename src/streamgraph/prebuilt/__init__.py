@@ -11,6 +11,7 @@ from streamgraph.prebuilt._tool_call_stream import ToolCallStream
 from streamgraph.prebuilt._tool_call_transformer import ToolCallTransformer
 from streamgraph.prebuilt.chat_agent_executor import AgentState, create_react_agent
 from streamgraph.prebuilt.tool_node import ToolNode, tools_condition
+from streamgraph.prebuilt.tool_validator import ValidationNode
 
 __all__ = (
     "AgentState",
@@ -20,6 +21,7 @@ __all__ = (
     "ToolCallTransformer",
     "ToolNode",
     "ToolRuntime",
+    "ValidationNode",
     "create_react_agent",
     "tools_condition",
 )

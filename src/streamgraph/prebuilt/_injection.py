@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 from langchain_core.tools import InjectedToolArg, InjectedToolCallId
-from langchain_core.tools.base import _DirectlyInjectedToolArg, get_all_basemodel_annotations
+from langchain_core.tools.base import (
+    _DirectlyInjectedToolArg,
+    _is_injected_arg_type,
+    get_all_basemodel_annotations,
+)
+from typing_extensions import TypeVar
 
 from streamgraph._context import TOOL_CALL_WRITER
 
 __all__ = ("InjectedState", "InjectedStore", "Injections", "ToolRuntime", "injections_of")
 
-ContextT = TypeVar("ContextT")
-StateT = TypeVar("StateT")
+ContextT = TypeVar("ContextT", default=None)
+StateT = TypeVar("StateT", default=Any)
 
 
 class InjectedState(InjectedToolArg):
@@ -40,9 +45,10 @@ class InjectedStore(InjectedToolArg):
 
 @dataclass
 class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
-    """Everything about the current tool call, for a parameter annotated ``ToolRuntime``:
-    the graph state, the run's context, its config, the stream writer, the tool call's id
-    and the store."""
+    """Everything about the current tool call, for a tool parameter annotated ``ToolRuntime``
+    (or named ``runtime``): the graph state, the run's context, the call's config, the stream
+    writer, the tool call's id, the store, the node's tools, and the run's execution and
+    server info."""
 
     state: StateT
     context: ContextT
@@ -50,6 +56,9 @@ class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
     stream_writer: Any
     tool_call_id: str | None
     store: Any = field(default=None)
+    tools: list[Any] = field(default_factory=list)
+    execution_info: Any = None
+    server_info: Any = None
 
     def emit_output_delta(self, delta: Any) -> None:
         """Stream a piece of this tool call's output: a ``tool-output-delta`` event of the
@@ -63,19 +72,18 @@ class ToolRuntime(_DirectlyInjectedToolArg, Generic[ContextT, StateT]):
 @dataclass(frozen=True)
 class Injections:
     """Which parameters of one tool get what: ``state`` maps a parameter to a state key (or
-    ``None`` for the whole state)."""
+    ``None`` for the whole state); ``names`` are every injected parameter (their values from
+    the model are dropped, so a model cannot forge them)."""
 
     state: dict[str, str | None]
     store: tuple[str, ...]
     runtime: tuple[str, ...]
     call_id: tuple[str, ...]
-
-    @property
-    def names(self) -> frozenset[str]:
-        return frozenset((*self.state, *self.store, *self.runtime, *self.call_id))
+    names: frozenset[str] = frozenset()
+    optional_state: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.state or self.store or self.runtime)
+        return bool(self.state or self.store or self.runtime or self.names)
 
 
 def _marker(annotation: Any, kind: type) -> Any | None:
@@ -90,35 +98,57 @@ def _marker(annotation: Any, kind: type) -> Any | None:
 
 def _is_runtime(annotation: Any) -> bool:
     origin = typing.get_origin(annotation) or annotation
+    if origin is typing.Annotated:
+        return _marker(annotation, ToolRuntime) is not None or _is_runtime(
+            typing.get_args(annotation)[0]
+        )
     return isinstance(origin, type) and issubclass(origin, ToolRuntime)
 
 
+def _annotations(tool: Any) -> tuple[dict[str, Any], Any]:
+    """A tool's parameter annotations (its function's and its schema's) and its schema."""
+    try:
+        schema = tool.get_input_schema()
+        from_schema = get_all_basemodel_annotations(schema)
+    except Exception:  # a schema given as JSON, not a model: nothing can be injected
+        return {}, None
+    func = getattr(tool, "func", None) or getattr(tool, "coroutine", None)
+    try:
+        from_func = typing.get_type_hints(func, include_extras=True) if func else {}
+    except Exception:
+        from_func = {}
+    return {**from_func, **from_schema}, schema
+
+
 def injections_of(tool: Any) -> Injections:
-    """Read a tool's injected parameters from its input schema, once."""
+    """Read a tool's injected parameters from its function and input schema, once."""
     state: dict[str, str | None] = {}
     store: list[str] = []
     runtime: list[str] = []
     call_id: list[str] = []
-    try:
-        schema = tool.get_input_schema()
-        annotations = get_all_basemodel_annotations(schema)
-    except Exception:  # a schema given as JSON, not a model: nothing can be injected
-        annotations = {}
+    names: set[str] = set()
+    optional: set[str] = set()
+    annotations, schema = _annotations(tool)
     for name, annotation in annotations.items():
+        if _is_injected_arg_type(annotation):
+            names.add(name)
         if (marker := _marker(annotation, InjectedState)) is not None:
-            state[name] = getattr(marker, "field", None) if not isinstance(marker, type) else None
+            key = getattr(marker, "field", None) if not isinstance(marker, type) else None
+            state[name] = key
+            field_info = schema.model_fields.get(name) if key and schema is not None else None
+            if field_info is not None and not field_info.is_required():
+                optional.add(name)
         elif _marker(annotation, InjectedStore) is not None:
             store.append(name)
         elif _marker(annotation, InjectedToolCallId) is not None:
             call_id.append(name)
-        elif _is_runtime(annotation):
+        elif name == "runtime" or _is_runtime(annotation):
             runtime.append(name)
-    return Injections(state, tuple(store), tuple(runtime), tuple(call_id))
-
-
-def state_field(state: Any, key: str | None) -> Any:
-    if key is None:
-        return state
-    if isinstance(state, dict):
-        return state[key]
-    return getattr(state, key)
+    return Injections(
+        state,
+        tuple(store),
+        tuple(runtime),
+        tuple(call_id),
+        frozenset(names | set(state) | set(store) | set(runtime)),
+        frozenset(optional),
+    )

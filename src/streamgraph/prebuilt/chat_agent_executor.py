@@ -13,13 +13,14 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolMessage
-from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableLambda, RunnableSequence
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from streamgraph.constants import END
 from streamgraph.errors import ErrorCode, create_error_message
@@ -34,6 +35,9 @@ __all__ = (
     "AgentState",
     "AgentStatePydantic",
     "AgentStateWithStructuredResponse",
+    "Prompt",
+    "StateSchemaType",
+    "StructuredResponseSchema",
     "create_react_agent",
 )
 
@@ -54,6 +58,40 @@ class AgentStatePydantic(BaseModel):
 
 class AgentStateWithStructuredResponse(AgentState):
     structured_response: Any
+
+
+StructuredResponseSchema = dict[str, Any] | type[BaseModel]
+"""A ``response_format``: a JSON schema dict or a pydantic model class."""
+
+StateSchema = TypeVar("StateSchema", bound=AgentState | AgentStatePydantic)
+StateSchemaType = type[StateSchema]
+"""A ``state_schema`` for the agent (``AgentState`` or a subclass)."""
+
+Prompt = SystemMessage | str | Callable[[Any], Any] | Runnable[Any, Any]
+"""A ``prompt``: a system message (text or message), a function of the state, or a runnable."""
+
+
+def _should_bind_tools(model: Any, tools: Sequence[BaseTool], num_builtin: int = 0) -> bool:
+    """Whether ``model`` still needs ``bind_tools(tools)``: ``False`` when they are bound
+    already (``ValueError`` when what is bound does not match ``tools``). As LangGraph's, for
+    libraries that import it (langgraph-supervisor)."""
+    if isinstance(model, RunnableSequence):
+        model = next(
+            (s for s in model.steps if isinstance(s, RunnableBinding | BaseChatModel)), model
+        )
+    if not isinstance(model, RunnableBinding) or "tools" not in model.kwargs:
+        return True
+    bound = model.kwargs["tools"]
+    if len(tools) != len(bound) - num_builtin:
+        raise ValueError(
+            "Number of tools in the model.bind_tools() and tools passed to create_react_agent "
+            f"must match Got {len(tools)} tools, expected {len(bound) - num_builtin}"
+        )
+    names = set(_bound_tool_names(model) or ())
+    missing = {tool.name for tool in tools} - names
+    if missing:
+        raise ValueError(f"Missing tools '{missing}' in the model.bind_tools()")
+    return False
 
 
 def _get(state: Any, key: str, default: Any = None) -> Any:
@@ -144,7 +182,7 @@ def _bind_tools(model: Any, tools: list[BaseTool], builtin: list[dict[str, Any]]
 def _resolve_model(model: Any) -> Any:
     if isinstance(model, str):
         try:
-            from langchain.chat_models import init_chat_model  # type: ignore[import-not-found]
+            from langchain.chat_models import init_chat_model
         except ImportError as error:
             raise ImportError(
                 f"model={model!r}: '<provider>:<model>' strings need the `langchain` package "
@@ -273,6 +311,8 @@ class _CallModel(DualNode):
 
     def __init__(self, agent: _Agent) -> None:
         self.agent = agent
+        self.func = self.invoke  # (LangGraph's node is a RunnableCallable: .func)
+        self.afunc = self.ainvoke
 
     def _model(self, state: Any) -> Any:
         agent = self.agent
@@ -395,13 +435,22 @@ def create_react_agent(
     model's tokens in ``messages`` mode, and what tools write with ``get_stream_writer()``
     in ``custom`` mode.
     """
+    if "config_schema" in deprecated:
+        import warnings
+
+        from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+        warnings.warn(
+            "`config_schema` is deprecated and will be removed. Please use `context_schema` "
+            "instead.",
+            category=LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
     context_schema = context_schema or deprecated.pop("config_schema", None)
     if deprecated:
         raise TypeError(f"create_react_agent() got unexpected keyword arguments: {deprecated}")
     if version not in ("v1", "v2"):
         raise ValueError(f"Invalid version {version}. Supported versions are 'v1' and 'v2'.")
-    if debug:
-        raise ValueError("debug=True is not supported: stream with stream_mode='debug'")
     if state_schema is not None:
         _check_state_schema(state_schema, response_format)
     else:
@@ -426,6 +475,7 @@ def create_react_agent(
         store=store,
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
+        debug=debug,
         name=name,
     )
 

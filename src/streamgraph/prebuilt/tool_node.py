@@ -1,153 +1,101 @@
 """``ToolNode``: run the tool calls of the last AI message, all at once, as ``ToolMessage``s.
 
-Input is the graph state (a dict or object with a ``messages`` key), a list of messages, or
-one tool call sent with ``Send("tools", {"__type": "tool_call_with_context", ...})`` (what
-the prebuilt agent sends per call). Output is ``{"messages": [ToolMessage, ...]}`` (a list
-for list input), or, when a tool returns a ``Command``, a list of the commands and message
-updates in call order.
+Input is the graph state (a dict or object with a ``messages`` key), a list of messages, a
+list of tool calls, or one tool call sent with ``Send("tools", {"__type":
+"tool_call_with_context", ...})`` (what the prebuilt agent sends per call). Output is
+``{"messages": [ToolMessage, ...]}`` (a list for list input), or, when a tool returns a
+``Command``, a list of the commands and message updates in call order.
 
-Errors: a call to an unknown tool and a call with invalid arguments come back as an error
-``ToolMessage`` the model can react to; an exception raised inside a tool propagates unless
-``handle_tool_errors`` says otherwise (``True``: every error as a message; a string: that
-message; exception types: those; a function: its return value, for the exception types its
-first parameter is annotated with).
+Each call goes through ``wrap_tool_call``/``awrap_tool_call`` when given (see
+``_tool_call.py``). Errors: a call to an unknown tool and a call with invalid arguments come
+back as an error ``ToolMessage`` the model can react to; an exception raised inside a tool
+propagates unless ``handle_tool_errors`` says otherwise (``True``: every error as a message; a
+string: that message; exception types: those; a function: its return value, for the
+exception types its first parameter is annotated with).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
-import inspect
-import types
-import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, ToolCall, ToolMessage
-from langchain_core.messages.tool import ToolOutputMixin
-from langchain_core.tools import BaseTool, StructuredTool, ToolException
+import langchain_core.messages.tool
+from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage, ToolCall, ToolMessage
+from langchain_core.messages.utils import convert_to_messages
+from langchain_core.tools import BaseTool
 from langchain_core.tools import tool as create_tool
 from pydantic import ValidationError
 
 from streamgraph._context import SCOPE
+from streamgraph._internal._runnable import RunnableCallable
 from streamgraph.constants import END
-from streamgraph.errors import GraphBubbleUp, StreamGraphError
-from streamgraph.prebuilt._injection import Injections, ToolRuntime, injections_of, state_field
-from streamgraph.pregel._node import DualNode
+from streamgraph.errors import GraphBubbleUp
+from streamgraph.prebuilt._injection import (
+    InjectedState,
+    InjectedStore,
+    Injections,
+    ToolRuntime,
+    injections_of,
+)
+from streamgraph.prebuilt._tool_call import (
+    INVALID_TOOL_NAME_ERROR_TEMPLATE,
+    TOOL_CALL_ERROR_TEMPLATE,
+    AsyncToolCallWrapper,
+    ToolCallRequest,
+    ToolCallWithContext,
+    ToolCallWrapper,
+    ToolInvocationError,
+    default_handle_tool_errors,
+    error_content,
+    handled_types,
+    msg_content_output,
+)
 from streamgraph.pregel._pool import run_all
+from streamgraph.pregel._runnable_api import command_as_tool_output
 from streamgraph.pregel._scope import CallOrder
-from streamgraph.types import Command
+from streamgraph.types import Command, Send
 
-__all__ = ("ToolInvocationError", "ToolNode", "tools_condition")
+# A tool returning a Command (or a list of Commands and ToolMessages) hands it over as is, as
+# LangGraph's Command is a LangChain tool output.
+command_as_tool_output(langchain_core.messages.tool)
+
+__all__ = (
+    "INVALID_TOOL_NAME_ERROR_TEMPLATE",
+    "TOOL_CALL_ERROR_TEMPLATE",
+    "AsyncToolCallWrapper",
+    "InjectedState",
+    "InjectedStore",
+    "ToolCallRequest",
+    "ToolCallWithContext",
+    "ToolCallWrapper",
+    "ToolInvocationError",
+    "ToolNode",
+    "ToolRuntime",
+    "msg_content_output",
+    "tools_condition",
+)
 
 TOOL_CALL_WITH_CONTEXT = "tool_call_with_context"
+InputType = Literal["list", "dict", "tool_calls"]
 ErrorHandler = bool | str | Callable[..., str] | type[Exception] | tuple[type[Exception], ...]
 
 
-class ToolInvocationError(ToolException, StreamGraphError):
-    """The model called a tool with arguments its schema rejects."""
-
-    def __init__(
-        self, tool_name: str, tool_kwargs: dict[str, Any], errors: list[dict[str, Any]]
-    ) -> None:
-        self.tool_name = tool_name
-        self.tool_kwargs = tool_kwargs
-        self.errors = errors
-        details = "\n".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors
+def _checked_handler(handler: Any) -> Any:
+    """``handle_tool_errors`` checked when the node is made (a mistake shows at once)."""
+    if not isinstance(handler, bool | str | tuple | type) and not callable(handler):
+        raise TypeError(
+            "handle_tool_errors must be a bool, a string, exception type(s) or a function, "
+            f"not {type(handler).__name__}"
         )
-        super().__init__(
-            f"Error invoking tool '{tool_name}' with kwargs {tool_kwargs} with error:\n"
-            f" {details}\n Please fix the error and try again."
-        )
+    if callable(handler) and not isinstance(handler, type):
+        handled_types(handler)  # its annotation must name exception types
+    return handler
 
 
-class _DEFAULT_HANDLER:
-    pass
-
-
-def _with_named_answers(command: Command[Any], key: str, call: ToolCall) -> Command[Any]:
-    """``command`` with the unnamed ``ToolMessage`` answers to ``call`` named after its tool
-    (copies; an update that is a state object is changed in place)."""
-
-    def named(value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return type(value)(named(item) for item in value)
-        if isinstance(value, ToolMessage) and value.tool_call_id == call["id"] and not value.name:
-            return value.model_copy(update={"name": call["name"]})
-        return value
-
-    update = command.update
-    if isinstance(update, dict):
-        update = {**update, key: named(update[key])}
-    elif isinstance(update, list | tuple):
-        update = [(k, named(v) if k == key else v) for k, v in update]
-    else:
-        setattr(update, key, named(getattr(update, key)))
-    return Command(graph=command.graph, update=update, resume=command.resume, goto=command.goto)
-
-
-class _HeldCommand(ToolOutputMixin):
-    """A ``Command`` a tool returned, carried through LangChain's tool output formatting
-    (which would otherwise turn it into text) and unwrapped by ``ToolNode``."""
-
-    def __init__(self, command: Command[Any]) -> None:
-        self.command = command
-
-    @property
-    def _streamgraph_tool_output(self) -> Command[Any]:
-        """What ``tools`` mode shows as the call's output (the tool's own ``Command``)."""
-        return self.command
-
-
-def _hold(result: Any) -> Any:
-    return _HeldCommand(result) if isinstance(result, Command) else result
-
-
-def _passing_commands(tool: BaseTool) -> BaseTool:
-    """A copy of a function-backed tool whose ``Command`` results survive LangChain."""
-    if not isinstance(tool, StructuredTool):
-        return tool
-    update: dict[str, Any] = {}
-    if tool.func is not None:
-        func = tool.func
-        update["func"] = functools.wraps(func)(lambda *a, **k: _hold(func(*a, **k)))
-    if tool.coroutine is not None:
-        coroutine = tool.coroutine
-
-        @functools.wraps(coroutine)
-        async def held(*args: Any, **kwargs: Any) -> Any:
-            return _hold(await coroutine(*args, **kwargs))
-
-        update["coroutine"] = held
-    return tool.model_copy(update=update)
-
-
-def _handled_types(handler: Callable[..., str]) -> tuple[type[BaseException], ...]:
-    """The exception types a handler function's first parameter is annotated with."""
-    try:
-        params = list(inspect.signature(handler).parameters.values())
-        hints = typing.get_type_hints(handler)
-    except (TypeError, ValueError, NameError):
-        return (Exception,)
-    if not params or params[0].name not in hints:
-        return (Exception,)
-    annotation = hints[params[0].name]
-    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
-    members = typing.get_args(annotation) if union else (annotation,)
-    if all(isinstance(t, type) and issubclass(t, BaseException) for t in members):
-        return tuple(members)
-    raise ValueError(
-        f"handle_tool_errors function {handler!r} annotates its first parameter with "
-        f"{annotation!r}: use exception types (or leave it unannotated)"
-    )
-
-
-def _error_content(error: Exception) -> str:
-    return f"Error: {error!r}\n Please fix your mistakes."
-
-
-class ToolNode(DualNode):
+class ToolNode(RunnableCallable):
     """A graph node that runs the tool calls in the last ``AIMessage`` in parallel."""
 
     def __init__(
@@ -156,107 +104,179 @@ class ToolNode(DualNode):
         *,
         name: str = "tools",
         tags: list[str] | None = None,
-        handle_tool_errors: ErrorHandler | type[_DEFAULT_HANDLER] = _DEFAULT_HANDLER,
+        handle_tool_errors: ErrorHandler = default_handle_tool_errors,
         messages_key: str = "messages",
+        wrap_tool_call: ToolCallWrapper | None = None,
+        awrap_tool_call: AsyncToolCallWrapper | None = None,
     ) -> None:
-        self.name = name
-        self.tags = tags
+        super().__init__(self._func, self._afunc, name=name, tags=tags, trace=False)
         self.messages_key = messages_key
-        self.handle_tool_errors = handle_tool_errors
-        self._handled = self._handled_exception_types(handle_tool_errors)
-        self.tools_by_name: dict[str, BaseTool] = {}
-        self._runners: dict[str, BaseTool] = {}
+        self.handle_tool_errors = _checked_handler(handle_tool_errors)
+        self.wrap_tool_call = wrap_tool_call
+        self.awrap_tool_call = awrap_tool_call
+        self._tools_by_name: dict[str, BaseTool] = {}
         self._injections: dict[str, Injections] = {}
         for item in tools:
             tool = item if isinstance(item, BaseTool) else create_tool(item)
-            self.tools_by_name[tool.name] = tool
-            self._runners[tool.name] = _passing_commands(tool)
+            self._tools_by_name[tool.name] = tool
             self._injections[tool.name] = injections_of(tool)
 
-    @staticmethod
-    def _handled_exception_types(handler: Any) -> tuple[type[BaseException], ...]:
-        if handler is _DEFAULT_HANDLER:
-            return (ToolInvocationError,)
-        if handler is False:
-            return ()
-        if handler is True or isinstance(handler, str):
-            return (Exception,)
-        if isinstance(handler, type) and issubclass(handler, BaseException):
-            return (handler,)
-        if isinstance(handler, tuple) and all(
-            isinstance(t, type) and issubclass(t, BaseException) for t in handler
-        ):
-            return handler
-        if callable(handler):
-            return _handled_types(handler)
-        raise TypeError(
-            f"handle_tool_errors must be a bool, a string, exception type(s) or a function, "
-            f"not {type(handler).__name__}"
-        )
+    @property
+    def tools_by_name(self) -> dict[str, BaseTool]:
+        """The node's tools by name."""
+        return self._tools_by_name
 
     def __repr__(self) -> str:
-        return f"ToolNode(tools={list(self.tools_by_name)})"
+        return f"ToolNode(tools={list(self._tools_by_name)})"
 
     # -- running -----------------------------------------------------------------------------
 
-    def invoke(self, input: Any, config: Any = None) -> Any:
-        calls, state, as_list = self._parse_input(input)
-        config = config or {}
+    def _func(self, input: Any, config: Any, runtime: Any) -> Any:
+        calls, input_type = self._parse_input(input)
+        runtimes = [self._tool_runtime(input, call, config, runtime) for call in calls]
         runs: list[Callable[[], Any]] = [
-            functools.partial(self._run_one, call, state, config) for call in calls
+            functools.partial(self._run_one, call, input_type, rt)
+            for call, rt in zip(calls, runtimes, strict=True)
         ]
         order = CallOrder.of_current_task(len(runs))
         if order is not None:
             runs = [functools.partial(order.run, index, run) for index, run in enumerate(runs)]
-        outputs = run_all(runs)
-        return self._combine(outputs, as_list)
+        return self._combine(run_all(runs), input_type)
 
-    async def ainvoke(self, input: Any, config: Any = None) -> Any:
-        calls, state, as_list = self._parse_input(input)
-        config = config or {}
-        runs = [functools.partial(self._arun_one, call, state, config) for call in calls]
+    async def _afunc(self, input: Any, config: Any, runtime: Any) -> Any:
+        calls, input_type = self._parse_input(input)
+        runtimes = [self._tool_runtime(input, call, config, runtime) for call in calls]
+        runs = [
+            functools.partial(self._arun_one, call, input_type, rt)
+            for call, rt in zip(calls, runtimes, strict=True)
+        ]
         order = CallOrder.of_current_task(len(runs))
         outputs = await asyncio.gather(
             *(run() if order is None else order.arun(index, run) for index, run in enumerate(runs))
         )
-        return self._combine(list(outputs), as_list)
+        return self._combine(list(outputs), input_type)
 
-    def _run_one(self, call: ToolCall, state: Any, config: Any) -> Any:
-        runner = self._runners.get(call["name"])
-        if runner is None:
-            return self._unknown_tool(call)
+    def _tool_runtime(
+        self, input: Any, call: ToolCall, config: Any, runtime: Any
+    ) -> ToolRuntime[Any, Any]:
+        return ToolRuntime(
+            state=self._state_of(input, config),
+            context=getattr(runtime, "context", None),
+            config=config,
+            stream_writer=getattr(runtime, "stream_writer", _ignore),
+            tool_call_id=call.get("id"),
+            store=getattr(runtime, "store", None),
+            tools=list(self._tools_by_name.values()),
+            execution_info=getattr(runtime, "execution_info", None),
+            server_info=getattr(runtime, "server_info", None),
+        )
+
+    def _run_one(
+        self, call: ToolCall, input_type: InputType, runtime: ToolRuntime[Any, Any]
+    ) -> Any:
+        request = ToolCallRequest(
+            call, self._tools_by_name.get(call["name"]), runtime.state, runtime
+        )
+        config = runtime.config
+        wrap = self.wrap_tool_call
+        if wrap is None:
+            return self._execute(request, input_type, config)
         try:
-            output = runner.invoke(self._with_injections(call, state, config), config)
+            return wrap(request, lambda req: self._execute(req, input_type, config))
         except GraphBubbleUp:
             raise
         except Exception as error:
-            return self._error_message(call, runner, error)
-        return self._checked(output, call)
+            return self._wrapper_error(request, error)
 
-    async def _arun_one(self, call: ToolCall, state: Any, config: Any) -> Any:
-        runner = self._runners.get(call["name"])
-        if runner is None:
-            return self._unknown_tool(call)
+    async def _arun_one(
+        self, call: ToolCall, input_type: InputType, runtime: ToolRuntime[Any, Any]
+    ) -> Any:
+        request = ToolCallRequest(
+            call, self._tools_by_name.get(call["name"]), runtime.state, runtime
+        )
+        config = runtime.config
+        if self.awrap_tool_call is None and self.wrap_tool_call is None:
+            return await self._aexecute(request, input_type, config)
+
+        async def execute(req: ToolCallRequest) -> Any:
+            return await self._aexecute(req, input_type, config)
+
         try:
-            output = await runner.ainvoke(self._with_injections(call, state, config), config)
+            if self.awrap_tool_call is not None:
+                return await self.awrap_tool_call(request, execute)
+            assert self.wrap_tool_call is not None
+            return self.wrap_tool_call(request, lambda req: self._execute(req, input_type, config))
         except GraphBubbleUp:
             raise
         except Exception as error:
-            return self._error_message(call, runner, error)
-        return self._checked(output, call)
+            return self._wrapper_error(request, error)
+
+    def _wrapper_error(self, request: ToolCallRequest, error: Exception) -> ToolMessage:
+        """An exception out of a wrapper: a message when errors are handled at all."""
+        if not self.handle_tool_errors:
+            raise error
+        call = request.tool_call
+        return ToolMessage(
+            content=error_content(error, self.handle_tool_errors),
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
+        )
+
+    def _prepared(self, request: ToolCallRequest) -> tuple[BaseTool | None, Any, Any]:
+        """(the tool's runner, the call as the tool takes it, or an error message)."""
+        call, tool = request.tool_call, request.tool
+        if tool is None:
+            if call["name"] not in self._tools_by_name:
+                return None, None, self._unknown_tool(call)
+            raise TypeError(f"Tool {call['name']} is not registered with ToolNode")
+        injected = self._inject(call, request.runtime, tool)
+        return tool, {**injected, "type": "tool_call"}, None
+
+    def _execute(self, request: ToolCallRequest, input_type: InputType, config: Any) -> Any:
+        runner, call, answer = self._prepared(request)
+        if runner is None:
+            return answer
+        try:
+            try:
+                response = runner.invoke(call, config)
+            except ValidationError as error:
+                raise self._invocation_error(request, error) from error
+            return self._normalize(response, request.tool_call, input_type)
+        except GraphBubbleUp:
+            raise
+        except Exception as error:
+            return self._error_message(request.tool_call, error)
+
+    async def _aexecute(self, request: ToolCallRequest, input_type: InputType, config: Any) -> Any:
+        runner, call, answer = self._prepared(request)
+        if runner is None:
+            return answer
+        try:
+            try:
+                response = await runner.ainvoke(call, config)
+            except ValidationError as error:
+                raise self._invocation_error(request, error) from error
+            return self._normalize(response, request.tool_call, input_type)
+        except GraphBubbleUp:
+            raise
+        except Exception as error:
+            return self._error_message(request.tool_call, error)
 
     # -- input and output ----------------------------------------------------------------------
 
-    def _parse_input(self, input: Any) -> tuple[list[ToolCall], Any, bool]:
-        """(tool calls, state for injection, whether the output is a plain list)."""
-        if isinstance(input, dict) and input.get("__type") == TOOL_CALL_WITH_CONTEXT:
-            return [input["tool_call"]], input.get("state"), False
+    def _parse_input(self, input: Any) -> tuple[list[ToolCall], InputType]:
         if isinstance(input, list):
+            if input and isinstance(input[-1], dict) and input[-1].get("type") == "tool_call":
+                return list(input), "tool_calls"
             messages: Any = input
+            input_type: InputType = "list"
+        elif isinstance(input, dict) and input.get("__type") == TOOL_CALL_WITH_CONTEXT:
+            return [input["tool_call"]], "tool_calls"
         elif isinstance(input, dict):
-            messages = input.get(self.messages_key)
+            messages, input_type = input.get(self.messages_key), "dict"
         else:
-            messages = getattr(input, self.messages_key, None)
+            messages, input_type = getattr(input, self.messages_key, None), "dict"
         if not messages:
             raise ValueError(
                 f"No message found in input: ToolNode '{self.name}' expects a state with a "
@@ -269,128 +289,231 @@ class ToolNode(DualNode):
                 f"No AIMessage found in input: ToolNode '{self.name}' runs the tool calls of "
                 "the last AIMessage, and there is none"
             )
-        return list(ai.tool_calls), input, isinstance(input, list)
+        return list(ai.tool_calls), input_type
 
-    def _combine(self, outputs: list[Any], as_list: bool) -> Any:
-        if not any(isinstance(output, Command) for output in outputs):
-            return outputs if as_list else {self.messages_key: outputs}
-        # Commands keep their place among the messages, as each tool's own update.
-        return [
-            output
-            if isinstance(output, Command)
-            else [output]
-            if as_list
-            else {self.messages_key: [output]}
-            for output in outputs
-        ]
+    def _state_of(self, input: Any, config: Any) -> Any:
+        """The state tools may inject: the sent state, the graph's state for bare tool
+        calls, or the input itself."""
+        if isinstance(input, dict) and input.get("__type") == TOOL_CALL_WITH_CONTEXT:
+            return input.get("state")
+        if not (
+            isinstance(input, list)
+            and input
+            and isinstance(input[-1], dict)
+            and input[-1].get("type") == "tool_call"
+        ):
+            return input
+        read = (config or {}).get("configurable", {}).get("__pregel_read")
+        if read is not None:  # a LangGraph-style channel reader given by the caller
+            return read(list(read.args[1]), True)
+        task = SCOPE.get()
+        if task is not None and task.node.fn is self:
+            return task.loop.read(task.node, task.step)
+        return {}
 
-    def _with_injections(self, call: ToolCall, state: Any, config: Any) -> dict[str, Any]:
-        wanted = self._injections[call["name"]]
+    def _combine(self, outputs: list[Any], input_type: InputType) -> Any:
+        flat: list[Any] = []
+        for output in outputs:
+            flat.extend(output if isinstance(output, list) else (output,))
+        if not any(isinstance(output, Command) for output in flat):
+            return flat if input_type == "list" else {self.messages_key: flat}
+        combined: list[Any] = []
+        parent: Command[Any] | None = None
+        for output in flat:
+            if not isinstance(output, Command):
+                combined.append([output] if input_type == "list" else {self.messages_key: [output]})
+            elif (
+                output.graph == Command.PARENT
+                and isinstance(output.goto, list)
+                and all(isinstance(send, Send) for send in output.goto)
+            ):  # Sends to the parent graph go in one Command
+                earlier: list[Any] = list(parent.goto) if parent is not None else []  # type: ignore[arg-type]
+                goto = [*earlier, *output.goto]
+                parent = Command(graph=Command.PARENT, goto=goto)
+            else:
+                combined.append(output)
+        if parent is not None:
+            combined.append(parent)
+        return combined
+
+    def _inject(self, call: ToolCall, runtime: ToolRuntime[Any, Any], tool: BaseTool) -> ToolCall:
+        """The call with the state, store and runtime the tool asks for filled in (and any
+        value the model gave for those parameters dropped)."""
+        wanted = self._injections.get(call["name"])
+        if wanted is None or (not wanted and tool is not self._tools_by_name.get(call["name"])):
+            wanted = injections_of(tool)
         if not wanted:
-            return {**call, "type": "tool_call"}
-        args = dict(call["args"])
-        for param, key in wanted.state.items():
-            args[param] = state_field(state, key)
-        scope = SCOPE.get(None)
-        store = scope.loop.store if scope is not None else None
-        for param in wanted.store:
-            if store is None:
+            return call
+        values: dict[str, Any] = {}
+        if wanted.state:
+            values.update(self._state_values(call, runtime.state, wanted))
+        if wanted.store:
+            if runtime.store is None:
                 raise ValueError(
-                    f"Tool '{call['name']}' asks for the store (InjectedStore), but the graph "
-                    "has none: compile it with store=..."
+                    "Cannot inject store into tools with InjectedStore annotations - please "
+                    f"compile your graph with a store. (Tool '{call['name']}' asks for it: "
+                    "compile it with store=...)"
                 )
-            args[param] = store
-        for param in wanted.runtime:
-            args[param] = ToolRuntime(
-                state=state,
-                context=scope.loop.context if scope is not None else None,
-                config=config,
-                stream_writer=scope.writer if scope is not None else _ignore,
-                tool_call_id=call.get("id"),
-                store=store,
+            values.update((param, runtime.store) for param in wanted.store)
+        values.update((param, runtime) for param in wanted.runtime)
+        injected = copy.copy(call)
+        args = {k: v for k, v in call["args"].items() if k not in wanted.names}
+        injected["args"] = {**args, **values}
+        return injected
+
+    def _state_values(self, call: ToolCall, state: Any, wanted: Injections) -> dict[str, Any]:
+        if isinstance(state, list):
+            keys = list(wanted.state.values())
+            if keys[0] is None or keys == [self.messages_key]:
+                state = {self.messages_key: state}
+            else:
+                fields = ", ".join(k for k in keys if k)
+                raise ValueError(
+                    f"Invalid input to ToolNode. Tool {call['name']} requires graph state dict "
+                    f"as input. State should contain fields {fields}."
+                )
+        values: dict[str, Any] = {}
+        for param, key in wanted.state.items():
+            if not key:
+                values[param] = state
+            elif isinstance(state, dict):
+                if key in state:
+                    values[param] = state[key]
+                elif param not in wanted.optional_state:
+                    raise KeyError(key)
+            elif hasattr(state, key):
+                values[param] = getattr(state, key)
+            elif param not in wanted.optional_state:
+                raise AttributeError(key)
+        return values
+
+    def _normalize(self, response: Any, call: ToolCall, input_type: InputType) -> Any:
+        if isinstance(response, Command):
+            return self._checked_command(response, call, input_type)
+        if isinstance(response, ToolMessage):
+            response.content = msg_content_output(response.content)
+            return response
+        if isinstance(response, list):
+            if all(isinstance(r, Command | ToolMessage) for r in response):
+                return self._checked_list(response, call, input_type)
+            raise TypeError(
+                f"Tool {call['name']} returned a list with invalid element types: expected "
+                "all Command or ToolMessage"
             )
-        return {**call, "args": args, "type": "tool_call"}
+        raise TypeError(f"Tool {call['name']} returned unexpected type: {type(response)}")
 
-    def _checked(self, output: Any, call: ToolCall) -> Any:
-        if isinstance(output, _HeldCommand):
-            output = output.command
-        if isinstance(output, Command):
-            return self._check_command(output, call)
-        if isinstance(output, ToolMessage):
-            return output
-        return ToolMessage(content=str(output), name=call["name"], tool_call_id=call["id"])
+    def _checked_list(self, response: list[Any], call: ToolCall, input_type: InputType) -> Any:
+        """A list of messages and commands from one call must answer it exactly once."""
+        answers = 0
+        for item in response:
+            if isinstance(item, ToolMessage):
+                answers += item.tool_call_id == call["id"]
+            elif isinstance(item, Command) and isinstance(item.update, dict):
+                answers += sum(
+                    isinstance(m, ToolMessage) and m.tool_call_id == call["id"]
+                    for m in item.update.get(self.messages_key, [])
+                )
+        if answers != 1:
+            raise ValueError(
+                f"Tool {call['name']} returned a list with {answers} messages bound to "
+                f"tool_call_id {call['id']!r}; expected exactly one terminating ToolMessage."
+            )
+        checked: list[Any] = []
+        for item in response:
+            if isinstance(item, Command):
+                checked.append(self._checked_command(item, call, input_type, require=False))
+            else:
+                item.content = msg_content_output(item.content)
+                checked.append(item)
+        return checked
 
-    def _check_command(self, command: Command[Any], call: ToolCall) -> Command[Any]:
-        """Every tool call needs its ``ToolMessage``; a ``Command`` for this graph must carry
-        it, or the next model call would see an unanswered tool call. Unnamed answers get
-        the tool's name (in a copy: the tool's own ``Command`` was streamed already, in
-        ``tools`` mode)."""
-        if command.graph is not None:
-            return command
-        update = command.update
-        if isinstance(update, dict):
-            messages = update.get(self.messages_key, [])
-        elif isinstance(update, list | tuple):
-            messages = [v for k, v in update if k == self.messages_key]
+    def _checked_command(
+        self, command: Command[Any], call: ToolCall, input_type: InputType, require: bool = True
+    ) -> Command[Any]:
+        """Every tool call needs its ``ToolMessage``: a ``Command`` for this graph must carry
+        it, or the next model call would see an unanswered tool call. Answers get the tool's
+        name."""
+        if isinstance(command.update, dict):
+            if input_type not in ("dict", "tool_calls"):
+                raise ValueError(
+                    "Tools can provide a dict in Command.update only when using dict with "
+                    f"'{self.messages_key}' key as ToolNode input, got: {command.update} for "
+                    f"tool '{call['name']}'"
+                )
+            command = copy.deepcopy(command)
+            messages = command.update.get(self.messages_key, [])
+        elif isinstance(command.update, list):
+            if input_type != "list":
+                raise ValueError(
+                    "Tools can provide a list of messages in Command.update only when using "
+                    f"list of messages as ToolNode input, got: {command.update} for tool "
+                    f"'{call['name']}'"
+                )
+            command = copy.deepcopy(command)
+            messages = command.update
         else:
-            messages = getattr(update, self.messages_key, [])
-        messages = messages if isinstance(messages, list | tuple) else [messages]
-        answers = [
-            m for m in messages if isinstance(m, ToolMessage) and m.tool_call_id == call["id"]
-        ]
-        if not answers:
+            return command
+        messages = convert_to_messages(messages)
+        if messages == [RemoveMessage(id="__remove_all__")]:
+            return command
+        answered = False
+        for message in messages:
+            if isinstance(message, ToolMessage) and message.tool_call_id == call["id"]:
+                message.name = call["name"]
+                answered = True
+        if require and command.graph is None and not answered:
+            example = (
+                '`Command(update={"messages": [ToolMessage("Success", tool_call_id=tool_call_id)'
+                ", ...]}, ...)`"
+                if input_type == "dict"
+                else '`Command(update=[ToolMessage("Success", tool_call_id=tool_call_id), ...]'
+                ", ...)`"
+            )
             raise ValueError(
                 f"Expected to have a matching ToolMessage in Command.update for tool "
-                f"'{call['name']}', got: {list(messages)}. Every tool call (LLM requesting to "
-                "call a tool) in the message history MUST have a corresponding ToolMessage. "
-                "You can fix it by modifying the tool to return "
-                '`Command(update={"messages": [ToolMessage("Success", '
-                "tool_call_id=tool_call_id), ...]}, ...)`."
+                f"'{call['name']}', got: {messages}. Every tool call (LLM requesting to call a "
+                "tool) in the message history MUST have a corresponding ToolMessage. You can "
+                f"fix it by modifying the tool to return {example}."
             )
-        if all(answer.name is not None for answer in answers):
-            return command
-        return _with_named_answers(command, self.messages_key, call)
+        return command
 
     # -- errors ------------------------------------------------------------------------------
 
     def _unknown_tool(self, call: ToolCall) -> ToolMessage:
-        names = ", ".join(self.tools_by_name)
         return ToolMessage(
-            content=f"Error: {call['name']} is not a valid tool, try one of [{names}].",
+            content=INVALID_TOOL_NAME_ERROR_TEMPLATE.format(
+                requested_tool=call["name"], available_tools=", ".join(self._tools_by_name)
+            ),
             name=call["name"],
             tool_call_id=call["id"],
             status="error",
         )
 
-    def _error_message(self, call: ToolCall, tool: BaseTool, error: Exception) -> ToolMessage:
-        error = self._as_invocation_error(call, tool, error)
-        if not isinstance(error, self._handled):
-            raise error
-        handler = self.handle_tool_errors
-        if handler is _DEFAULT_HANDLER:
-            content = str(error)
-        elif isinstance(handler, str):
-            content = handler
-        elif callable(handler) and not isinstance(handler, type):
-            content = handler(error)
-        else:
-            content = _error_content(error)
-        return ToolMessage(
-            content=content, name=call["name"], tool_call_id=call["id"], status="error"
-        )
-
-    def _as_invocation_error(self, call: ToolCall, tool: BaseTool, error: Exception) -> Exception:
+    def _invocation_error(self, request: ToolCallRequest, error: ValidationError) -> Exception:
         """Arguments the tool's schema rejected, as a ``ToolInvocationError`` (errors about
         injected parameters left out: the model did not write those)."""
-        schema = tool.args_schema
-        if not isinstance(error, ValidationError) or error.title != getattr(
-            schema, "__name__", None
-        ):
-            return error
-        injected = self._injections[call["name"]].names
-        errors = [e for e in error.errors() if not (e["loc"] and e["loc"][0] in injected)]
-        return ToolInvocationError(
-            call["name"], call["args"], [dict(e) for e in errors or error.errors()]
+        call = request.tool_call
+        wanted = self._injections.get(call["name"])
+        injected = wanted.names if wanted is not None else frozenset()
+        errors = []
+        for detail in error.errors():
+            if detail["loc"] and detail["loc"][0] not in injected:
+                kept: dict[str, Any] = dict(detail)
+                given = kept.get("input")
+                if isinstance(given, dict):
+                    kept["input"] = {k: v for k, v in given.items() if k not in injected}
+                errors.append(kept)
+        return ToolInvocationError(call["name"], error, call["args"], errors)
+
+    def _error_message(self, call: ToolCall, error: Exception) -> ToolMessage:
+        handler = self.handle_tool_errors
+        if not handler or not isinstance(error, handled_types(handler)):
+            raise error
+        return ToolMessage(
+            content=error_content(error, handler),
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
         )
 
 

@@ -7,15 +7,18 @@ first ``astream``/``ainvoke`` does.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextvars import copy_context
 from typing import Any
 
 from streamgraph._context import SCOPE
 from streamgraph.pregel._checkpoint import restore
-from streamgraph.pregel._drive import Shape, _report, drive
-from streamgraph.pregel._execute import arun_task
+from streamgraph.pregel._drive import Shape, _nothing_to_keep, _report, drive
+from streamgraph.pregel._execute import DRIVER_LOOP, arun_task
 from streamgraph.pregel._inbox import AsyncInbox, Room
+from streamgraph.pregel._lifecycle import aflush as aflush_lifecycle
+from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._persist import AsyncPersister
 from streamgraph.pregel._pool import submit
@@ -47,17 +50,38 @@ def _has_async(task: Task) -> bool:
 
 
 async def adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
+    if loop.traced:
+        from streamgraph.pregel._tracing import Tracing
+
+        tracing = loop.tracing = Tracing(loop, input)
+        try:
+            async for event in _adrive(loop, input, shape):
+                yield event
+        except BaseException as error:
+            tracing.failed(error)
+            raise
+        tracing.finished(loop.output())
+        return
+    async for event in _adrive(loop, input, shape):
+        yield event
+
+
+async def _adrive(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     if loop.saver is None:
         async for event in _asteps(loop, input, shape):
             yield event
         return
     persister = loop.persister = AsyncPersister(loop.saver, loop.durability)
     restore(loop, await persister.restore(loop.saver_config))
+    finished = False
     try:
         async for event in _asteps(loop, input, shape):
             yield event
+        finished = True
     finally:
         await _asave(loop)
+        if finished and _nothing_to_keep(loop):
+            persister.held = []
         await persister.close()
 
 
@@ -72,12 +96,15 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
     loop.set_own_put(inbox.put)
     tasks = loop.start(input)
     await _asave(loop)
+    if loop.lifecycle:
+        await aflush_lifecycle(loop)
     running: list[tuple[Task, asyncio.Task[None]]] = []
     pending: set[Task] = set()
     try:
         while tasks:
             task = tasks[0]
-            if len(tasks) == 1 and (task.hidden or (loop.inline_ok and _has_async(task))):
+            inline = loop.inline_ok and _has_async(task) and loop.graph.step_timeout is None
+            if len(tasks) == 1 and (task.hidden or inline):
                 for event in _take(loop, inbox, shape, inbox_too=True):
                     yield event
                 await _run_inline(task, loop)
@@ -92,7 +119,7 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
                 async for event in _aparallel_step(loop, tasks, inbox, shape, pending, running):
                     yield event
             try:
-                tasks = loop.tick()
+                tasks = loop.take_followups() or loop.tick()
             except Exception:  # the step's events (its values) come before the error
                 for event in _take(loop, inbox, shape):
                     yield event
@@ -100,6 +127,9 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
             await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event
+        if loop.interrupted and loop.config.get("callbacks"):
+            note_interrupt(loop)
+            await aflush_lifecycle(loop)
     finally:
         if pending:
             await _astop(running, inbox, pending)
@@ -119,15 +149,26 @@ async def _aparallel_step(
         _launch(waiting.pop(), loop, inbox, pending, running)
     for event in _take(loop, inbox, shape):
         yield event
+    step_timeout = loop.graph.step_timeout
+    deadline = None if step_timeout is None else time.monotonic() + step_timeout
     while pending:
-        item = await inbox.get()
+        if deadline is None:
+            item = await inbox.get()
+        else:
+            try:
+                item = await asyncio.wait_for(inbox.get(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:  # the graph's step_timeout: stop the step's tasks
+                await _astop(running, inbox, pending)
+                raise
         if type(item) is tuple:
             yield shape(item)
             continue
         pending.discard(item)
-        if waiting:  # max_concurrency: start the next one
-            _launch(waiting.pop(), loop, inbox, pending, running)
         loop.finish_task(item)
+        for handler in loop.take_followups():  # a failed node's error handler
+            _launch(handler, loop, inbox, pending, running)
+        if waiting and item.error is None:  # max_concurrency: start the next one
+            _launch(waiting.pop(), loop, inbox, pending, running)
         await _asave(loop)
         for event in _take(loop, inbox, shape):
             yield event
@@ -148,7 +189,10 @@ def _launch(
         job = asyncio.create_task(_areport(task, loop, inbox.put), context=copy_context())
         running.append((task, job))
     else:
-        submit(_report, copy_context(), task, loop, inbox.put)
+        context = copy_context()
+        if any(branch.is_async for branch in task.node.branches):
+            context.run(DRIVER_LOOP.set, asyncio.get_running_loop())
+        submit(_report, context, task, loop, inbox.put)
 
 
 def _take(loop: Loop, inbox: AsyncInbox, shape: Shape, inbox_too: bool = False) -> list[Any]:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
     from streamgraph.pregel._scope import Task
 
-__all__ = ("SaveOp", "checkpoint_payload", "restore")
+__all__ = ("SaveOp", "checkpoint_payload", "restore", "untracked_left_out")
 
 FORMAT_VERSION = 1
 
@@ -100,7 +100,10 @@ def make_checkpoint(
         if barrier.value:
             values[key] = barrier.checkpoint()
     if sends:
-        values[TASKS] = list(sends)
+        untracked = loop.graph.untracked_keys
+        values[TASKS] = (
+            [_send_untracked_left_out(s, untracked) for s in sends] if untracked else list(sends)
+        )
     if start_input is not MISSING:
         values[START] = start_input
     return Checkpoint(
@@ -112,6 +115,27 @@ def make_checkpoint(
         versions_seen={k: dict(v) for k, v in loop.versions_seen.items()},
         updated_channels=sorted(loop.last_updated) or None,
     )
+
+
+def untracked_left_out(writes: list[tuple[str, Any]], keys: frozenset[str]) -> list[Any]:
+    """``writes`` as saved: without writes to ``UntrackedValue`` keys, nor such keys in the
+    arguments of ``Send``s (as LangGraph: a dict argument's top-level keys)."""
+    if not keys:
+        return writes
+    return [
+        (c, _send_untracked_left_out(v, keys)) if c == TASKS else (c, v)
+        for c, v in writes
+        if c not in keys
+    ]
+
+
+def _send_untracked_left_out(send: Any, keys: frozenset[str]) -> Any:
+    from streamgraph.types import Send
+
+    if type(send) is not Send or not isinstance(send.arg, dict) or keys.isdisjoint(send.arg):
+        return send
+    arg = {k: v for k, v in send.arg.items() if k not in keys}
+    return Send(send.node, arg, timeout=send.timeout)
 
 
 def config_for(loop: Loop, checkpoint_id_: str) -> dict[str, Any]:
@@ -297,6 +321,11 @@ def _keyed_by_interrupt_id(resume: Any) -> bool:
     )
 
 
+class RestoredError(Exception):
+    """A node's error read back from a checkpoint (where it is kept as its ``repr``), for
+    its error handler on resume."""
+
+
 def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:
     """Tasks whose writes were saved before the run stopped are not run again: their writes
     are replayed (``updates`` marked cached). Returns the tasks that still have to run."""
@@ -304,6 +333,11 @@ def replay_saved_writes(loop: Loop, tasks: list[Task]) -> list[Task]:
     to_run = []
     for task in tasks:
         writes = pending.get(task.id)
+        if writes is not None and task.node.error_handler is not None:
+            failed = next((v for c, v in writes if c == ERROR), None)
+            if failed is not None:  # it failed for good: its error handler runs instead
+                task = loop.handler_task(task, RestoredError(failed))
+                writes = pending.get(task.id)
         if writes is None or any(c in (ERROR, INTERRUPT) for c, _ in writes):
             if writes is not None:
                 task.resuming = True

@@ -18,9 +18,11 @@ cannot be, so the driver waits for them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from contextvars import copy_context
+from queue import Empty
 from threading import get_ident
 from typing import Any
 
@@ -29,10 +31,13 @@ from greenlet import getcurrent, greenlet
 from streamgraph.pregel._checkpoint import restore
 from streamgraph.pregel._execute import run_task
 from streamgraph.pregel._inbox import Inbox, consumer_busy
+from streamgraph.pregel._lifecycle import flush as flush_lifecycle
+from streamgraph.pregel._lifecycle import note_interrupt
 from streamgraph.pregel._loop import Loop, StopRun, Task
 from streamgraph.pregel._mailbox import PUMP, Mailbox, wait_for
 from streamgraph.pregel._persist import Persister
 from streamgraph.pregel._pool import submit
+from streamgraph.pregel._tracing import Tracing
 
 __all__ = ("drive",)
 
@@ -54,19 +59,42 @@ def _report(context: Any, task: Task, loop: Loop, put: Callable[[Any], None]) ->
 
 
 def drive(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    if loop.traced:
+        return _traced(loop, input, shape)
     if loop.saver is None:
         return _steps(loop, input, shape)  # no wrapper generator: one layer less per chunk
     return _persisted(loop, input, shape)
 
 
+def _traced(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
+    """The run as a chain run of the user's LangChain tracers (see ``_tracing.py``)."""
+    tracing = loop.tracing = Tracing(loop, input)
+    try:
+        yield from (_steps if loop.saver is None else _persisted)(loop, input, shape)
+    except BaseException as error:
+        tracing.failed(error)
+        raise
+    tracing.finished(loop.output())
+
+
 def _persisted(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     persister = loop.persister = Persister(loop.saver, loop.durability)
     restore(loop, persister.restore(loop.saver_config))
+    finished = False
     try:
         yield from _steps(loop, input, shape)
+        finished = True
     finally:
         _save(loop)
+        if finished and _nothing_to_keep(loop):
+            persister.held = []
         persister.close()
+
+
+def _nothing_to_keep(loop: Loop) -> bool:
+    """A subgraph run with ``durability="exit"`` that ended normally saves nothing (its parent's
+    checkpoint has its result); one that failed or was interrupted saves where it stopped."""
+    return bool(loop.ns) and loop.durability == "exit" and not loop.interrupted
 
 
 def _save(loop: Loop) -> None:
@@ -84,33 +112,46 @@ def _steps(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
 
 def _level(loop: Loop, input: Any, shape: Shape) -> Iterator[Any]:
     mailbox = Mailbox()
-    queue = mailbox.queue
     tasks = loop.start(input)
     _save(loop)
+    if loop.lifecycle:
+        flush_lifecycle(loop)
     while tasks:
-        task = tasks[0]
-        if len(tasks) == 1 and (loop.inline_ok or task.hidden):
-            loop.set_own_put(queue.put)
-            yield from _inline_step(loop, task, queue, shape)
-        elif (
-            len(tasks) == 1
-            and not task.node.is_async
-            and task.node.live_events <= GREENLET_MAX_EVENTS
-        ):
-            loop.set_own_put(mailbox.put)
-            yield from _greenlet_step(loop, task, mailbox, shape)
-        else:
-            # Nothing runs in a greenlet here, so events skip the mailbox's checks.
-            loop.set_own_put(queue.put)
-            yield from _parallel_step(loop, tasks, queue, shape)
+        yield from _step(loop, tasks, mailbox, shape)
         try:
-            tasks = loop.tick()
+            # Error handlers of the step's failed nodes, when they could not start right away.
+            tasks = loop.take_followups() or loop.tick()
         except Exception:  # the step's events (its values) come before the error
             yield from _flush(loop, shape)
             raise
         _save(loop)
     if loop.out:
         yield from _flush(loop, shape)
+    if loop.interrupted and loop.config.get("callbacks"):
+        note_interrupt(loop)
+        flush_lifecycle(loop)
+
+
+def _step(loop: Loop, tasks: list[Task], mailbox: Mailbox, shape: Shape) -> Iterator[Any]:
+    """Run one step's tasks, each the cheapest way that still delivers events on time."""
+    queue = mailbox.queue
+    task = tasks[0]
+    if loop.graph.step_timeout is not None and not task.hidden:
+        # timed steps wait on their workers with a deadline
+        loop.set_own_put(queue.put)
+        yield from _parallel_step(loop, tasks, queue, shape)
+    elif len(tasks) == 1 and (loop.inline_ok or task.hidden):
+        loop.set_own_put(queue.put)
+        yield from _inline_step(loop, task, queue, shape)
+    elif (
+        len(tasks) == 1 and not task.node.is_async and task.node.live_events <= GREENLET_MAX_EVENTS
+    ):
+        loop.set_own_put(mailbox.put)
+        yield from _greenlet_step(loop, task, mailbox, shape)
+    else:
+        # Nothing runs in a greenlet here, so events skip the mailbox's checks.
+        loop.set_own_put(queue.put)
+        yield from _parallel_step(loop, tasks, queue, shape)
 
 
 def _inline_step(loop: Loop, task: Task, inbox: Inbox, shape: Shape) -> Iterator[Any]:
@@ -167,11 +208,26 @@ def _run_then_done(task: Task, loop: Loop) -> object:
 
 
 def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) -> Iterator[Any]:
-    """Several tasks: run them on worker threads; yield events and results as they come."""
+    """Several tasks: run them on worker threads; yield events and results as they come.
+
+    When a task fails, no further task starts, but those already running (threads cannot be
+    stopped) finish and are recorded as usual (their writes saved, error handlers started);
+    then the first failure is raised."""
     waiting = tasks[::-1]
     pending = 0
     events = 0
+    failed: Task | None = None
     get: Callable[[], Any] = (lambda: wait_for(inbox)) if PUMP.get() else inbox.get
+    step_timeout = loop.graph.step_timeout
+    if step_timeout is not None and not PUMP.get():
+        deadline = time.monotonic() + step_timeout
+
+        def get() -> Any:
+            try:
+                return inbox.get(max(deadline - time.monotonic(), 0))
+            except Empty:
+                raise TimeoutError(f"step {loop.step} took over {step_timeout}s") from None
+
     try:
         while waiting and pending < loop.max_concurrency:
             submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
@@ -185,16 +241,20 @@ def _parallel_step(loop: Loop, tasks: list[Task], inbox: Inbox, shape: Shape) ->
                 yield shape(item)
                 continue
             pending -= 1
-            if waiting:  # max_concurrency: start the next one
+            loop.finish_task(item)
+            if item.error is not None and failed is None:
+                failed = item
+            for handler in loop.take_followups():  # a failed node's error handler
+                submit(_report, copy_context(), handler, loop, inbox.put)
+                pending += 1
+            if waiting and failed is None:  # max_concurrency: start the next one
                 submit(_report, copy_context(), waiting.pop(), loop, inbox.put)
                 pending += 1
-            loop.finish_task(item)
             _save(loop)
             if loop.out:
                 yield from _flush(loop, shape)
-            if item.error is not None:
-                pending = _wait(inbox, pending)
-                raise loop.finish_error(item)
+        if failed is not None:
+            raise loop.finish_error(failed)
     finally:
         if len(tasks) == 1:
             tasks[0].node.live_events = events

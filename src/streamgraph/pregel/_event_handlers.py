@@ -297,6 +297,8 @@ class ToolEventsHandler(BaseCallbackHandler):
     a task runs, as ``tool-started``/``tool-finished``/``tool-error`` dicts, and the
     ``tool-output-delta`` events the tool writes (``ToolRuntime.emit_output_delta``)."""
 
+    streamgraph_level_handler = True  # a graph run inside the task adds its own
+
     run_inline = True
 
     def __init__(self, loop: Loop) -> None:
@@ -342,7 +344,6 @@ class ToolEventsHandler(BaseCallbackHandler):
     def on_tool_end(self, output: Any, *, run_id: Any, **kwargs: Any) -> None:
         self._reset_writer(run_id)
         call = self.calls.pop(run_id, str(run_id))
-        output = getattr(output, "_streamgraph_tool_output", output)  # ToolNode's wrapping
         self.loop.put_live(
             "tools", {"event": "tool-finished", "tool_call_id": call, "output": output}
         )

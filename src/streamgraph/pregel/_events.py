@@ -48,7 +48,8 @@ class Events:
     def __init__(self, loop: Loop, enclosing: Task | None) -> None:
         self.loop = loop
         self.enclosing = enclosing  # the task running this graph, for a nested level
-        self.run_id = str(uuid.uuid4())
+        given = loop.config.get("run_id") if enclosing is None else None
+        self.run_id = str(given) if given is not None else str(uuid.uuid4())
         self.task_runs: dict[str, str] = {}  # task id -> its run's id
         above: tuple[str, ...] = ()
         if enclosing is not None:
@@ -121,8 +122,6 @@ class Events:
 
     def _task_fields(self, task: Task) -> dict[str, Any]:
         metadata = with_integration(task.config["metadata"], "langgraph")
-        if self.enclosing is not None:  # as a nested graph's runs inherit it (full namespace)
-            metadata["checkpoint_ns"] = task.ns
         return {
             "name": task.name,
             "tags": [f"graph:step:{task.step}", *self.loop.config.get("tags", ())],
@@ -217,6 +216,8 @@ async def run_events(
     from streamgraph.pregel._adrive import adrive
     from streamgraph.pregel._stream import parse_modes, shaper
 
+    # LangChain's astream_events fills in LangChain's default limit (25), not LangGraph's.
+    config = {"recursion_limit": 25, **(config or {})}
     stream_mode = options.pop("stream_mode", None) or graph.stream_mode
     subgraphs = bool(options.pop("subgraphs", False))
     modes, tagged = parse_modes(stream_mode)

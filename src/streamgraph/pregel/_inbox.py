@@ -123,8 +123,9 @@ class Inbox:
         """Put without waiting for room (the caller waits afterwards: ``room.wait()``)."""
         self._put(item)
 
-    def get(self) -> Any:
-        item = self._get()
+    def get(self, timeout: float | None = None) -> Any:
+        """The next item (``queue.Empty`` after ``timeout`` seconds without one)."""
+        item = self._get() if timeout is None else self._get(timeout=timeout)
         if self.room.waiting:
             self.room.taken()
         return item

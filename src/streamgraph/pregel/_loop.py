@@ -31,7 +31,6 @@ from streamgraph.errors import (
     ErrorCode,
     GraphBubbleUp,
     GraphRecursionError,
-    InvalidUpdateError,
     ParentCommand,
     create_error_message,
 )
@@ -44,10 +43,12 @@ from streamgraph.pregel._checkpoint import (
     replay_saved_writes,
     resume_value,
     save_checkpoint,
+    untracked_left_out,
     with_checkpoint_map,
 )
 from streamgraph.pregel._events import Events
 from streamgraph.pregel._ids import run_seed, task_id, unique_task_id, utc_now
+from streamgraph.pregel._lifecycle import note_resume
 from streamgraph.pregel._messages import Messages
 from streamgraph.pregel._scope import Task
 from streamgraph.pregel._stream import MESSAGE_EVENTS, Event, Listener, Routes
@@ -57,6 +58,7 @@ from streamgraph.pregel._task_view import (
     start_payload,
     task_config,
 )
+from streamgraph.pregel._tracing import Tracing, user_callbacks
 from streamgraph.types import Command, Interrupt, Send
 
 if TYPE_CHECKING:
@@ -97,6 +99,7 @@ class Loop(Routes):
         message_ids: set[str] | None = None,
         events_enclosing: Task | None = None,
         outer: Loop | None = None,
+        control: Any = None,
     ) -> None:
         self.graph = graph
         self.config = config
@@ -125,10 +128,18 @@ class Loop(Routes):
         self.step = 0
         self.out: list[Event] = []
         self.done: list[Task] = []
+        self.followups: list[Task] = []  # error handlers to run in the current step
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
+        self.interrupt_status = "pending"  # "interrupt_before"/"_after" for static stops
+        self.graph_handlers: list[Any] | None = None  # streamgraph.callbacks handlers
+        self.lifecycle: list[Any] = []  # their events, for the driver to hand over
         self.stop_requested = False  # set from another thread to stop at the next step
         self.outer = outer  # the run whose task runs this one (a nested graph's)
+        self.control = control  # RunControl: drain requests stop the run at a step boundary
+        self.previous: Any = None  # Runtime.previous (the functional API's last return)
+        self._server_info: Any = MISSING
+        self._step_id: tuple[int, str] | None = None
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
         self.own_put: Callable[[Event], None] | None = None
         # For a consumer that reads at its own pace (a v3 run stream): how many events a
@@ -150,6 +161,9 @@ class Loop(Routes):
         self.events: Events | None = (
             Events(self, events_enclosing) if "events" in self.modes else None
         )
+        # LangChain tracers of the user's in config["callbacks"] (see _tracing.py)
+        self.traced = user_callbacks(config.get("callbacks"))
+        self.tracing: Tracing | None = None
         self.saver = saver
         self.resuming = resuming  # a nested run whose enclosing task is being resumed
         if saver is not None:
@@ -178,7 +192,7 @@ class Loop(Routes):
             if not k.startswith("__") and k not in _CHECKPOINT_KEYS or k == "thread_id"
         }
         self.stored_metadata = {
-            **self.config.get("metadata", {}),
+            **{k: v for k, v in self.config.get("metadata", {}).items() if k != "checkpoint_ns"},
             **{
                 k: v
                 for k, v in configurable.items()
@@ -218,6 +232,8 @@ class Loop(Routes):
                 raise EmptyInputError("Received no input for __start__: the Command is empty")
             if input.resume is not None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
+        if self.graph.low_level:
+            return self._input_step(input)
         if self.saver is None:
             return [self._start_task(input, 0)]
         self.pending_writes = []  # new input: a step left pending is abandoned
@@ -233,7 +249,7 @@ class Loop(Routes):
         if isinstance(input, Command):
             writes = node.writes_for(Command(update=input.update, goto=input.goto))
         else:
-            writes = graph.input_schema.input_writes(input, graph.input_keys)
+            writes = graph.input_spec.input_writes(input, graph.input_keys)
         if checkpoint_first:  # the input checkpoint: resuming from it re-runs this step
             save_checkpoint(self, "input", set(), [], start_input=input)
         task = self._task(node, START, writes, (PULL, START), (0, START), (START,), step)
@@ -242,11 +258,37 @@ class Loop(Routes):
             self.checkpoint_event([task])
         return task
 
+    def _input_step(self, input: Any) -> list[Task]:
+        """A low-level graph's input: written straight to its input channels (no task), then
+        the first step's tasks (at step 0, as LangGraph numbers them)."""
+        graph = self.graph
+        writes = graph.input_spec.input_writes(input, graph.input_keys)
+        if self.saver is not None:
+            self.pending_writes = []  # new input: a step left pending is abandoned
+        self.step = self.step + 1 if self.saver is not None and self.saved else -1
+        self.done = [_InputWrites(writes)]  # type: ignore[list-item]
+        pull, sends, _ = self._apply_writes()
+        if self.saver is not None:
+            save_checkpoint(self, "input", pull, sends)
+        self.stop = self.step + self.limit + 1  # as LangGraph counts from the input step
+        tasks = self._prepare(self.step + 1, pull, sends)
+        if self.saver is not None and self.want_checkpoints:
+            self.checkpoint_event(tasks)
+        if tasks and self._should_interrupt(self.interrupt_before, [t.name for t in tasks]):
+            return self._interrupt_here()
+        if not tasks:
+            return []
+        self.step += 1
+        self._announce(tasks)
+        return tasks
+
     def _resume(self, resume: Any) -> list[Task]:
         """Continue the thread from its checkpoint: re-run what was left pending there,
         replaying the writes of the tasks that had finished."""
         if resume is not MISSING:
             self.resume_input = resume
+        if self.config.get("callbacks"):
+            note_resume(self)
         if self.want_values:
             self.emit("values", self.values())
         saved = self.saved
@@ -325,11 +367,36 @@ class Loop(Routes):
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 self.emit("updates", {task.name: self.update_payload(task.writes)})
+        if self.tracing is not None:
+            self.tracing.task_finished(task, self.update_payload(task.writes))
         # A task that hands a Command to the parent graph has no result of its own.
         if self.want_tasks and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)
+        elif task.node.error_handler is not None and not isinstance(task.error, GraphBubbleUp):
+            # Handled: the handler runs in this step in the failed node's place.
+            self.followups.append(self.handler_task(task, task.error))
+            task.error = None
+
+    def handler_task(self, failed: Task, error: BaseException) -> Task:
+        """The task of ``failed``'s error handler, which gets its input and the error."""
+        from streamgraph.errors import NodeError
+
+        handler = failed.node.error_handler
+        assert handler is not None
+        path = (*failed.path[:3], "node_error_handler", False)
+        order = (*failed.order, 1)  # its writes apply where the failed node's would have
+        task = self._task(handler, handler.name, failed.input, path, order, (PUSH,), failed.step)
+        task.node_error = NodeError(failed.name, error)
+        return task
+
+    def take_followups(self) -> list[Task]:
+        """The error-handler tasks waiting to start (and forget them)."""
+        followups = self.followups
+        if followups:
+            self.followups = []
+        return followups
 
     def _save_task_writes(self, task: Task) -> None:
         if task.interrupts:
@@ -341,7 +408,8 @@ class Loop(Routes):
         else:
             writes = task.writes or [(NO_WRITES, None)]
         path = "|".join(str(p) for p in task.path)
-        self.saves.append(SaveOp("put_writes", self.checkpoint_config, (writes, task.id, path)))
+        saved = untracked_left_out(writes, self.graph.untracked_keys)
+        self.saves.append(SaveOp("put_writes", self.checkpoint_config, (saved, task.id, path)))
         self.pending_writes.extend((task.id, channel, value) for channel, value in writes)
 
     @property
@@ -376,7 +444,7 @@ class Loop(Routes):
         if self.saver is not None and self.want_checkpoints:
             self.checkpoint_event(tasks)
         if stop_after or (stop_before and tasks):
-            return self._interrupt_here()
+            return self._interrupt_here("interrupt_after" if stop_after else "interrupt_before")
         if step > self.stop:
             raise GraphRecursionError(
                 create_error_message(
@@ -388,18 +456,25 @@ class Loop(Routes):
             )
         if not tasks:
             return []
+        control = self.control
+        if control is not None and control.drain_requested:
+            from streamgraph.errors import GraphDrained
+
+            raise GraphDrained(control.drain_reason)
         self.step = step
         self._announce(tasks)
         return tasks
 
     def _announce(self, tasks: list[Task]) -> None:
         """Task start events: ``tasks``/``debug`` payloads, and the task runs of
-        ``astream_events``."""
-        if not self.want_tasks and self.events is None:
+        ``astream_events`` and of tracers."""
+        if not self.want_tasks and self.events is None and self.tracing is None:
             return
         for task in tasks:
             if task.hidden:
                 continue
+            if self.tracing is not None:
+                self.tracing.task_started(task)
             if self.want_tasks:
                 emit_task_event(self, task, start_payload(self, task))
             if self.events is not None:
@@ -418,8 +493,9 @@ class Loop(Routes):
         self.versions_seen[INTERRUPT] = dict(self.versions)
         return True
 
-    def _interrupt_here(self) -> list[Task]:
+    def _interrupt_here(self, status: str = "interrupt_before") -> list[Task]:
         self.interrupted = True
+        self.interrupt_status = status
         if self.want_updates:
             self.emit("updates", {INTERRUPT: ()})
         return []
@@ -460,6 +536,11 @@ class Loop(Routes):
         for key in graph.ephemeral_keys:
             if key not in grouped and channels[key].update(()):
                 updated.add(key)
+        triggers = graph.trigger_map
+        if triggers:  # low-level graphs: nodes subscribed to the updated channels
+            for key in updated:
+                if key in triggers and channels[key].is_available():
+                    pull.update(triggers[key])
         if self.saver is not None:
             self._bump_versions(done, grouped, updated)
         return pull, sends, updated
@@ -472,7 +553,8 @@ class Loop(Routes):
         Only state channels are versioned and only the last step's nodes recorded: a
         checkpoint stays the size of the state, not of the graph's history.
         """
-        version = max(self.versions.values(), default=0) + 1
+        latest = max(self.versions.values(), default=None)
+        version = self.saver.get_next_version(latest, None)  # (the saver's contract)
         for key in updated:
             self.versions[key] = version
         self.changed_since_save.update(updated)
@@ -492,11 +574,12 @@ class Loop(Routes):
         tasks: list[Task] = []
         for index, send in enumerate(sends):
             node = nodes[send.node]
-            tasks.append(
-                self._task(
-                    node, send.node, send.arg, (PUSH, index, False), (1, index), (PUSH,), step
-                )
+            task = self._task(
+                node, send.node, send.arg, (PUSH, index, False), (1, index), (PUSH,), step
             )
+            if send.timeout is not None:
+                task.timeout = send.timeout
+            tasks.append(task)
         for name in sorted(pull):
             node = nodes[name]
             for key in node.triggers:
@@ -519,7 +602,7 @@ class Loop(Routes):
         name: str,
         input: Any,
         path: tuple[Any, ...],
-        order: tuple[int, Any],
+        order: tuple[Any, ...],
         triggers: tuple[str, ...],
         step: int,
     ) -> Task:
@@ -548,6 +631,8 @@ class Loop(Routes):
         """What ``node`` receives at ``step``: its input keys' current values and managed
         values, in its schema's type."""
         channels = self.channels
+        if node.reader is not None:
+            return node.reader(channels)
         values = {}
         for key in node.input_keys:
             value = channels[key].value
@@ -557,9 +642,11 @@ class Loop(Routes):
             values[key] = manager.get(step, self.stop)
         return node.input_schema.coerce(values)
 
-    def fresh_state(self, writes: list[tuple[str, Any]], step: int) -> Any:
-        """The state with one task's writes applied, as its routing functions see it."""
-        schema = self.graph.state_schema
+    def fresh_state(self, writes: list[tuple[str, Any]], step: int, schema: Any = None) -> Any:
+        """The state with one task's writes applied, as its routing functions see it (in
+        ``schema``, a routing function's own input schema, or the state's)."""
+        if schema is None:
+            schema = self.graph.state_spec
         channels = self.channels
         pending: dict[str, list[Any]] = {}
         for key, value in writes:
@@ -578,17 +665,60 @@ class Loop(Routes):
             values[key] = manager.get(step, self.stop)
         return schema.coerce(values)
 
+    # -- what the runtime object shows -------------------------------------------------------
+
+    def run_control(self) -> Any:
+        """The run's ``RunControl`` (made on first use when the caller passed none)."""
+        control = self.control
+        if control is None:
+            from streamgraph.runtime import RunControl
+
+            control = self.control = RunControl()
+        return control
+
+    @property
+    def server_info(self) -> Any:
+        info = self._server_info
+        if info is MISSING:
+            from streamgraph.runtime import server_info_from
+
+            info = self._server_info = server_info_from(self.config.get("configurable", {}))
+        return info
+
+    @property
+    def lifecycle_run_id(self) -> Any:
+        """The run's id in lifecycle events when the config gives none (made once)."""
+        made = self.__dict__.get("_lifecycle_run_id")
+        if made is None:
+            import uuid
+
+            made = self.__dict__["_lifecycle_run_id"] = uuid.uuid4()
+        return made
+
+    def step_checkpoint_id(self) -> str:
+        """Id of the checkpoint the current step started from (without a checkpointer, an id
+        made for the step on first use)."""
+        if self.saver is not None and self.checkpoint is not None:
+            return str(self.checkpoint["id"])
+        made = self._step_id
+        if made is None or made[0] != self.step:
+            from streamgraph.pregel._ids import checkpoint_id
+
+            made = self._step_id = (self.step, checkpoint_id(self.step))
+        return made[1]
+
     # -- payloads ----------------------------------------------------------------------------
 
     def values(self) -> Any:
         keys = self.stream_keys
         channels = self.channels
         if isinstance(keys, str):
-            return channels[keys].value
+            value = channels[keys].value
+            return None if value is MISSING else value
         out = {}
         for key in keys:
             value = channels[key].value
-            if value is not MISSING:
+            if value is not MISSING and (value or channels[key].is_available()):
                 out[key] = value
         return out
 
@@ -597,21 +727,22 @@ class Loop(Routes):
         keys = self.graph.output_keys
         channels = self.channels
         if isinstance(keys, str):
-            return channels[keys].value
+            value = channels[keys].value
+            return None if value is MISSING else value
         out = {}
         for key in keys:
             value = channels[key].value
-            if value is not MISSING:
+            if value is not MISSING and (value or channels[key].is_available()):
                 out[key] = value
         return out
 
     def update_payload(self, writes: list[tuple[str, Any]]) -> Any:
         keys = self.stream_keys
         if isinstance(keys, str):
-            for key, value in writes:
-                if key == keys:
-                    return value
-            return None
+            found = [value for key, value in writes if key == keys]
+            if not found:
+                return None
+            return found[0] if len(found) == 1 else found
         stream = self.stream_keys_set
         update = {}
         count = 0
@@ -634,7 +765,8 @@ class Loop(Routes):
         error = task.error
         assert error is not None
         if isinstance(error, ParentCommand) and not self.ns:
-            error = InvalidUpdateError(
+            # Raised as LangGraph raises it (callers catch ParentCommand), saying why.
+            error.add_note(
                 f"Node '{task.name}' returned {error.command!r}, but graph "
                 f"'{self.graph.name}' has no parent graph to send it to"
             )
@@ -643,5 +775,17 @@ class Loop(Routes):
         return error
 
 
-def _task_order(task: Task) -> tuple[int, Any]:
+def _task_order(task: Task) -> tuple[Any, ...]:
     return task.order
+
+
+class _InputWrites:
+    """A low-level graph's input, applied like a task's writes (before any step)."""
+
+    __slots__ = ("writes",)
+    hidden = True
+    name = "__input__"
+    order = (-1,)
+
+    def __init__(self, writes: list[tuple[str, Any]]) -> None:
+        self.writes = writes

@@ -35,6 +35,11 @@ def define_protocol_handler(base: type) -> type:
     class StreamProtocolHandler(*bases):  # type: ignore[misc]
         """``messages`` handler that also turns protocol events into ``message_events``."""
 
+        # Kept in the config of graphs run inside a task (unlike the v1 handler): their
+        # protocol streams and the parent's seen messages go through it.
+        streamgraph_level_handler = False
+        streamgraph_handler = True  # (not a user's tracer: see _tracing.user_callbacks)
+
         def __init__(self, messages: Any) -> None:
             super().__init__(messages)
             self.protocol_runs: dict[Any, dict[str, Any]] = {}  # run id -> event metadata

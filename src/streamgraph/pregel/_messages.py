@@ -254,6 +254,7 @@ def _define_handler() -> type:
         """Turns chat model callbacks into ``messages`` events."""
 
         run_inline = True
+        streamgraph_level_handler = True  # a graph run inside the task adds its own
 
         def __init__(self, messages: Messages) -> None:
             self.messages = messages
@@ -321,6 +322,27 @@ def _define_handler() -> type:
     return StreamMessagesHandler
 
 
+def without_level_handlers(callbacks: Any) -> Any:
+    """A task's callbacks without the handlers that feed its own level's stream (``messages``
+    and ``tools`` modes): a graph run inside the task, handed the task's config, has its own,
+    and its events reach enclosing streams through listeners."""
+    if not callbacks:
+        return callbacks
+    if isinstance(callbacks, list):
+        kept = [h for h in callbacks if not getattr(h, "streamgraph_level_handler", False)]
+        return kept if len(kept) != len(callbacks) else callbacks
+    handlers = getattr(callbacks, "handlers", None)
+    if handlers is None or not any(
+        getattr(h, "streamgraph_level_handler", False) for h in handlers
+    ):
+        return callbacks
+    manager = callbacks.copy()
+    for handler in list(manager.handlers):
+        if getattr(handler, "streamgraph_level_handler", False):
+            manager.remove_handler(handler)
+    return manager
+
+
 def with_callbacks(config: dict[str, Any], handler: Any) -> None:
     """Add ``handler`` to a task config's callbacks (keeping the user's: tracers etc.)."""
     callbacks = config.get("callbacks")
@@ -340,5 +362,10 @@ def set_langchain_context(task: Task) -> Callable[[], None] | None:
     module = sys.modules.get("langchain_core.runnables.config")
     if module is None:
         return None
-    module.var_child_runnable_config.set(task.config)
+    if task.trace_run is not None:  # traced: also the task's run as LangSmith's current run
+        module._set_config_context(task.config)
+        return None
+    config_var = getattr(module, "var_child_runnable_config", None)
+    if config_var is not None:  # (None: another thread is still importing the module)
+        config_var.set(task.config)
     return None

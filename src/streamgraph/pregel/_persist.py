@@ -26,18 +26,40 @@ from streamgraph.pregel._pool import submit
 __all__ = ("AsyncPersister", "Persister")
 
 
+_TAKES_TASK_PATH: dict[tuple[type, str], bool] = {}
+
+
+def _write_args(saver: Any, method: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``put_writes`` arguments: without the task path for a saver whose method (an older
+    or hand-written override, as LangGraph allows) does not take it."""
+    key = (type(saver), method)
+    takes = _TAKES_TASK_PATH.get(key)
+    if takes is None:
+        import inspect
+
+        try:
+            params = inspect.signature(getattr(saver, method)).parameters
+            takes = "task_path" in params or any(
+                p.kind is p.VAR_POSITIONAL for p in params.values()
+            )
+        except (TypeError, ValueError):
+            takes = True
+        _TAKES_TASK_PATH[key] = takes
+    return args if takes else args[:2]
+
+
 def _do(saver: Any, op: SaveOp) -> None:
     if op.kind == "put":
         saver.put(op.config, *op.args)
     else:
-        saver.put_writes(op.config, *op.args)
+        saver.put_writes(op.config, *_write_args(saver, "put_writes", op.args))
 
 
 async def _ado(saver: Any, op: SaveOp) -> None:
     if op.kind == "put":
         await saver.aput(op.config, *op.args)
     else:
-        await saver.aput_writes(op.config, *op.args)
+        await saver.aput_writes(op.config, *_write_args(saver, "aput_writes", op.args))
 
 
 def _do_many(saver: Any, ops: list[SaveOp]) -> None:

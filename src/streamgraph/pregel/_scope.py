@@ -31,6 +31,7 @@ class Task:
     __slots__ = (
         "_config",
         "_runtime",
+        "attempt",
         "children",
         "error",
         "hidden",
@@ -41,14 +42,20 @@ class Task:
         "loop",
         "name",
         "node",
+        "node_error",
         "ns",
         "ns_path",
         "order",
         "path",
+        "pushed",
         "resume",
         "resume_input",
         "resuming",
+        "started",
         "step",
+        "timeout",
+        "timer",
+        "trace_run",
         "triggers",
         "writes",
     )
@@ -60,7 +67,7 @@ class Task:
         name: str,
         input: Any,
         path: tuple[Any, ...],
-        order: tuple[int, Any],
+        order: tuple[Any, ...],
         triggers: tuple[str, ...],
         step: int,
         id: str,
@@ -89,6 +96,13 @@ class Task:
         self._runtime: Any = None
         self.children = 0
         self.interrupts_seen = 0
+        self.attempt = 1  # 2 after one retry...
+        self.started = 0.0  # time.time() when the first attempt started
+        self.timeout = node.timeout  # TimeoutPolicy (a Send's own replaces the node's)
+        self.timer: Any = None  # the running attempt's clock, under a timeout
+        self.node_error: Any = None  # for an error handler's task: what the node raised
+        self.pushed: list[tuple[str, Any]] = []  # writes made while running (push_message)
+        self.trace_run: Any = None  # its run for the user's LangChain tracers (_tracing.py)
 
     def __repr__(self) -> str:
         return f"Task({self.name!r}, id={self.id!r}, step={self.step})"
@@ -104,7 +118,26 @@ class Task:
 
     @property
     def writer(self) -> Callable[[Any], None]:
-        return self.loop.writer
+        writer = self.loop.writer
+        timer = self.timer
+        if timer is None or not timer.auto:
+            return writer
+
+        def write(chunk: Any) -> None:  # a write is progress for the idle timeout
+            timer.progress()
+            writer(chunk)
+
+        return write
+
+    def heartbeat(self) -> None:
+        """Progress for an ``idle_timeout`` (a no-op when the node has none)."""
+        timer = self.timer
+        if timer is not None:
+            timer.touch()
+
+    @property
+    def previous(self) -> Any:
+        return self.loop.previous
 
     @property
     def run(self) -> Loop:
@@ -116,13 +149,12 @@ class Task:
 
     @property
     def runtime(self) -> Any:
-        if self._runtime is None:
-            from streamgraph.runtime import Runtime
+        runtime = self._runtime
+        if runtime is None:
+            from streamgraph.pregel._task_view import task_runtime
 
-            self._runtime = Runtime(
-                context=self.loop.context, store=self.loop.store, stream_writer=self.writer
-            )
-        return self._runtime
+            runtime = self._runtime = task_runtime(self.loop, self)
+        return runtime
 
     def child_namespace(self) -> tuple[tuple[str, ...], str]:
         """Namespace of a graph run started inside this task (the 2nd, 3rd... get a number)."""

@@ -24,6 +24,7 @@ from streamgraph.pregel._checkpoint import (
     restore,
     save_checkpoint,
     task_state,
+    untracked_left_out,
     with_checkpoint_map,
 )
 from streamgraph.pregel._execute import route_task
@@ -162,7 +163,11 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
                 task.id = pending[task.name].id
                 path = NS_SEP.join(str(p) for p in task.path)
                 loop.saves.append(
-                    SaveOp("put_writes", loop.checkpoint_config, (task.writes, task.id, path))
+                    SaveOp(
+                        "put_writes",
+                        loop.checkpoint_config,
+                        (untracked_left_out(task.writes, loop.graph.untracked_keys), task.id, path),
+                    )
                 )
         pull, sends, _ = loop._apply_writes()
         loop.step = loop.step + 1 if loop.saved is not None or loop.checkpoint else 0
@@ -180,7 +185,7 @@ def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
         )
     node = graph.start_node if as_node in (START, END) else graph.nodes[as_node]
     if as_node == START:
-        writes = graph.input_schema.input_writes(values, graph.input_keys)
+        writes = graph.input_spec.input_writes(values, graph.input_keys)
     else:
         writes = node.writes_for(values)
     task = loop._task(node, as_node, None, (PULL, as_node), (0, as_node), (), loop.step + 1)
@@ -188,5 +193,5 @@ def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
     if as_node != END:
         task.writes.extend(node.edge_writes)
         if node.branches:
-            route_task(task, loop)
+            route_task(task, loop, values)
     return task

@@ -236,7 +236,8 @@ def shaper(
     output_schema: Any = None,
     state_schema: Any = None,
 ) -> Callable[[Event], Any]:
-    """The function that turns an event into what ``stream()`` yields."""
+    """The function that turns an event into what ``stream()`` yields (v2: ``values`` in
+    the output schema's type, checkpoints' values in the state schema's)."""
     if version == "v2":
         return _v2_part(output_schema, state_schema)
     if version != "v1":

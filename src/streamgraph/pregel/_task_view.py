@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
     from streamgraph.pregel._scope import Task
 
-__all__ = ("emit_task_event", "result_payload", "start_payload", "task_config")
+__all__ = ("emit_task_event", "result_payload", "start_payload", "task_config", "task_runtime")
 
 # Left out of task payloads' metadata (LangGraph keeps the rest, run_id and graph_id too).
 _FRAMEWORK_META = frozenset(
@@ -27,8 +27,16 @@ _FRAMEWORK_META = frozenset(
         "checkpoint_ns",
     )
 )
-# Configurable keys copied into node metadata, in LangGraph's order.
-_PROPAGATED_CONFIGURABLE = ("run_id", "assistant_id", "thread_id", "graph_id", "checkpoint_id")
+# The caller's configurable keys copied into node metadata (LangGraph's set).
+_PROPAGATED_CONFIGURABLE = (
+    "run_id",
+    "assistant_id",
+    "thread_id",
+    "graph_id",
+    "checkpoint_id",
+    "checkpoint_ns",
+    "task_id",
+)
 
 
 def start_payload(loop: Loop, task: Task) -> dict[str, Any]:
@@ -97,11 +105,16 @@ def emit_task_event(loop: Loop, task: Task, payload: dict[str, Any]) -> None:
 def task_config(loop: Loop, task: Task) -> dict[str, Any]:
     """The config a node sees (``config`` parameter, ``get_config()``)."""
     base = loop.config
-    configurable = {**base.get("configurable", {}), "checkpoint_ns": task.ns}
+    configurable = {
+        **base.get("configurable", {}),
+        "checkpoint_ns": task.ns,
+        "__pregel_durability": loop.durability,  # (LangGraph's key: nodes read it)
+    }
     metadata = dict(base.get("metadata", {}))
+    given = base.get("configurable", {})
     for key in _PROPAGATED_CONFIGURABLE:
-        if key in configurable:
-            metadata.setdefault(key, configurable[key])
+        if given.get(key):
+            metadata.setdefault(key, given[key])
     metadata.update(
         langgraph_step=task.step,
         langgraph_node=task.name,
@@ -110,15 +123,53 @@ def task_config(loop: Loop, task: Task) -> dict[str, Any]:
         langgraph_checkpoint_ns=task.ns,
     )
     metadata.update(task.node.metadata)
-    config = {k: v for k, v in base.items() if k not in ("metadata", "configurable")}
+    if "checkpoint_ns" in metadata:  # a nested run's: after the task's keys, as LangChain adds it
+        metadata["checkpoint_ns"] = metadata.pop("checkpoint_ns")
+    # (the run's run_id names the graph's run, not its tasks': LangGraph drops it there too)
+    config = {k: v for k, v in base.items() if k not in ("metadata", "configurable", "run_id")}
     config["tags"] = [*base.get("tags", ()), *task.node.tags]
     config["metadata"] = metadata
     config["configurable"] = configurable
+    if loop.tracing is not None and task.trace_run is not None:
+        config["callbacks"] = loop.tracing.children_of(task)
     if loop.events is not None:
         config["callbacks"] = loop.events.callbacks_for(task, config)
     elif base_message_class() is not None:
+        timeout = task.node.timeout
+        if timeout is not None and timeout.idle_timeout is not None:
+            from streamgraph.pregel._timeout import progress_handler
+
+            with_callbacks(config, progress_handler(task))
         if loop.messages is not None:
             with_callbacks(config, loop.messages.handler())
         if "tools" in loop.modes:
             with_callbacks(config, tool_events_handler(loop))
     return config
+
+
+def task_runtime(loop: Loop, task: Task) -> Any:
+    """The ``Runtime`` a node sees: the run's, with this attempt's ``execution_info``."""
+    from streamgraph.runtime import ExecutionInfo, Runtime
+
+    configurable = loop.config.get("configurable", {})
+    run_id = loop.config.get("run_id")
+    thread_id = configurable.get("thread_id")
+    info = ExecutionInfo(
+        checkpoint_id=loop.step_checkpoint_id(),
+        checkpoint_ns=task.ns,
+        task_id=task.id,
+        thread_id=None if thread_id is None else str(thread_id),
+        run_id=None if run_id is None else str(run_id),
+        node_attempt=task.attempt,
+        node_first_attempt_time=task.started or None,
+    )
+    return Runtime(
+        context=loop.context,
+        store=loop.store,
+        stream_writer=task.writer,
+        heartbeat=task.heartbeat,
+        previous=loop.previous,
+        execution_info=info,
+        server_info=loop.server_info,
+        control=loop.run_control(),
+    )

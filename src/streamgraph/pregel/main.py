@@ -13,14 +13,17 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
+from streamgraph.channels.untracked_value import UntrackedValue
 from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
 from streamgraph.pregel._loop import Loop
-from streamgraph.pregel._stream import Listener, check_events_version, parse_modes, shaper
+from streamgraph.pregel._options import RunOptions, coerce_context
+from streamgraph.pregel._runnable_api import RunnableAPI, register_as_runnable
+from streamgraph.pregel._stream import Listener, check_events_version, shaper
 from streamgraph.pregel._thread_api import ThreadAPI
-from streamgraph.types import GraphOutput
+from streamgraph.types import GraphOutput, RetryPolicy
 
 if TYPE_CHECKING:
     from streamgraph.channels import BaseChannel, NamedBarrierValue
@@ -46,16 +49,102 @@ def _names(value: Any, known: Any) -> frozenset[str]:
     return names
 
 
-class Pregel(ThreadAPI):
+class Pregel(RunnableAPI, ThreadAPI):
     """A compiled graph. Built by ``StateGraph.compile()``; not meant to be made directly."""
 
     stream_mode: str = "values"
     """Stream mode used when ``stream()`` is called without one."""
 
+    debug: bool = False
+    """Print every step's updates and values (``compile(debug=True)``)."""
+
+    context_schema: Any = None
+    """The type ``context=`` dicts are turned into (a dataclass or pydantic model)."""
+
+    retry_policy: Sequence[RetryPolicy] = ()
+    """Retry policies for nodes that have none of their own."""
+
+    step_timeout: float | None = None
+    """Seconds a step may take: past them the run raises ``TimeoutError`` once the step's
+    tasks have stopped (async ones are cancelled; sync ones cannot be, and are waited for,
+    as LangGraph does)."""
+
+    trigger_map: dict[str, tuple[str, ...]] = {}
+    """Low-level graphs: the nodes each channel's update triggers."""
+
+    low_level = False
+    """Built from channels and ``PregelNode``s (``Pregel(...)``), not by ``StateGraph``."""
+
+    channels: dict[str, Any] | None = None
+    input_channels: str | Sequence[str] | None = None
+    output_channels: str | Sequence[str] | None = None
+    stream_channels: str | Sequence[str] | None = None
+    specs: dict[str, Any] | None = None
+
     stream_transformers: tuple[Any, ...] = ()
     """v3 transformers given to ``compile(transformers=...)``, added to every v3 run."""
 
     def __init__(
+        self,
+        *,
+        nodes: dict[str, Any],
+        channels: dict[str, Any] | None,
+        input_channels: str | Sequence[str],
+        output_channels: str | Sequence[str],
+        stream_channels: str | Sequence[str] | None = None,
+        auto_validate: bool = True,
+        stream_mode: str = "values",
+        stream_eager: bool = False,
+        interrupt_after_nodes: Any = (),
+        interrupt_before_nodes: Any = (),
+        step_timeout: float | None = None,
+        debug: bool | None = None,
+        checkpointer: Any = None,
+        store: Any = None,
+        cache: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
+        cache_policy: Any = None,
+        context_schema: Any = None,
+        config: dict[str, Any] | None = None,
+        trigger_to_nodes: Any = None,
+        name: str = "LangGraph",
+        **deprecated: Any,
+    ) -> None:
+        """A low-level graph: ``nodes`` (``NodeBuilder``s or ``PregelNode``s) subscribed to
+        ``channels``; the input is written to ``input_channels``, the result read from
+        ``output_channels``. ``StateGraph.compile()`` builds graphs of this class too."""
+        from streamgraph.pregel._lowlevel import assemble
+
+        if "config_type" in deprecated:
+            context_schema = context_schema or _deprecated_config_type(
+                deprecated.pop("config_type")
+            )
+        if deprecated:
+            raise TypeError(f"Pregel() got unexpected arguments: {sorted(deprecated)}")
+        if cache is not None or cache_policy is not None:
+            raise ValueError("Pregel(cache=/cache_policy=) is not supported by streamgraph")
+        self.step_timeout = step_timeout
+        assemble(
+            self,
+            nodes=nodes,
+            channels=channels,
+            input_channels=input_channels,
+            output_channels=output_channels,
+            stream_channels=stream_channels,
+            auto_validate=auto_validate,
+            interrupt_before=interrupt_before_nodes,
+            interrupt_after=interrupt_after_nodes,
+            checkpointer=checkpointer,
+            store=store,
+            name=name,
+            config=config,
+            retry_policy=retry_policy,
+            context_schema=context_schema,
+            stream_mode=stream_mode,
+            debug=debug,
+        )
+
+    def _setup(
         self,
         *,
         nodes: dict[str, Node],
@@ -74,14 +163,25 @@ class Pregel(ThreadAPI):
         store: Any = None,
         name: str = "LangGraph",
         config: dict[str, Any] | None = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
+        context_schema: Any = None,
+        stream_mode: str | None = None,
+        debug: bool | None = None,
     ) -> None:
+        """Set the graph up from its compiled parts (what ``compile()`` and the low-level
+        constructor both end with)."""
         self.nodes = nodes
         self.start_node = start_node
         self.channel_protos = channel_protos
+        self.channels = channel_protos  # LangGraph's name (low-level graphs: as declared)
         self.barrier_protos = barrier_protos
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
         self.ephemeral_keys = tuple(k for k, c in channel_protos.items() if c.clears_each_step)
+        # UntrackedValue keys: never saved (not in checkpoints, task writes or Send arguments)
+        self.untracked_keys = frozenset(
+            k for k, c in channel_protos.items() if isinstance(c, UntrackedValue)
+        )
         # Reducers that prepare each written value as its task finishes, before it streams
         # or is saved (add_messages gives messages their ids there).
         self.write_preparers: dict[str, Callable[[Any], None]] = {
@@ -89,9 +189,10 @@ class Pregel(ThreadAPI):
             for k, c in channel_protos.items()
             if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
         }
-        self.state_schema = state_schema
-        self.input_schema = input_schema
-        self.output_schema = output_schema
+        # (LangGraph's Runnable API owns input_schema/output_schema: see _schemas.py)
+        self.state_spec = state_schema
+        self.input_spec = input_schema
+        self.output_spec = output_schema
         self.input_keys = frozenset(input_schema.stored_keys)
         self.stream_keys = stream_keys
         self.stream_keys_set = frozenset(stream_keys)
@@ -102,6 +203,15 @@ class Pregel(ThreadAPI):
         self.store = store
         self.name = name
         self.config = config
+        self.retry_policy = (
+            (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        )
+        register_as_runnable(Pregel)
+        self.context_schema = context_schema
+        if stream_mode is not None:
+            self.stream_mode = stream_mode
+        if debug:
+            self.debug = True
 
     @property
     def all_sync(self) -> bool:
@@ -129,6 +239,7 @@ class Pregel(ThreadAPI):
         interrupt_after: Any,
         context: Any,
         durability: str | None,
+        control: Any = None,
     ) -> Loop:
         if durability is not None:
             if durability not in _DURABILITY:
@@ -141,13 +252,18 @@ class Pregel(ThreadAPI):
                 )
         parent: Scope | None = SCOPE.get()
         saver = self.checkpointer
+        context = coerce_context(self.context_schema, context)
         persistence: dict[str, Any] = {}
         if parent is not None:
-            config = merge_configs(parent.loop.config, self.config, config)
+            config = _nested_config(parent, merge_configs(parent.loop.config, self.config, config))
             ns, checkpoint_ns = parent.child_namespace()
             listeners = _listeners_below(parent.loop)
             if context is None:
                 context = parent.loop.context
+            if control is None:
+                control = parent.loop.run_control()
+            if durability is None:  # a subgraph saves as often as its parent
+                durability = parent.loop.durability
             if saver is None:  # a subgraph keeps its checkpoints with its parent's
                 saver = parent.loop.saver
             if saver:
@@ -162,7 +278,7 @@ class Pregel(ThreadAPI):
                 "Checkpointer requires one or more of the following 'configurable' keys: "
                 "thread_id, checkpoint_ns, checkpoint_id"
             )
-        limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
+        limit = config.setdefault("recursion_limit", DEFAULT_RECURSION_LIMIT)
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"recursion_limit must be at least 1, got {limit!r}")
         concurrency = config.get("max_concurrency")
@@ -190,23 +306,29 @@ class Pregel(ThreadAPI):
             message_ids=_message_ids(parent),
             events_enclosing=parent if parent is not None and parent.loop.events else None,
             outer=parent.loop if parent is not None else None,
+            control=control,
             **persistence,
         )
 
-    def _prepare_stream(self, config: Any, kwargs: dict[str, Any]) -> tuple[Loop, Any]:
-        stream_mode = kwargs.pop("stream_mode", None)
-        modes, tagged = parse_modes(stream_mode if stream_mode is not None else self.stream_mode)
-        subgraphs = bool(kwargs.pop("subgraphs", False))
-        version = kwargs.pop("version", "v1")
+    def _prepare_stream(
+        self, config: Any, options: dict[str, Any], legacy: dict[str, Any]
+    ) -> tuple[Loop, Any, RunOptions]:
+        run = RunOptions.read(self, config, options, legacy)
         shape = shaper(
-            tagged=tagged,
-            subgraphs=subgraphs,
-            version=version,
-            output_schema=self.output_schema,
-            state_schema=self.state_schema,
+            tagged=run.tagged,
+            subgraphs=run.subgraphs,
+            version=run.version,
+            output_schema=self.output_spec,
+            state_schema=self.state_spec,
         )
-        loop = self._start_run(config, modes=modes, subgraphs=subgraphs, **kwargs)
-        return loop, shape
+        loop = self._start_run(
+            config,
+            modes=run.modes | run.print_modes,
+            subgraphs=run.subgraphs,
+            control=options["control"],
+            **run.loop_options,
+        )
+        return loop, shape, run
 
     def stream(
         self,
@@ -215,12 +337,16 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
+        debug: bool | None = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Iterator[Any]:
         """Run the graph and yield what it streams, chunk by chunk, as it happens.
 
@@ -229,27 +355,20 @@ class Pregel(ThreadAPI):
         ``StreamWriter``), ``"messages"``, ``"tasks"``, ``"debug"``, ``"checkpoints"``; a list
         of modes yields ``(mode, chunk)`` pairs. ``subgraphs=True`` adds nested graphs'
         chunks, each prefixed by its namespace. ``version="v2"`` yields
-        ``{"type", "ns", "data"}`` dicts instead.
+        ``{"type", "ns", "data"}`` dicts instead. ``print_mode`` (or ``debug=True``, which
+        means ``["updates", "values"]``) prints those modes' chunks as they come.
+        ``control`` (a ``RunControl``) lets another thread stop the run at a step boundary.
 
         Example::
 
             for chunk in graph.stream({"topic": "ice cream"}, stream_mode="updates"):
                 print(chunk)
         """
-        loop, shape = self._prepare_stream(
-            config,
-            {
-                "stream_mode": stream_mode,
-                "subgraphs": subgraphs,
-                "version": version,
-                "output_keys": output_keys,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "context": context,
-                "durability": durability,
-            },
-        )
-        return _bubble(loop, drive(loop, input, shape))
+        loop, shape, run = self._prepare_stream(config, locals(), kwargs)
+        events = drive(loop, input, _same if run.print_modes else shape)
+        if run.print_modes:
+            events = run.printing(events, shape)
+        return _bubble(loop, events)
 
     def astream(
         self,
@@ -258,30 +377,25 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         subgraphs: bool = False,
+        debug: bool | None = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """The async twin of ``stream()``: ``async for chunk in graph.astream(...)``."""
-        loop, shape = self._prepare_stream(
-            config,
-            {
-                "stream_mode": stream_mode,
-                "subgraphs": subgraphs,
-                "version": version,
-                "output_keys": output_keys,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "context": context,
-                "durability": durability,
-            },
-        )
+        loop, shape, run = self._prepare_stream(config, locals(), kwargs)
         from streamgraph.pregel._adrive import adrive
 
-        return _abubble(loop, adrive(loop, input, shape))
+        events = adrive(loop, input, _same if run.print_modes else shape)
+        if run.print_modes:
+            events = run.aprinting(events, shape)
+        return _abubble(loop, events)
 
     def stream_events(
         self,
@@ -347,35 +461,30 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Any:
         """Run the graph to the end and return its final state (output keys only).
 
-        With another ``stream_mode`` it returns the list of chunks that mode streams.
+        With another ``stream_mode`` it returns the list of chunks that mode streams. Takes
+        ``stream()``'s other arguments too (``subgraphs``, ``debug``, ``print_mode``).
         """
+        options = locals()
         if stream_mode != "values":
-            return list(
-                self.stream(
-                    input,
-                    config,
-                    context=context,
-                    stream_mode=stream_mode,
-                    output_keys=output_keys,
-                    interrupt_before=interrupt_before,
-                    interrupt_after=interrupt_after,
-                    durability=durability,
-                    version=version,
-                )
-            )
-        loop = self._invoke_loop(
-            config, output_keys, interrupt_before, interrupt_after, context, durability, version
-        )
-        for _ in drive(loop, input, _never):
-            pass
+            return list(self.stream(input, config, **_stream_kwargs(options, kwargs)))
+        loop, run = self._invoke_loop(config, options, kwargs)
+        if run.print_modes:
+            for _ in run.printing(drive(loop, input, _same), _same):
+                pass
+        else:
+            for _ in drive(loop, input, _never):
+                pass
         return self._invoke_result(loop, version)
 
     async def ainvoke(
@@ -385,34 +494,26 @@ class Pregel(ThreadAPI):
         *,
         context: Any = None,
         stream_mode: str | Sequence[str] = "values",
+        print_mode: str | Sequence[str] = (),
         output_keys: str | Sequence[str] | None = None,
         interrupt_before: Any = None,
         interrupt_after: Any = None,
         durability: str | None = None,
+        control: Any = None,
         version: str = "v1",
+        **kwargs: Any,
     ) -> Any:
         """The async twin of ``invoke()``."""
+        options = locals()
         if stream_mode != "values":
-            return [
-                c
-                async for c in self.astream(
-                    input,
-                    config,
-                    context=context,
-                    stream_mode=stream_mode,
-                    output_keys=output_keys,
-                    interrupt_before=interrupt_before,
-                    interrupt_after=interrupt_after,
-                    durability=durability,
-                    version=version,
-                )
-            ]
-        loop = self._invoke_loop(
-            config, output_keys, interrupt_before, interrupt_after, context, durability, version
-        )
+            return [c async for c in self.astream(input, config, **_stream_kwargs(options, kwargs))]
+        loop, run = self._invoke_loop(config, options, kwargs)
         from streamgraph.pregel._adrive import adrive, arun_on_worker
 
-        if self.all_sync:
+        if run.print_modes:
+            async for _ in run.aprinting(adrive(loop, input, _same), _same):
+                pass
+        elif self.all_sync:
             await arun_on_worker(loop, input)
         else:
             async for _ in adrive(loop, input, _never):
@@ -420,27 +521,21 @@ class Pregel(ThreadAPI):
         return self._invoke_result(loop, version)
 
     def _invoke_loop(
-        self,
-        config: Any,
-        output_keys: Any,
-        interrupt_before: Any,
-        interrupt_after: Any,
-        context: Any,
-        durability: Any,
-        version: str,
-    ) -> Loop:
+        self, config: Any, options: dict[str, Any], legacy: dict[str, Any]
+    ) -> tuple[Loop, RunOptions]:
+        version = options["version"]
         if version not in ("v1", "v2"):
             raise ValueError(f"Unknown version {version!r}; valid versions are: v1, v2")
-        return self._start_run(
+        run = RunOptions.read(self, config, {**options, "stream_mode": "values"}, legacy)
+        run.modes = frozenset()  # invoke streams nothing; it only prints, if asked to
+        loop = self._start_run(
             config,
-            modes=frozenset(),
-            subgraphs=False,
-            output_keys=output_keys,
-            interrupt_before=interrupt_before,
-            interrupt_after=interrupt_after,
-            context=context,
-            durability=durability,
+            modes=run.print_modes,
+            subgraphs=run.subgraphs,
+            control=options["control"],
+            **run.loop_options,
         )
+        return loop, run
 
     def _invoke_result(self, loop: Loop, version: str) -> Any:
         interrupts = tuple(loop.interrupts)
@@ -450,7 +545,7 @@ class Pregel(ThreadAPI):
         if loop.events is not None:
             loop.events.run_finished(output)
         if version == "v2":
-            return GraphOutput(self.output_schema.to_output(output), interrupts)
+            return GraphOutput(self.output_spec.to_output(output), interrupts)
         if interrupts and isinstance(output, dict):
             return {**output, INTERRUPT: list(interrupts)}
         return output
@@ -504,12 +599,46 @@ class Pregel(ThreadAPI):
         )
         return _collect(list(results), return_exceptions)
 
+    def copy(self, update: dict[str, Any] | None = None) -> Pregel:
+        """A shallow copy of the graph with the given attributes replaced."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update({**self.__dict__, **(update or {})})
+        return clone
+
     def with_config(self, config: dict[str, Any] | None = None, **kwargs: Any) -> Pregel:
         """A copy of this graph whose runs start from ``config`` merged with ``kwargs``."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.config = merge_configs(self.config, config, kwargs)
         return clone
+
+
+def _deprecated_config_type(value: Any) -> Any:
+    from streamgraph.warnings import LangGraphDeprecatedSinceV10
+
+    warnings.warn(
+        "`config_type` is deprecated and will be removed. Please use `context_schema` instead.",
+        category=LangGraphDeprecatedSinceV10,
+        stacklevel=4,
+    )
+    return value
+
+
+def _nested_config(parent: Scope, config: dict[str, Any]) -> dict[str, Any]:
+    """The config of a graph run inside ``parent``'s task: its metadata's ``checkpoint_ns`` is
+    the outermost task's (as LangChain fills it in LangGraph, first one wins), and the
+    enclosing level's stream handlers are dropped (this run has its own)."""
+    metadata = config.get("metadata") or {}
+    if "checkpoint_ns" not in metadata:
+        config["metadata"] = {**metadata, "checkpoint_ns": parent.ns}
+    callbacks = config.get("callbacks")
+    if parent.trace_run is not None:  # traced: this run is a child of the task's run
+        config["callbacks"] = parent.loop.tracing.children_of(parent)  # type: ignore[union-attr]
+    elif callbacks:
+        from streamgraph.pregel._messages import without_level_handlers
+
+        config["callbacks"] = without_level_handlers(callbacks)
+    return config
 
 
 def _nested_persistence(parent: Scope) -> dict[str, Any]:
@@ -537,6 +666,16 @@ def _listeners_below(loop: Loop) -> tuple[Listener, ...]:
         own = Listener(loop.own_put, loop.own_modes, loop.own_subgraphs, len(loop.ns))
         listeners = (own, *listeners)
     return listeners
+
+
+def _same(event: Any) -> Any:
+    return event
+
+
+def _stream_kwargs(options: dict[str, Any], legacy: dict[str, Any]) -> dict[str, Any]:
+    """``invoke``'s arguments as ``stream`` takes them."""
+    skip = ("self", "input", "config", "kwargs", "options", "__class__")
+    return {**{k: v for k, v in options.items() if k not in skip}, **legacy}
 
 
 def _never(event: Any) -> Any:

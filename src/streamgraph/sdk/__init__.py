@@ -15,6 +15,14 @@ from __future__ import annotations
 
 from streamgraph.sdk._async import LangGraphClient, get_client
 from streamgraph.sdk._sync import SyncLangGraphClient, get_sync_client
+from streamgraph.sdk.auth import Auth
 from streamgraph.sdk.schema import StreamPart
 
-__all__ = ("LangGraphClient", "StreamPart", "SyncLangGraphClient", "get_client", "get_sync_client")
+__all__ = (
+    "Auth",
+    "LangGraphClient",
+    "StreamPart",
+    "SyncLangGraphClient",
+    "get_client",
+    "get_sync_client",
+)

@@ -9,21 +9,37 @@ LangGraph's ``{"detail": ...}`` bodies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-import time
 import uuid
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
+from uuid_utils import uuid7
+
+from streamgraph.server.auth import CURRENT, Guard, user_from_config
 from streamgraph.server.eventlog import EventLogs
 from streamgraph.server.execute import Outcome, wait_body
+from streamgraph.server.filters import MetadataFilter
 from streamgraph.server.graphs import GraphEntry
+from streamgraph.server.outage import PAUSE_SECONDS, Pausing, PausingSaver
 from streamgraph.server.runs import ActiveRun, RunManager, final_status
 from streamgraph.server.serialize import dumps, error_payload
 from streamgraph.server.state import interrupts_map, json_ready
-from streamgraph.server.storage.base import Assistant, Conflict, Run, Storage, Thread
+from streamgraph.server.storage.base import (
+    UNFINISHED,
+    Assistant,
+    Conflict,
+    Run,
+    Storage,
+    StorageError,
+    StorageUnavailable,
+    Thread,
+)
+from streamgraph.server.webhooks import DELAYS as WEBHOOK_DELAYS
+from streamgraph.server.webhooks import WebhookPolicy, WebhookRefused, post_with_retries
 from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
@@ -35,6 +51,11 @@ T = TypeVar("T")
 # LangGraph's namespace for system assistant ids: uuid5(this, graph_id).
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 RESERVED_CONFIGURABLE = ("thread_id", "run_id", "graph_id", "assistant_id")
+SERVER_RESTART = {
+    "error": "ServerRestart",
+    "message": "The server stopped while this run was running; its thread keeps the steps "
+    "done before (a run with no input goes on from there)",
+}
 
 
 class ApiError(Exception):
@@ -58,15 +79,17 @@ def system_assistant_id(graph_id: str) -> str:
 
 
 def new_id() -> str:
-    """A UUIDv7: ordered by creation time, so newest-first listings sort by id too."""
-    ms = time.time_ns() // 1_000_000
-    value = (ms << 80) | (0x7 << 76) | (int.from_bytes(os.urandom(10)) & ((1 << 76) - 1))
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    return str(uuid.UUID(int=value))
+    """A UUIDv7 (``uuid_utils``, as LangGraph's server makes them): ordered by creation
+    time, within a millisecond too (a counter), so newest-first listings sort by id."""
+    return str(uuid7())
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat()
+def now(later: float = 0.0) -> str:
+    """The time (plus ``later`` seconds), as rows store it."""
+    stamp = datetime.now(UTC)
+    if later:
+        stamp += timedelta(seconds=later)
+    return stamp.isoformat()
 
 
 def thread_row(thread_id: str, metadata: JsonObject | None = None) -> Thread:
@@ -94,17 +117,28 @@ class Api:
         graphs: dict[str, GraphEntry],
         storage: Storage,
         *,
-        workers: int = 16,
+        workers: int | None = None,
         api_keys: list[str] | None = None,
         max_body_bytes: int = 10 * 2**20,
+        event_dir: str | os.PathLike[str] | None = None,
         log_keep_seconds: float = 300.0,
-        log_max_bytes: int = 256 * 2**20,
+        log_max_bytes: int = 1024 * 2**20,
+        pause_seconds: float = PAUSE_SECONDS,
+        webhooks: WebhookPolicy | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.graphs = graphs
         self.storage = storage
+        # Runs' saves and ends wait through storage outages (see ``outage.py``).
+        self.pausing = Pausing(self.outage, pause_seconds)
+        self.run_saver = PausingSaver(storage.checkpointer, self.pausing)
+        self.webhooks = webhooks or WebhookPolicy()
+        self.webhook_delays = WEBHOOK_DELAYS  # between attempts (tests shorten them)
         self.api_keys = frozenset(api_keys or ())
+        self.guard = guard
+        """Custom auth (``langgraph.json``'s ``auth``), or None (see ``access.py``)."""
         self.max_body_bytes = max_body_bytes
-        self.logs = EventLogs(keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
+        self.logs = EventLogs(event_dir, keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
         self.runs = RunManager(self, workers=workers)
         self._saver_graphs: dict[int, Any] = {}
         self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
@@ -113,6 +147,7 @@ class Api:
         self._assistants: dict[str, Assistant] = {}
         self._webhook_client: Any = None
         self._background: set[asyncio.Task[Any]] = set()  # referenced until done
+        self._thread_locks: dict[str, list[Any]] = {}  # thread id -> [lock, users]
 
     async def startup(self) -> None:
         for graph_id in self.graphs:
@@ -133,7 +168,7 @@ class Api:
                     "config": {},
                     "context": {},
                     "metadata": {"created_by": "system"},
-                    "name": graph_id,
+                    "name": self._graph_name(graph_id),
                     "description": None,
                     "created_at": stamp,
                     "updated_at": stamp,
@@ -147,27 +182,59 @@ class Api:
             return found
         return created
 
+    def _graph_name(self, graph_id: str) -> str:
+        """A system assistant's name: its graph's (``compile(name=...)``), as LangGraph names
+        it, or the graph id when the graph has the default name or is made per run."""
+        graph = self.graphs[graph_id].graph
+        name = getattr(graph, "name", None)
+        return name if isinstance(name, str) and name != "LangGraph" else graph_id
+
     async def _recover_runs(self) -> None:
-        """Runs a previous process left unfinished: pending ones run again; one that was
-        running when the process died is marked as failed (its thread keeps every step
-        checkpointed before the crash; a new run with no input resumes from there)."""
-        for run in await self.call(self.storage.runs_with_status, ("pending", "running")):
+        """What a previous process left unfinished. A run that was running when it died
+        ends as failed (``ServerRestart``, on its stream too; its thread keeps every step
+        checkpointed before the crash, and a new run with no input resumes from there);
+        pending runs are queued again (at their start time), with their logs; threads left
+        ``busy`` with no run get their status back."""
+        self.logs.forget_stale_files()
+        unfinished = await self.call(self.storage.runs_with_status, UNFINISHED)
+        for run in unfinished:
+            if run["status"] == "running":
+                await self._fail_after_restart(run)
+        for run in unfinished:
             if run["status"] == "pending":
                 self.runs.submit(run, temporary=False)
-                continue
-            logger.warning(
-                "run %s (thread %s) was running when the server stopped: marked as failed",
-                run["run_id"],
-                run["thread_id"],
-            )
-            failure = {
-                "error": "ServerRestart",
-                "message": "the server stopped while this run was running",
-            }
-            await self.call(self.storage.update_run, run["run_id"], {"status": "error"})
-            await self.call(
-                self.storage.update_thread, run["thread_id"], {"status": "error", "error": failure}
-            )
+        busy, _ = await self.call(
+            self.storage.search_threads,
+            ids=None,
+            metadata=None,
+            values=None,
+            status="busy",
+            limit=100_000,
+            offset=0,
+            sort_by="thread_id",
+            sort_order="asc",
+        )
+        for thread in busy:
+            if not self.runs.thread_busy(thread["thread_id"]):
+                await self.refresh_thread(thread["thread_id"])
+
+    async def _fail_after_restart(self, run: Run) -> None:
+        run_id, thread_id = run["run_id"], run["thread_id"]
+        logger.warning(
+            "run %s (thread %s) was running when the server stopped: marked as failed",
+            run_id,
+            thread_id,
+        )
+        log = self.logs.create(run_id)
+        log.run = run
+        if log.last_seq == 0:
+            log.append("metadata", dumps({"run_id": run_id, "attempt": 1}))
+        log.append("error", dumps(SERVER_RESTART))
+        self.logs.close(run_id)
+        await self.call(self.storage.finish_run, run_id, "error", SERVER_RESTART)
+        await self.call(
+            self.storage.update_thread, thread_id, {"status": "error", "error": SERVER_RESTART}
+        )
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` on the loop without waiting for it (kept referenced until done)."""
@@ -175,24 +242,115 @@ class Api:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    def begin_shutdown(self) -> None:
+        """The server is asked to stop: end every stream and wait now (readers, ``/wait``
+        and ``/join``; clients reconnect to the next server), stop the runs."""
+        if not self.logs.stopping:
+            self.logs.shutdown()
+            self.background(self.runs.stop())
+
     async def shutdown(self) -> None:
+        self.logs.shutdown()
         await self.runs.stop()
+        self.logs.close_all()
         if self._background:  # webhooks being sent: a few seconds to finish
-            await asyncio.wait(self._background, timeout=5)
+            _, late = await asyncio.wait(self._background, timeout=5)
+            for task in late:  # (still retrying: logged as not delivered)
+                task.cancel()
+            if late:
+                logger.warning("%d webhooks not delivered: the server stops", len(late))
+                await asyncio.wait(late)
         if self._webhook_client is not None:
             await self._webhook_client.aclose()
         await self.call(self.storage.close)
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Call a storage method: inline, or on a thread for a storage that blocks."""
-        if self.storage.blocking:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        """Call a storage method: inline, or on a thread for a storage that blocks. An
+        error meaning the storage is unavailable becomes ``StorageUnavailable`` (503)."""
+        try:
+            if self.storage.blocking:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            return fn(*args, **kwargs)
+        except StorageError:
+            raise
+        except Exception as error:
+            reason = self.storage.outage(error)
+            if reason is not None:
+                raise StorageUnavailable(reason) from error
+            refused = self.storage.refused(error)
+            if refused is not None:
+                raise ApiError(422, f"body: {refused}") from error
+            raise
+
+    async def call_for_run(
+        self, active: ActiveRun, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``call`` for a run's own writes: retried through a storage outage (the run
+        pauses), so that it neither goes on unsaved nor ends without its end stored."""
+        what = f"run {active.run_id} (thread {active.thread_id})"
+
+        async def attempt() -> T:
+            return await self.call(fn, *args, **kwargs)
+
+        return await self.pausing.acall(what, attempt)
+
+    def outage(self, error: BaseException) -> str | None:
+        """The 503 message for an error that means the storage is unavailable."""
+        if isinstance(error, StorageUnavailable):
+            return str(error)
+        return self.storage.outage(error)
+
+    # -- custom auth -----------------------------------------------------------------------------
+
+    async def authorize(
+        self, resource: str, action: str, value: dict[str, Any]
+    ) -> MetadataFilter | None:
+        """Run the auth handler for ``action`` on ``resource`` for the current request (a
+        route that authorizes per item: ``Access(deferred=True)``); its filter, or None.
+        Without custom auth, or outside a request, everything is allowed."""
+        grant = CURRENT.get()
+        if self.guard is None or grant is None:
+            return None
+        return await self.guard.authorize(grant.principal, resource, action, value)
+
+    @staticmethod
+    def visible(resource: str, row: Any) -> bool:
+        """Whether the current request may see ``row`` (its grant's filter on
+        ``resource``'s metadata; everything without custom auth)."""
+        grant = CURRENT.get()
+        return grant is None or grant.allows(resource, (row or {}).get("metadata"))
+
+    @staticmethod
+    def auth_filter(resource: str) -> MetadataFilter | None:
+        """The current request's filter on ``resource`` (for searches)."""
+        grant = CURRENT.get()
+        return None if grant is None else grant.filter_for(resource)
+
+    async def search_threads(self, **query: Any) -> tuple[list[Thread], int]:
+        """``storage.search_threads`` showing only what the current request may see."""
+        return await self.call(
+            self.storage.search_threads, **query, auth_filter=self.auth_filter("threads")
+        )
+
+    async def search_assistants(self, **query: Any) -> tuple[list[Assistant], int]:
+        """``storage.search_assistants`` showing only what the current request may see."""
+        return await self.call(
+            self.storage.search_assistants, **query, auth_filter=self.auth_filter("assistants")
+        )
 
     # -- lookups ---------------------------------------------------------------------------------
 
     async def assistant(self, assistant_id: str) -> Assistant:
-        """An assistant by id, or a graph's system assistant by graph id (a copy)."""
+        """An assistant by id, or a graph's system assistant by graph id (a copy); 404 if
+        the current request may not see it."""
+        found = await self.lookup_assistant(assistant_id)
+        if not self.visible("assistants", found):
+            raise ApiError(404, f"Assistant '{assistant_id}' not found")
+        return found
+
+    async def lookup_assistant(self, assistant_id: str) -> Assistant:
+        """``assistant()`` without the custom auth check (for run workers and for run
+        creation, which checks assistants its own way)."""
         requested = assistant_id
         cached = self._assistants.get(requested)
         if cached is not None:
@@ -219,8 +377,9 @@ class Api:
                 del self._assistants[key]
 
     async def thread(self, thread_id: str) -> Thread:
+        """A thread; 404 if there is none or the current request may not see it."""
         found = await self.call(self.storage.get_thread, thread_id)
-        if found is None:
+        if found is None or not self.visible("threads", found):
             raise ApiError(404, f"Thread with ID {thread_id} not found")
         return found
 
@@ -239,7 +398,7 @@ class Api:
         clone = self._saver_graphs.get(id(graph))
         if clone is None or clone[0] is not graph:
             copy = graph.with_config()
-            copy.checkpointer = self.storage.checkpointer
+            copy.checkpointer = self.run_saver
             clone = self._saver_graphs[id(graph)] = (graph, copy)
         return clone[1]
 
@@ -259,7 +418,7 @@ class Api:
         self, run: Run, temporary: bool
     ) -> tuple[Any, Any, JsonObject, JsonObject]:
         """The graph, input, config and run options of a run about to execute."""
-        assistant = await self.assistant(run["assistant_id"])
+        assistant = await self.lookup_assistant(run["assistant_id"])
         kwargs = run["kwargs"]
         config = run_config(assistant, run)
         graph = await self.entry(assistant["graph_id"]).resolve(config)
@@ -269,103 +428,145 @@ class Api:
         options = {
             "interrupt_before": kwargs.get("interrupt_before"),
             "interrupt_after": kwargs.get("interrupt_after"),
-            "context": context or None,
+            # (always a dict, as LangGraph's server passes it: a graph whose context_schema
+            # is a dataclass or model gets its default instance when nobody set any)
+            "context": context,
             # (without a checkpointer durability means nothing: not passed)
-            "durability": None if temporary else kwargs.get("durability") or "async",
+            "durability": None if temporary else served_durability(kwargs.get("durability")),
         }
         return graph, run_input(kwargs), config, options
 
     async def settle_thread(
-        self, run: Run, outcome: Outcome, *, cancelled: bool, rollback: bool
+        self, active: ActiveRun, outcome: Outcome, *, cancelled: bool, rollback: bool
     ) -> Any:
         """Store the run's end and its thread's new row; returns the ``/wait`` body."""
         storage = self.storage
+        run = active.run
         run_id, thread_id = run["run_id"], run["thread_id"]
         if rollback:
-            await self.call(storage.delete_run_checkpoints, thread_id, run_id)
-            await self.call(storage.delete_run, run_id)
+            await self.call_for_run(active, storage.delete_run_checkpoints, thread_id, run_id)
+            await self.call_for_run(active, storage.delete_run, run_id)
         else:
-            await self.call(
-                storage.update_run, run_id, {"status": final_status(outcome, cancelled)}
-            )
-        thread = await self.call(storage.get_thread, thread_id)
+            status = final_status(outcome, cancelled)
+            error = error_payload(outcome.error) if outcome.error is not None else None
+            await self.call_for_run(active, storage.finish_run, run_id, status, error)
+        async with self._thread_lock(thread_id):
+            return await self._settle_row(active, outcome, cancelled=cancelled)
+
+    @contextlib.asynccontextmanager
+    async def _thread_lock(self, thread_id: str) -> AsyncIterator[None]:
+        """One writer of a thread's row at a time: runs of a thread ending together each
+        read what the other left (else the last write could be stale, ``busy`` for ever)."""
+        entry = self._thread_locks.setdefault(thread_id, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._thread_locks[thread_id]
+
+    async def _settle_row(self, active: ActiveRun, outcome: Outcome, *, cancelled: bool) -> Any:
+        run, storage = active.run, self.storage
+        thread_id = run["thread_id"]
+        thread = await self.call_for_run(active, storage.get_thread, thread_id)
         if thread is None:  # deleted while the run ran
             return wait_body(outcome, {})
-        changes: JsonObject = {
-            "metadata": {
-                "graph_id": run["metadata"].get("graph_id"),
-                "assistant_id": run["assistant_id"],
-            }
+        metadata = {
+            "graph_id": run["metadata"].get("graph_id"),
+            "assistant_id": run["assistant_id"],
         }
-        graph = await self.thread_graph(
-            {**thread, "metadata": {**thread["metadata"], **changes["metadata"]}}
+        changes = await self._thread_state(
+            {**thread, "metadata": {**thread["metadata"], **metadata}}
         )
-        values: Any = thread.get("values")
-        if graph is not None:
-            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-            values = json_ready(snapshot.values)
-            changes.update(
-                values=values, interrupts=interrupts_map(snapshot), state_updated_at=now()
-            )
-            status = "interrupted" if snapshot.next else "idle"
-        else:
-            status = "idle"
+        changes["metadata"] = metadata
         if outcome.error is not None and not cancelled:
-            status = "error"
+            changes["status"] = "error"
             changes["error"] = error_payload(outcome.error)
-        else:
-            changes["error"] = None
-        if self.runs.thread_has_waiting(thread_id):
-            status = "busy"
-        changes["status"] = status
-        await self.call(storage.update_thread, thread_id, changes)
-        return wait_body(outcome, values)
+        if self.runs.runs_after(active):
+            changes["status"] = "busy"
+        await self.call_for_run(active, storage.update_thread, thread_id, changes)
+        return wait_body(outcome, changes.get("values", thread.get("values")))
+
+    async def _thread_state(self, thread: Thread) -> JsonObject:
+        """A thread's row fields from its last checkpoint: values, interrupts, status."""
+        graph = await self.thread_graph(thread)
+        if graph is None:
+            return {"status": "idle", "error": None}
+        config = {"configurable": {"thread_id": thread["thread_id"]}}
+        what = f"storing thread {thread['thread_id']}'s state"
+        snapshot = await self.pausing.acall(what, graph.aget_state, config)
+        return {
+            "values": json_ready(snapshot.values),
+            "interrupts": interrupts_map(snapshot),
+            "state_updated_at": now(),
+            "status": "interrupted" if snapshot.next else "idle",
+            "error": None,
+        }
+
+    async def refresh_thread(self, thread_id: str) -> None:
+        """Give a thread with no run in progress the status its checkpoints say."""
+        thread = await self.call(self.storage.get_thread, thread_id)
+        if thread is None or self.runs.thread_busy(thread_id):
+            return
+        changes = await self._thread_state(thread)
+        changes.pop("error")
+        await self.call(self.storage.update_thread, thread_id, changes)
+
+    async def check_webhook(self, url: str) -> None:
+        """422 unless the webhook policy allows ``url`` (see ``webhooks.py``)."""
+        try:
+            await self.webhooks.check(url)
+        except WebhookRefused as error:
+            raise ApiError(422, f"body.webhook: {error}") from None
 
     async def send_webhook(self, url: str, active: ActiveRun) -> None:
-        """POST the finished run (with its status and values) to ``url``. A webhook is
-        fire-and-forget: a failure is logged, never raised."""
+        """POST the finished run (with its status and values) to ``url``, retried with
+        backoff, every attempt logged with the run's id; never raises."""
+        label = f"run {active.run_id} (thread {active.thread_id}): webhook {url}"
         try:
-            status = await self._post_webhook(url, active)
-        except Exception as error:  # the receiver's problem (or the storage's), not the run's
-            logger.warning(
-                "run %s (thread %s): webhook %s failed: %s: %s",
-                active.run_id,
-                active.thread_id,
-                url,
-                type(error).__name__,
-                error,
-            )
+            await self.webhooks.check(url)
+            payload = await self._webhook_payload(active)
+        except Exception as error:  # refused now (its host moved), or storage down
+            logger.warning("%s not sent: %s: %s", label, type(error).__name__, error)
             return
-        if status >= 400:
-            logger.warning(
-                "run %s (thread %s): webhook %s answered %d",
-                active.run_id,
-                active.thread_id,
-                url,
-                status,
-            )
-
-    async def _post_webhook(self, url: str, active: ActiveRun) -> int:
         import httpx
 
         if self._webhook_client is None:
             self._webhook_client = httpx.AsyncClient(timeout=10)
+        client = self._webhook_client
+        headers = {"content-type": "application/json", **self.webhooks.headers}
+
+        async def send() -> int:
+            response = await client.post(url, content=payload, headers=headers)
+            return int(response.status_code)
+
+        await post_with_retries(send, label=label, delays=self.webhook_delays)
+
+    async def _webhook_payload(self, active: ActiveRun) -> bytes:
         run: JsonObject = dict(active.run)
-        stored = await self.call(self.storage.get_run, active.run_id)
-        if stored is not None:
-            run.update(stored)
+        if not active.temporary:
+            stored = await self.call(self.storage.get_run, active.run_id)
+            if stored is not None:
+                run.update(stored)
+        error = active.outcome.error
         payload = {
             **run,
             "values": active.body,
             "webhook_sent_at": now(),
-            "error": error_payload(active.outcome.error)
-            if active.outcome.error is not None
-            else None,
+            "error": error_payload(error) if error is not None else None,
         }
-        response = await self._webhook_client.post(
-            url, content=dumps(payload), headers={"content-type": "application/json"}
-        )
-        return int(response.status_code)
+        return dumps(self.webhooks.payload(payload))
+
+
+def served_durability(asked: str | None) -> str:
+    """The durability a run executes with. A client that received a step's ``updates``
+    event must find that step saved, whatever happens to the server next: so ``async``
+    (LangGraph's default, which saves a step while the next one runs and sends its events
+    before the save) runs as ``sync`` (each step saved before its events leave). ``exit``
+    (save only at the end) is a client's explicit choice, kept."""
+    return "exit" if asked == "exit" else "sync"
 
 
 def run_config(assistant: Assistant, run: Run) -> JsonObject:
@@ -380,8 +581,11 @@ def run_config(assistant: Assistant, run: Run) -> JsonObject:
         "thread_id": run["thread_id"],
         "graph_id": assistant["graph_id"],
         "assistant_id": assistant["assistant_id"],
-        "user_id": "",
     }
+    # The user who created the run (stored with it as JSON) as an object graphs can ask
+    # ``.identity`` of, as LangGraph's server gives it.
+    configurable["langgraph_auth_user"] = user_from_config(configurable.get("langgraph_auth_user"))
+    configurable["user_id"] = configurable.get("langgraph_auth_user_id") or ""
     checkpoint = kwargs.get("checkpoint") or {}
     checkpoint_id = kwargs.get("checkpoint_id") or checkpoint.get("checkpoint_id")
     if checkpoint_id:

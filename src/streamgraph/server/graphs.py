@@ -10,9 +10,10 @@ A location is ``<file.py>:<attribute>`` (relative to the config file) or
 as LangGraph calls graph factories). ``dependencies`` that are local folders go on
 ``sys.path``; ``env`` is a dict or a ``.env`` file, applied before any graph is imported.
 Keys that only shape LangGraph's Docker image (``python_version``, ``dockerfile_lines``, ...)
-are ignored, as ``langgraph dev`` ignores them. ``auth`` and ``encryption`` are refused: a
-server that quietly skipped them would serve unprotected data. Any other key this server
-does not implement (``http``, ``store``, a misspelt key, ...) is a ``ConfigWarning``.
+are ignored, as ``langgraph dev`` ignores them. ``auth`` names the project's ``Auth`` object
+(``{"path": "./auth.py:auth"}``, see ``streamgraph.server.auth``). ``encryption`` is
+refused: a server that quietly skipped it would store data unencrypted. Any other key this
+server does not implement (``http``, ``store``, a misspelt key, ...) is a ``ConfigWarning``.
 
 Every problem is a ``ConfigError`` with one line saying what is wrong and where.
 """
@@ -54,8 +55,10 @@ IMAGE_ONLY_KEYS = frozenset(
         "_INTERNAL_docker_tag",
     }
 )
-USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys"})
-REFUSED_KEYS = {"auth": "custom authentication", "encryption": "encryption at rest"}
+USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys", "auth", "webhooks"})
+REFUSED_KEYS = {"encryption": "encryption at rest"}
+AUTH_KEYS = {"path": str, "disable_studio_auth": bool, "allow_langsmith_api_keys": bool}
+AUTH_IGNORED_KEYS = frozenset({"openapi", "cache"})
 
 
 class ConfigWarning(UserWarning):
@@ -77,12 +80,17 @@ class ServerConfig:
         env: dict[str, str] | None = None,
         api_keys: list[str] | None = None,
         path: Path | None = None,
+        auth: dict[str, Any] | None = None,
+        webhooks: dict[str, Any] | None = None,
     ) -> None:
         self.graphs = graphs
         self.base_dir = base_dir
         self.env = env or {}
         self.api_keys = api_keys or []
         self.path = path
+        self.auth = auth
+        """The ``auth`` entry, checked (``path`` and the flags), or None."""
+        self.webhooks = webhooks  # LangGraph's "webhooks" (see ``webhooks.py``)
 
 
 def load_config(path: str | os.PathLike[str]) -> ServerConfig:
@@ -110,15 +118,45 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     keys = data.get("api_keys") or []
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise ConfigError(f'{file}: "api_keys" must be a list of strings')
-    return ServerConfig(data["graphs"], base, env=env, api_keys=keys, path=file)
+    auth = _auth_entry(data["auth"], file) if "auth" in data else None
+    webhooks = data.get("webhooks")
+    if webhooks is not None and not isinstance(webhooks, dict):
+        raise ConfigError(f'{file}: "webhooks" must be an object')
+    return ServerConfig(
+        data["graphs"], base, env=env, api_keys=keys, path=file, auth=auth, webhooks=webhooks
+    )
+
+
+def _auth_entry(value: Any, file: Path) -> dict[str, Any]:
+    """The ``auth`` entry, checked: an object whose ``path`` names the ``Auth`` object."""
+    example = '"auth": {"path": "./auth.py:auth"}'
+    if not isinstance(value, dict):
+        raise ConfigError(f'{file}: "auth" must be an object like {example}, not {value!r}')
+    if not isinstance(value.get("path"), str) or not value["path"].strip():
+        raise ConfigError(f'{file}: "auth" needs a "path" to the Auth object, like {example}')
+    for key, given in value.items():
+        if key in AUTH_IGNORED_KEYS:
+            warnings.warn(
+                f'{file}: "auth.{key}" is not supported by streamgraph and is ignored',
+                ConfigWarning,
+                stacklevel=3,
+            )
+        elif key not in AUTH_KEYS:
+            raise ConfigError(
+                f'{file}: "auth" has an unknown key "{key}" (known: {", ".join(AUTH_KEYS)})'
+            )
+        elif not isinstance(given, AUTH_KEYS[key]):
+            raise ConfigError(
+                f'{file}: "auth.{key}" must be a {AUTH_KEYS[key].__name__}, not {given!r}'
+            )
+    return {k: v for k, v in value.items() if k in AUTH_KEYS}
 
 
 def _check_keys(data: dict[str, Any], file: Path) -> None:
     for key in data:
         if key in REFUSED_KEYS:
             raise ConfigError(
-                f'{file}: "{key}" ({REFUSED_KEYS[key]}) is not supported by '
-                'streamgraph; remove it, or protect the server with "api_keys"'
+                f'{file}: "{key}" ({REFUSED_KEYS[key]}) is not supported by streamgraph; remove it'
             )
         if key not in USED_KEYS and key not in IMAGE_ONLY_KEYS:
             warnings.warn(
@@ -137,13 +175,9 @@ def _env(value: Any, base: Path) -> dict[str, str]:
         file = base / value
         if not file.is_file():
             raise ConfigError(f"env file not found: {file}")
-        env = {}
-        for line in file.read_text().splitlines():
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, _, val = line.partition("=")
-                env[key.strip().removeprefix("export ")] = val.strip().strip("'\"")
-        return env
+        from dotenv import dotenv_values  # (python-dotenv: as langgraph dev reads .env)
+
+        return {k: v for k, v in dotenv_values(file).items() if v is not None}
     raise ConfigError(f'"env" must be an object or a .env file path, not {value!r}')
 
 
@@ -237,7 +271,10 @@ def _as_graph(graph_id: str, value: Any, where: str) -> Any:
     kind = type(value)
     hint = ""
     if kind.__module__.split(".")[0] == "langgraph":
-        hint = " (a LangGraph graph: import StateGraph from streamgraph.graph instead)"
+        hint = (
+            " (a LangGraph graph: serve it without --no-compat, or import StateGraph from "
+            "streamgraph.graph instead)"
+        )
     raise ConfigError(
         f"graph {graph_id!r}: {where} is a {kind.__module__}.{kind.__name__}, not a graph{hint}"
     )

@@ -164,12 +164,45 @@ def _run_config(config: Config) -> Config:
     return config
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise _nul(value)
+    return value
+
+
+def _checkpoint_no_nul(checkpoint: Any) -> Any:
+    for key in ("thread_id", "checkpoint_ns", "checkpoint_id"):
+        value = checkpoint.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError.from_exception_data(
+                "Checkpoint",
+                [
+                    {
+                        "type": "value_error",
+                        "loc": (key,),
+                        "input": value,
+                        "ctx": {"error": _nul(value)},
+                    }
+                ],
+            )
+    return checkpoint
+
+
+def _nul(value: str) -> ValueError:
+    return ValueError(f"{_short(value)} contains a NUL character (\\u0000)")
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+"""A name or an id: never a NUL character (a Postgres text column cannot hold one)."""
 UuidStr = Annotated[
     str, AfterValidator(_uuid), WithJsonSchema({"type": "string", "format": "uuid"})
 ]
+MAX_INT = 2**31 - 1  # the largest integer every database column takes (Postgres INTEGER)
+MAX_DELAY = 10 * 365 * 86_400  # after_seconds: ten years
 Limit = Annotated[int, Field(ge=1, le=1000)]
-Offset = Annotated[int, Field(ge=0)]
+Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
 RunConfig = Annotated[Config, AfterValidator(_run_config)]
+CheckpointRef = Annotated[Checkpoint, AfterValidator(_checkpoint_no_nul)]
 JsonObject = dict[str, Any]
 
 RunStreamMode = Literal[
@@ -237,36 +270,36 @@ AssistantSort = Literal["assistant_id", "graph_id", "name", "created_at", "updat
 
 
 class AssistantCreate(Body):
-    graph_id: str
+    graph_id: Text
     """The served graph the assistant runs."""
     assistant_id: UuidStr | None = None
     """Its id (default: a new one)."""
     config: JsonObject | None = None
     context: JsonObject | None = None
     metadata: JsonObject | None = None
-    name: str | None = None
-    description: str | None = None
+    name: Text | None = None
+    description: Text | None = None
     if_exists: OnConflictBehavior = "raise"
     """When an assistant with this id exists: fail (409) or return it."""
 
 
 class AssistantPatch(Body):
     keep_null: ClassVar[frozenset[str]] = frozenset({"description"})
-    graph_id: str | None = None
+    graph_id: Text | None = None
     config: JsonObject | None = None
     context: JsonObject | None = None
     metadata: JsonObject | None = None
     """Merged into the assistant's metadata, key by key."""
-    name: str | None = None
-    description: str | None = None
+    name: Text | None = None
+    description: Text | None = None
     """``null`` clears it."""
 
 
 class AssistantSearchRequest(Body):
     metadata: JsonObject | None = None
     """Assistants whose metadata contains this."""
-    graph_id: str | None = None
-    name: str | None = None
+    graph_id: Text | None = None
+    name: Text | None = None
     """Part of the name, in any case."""
     limit: Limit = 10
     offset: Offset = 0
@@ -278,12 +311,12 @@ class AssistantSearchRequest(Body):
 
 class AssistantCountRequest(Body):
     metadata: JsonObject | None = None
-    graph_id: str | None = None
-    name: str | None = None
+    graph_id: Text | None = None
+    name: Text | None = None
 
 
 class AssistantVersionChange(Body):
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
     """The version to make current (or in the ``version`` query parameter)."""
 
 
@@ -302,7 +335,7 @@ class ThreadSuperstepUpdate(TypedDict, total=False):
     """One node's write in a superstep: ``values`` as if ``as_node`` returned them."""
 
     values: Any
-    as_node: str | None
+    as_node: Text | None
 
 
 class ThreadSuperstep(TypedDict, total=False):
@@ -318,7 +351,7 @@ class ThreadCreate(Body):
     ttl: Any = None
     supersteps: list[ThreadSuperstep] | None = None
     """State updates to apply, step by step, to the new thread (needs ``graph_id``)."""
-    graph_id: str | None = None
+    graph_id: Text | None = None
 
 
 class ThreadPatch(Body):
@@ -355,14 +388,14 @@ class ThreadPruneRequest(Body):
 class ThreadStateUpdate(Body):
     values: StateValues | None = None
     """Written as if ``as_node`` had returned them."""
-    as_node: str | None = None
-    checkpoint: Checkpoint | None = None
-    checkpoint_id: str | None = None
+    as_node: Text | None = None
+    checkpoint: CheckpointRef | None = None
+    checkpoint_id: Text | None = None
     """Update from this checkpoint instead of the latest."""
 
 
 class ThreadStateCheckpointRequest(Body):
-    checkpoint: Checkpoint
+    checkpoint: CheckpointRef
     subgraphs: bool = False
 
 
@@ -372,7 +405,7 @@ class ThreadStateSearch(Body):
     """Only checkpoints before this one (an id, or a checkpoint object)."""
     metadata: JsonObject | None = None
     """Only checkpoints whose metadata contains this."""
-    checkpoint: Checkpoint | None = None
+    checkpoint: CheckpointRef | None = None
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -381,7 +414,7 @@ class ThreadStateSearch(Body):
 class RunCreate(Body):
     """What every run-creating body has (the routes take the subclasses below)."""
 
-    assistant_id: str
+    assistant_id: Text
     """An assistant id, or a graph id (its system assistant)."""
     input: Any = None
     """The graph's input; ``null`` continues from the thread's checkpoint."""
@@ -390,7 +423,7 @@ class RunCreate(Body):
     config: RunConfig | None = None
     context: JsonObject | None = None
     """The run's context (``configurable`` and ``context`` may not both be given)."""
-    webhook: str | None = None
+    webhook: Text | None = None
     """A URL to POST the finished run to."""
     interrupt_before: Nodes | None = None
     interrupt_after: Nodes | None = None
@@ -398,11 +431,11 @@ class RunCreate(Body):
     stream_subgraphs: bool = False
     stream_resumable: bool = False
     feedback_keys: list[str] | None = None
-    after_seconds: Annotated[float, Field(ge=0)] | None = None
+    after_seconds: Annotated[float, Field(ge=0, le=MAX_DELAY)] | None = None
     """Start the run this many seconds later."""
-    checkpoint_id: str | None = None
+    checkpoint_id: Text | None = None
     """Start from this checkpoint of the thread."""
-    checkpoint: Checkpoint | None = None
+    checkpoint: CheckpointRef | None = None
     checkpoint_during: bool | None = None
     durability: Durability | None = None
 
@@ -429,8 +462,12 @@ class RunCreateStreamingStateless(RunCreateStateless):
     """What happens to the run when the client goes away before it ends."""
 
 
-class RunBatchCreate(RootModel[list[RunCreateStateless]]):
-    """Several stateless background runs."""
+MAX_BATCH = 1000
+"""Runs in one ``/runs/batch`` request (one 1 MB body used to create 20,000)."""
+
+
+class RunBatchCreate(RootModel[Annotated[list[RunCreateStateless], Field(max_length=MAX_BATCH)]]):
+    """Several stateless background runs (at most ``MAX_BATCH``)."""
 
 
 class RunsCancel(Body):
@@ -541,4 +578,6 @@ def _problem(problem: Mapping[str, Any]) -> str:
         return f"{value} is less than {_number(context['ge'])}"
     if kind == "less_than_equal":
         return f"{value} is more than {_number(context['le'])}"
+    if kind == "too_long":
+        return f"{context['actual_length']} items, more than {context['max_length']}"
     return str(problem["msg"])

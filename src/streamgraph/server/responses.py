@@ -17,6 +17,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from streamgraph.server.eventlog import EventLog
+from streamgraph.server.runs import STOPPED
 from streamgraph.server.serialize import dumps
 
 __all__ = ("event_filter", "keepalive_json", "sse")
@@ -38,7 +39,8 @@ def sse(
             async for chunk in log.follow(after, keep=keep, heartbeat=HEARTBEAT_SECONDS):
                 yield chunk
         finally:
-            if not log.closed and on_disconnect is not None:  # the client went away
+            # The client went away (not: the server stops, which ends every stream).
+            if not log.closed and on_disconnect is not None and not log.server_stopping:
                 on_disconnect()
 
     return StreamingResponse(
@@ -62,7 +64,8 @@ def keepalive_json(
                     break
                 yield b"\n"
             finished = True
-            yield dumps(pending.result())
+            if pending.result() is not STOPPED:  # (else: the server stops, no result here)
+                yield dumps(pending.result())
         finally:
             if not finished:
                 pending.cancel()

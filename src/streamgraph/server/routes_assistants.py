@@ -3,11 +3,22 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette.responses import Response
 
 from streamgraph.sdk.schema import Assistant, Config, GraphSchema
+from streamgraph.server.access import (
+    ASSISTANT_COUNT,
+    ASSISTANT_CREATE,
+    ASSISTANT_DELETE,
+    ASSISTANT_READ,
+    ASSISTANT_SEARCH,
+    ASSISTANT_UPDATE,
+    ASSISTANT_VERSION,
+    PUBLIC,
+)
 from streamgraph.server.api import ApiError, found, new_id, now
 from streamgraph.server.models import (
     AssistantCountRequest,
@@ -32,13 +43,13 @@ if TYPE_CHECKING:
 __all__ = ()
 
 
-@endpoint("GET", "/ok", response=Health, tag="system")
+@endpoint("GET", "/ok", response=Health, tag="system", auth=PUBLIC)
 async def ok(api: Api, req: Req[None]) -> Health:
     """Health check (open even when API keys are required)."""
     return {"ok": True, "services": {}}
 
 
-@endpoint("GET", "/info", response=ServerInfo, tag="system")
+@endpoint("GET", "/info", response=ServerInfo, tag="system", auth=PUBLIC)
 async def info(api: Api, req: Req[None]) -> ServerInfo:
     """Server version and features."""
     import streamgraph
@@ -56,7 +67,7 @@ async def info(api: Api, req: Req[None]) -> ServerInfo:
     }
 
 
-@endpoint("GET", "/openapi.json", response=JsonObject, tag="system")
+@endpoint("GET", "/openapi.json", response=JsonObject, tag="system", auth=PUBLIC)
 async def openapi_document(api: Api, req: Req[None]) -> JsonObject:
     """This server's OpenAPI document."""
     import streamgraph
@@ -71,6 +82,7 @@ async def openapi_document(api: Api, req: Req[None]) -> JsonObject:
     response=Assistant,
     errors=(409,),
     tag="assistants",
+    auth=ASSISTANT_CREATE,
 )
 async def create_assistant(api: Api, req: Req[AssistantCreate]) -> Assistant:
     """Create an assistant for a served graph."""
@@ -93,8 +105,20 @@ async def create_assistant(api: Api, req: Req[AssistantCreate]) -> Assistant:
         return await api.call(api.storage.create_assistant, assistant)
     except Conflict:
         if body.if_exists == "do_nothing":
-            return await api.assistant(assistant["assistant_id"])
+            existing = await api.lookup_assistant(assistant["assistant_id"])
+            if await _readable(api, existing):
+                return existing
         raise ApiError(409, f"Assistant {assistant['assistant_id']} already exists") from None
+
+
+async def _readable(api: Api, assistant: Assistant) -> bool:
+    """Whether an existing assistant may be handed to the request trying to create it (see
+    ``routes_threads._readable``)."""
+    if not api.visible("assistants", assistant):
+        return False
+    value = {"assistant_id": uuid.UUID(assistant["assistant_id"])}
+    read = await api.authorize("assistants", "read", value)
+    return read is None or read.matches(assistant.get("metadata"))
 
 
 @endpoint(
@@ -103,12 +127,12 @@ async def create_assistant(api: Api, req: Req[AssistantCreate]) -> Assistant:
     body=AssistantSearchRequest,
     response=list[Assistant],
     tag="assistants",
+    auth=ASSISTANT_SEARCH,
 )
 async def search_assistants(api: Api, req: Req[AssistantSearchRequest]) -> Response:
     """Assistants matching graph id, metadata and name."""
     body = req.body
-    rows, total = await api.call(
-        api.storage.search_assistants,
+    rows, total = await api.search_assistants(
         graph_id=body.graph_id,
         metadata=body.metadata,
         name=body.name,
@@ -126,12 +150,18 @@ async def search_assistants(api: Api, req: Req[AssistantSearchRequest]) -> Respo
     return json_response(shown, headers=headers)
 
 
-@endpoint("POST", "/assistants/count", body=AssistantCountRequest, response=int, tag="assistants")
+@endpoint(
+    "POST",
+    "/assistants/count",
+    body=AssistantCountRequest,
+    response=int,
+    tag="assistants",
+    auth=ASSISTANT_COUNT,
+)
 async def count_assistants(api: Api, req: Req[AssistantCountRequest]) -> int:
     """How many assistants match."""
     body = req.body
-    _, total = await api.call(
-        api.storage.search_assistants,
+    _, total = await api.search_assistants(
         graph_id=body.graph_id,
         metadata=body.metadata,
         name=body.name,
@@ -143,7 +173,9 @@ async def count_assistants(api: Api, req: Req[AssistantCountRequest]) -> int:
     return total
 
 
-@endpoint("GET", "/assistants/{assistant_id}", response=Assistant, tag="assistants")
+@endpoint(
+    "GET", "/assistants/{assistant_id}", response=Assistant, tag="assistants", auth=ASSISTANT_READ
+)
 async def get_assistant(api: Api, req: Req[None]) -> Assistant:
     """One assistant (by id, or a graph's system assistant by graph id)."""
     return await api.assistant(req.path["assistant_id"])
@@ -155,6 +187,7 @@ async def get_assistant(api: Api, req: Req[None]) -> Assistant:
     body=AssistantPatch,
     response=Assistant,
     tag="assistants",
+    auth=ASSISTANT_UPDATE,
 )
 async def patch_assistant(api: Api, req: Req[AssistantPatch]) -> Assistant:
     """Change an assistant (a new version)."""
@@ -176,13 +209,18 @@ async def patch_assistant(api: Api, req: Req[AssistantPatch]) -> Assistant:
     response=None,
     tag="assistants",
     query={"delete_threads": "also delete the threads it ran on"},
+    auth=ASSISTANT_DELETE,
 )
 async def delete_assistant(api: Api, req: Req[None]) -> None:
-    """Delete an assistant."""
+    """Delete an assistant (with ``delete_threads``, the threads it ran on that the
+    request may delete)."""
     assistant = await api.assistant(req.path["assistant_id"])
     if req.flag("delete_threads"):
+        value = {"assistant_id": uuid.UUID(assistant["assistant_id"])}
+        deletable = await api.authorize("threads", "delete", value)
         rows, _ = await api.call(
             api.storage.search_threads,
+            auth_filter=deletable,
             ids=None,
             metadata={"assistant_id": assistant["assistant_id"]},
             values=None,
@@ -205,6 +243,7 @@ async def delete_assistant(api: Api, req: Req[None]) -> None:
     body=AssistantVersionsSearchRequest,
     response=list[Assistant],
     tag="assistants",
+    auth=ASSISTANT_READ,
 )
 async def assistant_versions(api: Api, req: Req[AssistantVersionsSearchRequest]) -> list[Assistant]:
     """Every version of an assistant, newest first."""
@@ -225,6 +264,7 @@ async def assistant_versions(api: Api, req: Req[AssistantVersionsSearchRequest])
     response=Assistant,
     tag="assistants",
     query={"version": "the version (or in the body)"},
+    auth=ASSISTANT_VERSION,
 )
 async def set_latest_version(api: Api, req: Req[AssistantVersionChange]) -> Assistant:
     """Make an earlier version of an assistant the current one."""
@@ -252,6 +292,7 @@ async def _graph(api: Api, assistant_id: str) -> Any:
     response=GraphDrawing,
     tag="assistants",
     query={"xray": "draw subgraphs' nodes: true, false or a depth"},
+    auth=ASSISTANT_READ,
 )
 async def assistant_graph(api: Api, req: Req[None]) -> GraphDrawing:
     """The graph's nodes and edges."""
@@ -262,7 +303,13 @@ async def assistant_graph(api: Api, req: Req[None]) -> GraphDrawing:
     return drawing
 
 
-@endpoint("GET", "/assistants/{assistant_id}/schemas", response=GraphSchema, tag="assistants")
+@endpoint(
+    "GET",
+    "/assistants/{assistant_id}/schemas",
+    response=GraphSchema,
+    tag="assistants",
+    auth=ASSISTANT_READ,
+)
 async def assistant_schemas(api: Api, req: Req[None]) -> GraphSchema:
     """JSON schemas of the graph's input, output, state, config and context."""
     graph, assistant = await _graph(api, req.path["assistant_id"])
@@ -283,6 +330,7 @@ async def assistant_schemas(api: Api, req: Req[None]) -> GraphSchema:
     response=Subgraphs,
     tag="assistants",
     query={"recurse": "include nested subgraphs"},
+    auth=ASSISTANT_READ,
 )
 async def assistant_subgraphs(api: Api, req: Req[None]) -> Subgraphs:
     """Schemas of the graph's subgraphs, by namespace."""
@@ -305,16 +353,16 @@ def graph_schemas(graph: Any, graph_id: str | None = None) -> GraphSchemaNoId:
     """JSON schemas of a graph's state (and its input and output when they differ), as
     LangGraph's server writes them: one property per key, each with ``default: null``."""
     name = graph_id or graph.name
-    state = graph.state_schema
+    state = graph.state_spec
     builder = getattr(graph, "builder", None)
     context = getattr(builder, "context_schema", None)
     return {
         "input_schema": None
-        if graph.input_schema is state
-        else _object_schema(graph.input_schema.hints, f"{name}_input"),
+        if graph.input_spec is state
+        else _object_schema(graph.input_spec.hints, f"{name}_input"),
         "output_schema": None
-        if graph.output_schema is state
-        else _object_schema(graph.output_schema.hints, f"{name}_output"),
+        if graph.output_spec is state
+        else _object_schema(graph.output_spec.hints, f"{name}_output"),
         "state_schema": _object_schema(state.hints, f"{name}_state"),
         "config_schema": {},
         "context_schema": None if context is None else _class_schema(context, name),

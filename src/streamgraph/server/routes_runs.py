@@ -5,12 +5,22 @@ be re-joined at ``GET /runs/{run_id}/stream``), COMPAT.md says so."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
 from streamgraph.sdk.schema import Assistant, Run
+from streamgraph.server.access import (
+    RUN_CANCEL,
+    RUN_CREATE,
+    RUN_DELETE,
+    RUN_READ,
+    RUNS_CANCEL,
+    principal_of_scope,
+)
 from streamgraph.server.api import ApiError, new_id, now, thread_row
+from streamgraph.server.auth import AuthHandlerFailed, Principal
 from streamgraph.server.models import (
     STREAM_MODES,
     JsonObject,
@@ -27,7 +37,10 @@ from streamgraph.server.routing import EventStream, Req, RequestInvalid, endpoin
 
 if TYPE_CHECKING:
     from streamgraph.server.api import Api
+    from streamgraph.server.filters import MetadataFilter
     from streamgraph.server.runs import ActiveRun
+
+from streamgraph.server.runs import Phase
 
 __all__ = ()
 
@@ -35,6 +48,7 @@ BUSY = (
     "Thread is already running a task. Wait for it to finish or choose a different "
     "multitask strategy."
 )
+NOT_FOUND = "Thread or assistant not found."
 
 
 # -- creating a run ------------------------------------------------------------------------------
@@ -52,62 +66,131 @@ def _check_body(body: RunCreate, stateless: bool) -> None:
         raise ApiError(400, "You must provide a thread_id when resuming.")
 
 
-async def _prepare_thread(api: Api, thread_id: str, body: RunCreateStateful) -> None:
-    """The thread must exist (or be created, ``if_not_exists=create``); a run already on
-    it is handled by ``multitask_strategy``."""
-    if await api.call(api.storage.get_thread, thread_id) is None:
+async def _prepare_thread(
+    api: Api,
+    thread_id: str,
+    body: RunCreateStateful,
+    allowed: MetadataFilter | None,
+    metadata: JsonObject,
+) -> None:
+    """The thread must exist (or be created, ``if_not_exists=create``, with the run's
+    metadata) and pass the ``create_run`` handler's filter; a run already on it is handled
+    by ``multitask_strategy``."""
+    existing = await api.call(api.storage.get_thread, thread_id)
+    if existing is None:
         if body.if_not_exists != "create":
-            raise ApiError(404, "Thread or assistant not found.")
-        await api.call(api.storage.create_thread, thread_row(thread_id))
+            raise ApiError(404, NOT_FOUND)
+        await api.call(api.storage.create_thread, thread_row(thread_id, metadata))
+    elif allowed is not None and not allowed.matches(existing.get("metadata")):
+        raise ApiError(404, NOT_FOUND)
     if not api.runs.thread_busy(thread_id):
         return
     strategy = body.multitask_strategy
     if strategy == "reject":
         raise ApiError(409, BUSY)
     if strategy in ("interrupt", "rollback"):
-        current = api.runs.current(thread_id)
-        if current is not None:
-            await api.runs.cancel(current.run_id, action=strategy)
+        for active in api.runs.on_thread(thread_id):
+            await api.runs.cancel(active.run_id, action=strategy)
 
 
-async def create_run(api: Api, thread_id: str | None, body: RunCreate) -> ActiveRun:
-    """Check, store and queue a run (a ``RunCreateStateless`` body: no thread)."""
+def principal(req: Req[Any]) -> Principal:
+    """Who makes the request (anonymous without custom auth)."""
+    return req.grant.principal if req.grant is not None else principal_of_scope(req.request.scope)
+
+
+async def create_run(api: Api, thread_id: str | None, body: RunCreate, who: Principal) -> ActiveRun:
+    """Check, authorize, store and queue a run (a ``RunCreateStateless`` body: no thread)."""
     stateless = isinstance(body, RunCreateStateless)
     _check_body(body, stateless)
-    assistant = await api.assistant(body.assistant_id)
-    temporary = False
-    if isinstance(body, RunCreateStateless):
-        thread_id = new_id()
-        temporary = body.on_completion == "delete"
-        if not temporary:
-            await api.call(api.storage.create_thread, thread_row(thread_id))
-    else:
-        assert isinstance(body, RunCreateStateful) and thread_id is not None
-        await _prepare_thread(api, thread_id, body)
-    run = _run_row(body, thread_id, assistant, temporary)
+    if body.webhook is not None:
+        await api.check_webhook(body.webhook)
+    assistant = await api.lookup_assistant(body.assistant_id)
+    temporary = isinstance(body, RunCreateStateless) and body.on_completion == "delete"
+    thread_id = new_id() if stateless else thread_id
+    assert thread_id is not None
+    run = _run_row(body, thread_id, assistant, temporary, who)
+    allowed, metadata = await _authorize(api, run, body, temporary)
+    run["metadata"] = {**metadata, **run["metadata"]}
+    await _check_assistant(api, assistant)
+    # A thread the run creates has the run's metadata (what an auth handler stamped on it).
+    given: Any = (body.config or {}).get("metadata")
+    config_metadata: JsonObject = dict(given) if isinstance(given, dict) else {}
+    thread_metadata = {
+        "graph_id": assistant["graph_id"],
+        "assistant_id": assistant["assistant_id"],
+        **config_metadata,
+        **metadata,
+    }
+    if isinstance(body, RunCreateStateful):
+        await _prepare_thread(api, thread_id, body, allowed, thread_metadata)
+    elif not temporary:
+        await api.call(api.storage.create_thread, thread_row(thread_id, thread_metadata))
     if not temporary:
         await api.call(api.storage.create_run, run)
-        await api.call(
-            api.storage.update_thread,
-            thread_id,
-            {
-                "status": "busy",
-                "metadata": {
-                    "graph_id": assistant["graph_id"],
-                    "assistant_id": assistant["assistant_id"],
+        try:
+            await api.call(
+                api.storage.update_thread,
+                thread_id,
+                {
+                    "status": "busy",
+                    "metadata": {
+                        "graph_id": assistant["graph_id"],
+                        "assistant_id": assistant["assistant_id"],
+                    },
                 },
-            },
-        )
-    return api.runs.submit(run, temporary=temporary, after_seconds=body.after_seconds or 0.0)
+            )
+        except BaseException:  # not queued: it must not stay pending (a restart would run it)
+            await api.call(api.storage.delete_run, run["run_id"])
+            raise
+    return api.runs.submit(run, temporary=temporary)
 
 
-def _run_row(body: RunCreate, thread_id: str, assistant: Assistant, temporary: bool) -> Run:
+async def _authorize(
+    api: Api, run: Run, body: RunCreate, temporary: bool
+) -> tuple[MetadataFilter | None, JsonObject]:
+    """The ``threads.create_run`` handler's filter, and the run's metadata as it left it."""
+    value = {
+        "thread_id": None if temporary else uuid.UUID(run["thread_id"]),
+        "assistant_id": uuid.UUID(run["assistant_id"]),
+        "run_id": uuid.UUID(run["run_id"]),
+        "status": "pending",
+        "metadata": dict(body.metadata or {}),
+        "prevent_insert_if_inflight": False,
+        "multitask_strategy": run["multitask_strategy"],
+        "if_not_exists": getattr(body, "if_not_exists", "create" if temporary else "reject"),
+        "after_seconds": body.after_seconds or 0,
+        "kwargs": run["kwargs"],
+    }
+    allowed = await api.authorize("threads", "create_run", value)
+    if not isinstance(value["metadata"], dict):
+        raise AuthHandlerFailed("The auth handler changed its value wrongly: metadata")
+    return allowed, dict(value["metadata"])
+
+
+async def _check_assistant(api: Api, assistant: Assistant) -> None:
+    """A run may use an assistant the request may read (a graph's own assistant always)."""
+    if (assistant.get("metadata") or {}).get("created_by") == "system":
+        return
+    value = {"assistant_id": uuid.UUID(assistant["assistant_id"])}
+    readable = await api.authorize("assistants", "read", value)
+    if readable is not None and not readable.matches(assistant.get("metadata")):
+        raise ApiError(404, NOT_FOUND)
+
+
+def _run_row(
+    body: RunCreate, thread_id: str, assistant: Assistant, temporary: bool, who: Principal
+) -> Run:
     modes = body.stream_mode or ["values"]
-    stamp = now()
+    # As LangGraph's server: a delayed run is created in the future (it starts then, also
+    # after a restart).
+    stamp = now(body.after_seconds or 0.0)
+    # The creator, as the run's graph sees it (whatever the client put there).
+    config: JsonObject = dict(body.config or {})
+    config["configurable"] = {**(config.get("configurable") or {}), **who.configurable()}
     kwargs = {
         "input": body.input,
         "command": body.command,
-        "config": body.config or {},
+        "config": config,
         "context": body.context or {},
         "stream_mode": [modes] if isinstance(modes, str) else list(modes),
         "interrupt_before": body.interrupt_before,
@@ -128,7 +211,6 @@ def _run_row(body: RunCreate, thread_id: str, assistant: Assistant, temporary: b
         "thread_id": thread_id,
         "assistant_id": assistant["assistant_id"],
         "metadata": {
-            **(body.metadata or {}),
             "created_by": "system",
             "graph_id": assistant["graph_id"],
             "assistant_id": assistant["assistant_id"],
@@ -191,10 +273,11 @@ RESULT = JsonObject  # a run's final values, or its interrupt or error (see wait
     response=Run,
     errors=RUN_ERRORS,
     tag="runs",
+    auth=RUN_CREATE,
 )
 async def create_background(api: Api, req: Req[RunCreateStateful]) -> Response:
     """Create a run on a thread, in the background."""
-    active = await create_run(api, req.path["thread_id"], req.body)
+    active = await create_run(api, req.path["thread_id"], req.body, principal(req))
     return json_response(active.run, headers=_locations(active, False, ""))
 
 
@@ -205,10 +288,11 @@ async def create_background(api: Api, req: Req[RunCreateStateful]) -> Response:
     response=EventStream,
     errors=RUN_ERRORS,
     tag="runs",
+    auth=RUN_CREATE,
 )
 async def create_stream(api: Api, req: Req[RunCreateStreamingStateful]) -> Response:
     """Create a run on a thread and stream its events (SSE)."""
-    active = await create_run(api, req.path["thread_id"], req.body)
+    active = await create_run(api, req.path["thread_id"], req.body, principal(req))
     return _stream_response(api, active, req.body, stateless=False)
 
 
@@ -219,19 +303,26 @@ async def create_stream(api: Api, req: Req[RunCreateStreamingStateful]) -> Respo
     response=RESULT,
     errors=RUN_ERRORS,
     tag="runs",
+    auth=RUN_CREATE,
 )
 async def create_wait(api: Api, req: Req[RunCreateStreamingStateful]) -> Response:
     """Create a run on a thread and wait for its final values."""
-    active = await create_run(api, req.path["thread_id"], req.body)
+    active = await create_run(api, req.path["thread_id"], req.body, principal(req))
     return _wait_response(api, active, req.body, stateless=False)
 
 
 @endpoint(
-    "POST", "/runs", body=RunCreateStateless, response=Run, errors=RUN_ERRORS, tag="stateless runs"
+    "POST",
+    "/runs",
+    body=RunCreateStateless,
+    response=Run,
+    errors=RUN_ERRORS,
+    tag="stateless runs",
+    auth=RUN_CREATE,
 )
 async def create_stateless_background(api: Api, req: Req[RunCreateStateless]) -> Response:
     """Create a run without a thread, in the background."""
-    active = await create_run(api, None, req.body)
+    active = await create_run(api, None, req.body, principal(req))
     return json_response(active.run, headers=_locations(active, True, ""))
 
 
@@ -242,10 +333,11 @@ async def create_stateless_background(api: Api, req: Req[RunCreateStateless]) ->
     response=EventStream,
     errors=RUN_ERRORS,
     tag="stateless runs",
+    auth=RUN_CREATE,
 )
 async def create_stateless_stream(api: Api, req: Req[RunCreateStreamingStateless]) -> Response:
     """Create a run without a thread and stream its events (SSE)."""
-    active = await create_run(api, None, req.body)
+    active = await create_run(api, None, req.body, principal(req))
     return _stream_response(api, active, req.body, stateless=True)
 
 
@@ -256,10 +348,11 @@ async def create_stateless_stream(api: Api, req: Req[RunCreateStreamingStateless
     response=RESULT,
     errors=RUN_ERRORS,
     tag="stateless runs",
+    auth=RUN_CREATE,
 )
 async def create_stateless_wait(api: Api, req: Req[RunCreateStreamingStateless]) -> Response:
     """Create a run without a thread and wait for its final values."""
-    active = await create_run(api, None, req.body)
+    active = await create_run(api, None, req.body, principal(req))
     return _wait_response(api, active, req.body, stateless=True)
 
 
@@ -270,16 +363,28 @@ async def create_stateless_wait(api: Api, req: Req[RunCreateStreamingStateless])
     response=list[Run],
     errors=RUN_ERRORS,
     tag="stateless runs",
+    auth=RUN_CREATE,
 )
 async def create_batch(api: Api, req: Req[RunBatchCreate]) -> list[Run]:
     """Create several stateless background runs."""
-    return [(await create_run(api, None, body)).run for body in req.body.root]
+    who = principal(req)
+    return [(await create_run(api, None, body, who)).run for body in req.body.root]
 
 
 # -- reading runs ---------------------------------------------------------------------------------
 
 
 async def _run(api: Api, thread_id: str | None, run_id: str) -> Run:
+    """A run (of ``thread_id``, if given); 404 if the request may not see its thread."""
+    if thread_id is not None and api.auth_filter("threads") is not None:
+        await api.thread(thread_id)
+    run = await _find_run(api, thread_id, run_id)
+    if thread_id is None and not await _visible(api, run):
+        raise ApiError(404, f"Run {run_id} not found")
+    return run
+
+
+async def _find_run(api: Api, thread_id: str | None, run_id: str) -> Run:
     active = api.runs.active.get(run_id)
     if active is not None and (thread_id is None or active.thread_id == thread_id):
         stored = None if active.temporary else await api.call(api.storage.get_run, run_id)
@@ -293,6 +398,15 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Run:
     return run.copy()
 
 
+async def _visible(api: Api, run: Run) -> bool:
+    """Whether the request may see ``run``: its thread's metadata passes the request's
+    filter (a stateless run's thread, never stored, would have had the run's metadata)."""
+    if api.auth_filter("threads") is None:
+        return True
+    thread = await api.call(api.storage.get_thread, run["thread_id"])
+    return api.visible("threads", thread if thread is not None else run)
+
+
 @endpoint(
     "GET",
     "/threads/{thread_id}/runs",
@@ -303,6 +417,7 @@ async def _run(api: Api, thread_id: str | None, run_id: str) -> Run:
         "offset": "rows to skip (0)",
         "status": "only runs with this status",
     },
+    auth=RUN_READ,
 )
 async def list_runs(api: Api, req: Req[None]) -> list[Run]:
     """A thread's runs, newest first."""
@@ -326,13 +441,15 @@ async def list_runs(api: Api, req: Req[None]) -> list[Run]:
     )
 
 
-@endpoint("GET", "/threads/{thread_id}/runs/{run_id}", response=Run, tag="runs")
+@endpoint("GET", "/threads/{thread_id}/runs/{run_id}", response=Run, tag="runs", auth=RUN_READ)
 async def get_run(api: Api, req: Req[None]) -> Run:
     """One run."""
     return await _run(api, req.path["thread_id"], req.path["run_id"])
 
 
-@endpoint("DELETE", "/threads/{thread_id}/runs/{run_id}", response=None, tag="runs")
+@endpoint(
+    "DELETE", "/threads/{thread_id}/runs/{run_id}", response=None, tag="runs", auth=RUN_DELETE
+)
 async def delete_run(api: Api, req: Req[None]) -> None:
     """Delete a run (a run in progress is cancelled first)."""
     run = await _run(api, req.path["thread_id"], req.path["run_id"])
@@ -347,6 +464,7 @@ async def delete_run(api: Api, req: Req[None]) -> None:
     response=RESULT,
     tag="runs",
     query={"cancel_on_disconnect": "cancel the run if this client goes away"},
+    auth=RUN_READ,
 )
 async def join_run(api: Api, req: Req[None]) -> Any:
     """Wait for a run to finish; its final values."""
@@ -361,10 +479,17 @@ async def _join(api: Api, req: Req[None], thread_id: str | None) -> Any:
         on_disconnect = (
             (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
         )
-        return keepalive_json(api.runs.wait(active), on_disconnect=on_disconnect)
+        # Location: where a client whose connection is cut asks again (the SDKs do).
+        headers = {"Location": req.request.url.path}
+        return keepalive_json(api.runs.wait(active), headers=headers, on_disconnect=on_disconnect)
     body = api.runs.finished_body(run_id)
     if body is not None:
         return body
+    if run["status"] == "error":  # (ended in an earlier process, or long ago)
+        error = await api.call(api.storage.run_error, run_id)
+        return {"__error__": error or {"error": "Error", "message": "the run failed"}}
+    if run["status"] in ("pending", "running"):  # queued in no process: cannot end
+        raise ApiError(409, f"Run {run_id} is {run['status']} but not queued on this server")
     thread = await api.call(api.storage.get_thread, run["thread_id"])
     return (thread["values"] if thread is not None else None) or {}
 
@@ -408,24 +533,33 @@ def _join_modes(req: Req[None]) -> list[str] | None:
 
 async def _join_stream(api: Api, req: Req[None], thread_id: str | None) -> Response:
     run_id = req.path["run_id"]
-    await _run(api, thread_id, run_id)
+    run = await _run(api, thread_id, run_id)
     after = _last_event_id(req)
     keep = event_filter(_join_modes(req))
     log = api.logs.get(run_id)
-    if log is None:  # finished long ago: nothing left to replay
-        return sse(_closed_log(), headers={})
+    if log is None:  # its events are gone: say so, with how the run ended
+        raise ApiError(410, _gone(api, run))
     on_disconnect = (
         (lambda: api.runs.request_cancel(run_id)) if req.flag("cancel_on_disconnect") else None
     )
-    return sse(log, after=after, keep=keep, on_disconnect=on_disconnect)
+    path = req.request.url.path
+    stateless = thread_id is None
+    base = f"/runs/{run_id}" if stateless else f"/threads/{run['thread_id']}/runs/{run_id}"
+    headers = {"Location": path, "Content-Location": base}
+    return sse(log, after=after, keep=keep, on_disconnect=on_disconnect, headers=headers)
 
 
-def _closed_log() -> Any:
-    from streamgraph.server.eventlog import EventLog
-
-    log = EventLog()
-    log.close()
-    return log
+def _gone(api: Api, run: Run) -> str:
+    how = (
+        f"it ended with status '{run['status']}'"
+        if run["status"] not in ("pending", "running")
+        else f"it is '{run['status']}'"
+    )
+    return (
+        f"The events of run {run['run_id']} are no longer kept (a run's events are kept "
+        f"{api.logs.keep_seconds:g} s after it ends): {how}. Its result: GET "
+        f"/threads/{run['thread_id']}/runs/{run['run_id']}/join"
+    )
 
 
 @endpoint(
@@ -437,6 +571,7 @@ def _closed_log() -> Any:
         "stream_mode": "only these modes",
         "cancel_on_disconnect": "cancel the run if this client goes away",
     },
+    auth=RUN_READ,
 )
 async def join_stream(api: Api, req: Req[None]) -> Response:
     """Stream a run's events from the start, or after the ``Last-Event-ID`` header."""
@@ -449,6 +584,7 @@ async def join_stream(api: Api, req: Req[None]) -> Response:
     response=EventStream,
     tag="stateless runs",
     query={"stream_mode": "only these modes"},
+    auth=RUN_READ,
 )
 async def join_stateless_stream(api: Api, req: Req[None]) -> Response:
     """Stream a stateless run's events (LangGraph's server has no such route)."""
@@ -465,6 +601,7 @@ async def join_stateless_stream(api: Api, req: Req[None]) -> Response:
     other_responses={202: "Cancelling (without wait=true)"},
     tag="runs",
     query={"wait": "return once the run has stopped", "action": "interrupt|rollback"},
+    auth=RUN_CANCEL,
 )
 async def cancel_run(api: Api, req: Req[None]) -> Any:
     """Cancel a pending or running run."""
@@ -486,20 +623,24 @@ async def cancel_run(api: Api, req: Req[None]) -> Any:
     response=None,
     tag="runs",
     query={"action": "interrupt|rollback"},
+    auth=RUNS_CANCEL,
 )
 async def cancel_runs(api: Api, req: Req[RunsCancel]) -> None:
-    """Cancel several runs: ``{thread_id, run_ids}`` or ``{status}``."""
+    """Cancel several runs: ``{thread_id, run_ids}`` or ``{status}`` (only runs the request
+    may see: with custom auth, those on threads its filter lets through)."""
     body = req.body
     action = req.choice("action", "interrupt", ("interrupt", "rollback"))
     if (body.run_ids is None) == (body.status is None):
         raise RequestInvalid("body", "give either thread_id and run_ids, or status")
     if body.run_ids is not None:
         for run_id in body.run_ids:
-            await api.runs.cancel(run_id, action=action)
+            active = api.runs.active.get(run_id)
+            if active is not None and await _visible(api, active.run):
+                await api.runs.cancel(run_id, action=action)
         return None
     wanted = {"pending", "running"} if body.status == "all" else {body.status}
     for active in list(api.runs.active.values()):
-        state = "running" if active.task is not None else "pending"
-        if state in wanted:
+        state = "pending" if active.phase is Phase.QUEUED else "running"
+        if state in wanted and await _visible(api, active.run):
             await api.runs.cancel(active.run_id, action=action)
     return None

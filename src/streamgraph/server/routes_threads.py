@@ -3,11 +3,23 @@ history through its graph (``server-api.md`` §1.2, §3.8)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
 from streamgraph.sdk.schema import Checkpoint, Thread, ThreadState, ThreadUpdateStateResponse
+from streamgraph.server.access import (
+    THREAD_COPY,
+    THREAD_COUNT,
+    THREAD_CREATE,
+    THREAD_DELETE,
+    THREAD_PRUNE,
+    THREAD_READ,
+    THREAD_SEARCH,
+    THREAD_STATE_UPDATE,
+    THREAD_UPDATE,
+)
 from streamgraph.server.api import ApiError, found, new_id, now, thread_row
 from streamgraph.server.models import (
     JsonObject,
@@ -32,7 +44,15 @@ if TYPE_CHECKING:
 __all__ = ()
 
 
-@endpoint("POST", "/threads", body=ThreadCreate, response=Thread, errors=(400, 409), tag="threads")
+@endpoint(
+    "POST",
+    "/threads",
+    body=ThreadCreate,
+    response=Thread,
+    errors=(400, 409),
+    tag="threads",
+    auth=THREAD_CREATE,
+)
 async def create_thread(api: Api, req: Req[ThreadCreate]) -> Thread:
     """Create a thread (``if_exists``: raise or do_nothing); ``supersteps`` fill it."""
     body = req.body
@@ -44,12 +64,25 @@ async def create_thread(api: Api, req: Req[ThreadCreate]) -> Thread:
     try:
         thread = await api.call(api.storage.create_thread, thread_row(thread_id, metadata))
     except Conflict:
-        if body.if_exists == "do_nothing":
-            return await api.thread(thread_id)
+        existing = await api.call(api.storage.get_thread, thread_id)
+        if body.if_exists == "do_nothing" and existing and await _readable(api, existing):
+            return existing
         raise ApiError(409, f"Thread with ID {thread_id} already exists") from None
     if body.supersteps:
         thread = await _apply_supersteps(api, thread, body.supersteps)
     return thread
+
+
+async def _readable(api: Api, thread: Thread) -> bool:
+    """Whether an existing thread may be handed to the request trying to create it: the
+    create handler's filter and the read handler's (LangGraph checks only the first, so a
+    create handler that stamps an owner without returning a filter would let anyone who
+    knows a thread's id read it through ``if_exists=do_nothing``)."""
+    if not api.visible("threads", thread):
+        return False
+    value = {"thread_id": uuid.UUID(thread["thread_id"])}
+    read = await api.authorize("threads", "read", value)
+    return read is None or read.matches(thread.get("metadata"))
 
 
 async def _apply_supersteps(api: Api, thread: Thread, supersteps: list[ThreadSuperstep]) -> Thread:
@@ -81,12 +114,18 @@ async def _refresh(api: Api, thread_id: str, graph: Any) -> Thread:
     return found(thread, f"Thread with ID {thread_id} not found")
 
 
-@endpoint("POST", "/threads/search", body=ThreadSearchRequest, response=list[Thread], tag="threads")
+@endpoint(
+    "POST",
+    "/threads/search",
+    body=ThreadSearchRequest,
+    response=list[Thread],
+    tag="threads",
+    auth=THREAD_SEARCH,
+)
 async def search_threads(api: Api, req: Req[ThreadSearchRequest]) -> Response:
     """Threads matching ids, metadata, values and status."""
     body = req.body
-    rows, total = await api.call(
-        api.storage.search_threads,
+    rows, total = await api.search_threads(
         ids=body.ids,
         metadata=body.metadata,
         values=body.values,
@@ -108,12 +147,18 @@ def _select(row: Thread, fields: list[str] | None) -> Any:
     return row if not fields else {k: v for k, v in row.items() if k in fields}
 
 
-@endpoint("POST", "/threads/count", body=ThreadCountRequest, response=int, tag="threads")
+@endpoint(
+    "POST",
+    "/threads/count",
+    body=ThreadCountRequest,
+    response=int,
+    tag="threads",
+    auth=THREAD_COUNT,
+)
 async def count_threads(api: Api, req: Req[ThreadCountRequest]) -> int:
     """How many threads match."""
     body = req.body
-    _, total = await api.call(
-        api.storage.search_threads,
+    _, total = await api.search_threads(
         ids=None,
         metadata=body.metadata,
         values=body.values,
@@ -132,24 +177,34 @@ async def count_threads(api: Api, req: Req[ThreadCountRequest]) -> int:
     body=ThreadPruneRequest,
     response=ThreadPruneResponse,
     tag="threads",
+    auth=THREAD_PRUNE,
 )
 async def prune_threads(api: Api, req: Req[ThreadPruneRequest]) -> ThreadPruneResponse:
-    """Delete threads (``strategy=delete``)."""
+    """Delete threads (``strategy=delete``); threads the request may not see are left."""
     if req.body.strategy != "delete":
         raise ApiError(422, "body.strategy: only 'delete' is supported")
     pruned = 0
     for thread_id in req.body.thread_ids:
-        pruned += bool(await _delete(api, thread_id))
+        thread = await api.call(api.storage.get_thread, thread_id)
+        if thread is not None and api.visible("threads", thread):
+            pruned += bool(await _delete(api, thread_id))
     return {"pruned_count": pruned}
 
 
-@endpoint("GET", "/threads/{thread_id}", response=Thread, tag="threads")
+@endpoint("GET", "/threads/{thread_id}", response=Thread, tag="threads", auth=THREAD_READ)
 async def get_thread(api: Api, req: Req[None]) -> Thread:
     """One thread."""
     return await api.thread(req.path["thread_id"])
 
 
-@endpoint("PATCH", "/threads/{thread_id}", body=ThreadPatch, response=Thread, tag="threads")
+@endpoint(
+    "PATCH",
+    "/threads/{thread_id}",
+    body=ThreadPatch,
+    response=Thread,
+    tag="threads",
+    auth=THREAD_UPDATE,
+)
 async def patch_thread(api: Api, req: Req[ThreadPatch]) -> Thread:
     """Merge metadata into a thread."""
     thread_id = req.path["thread_id"]
@@ -160,26 +215,28 @@ async def patch_thread(api: Api, req: Req[ThreadPatch]) -> Thread:
 
 
 async def _delete(api: Api, thread_id: str) -> bool:
-    current = api.runs.current(thread_id)
-    if current is not None:
-        await api.runs.cancel(current.run_id, wait=True)
+    for active in api.runs.on_thread(thread_id):  # (queued ones too: none may start after)
+        await api.runs.cancel(active.run_id, wait=True)
     return bool(await api.call(api.storage.delete_thread, thread_id))
 
 
-@endpoint("DELETE", "/threads/{thread_id}", response=None, tag="threads")
+@endpoint("DELETE", "/threads/{thread_id}", response=None, tag="threads", auth=THREAD_DELETE)
 async def delete_thread(api: Api, req: Req[None]) -> None:
     """Delete a thread, its runs (cancelled if in progress) and its checkpoints."""
+    await api.thread(req.path["thread_id"])
     if not await _delete(api, req.path["thread_id"]):
         raise ApiError(404, f"Thread with ID {req.path['thread_id']} not found")
     return None
 
 
-@endpoint("POST", "/threads/{thread_id}/copy", response=Thread, tag="threads")
+@endpoint("POST", "/threads/{thread_id}/copy", response=Thread, tag="threads", auth=THREAD_COPY)
 async def copy_thread(api: Api, req: Req[None]) -> Thread:
     """A new thread with this one's metadata, values and checkpoints."""
     thread_id = req.path["thread_id"]
     await api.thread(thread_id)
-    copy = await api.call(api.storage.copy_thread, thread_id, new_id(), now())
+    copy_id = new_id()
+    await api.authorize("threads", "create", {"thread_id": uuid.UUID(copy_id)})
+    copy = await api.call(api.storage.copy_thread, thread_id, copy_id, now())
     return found(copy, f"Thread with ID {thread_id} not found")
 
 
@@ -209,6 +266,7 @@ async def _state(
     response=ThreadState,
     tag="threads",
     query={"subgraphs": "include subgraph states"},
+    auth=THREAD_READ,
 )
 async def get_state(api: Api, req: Req[None]) -> ThreadState:
     """The thread's state at its latest checkpoint."""
@@ -221,6 +279,7 @@ async def get_state(api: Api, req: Req[None]) -> ThreadState:
     response=ThreadState,
     tag="threads",
     query={"subgraphs": "include subgraph states"},
+    auth=THREAD_READ,
 )
 async def get_state_at(api: Api, req: Req[None]) -> ThreadState:
     """The thread's state at one checkpoint."""
@@ -234,6 +293,7 @@ async def get_state_at(api: Api, req: Req[None]) -> ThreadState:
     body=ThreadStateCheckpointRequest,
     response=ThreadState,
     tag="threads",
+    auth=THREAD_READ,
 )
 async def post_state_at(api: Api, req: Req[ThreadStateCheckpointRequest]) -> ThreadState:
     """The thread's state at the checkpoint in the body."""
@@ -247,6 +307,7 @@ async def post_state_at(api: Api, req: Req[ThreadStateCheckpointRequest]) -> Thr
     response=ThreadUpdateStateResponse,
     errors=(400,),
     tag="threads",
+    auth=THREAD_STATE_UPDATE,
 )
 async def update_state(api: Api, req: Req[ThreadStateUpdate]) -> ThreadUpdateStateResponse:
     """Write values to the thread as if ``as_node`` had returned them."""
@@ -317,6 +378,7 @@ async def _history(
     response=list[ThreadState],
     tag="threads",
     query={"limit": "how many (10)", "before": "checkpoint id"},
+    auth=THREAD_READ,
 )
 async def get_history(api: Api, req: Req[None]) -> list[ThreadState]:
     """The thread's checkpoints, newest first."""
@@ -336,6 +398,7 @@ async def get_history(api: Api, req: Req[None]) -> list[ThreadState]:
     body=ThreadStateSearch,
     response=list[ThreadState],
     tag="threads",
+    auth=THREAD_READ,
 )
 async def post_history(api: Api, req: Req[ThreadStateSearch]) -> list[ThreadState]:
     """The thread's checkpoints, newest first, filtered by metadata."""

@@ -27,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from streamgraph.server.models import Body, describe
+from streamgraph.server.auth import CURRENT, Grant
+from streamgraph.server.models import MAX_INT, Body, describe
 from streamgraph.server.serialize import dumps, loads
 
 if TYPE_CHECKING:
+    from streamgraph.server.access import Access
     from streamgraph.server.api import Api
 
 __all__ = (
@@ -39,6 +41,7 @@ __all__ = (
     "EventStream",
     "Req",
     "RequestInvalid",
+    "declared",
     "endpoint",
     "json_response",
     "openapi",
@@ -64,15 +67,17 @@ class EventStream:
 
 
 class Req(Generic[BodyT]):
-    """One request, validated: ``body`` (the route's body type), ``path`` and ``query``."""
+    """One request, validated: ``body`` (the route's body type), ``path`` and ``query``;
+    ``grant``: who makes it and what custom auth allowed (``access.py``)."""
 
-    __slots__ = ("body", "path", "query", "request")
+    __slots__ = ("body", "grant", "path", "query", "request")
 
     def __init__(self, request: Request, body: BodyT, path: dict[str, str]) -> None:
         self.request = request
         self.body = body
         self.path = path
         self.query = request.query_params
+        self.grant: Grant | None = None
 
     def flag(self, name: str, default: bool = False) -> bool:
         value = self.query.get(name)
@@ -84,7 +89,7 @@ class Req(Generic[BodyT]):
             return False
         raise RequestInvalid(f"query.{name}", f"{value!r} is not a boolean")
 
-    def number(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def number(self, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
         value = self.query.get(name)
         if value is None:
             return default
@@ -94,6 +99,8 @@ class Req(Generic[BodyT]):
             raise RequestInvalid(f"query.{name}", f"{value!r} is not an integer") from None
         if number < minimum:
             raise RequestInvalid(f"query.{name}", f"{number} is less than {minimum}")
+        if number > maximum:
+            raise RequestInvalid(f"query.{name}", f"{number} is more than {maximum}")
         return number
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -105,8 +112,12 @@ class Req(Generic[BodyT]):
         return value
 
 
+_UNDECLARED: Any = object()
+
+
 class Endpoint:
     __slots__ = (
+        "access",
         "body",
         "empty_body",
         "errors",
@@ -134,7 +145,10 @@ class Endpoint:
         query: Mapping[str, str],
         errors: tuple[int, ...],
         other_responses: Mapping[int, str],
+        access: Access | None = _UNDECLARED,
     ) -> None:
+        self.access = access
+        """What the route does, for custom auth (``access.py``); ``None``: open to all."""
         self.method = method
         self.path = path
         self.handler = handler
@@ -164,11 +178,14 @@ def endpoint(
     query: Mapping[str, str] | None = None,
     errors: tuple[int, ...] = (),
     other_responses: Mapping[int, str] | None = None,
+    auth: Access | None = _UNDECLARED,
 ) -> Callable[[HandlerT], HandlerT]:
     """Register a handler (see the module docstring). ``query`` documents query parameters
     (name -> description); ``errors`` lists error statuses besides the ones every route of
     its kind has (422 for bad input, 404 for unknown ids); ``other_responses`` documents
-    other bodiless successes (status -> description)."""
+    other bodiless successes (status -> description). ``auth`` says what the route does
+    to which resource (``access.THREAD_READ``, ...; ``access.PUBLIC`` for open routes): every
+    route declares it, and custom auth enforces it (see ``access.py``)."""
 
     def register(handler: HandlerT) -> HandlerT:
         ENDPOINTS.append(
@@ -183,6 +200,7 @@ def endpoint(
                 query=query or {},
                 errors=errors,
                 other_responses=other_responses or {},
+                access=auth,
             )
         )
         return handler
@@ -218,10 +236,37 @@ async def _read_body(request: Request, api: Api, item: Endpoint) -> Any:
             data = loads(raw)
         except ValueError:
             raise RequestInvalid("body", "Invalid JSON in request body") from None
+        too_deep = _too_deep(data, MAX_DEPTH)
+        if too_deep is not None:
+            raise RequestInvalid(too_deep, f"nested deeper than {MAX_DEPTH} levels")
     try:
         return item.validator.validate_python(data)
     except ValidationError as error:
         raise RequestInvalid(*describe(error)) from None
+
+
+MAX_DEPTH = 100
+"""How deep a request's JSON may nest: what the server stores (rows, checkpoints) nests it
+a few levels further, and its JSON writer stops at 255."""
+
+
+def _too_deep(value: Any, limit: int) -> str | None:
+    """Where ``value`` nests deeper than ``limit`` (``body.a[0].b...``), or None."""
+    stack: list[tuple[Any, int, str]] = [(value, 0, "body")]
+    while stack:
+        item, depth, where = stack.pop()
+        if isinstance(item, dict):
+            children: Any = ((f".{k}", v) for k, v in item.items())
+        elif isinstance(item, list):
+            children = ((f"[{i}]", v) for i, v in enumerate(item))
+        else:
+            continue
+        if depth == limit:
+            return where if len(where) < 120 else where[:60] + "..." + where[-40:]
+        for step, child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, where + step))
+    return None
 
 
 class BodyTooLarge(Exception):
@@ -259,7 +304,11 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
         item = methods[request.method if request.method != "HEAD" else "GET"]
         path = _check_path(request.path_params)
         body = await _read_body(request, api, item)
-        result = await item.handler(api, Req(request, body, path))
+        req = Req(request, body, path)
+        if api.guard is None or item.access is None or item.access is _UNDECLARED:
+            result = await item.handler(api, req)
+        else:
+            result = await _authorized(api, item.access, req, item.handler)
         if isinstance(result, Response):
             return result
         if result is None:
@@ -267,6 +316,23 @@ def _dispatcher(api: Api, methods: dict[str, Endpoint]) -> Callable[[Request], A
         return json_response(result)
 
     return dispatch
+
+
+async def _authorized(api: Api, access: Access, req: Req[Any], handler: Handler) -> Any:
+    """Run ``handler`` under the grant custom auth gives ``req`` (see ``access.py``)."""
+    from streamgraph.server.access import authorize_request
+
+    req.grant = await authorize_request(api, access, req)
+    token = CURRENT.set(req.grant)
+    try:
+        return await handler(api, req)
+    finally:
+        CURRENT.reset(token)
+
+
+def declared(item: Endpoint) -> bool:
+    """Whether the route said what it does (``auth=``), as every route must."""
+    return item.access is not _UNDECLARED
 
 
 def openapi(title: str, version: str) -> dict[str, Any]:

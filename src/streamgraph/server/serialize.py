@@ -16,7 +16,12 @@ import orjson
 
 from streamgraph.types import Command, Interrupt, Send
 
-__all__ = ("dumps", "error_payload", "loads")
+__all__ = ("INTERNAL_ERROR", "dumps", "error_payload", "loads")
+
+INTERNAL_ERROR = {"error": "InternalServerError", "message": "Internal Server Error"}
+"""What clients see of a failure of the server itself (its storage, a bug): the details
+are in the server's log, with the run's id, not in the response."""
+
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -60,5 +65,14 @@ def loads(data: bytes | str) -> Any:
 
 
 def error_payload(error: BaseException) -> dict[str, str]:
-    """An exception as the stream's ``error`` event carries it."""
-    return {"error": type(error).__name__, "message": str(error)}
+    """An exception as the stream's ``error`` event carries it: the graph's own errors as
+    LangGraph's server sends them (type and message); the server's (its database, its
+    code) as ``INTERNAL_ERROR``, unless they were written for clients (``public``)."""
+    kind = type(error)
+    if getattr(error, "public", False):
+        return {"error": kind.__name__, "message": str(error)}
+    if kind.__module__.split(".")[0] in ("sqlite3", "psycopg", "psycopg_pool") or (
+        kind.__module__.startswith("streamgraph.server.")
+    ):
+        return dict(INTERNAL_ERROR)
+    return {"error": kind.__name__, "message": str(error)}

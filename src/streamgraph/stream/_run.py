@@ -37,7 +37,14 @@ BUILTIN_FACTORIES: tuple[TransformerFactory, ...] = (
     SubgraphTransformer,
 )
 
-_RUN_OPTIONS = ("context", "output_keys", "interrupt_before", "interrupt_after", "durability")
+_RUN_OPTIONS = (
+    "context",
+    "output_keys",
+    "interrupt_before",
+    "interrupt_after",
+    "durability",
+    "control",
+)
 _OWNED = ("stream_mode", "subgraphs")
 
 
@@ -132,7 +139,7 @@ def start_v3(
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=False)
     source: Iterator[Event] = _bubble(loop, drive(loop, input, _record))
-    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
+    shape = event_shape(prefix, graph.output_spec, graph.state_spec)
     return GraphRunStream(source, mux, shape=shape, prefix=prefix)
 
 
@@ -149,7 +156,7 @@ async def start_v3_async(
 
     mux, loop, prefix = _setup(graph, config, transformers, kwargs, is_async=True)
     source: AsyncIterator[Event] = _abubble(loop, adrive(loop, input, _record))
-    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
+    shape = event_shape(prefix, graph.output_spec, graph.state_spec)
     return AsyncGraphRunStream(source, mux, shape=shape, prefix=prefix)
 
 
@@ -181,7 +188,7 @@ async def astream_protocol_events(
     scope, prefix = _scope(config)
     loop = graph._start_run(config, modes=graph_modes(wanted), subgraphs=True, **options)
     encoder = ProtocolEncoder(channels, scope=scope)
-    shape = event_shape(prefix, graph.output_schema, graph.state_schema)
+    shape = event_shape(prefix, graph.output_spec, graph.state_spec)
     try:
         async for event in adrive(loop, input, shape):
             for out in encoder.encode_event(event):

@@ -24,13 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import orjson
 
 from streamgraph.sdk.schema import Assistant, Run, Thread
 
-__all__ = ("Assistant", "Conflict", "Run", "Storage", "StorageError", "Thread")
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
+
+__all__ = (
+    "Assistant",
+    "Conflict",
+    "Run",
+    "Storage",
+    "StorageError",
+    "StorageUnavailable",
+    "Thread",
+)
 
 Row = dict[str, Any]
 """A filter, or a row on its way in or out of a database (untyped)."""
@@ -44,6 +55,13 @@ class StorageError(Exception):
 
 class Conflict(StorageError):
     """An object with this id already exists."""
+
+
+class StorageUnavailable(StorageError):
+    """The database does not answer (or is locked, or full): a client is told so with 503
+    and this message, which names the backend and nothing more (the details are logged)."""
+
+    public = True  # (its message is written for clients: see ``serialize.error_payload``)
 
 
 class Storage(Protocol):
@@ -60,6 +78,16 @@ class Storage(Protocol):
     checkpointer: Any
 
     def close(self) -> None: ...
+
+    def outage(self, error: BaseException) -> str | None:
+        """If ``error`` means the database is unavailable (unreachable, locked, full), a
+        message for clients naming the backend; else ``None`` (a bug, a bad request)."""
+
+    def refused(self, error: BaseException) -> str | None:
+        """If ``error`` is the database refusing a value a request gave (a number out of
+        its range, a character it cannot store), a message for the client (422); else
+        ``None``. Requests are validated so that this does not happen: this is the net
+        under that validation."""
 
     # -- assistants: {assistant_id, graph_id, config, context, metadata, name, description,
     #    created_at, updated_at, version} ---------------------------------------------------
@@ -90,10 +118,12 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         """Matching assistants (``name``: case-insensitive substring) and the total count
         before limit/offset. ``sort_by``: assistant_id, graph_id, name, created_at,
-        updated_at; ``sort_order``: asc or desc."""
+        updated_at; ``sort_order``: asc or desc. ``auth_filter``: an auth handler's filter on
+        metadata, applied before the page is cut (``streamgraph.server.filters``)."""
 
     def list_versions(
         self, assistant_id: str, *, metadata: Row | None, limit: int, offset: int
@@ -130,9 +160,11 @@ class Storage(Protocol):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         """Matching threads and the total before limit/offset (``ids`` empty or None: any
-        thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at."""
+        thread). ``sort_by``: thread_id, status, created_at, updated_at, state_updated_at.
+        ``auth_filter``: as for ``search_assistants``."""
 
     # -- runs: {run_id, thread_id, assistant_id, metadata, status, kwargs,
     #    multitask_strategy, created_at, updated_at} -----------------------------------------
@@ -157,6 +189,15 @@ class Storage(Protocol):
 
     def delete_run_checkpoints(self, thread_id: str, run_id: str) -> None:
         """Delete the checkpoints (and their writes) a run made on a thread (rollback)."""
+
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        """A run's terminal transition, at most once: set ``status`` (a final one) and keep
+        ``error`` (the run's ``{"error", "message"}``, for ``/join`` after the run's events
+        are gone), only if the run is still ``pending`` or ``running``. False if it had
+        ended already or is gone."""
+
+    def run_error(self, run_id: str) -> Row | None:
+        """The error ``finish_run`` kept for a run that failed (deleted with the run)."""
 
 
 # -- the semantics every backend shares (pure; the backends only store and fetch) ------------
@@ -196,6 +237,8 @@ RUN_FIELDS = (
     "created_at",
     "updated_at",
 )
+UNFINISHED = ("pending", "running")
+"""The statuses of a run that has not ended (``finish_run`` moves it out of them once)."""
 ASSISTANT_SORTS = ("assistant_id", "graph_id", "name", "created_at", "updated_at")
 THREAD_SORTS = ("thread_id", "status", "created_at", "updated_at", "state_updated_at")
 

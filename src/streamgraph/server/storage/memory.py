@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.server.storage.base import (
     ASSISTANT_SORTS,
     THREAD_SORTS,
+    UNFINISHED,
     Assistant,
     Changes,
     Conflict,
@@ -24,6 +25,7 @@ from streamgraph.server.storage.base import (
     changed,
     check_sort,
     copy_row,
+    json_copy,
     matches,
     new_assistant,
     new_run,
@@ -32,6 +34,9 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
 
 __all__ = ("MemoryStorage",)
 
@@ -63,10 +68,17 @@ class MemoryStorage:
         self._versions: dict[str, list[Assistant]] = {}
         self._threads: dict[str, Thread] = {}
         self._runs: dict[str, Run] = {}
+        self._run_errors: dict[str, Row] = {}
         self._lock = threading.RLock()
 
     def close(self) -> None:
         pass
+
+    def outage(self, error: BaseException) -> str | None:
+        return None  # (memory is always there)
+
+    def refused(self, error: BaseException) -> str | None:
+        return None  # (it takes any JSON)
 
     def __enter__(self) -> MemoryStorage:
         return self
@@ -131,6 +143,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         with self._lock:
@@ -140,6 +153,7 @@ class MemoryStorage:
                 if (graph_id is None or row["graph_id"] == graph_id)
                 and (not metadata or matches(row["metadata"], metadata))
                 and (not name or name.lower() in (row["name"] or "").lower())
+                and (auth_filter is None or auth_filter.matches(row["metadata"]))
             ]
             return _page(_sorted(found, sort_by, descending), limit, offset), len(found)
 
@@ -184,6 +198,7 @@ class MemoryStorage:
             existed = self._threads.pop(thread_id, None) is not None
             for run_id in [r["run_id"] for r in self._runs.values() if r["thread_id"] == thread_id]:
                 del self._runs[run_id]
+                self._run_errors.pop(run_id, None)
             self.checkpointer.delete_thread(thread_id)
             return existed
 
@@ -210,6 +225,7 @@ class MemoryStorage:
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         wanted = set(ids) if ids else None
@@ -221,6 +237,7 @@ class MemoryStorage:
                 and (status is None or row["status"] == status)
                 and (not metadata or matches(row["metadata"], metadata))
                 and (not values or matches(row["values"], values))
+                and (auth_filter is None or auth_filter.matches(row["metadata"]))
             ]
             return _page(_sorted(found, sort_by, descending), limit, offset), len(found)
 
@@ -250,7 +267,25 @@ class MemoryStorage:
 
     def delete_run(self, run_id: str) -> bool:
         with self._lock:
+            self._run_errors.pop(run_id, None)
             return self._runs.pop(run_id, None) is not None
+
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        with self._lock:
+            current = self._runs.get(run_id)
+            if current is None or current["status"] not in UNFINISHED:
+                return False
+            self._runs[run_id] = changed(
+                current, {"status": status}, merge_metadata=False, keep=("run_id", "created_at")
+            )
+            if error is not None:
+                self._run_errors[run_id] = json_copy(error)
+            return True
+
+    def run_error(self, run_id: str) -> Row | None:
+        with self._lock:
+            found = self._run_errors.get(run_id)
+            return None if found is None else json_copy(found)
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int

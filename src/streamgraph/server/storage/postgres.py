@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from psycopg import Connection
-from psycopg_pool import ConnectionPool
+from psycopg_pool import PoolTimeout
 
 from streamgraph.checkpoint.postgres import PostgresSaver
+from streamgraph.server.storage.pgpool import GuardedPool, is_connection_error
 from streamgraph.server.storage.sql import POSTGRES, SqlStorage
 
 __all__ = ("PostgresStorage",)
@@ -28,18 +30,27 @@ class PostgresStorage(SqlStorage):
     checkpointer: PostgresSaver
 
     def __init__(
-        self, conninfo: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
+        self,
+        conninfo: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 5.0,
+        connect_timeout: float = 3.0,
     ) -> None:
-        self.pool: ConnectionPool[Any] = ConnectionPool(
+        # ``timeout``: how long a caller waits for a connection before the database counts
+        # as down (then callers are refused at once until it answers: see ``pgpool``).
+        self.pool = GuardedPool(
             conninfo,
-            kwargs={"autocommit": True},
+            connect_timeout=connect_timeout,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout))},
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
             open=True,
         )
         try:
-            self.pool.wait(timeout)  # an unreachable database fails here, clearly
+            self.pool.wait(30.0)  # an unreachable database fails here, clearly
             self.checkpointer = PostgresSaver(self.pool)
             self.checkpointer.setup()
             self.migrate()
@@ -49,6 +60,19 @@ class PostgresStorage(SqlStorage):
 
     def close(self) -> None:
         self.pool.close()
+
+    def refused(self, error: BaseException) -> str | None:
+        if isinstance(error, psycopg.DataError):  # SQLSTATE class 22: a value it refuses
+            return f"a value Postgres cannot store ({str(error).splitlines()[0]})"
+        return None
+
+    def outage(self, error: BaseException) -> str | None:
+        if isinstance(error, PoolTimeout):
+            return "Storage unavailable: Postgres does not answer"
+        if is_connection_error(error):
+            self.pool.mark_down(str(error).split("\n")[0])
+            return "Storage unavailable: Postgres does not answer"
+        return None
 
     @contextmanager
     def _reading(self) -> Iterator[Connection[Any]]:

@@ -11,11 +11,11 @@ narrowed down in SQL and then checked, counted and paged in Python (``base.match
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, cast
 
 import orjson
 
@@ -26,6 +26,7 @@ from streamgraph.server.storage.base import (
     RUN_FIELDS,
     THREAD_FIELDS,
     THREAD_SORTS,
+    UNFINISHED,
     Assistant,
     Changes,
     Conflict,
@@ -43,6 +44,9 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+
+if TYPE_CHECKING:
+    from streamgraph.server.filters import MetadataFilter
 
 __all__ = ("MIGRATIONS", "POSTGRES", "SQLITE", "Dialect", "SqlStorage")
 
@@ -87,6 +91,10 @@ MIGRATIONS = (
     )""",
     "CREATE INDEX IF NOT EXISTS sg_runs_thread ON sg_runs (thread_id, created_at)",
     "CREATE INDEX IF NOT EXISTS sg_runs_status ON sg_runs (status)",
+    """CREATE TABLE IF NOT EXISTS sg_run_errors (
+        run_id TEXT PRIMARY KEY,
+        error TEXT NOT NULL
+    )""",
 )
 """Numbered by position; ``sg_server_migrations`` records the ones applied. Append, never
 edit. ``{seq}`` is the dialect's insertion-order column (SQLite has ``rowid``)."""
@@ -94,10 +102,6 @@ edit. ``{seq}`` is the dialect's insertion-order column (SQLite has ``rowid``)."
 
 def _q(name: str) -> str:
     return f'"{name}"'
-
-
-def _field(row: Mapping[str, Any], name: str) -> Any:
-    return row[name]
 
 
 def _dumps(value: Any) -> str:
@@ -310,8 +314,8 @@ class Connection(Protocol):
     def execute(self, sql: str, params: Sequence[Any], /) -> Any: ...
 
 
-Check = tuple[str, Row]
-"""(field, filter) still to check in Python."""
+Check = Callable[[Mapping[str, Any]], bool]
+"""A condition on a row still to check in Python (what SQL could not state exactly)."""
 
 
 class SqlStorage(ABC):
@@ -403,7 +407,18 @@ class SqlStorage(ABC):
         where.extend(clauses)
         params.extend(values)
         if not exact:
-            checks.append((field, filter))
+            checks.append(lambda row: matches(row[field], filter))
+
+    def _auth_filter(
+        self, auth: MetadataFilter | None, where: list[str], params: list[Any], checks: list[Check]
+    ) -> None:
+        """An auth handler's filter on metadata: its containment part in SQL, the rest (if
+        any) checked in Python."""
+        if auth is None:
+            return
+        self._contains("metadata", auth.narrowing, where, params, checks)
+        if not auth.exact:
+            checks.append(lambda row: auth.matches(row["metadata"]))
 
     def _search(
         self,
@@ -431,11 +446,7 @@ class SqlStorage(ABC):
                 )
                 return [table.decode(row) for row in rows], int(total)
             rows = self._run(conn, select, params).fetchall()
-        found = [
-            row
-            for row in map(table.decode, rows)
-            if all(matches(_field(row, field), filter) for field, filter in checks)
-        ]
+        found = [row for row in map(table.decode, rows) if all(check(row) for check in checks)]
         return found[offset : offset + limit], len(found)
 
     # -- assistants --------------------------------------------------------------------------
@@ -504,6 +515,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Assistant], int]:
         descending = check_sort(sort_by, sort_order, ASSISTANT_SORTS)
         where: list[str] = []
@@ -516,6 +528,7 @@ class SqlStorage(ABC):
             where.append(f'{self.dialect.find}({self.dialect.lower}("name"), ?) > 0')
             params.append(name.lower())
         self._contains("metadata", metadata, where, params, checks)
+        self._auth_filter(auth_filter, where, params, checks)
         return self._search(
             ASSISTANTS,
             where,
@@ -559,6 +572,12 @@ class SqlStorage(ABC):
 
     def delete_thread(self, thread_id: str) -> bool:
         with self._writing() as conn:
+            self._run(
+                conn,
+                "DELETE FROM sg_run_errors WHERE run_id IN "
+                "(SELECT run_id FROM sg_runs WHERE thread_id = ?)",
+                (thread_id,),
+            )
             self._delete(conn, RUNS, "thread_id", thread_id)
             existed = self._delete(conn, THREADS, "thread_id", thread_id)
         self.checkpointer.delete_thread(thread_id)
@@ -591,6 +610,7 @@ class SqlStorage(ABC):
         offset: int,
         sort_by: str,
         sort_order: str,
+        auth_filter: MetadataFilter | None = None,
     ) -> tuple[list[Thread], int]:
         descending = check_sort(sort_by, sort_order, THREAD_SORTS)
         where: list[str] = []
@@ -604,6 +624,7 @@ class SqlStorage(ABC):
             params.append(status)
         self._contains("metadata", metadata, where, params, checks)
         self._contains("values", values, where, params, checks)
+        self._auth_filter(auth_filter, where, params, checks)
         return self._search(
             THREADS, where, params, checks, self.dialect.order(sort_by, descending), limit, offset
         )
@@ -632,7 +653,33 @@ class SqlStorage(ABC):
 
     def delete_run(self, run_id: str) -> bool:
         with self._writing() as conn:
+            self._run(conn, "DELETE FROM sg_run_errors WHERE run_id = ?", (run_id,))
             return self._delete(conn, RUNS, "run_id", run_id)
+
+    def finish_run(self, run_id: str, status: str, error: Row | None) -> bool:
+        with self._writing() as conn:
+            current = self._get(conn, RUNS, run_id, lock=True)
+            if current is None or current["status"] not in UNFINISHED:
+                return False
+            row = changed(
+                current, {"status": status}, merge_metadata=False, keep=("run_id", "created_at")
+            )
+            self._update(conn, RUNS, row)
+            if error is not None:
+                self._run(
+                    conn,
+                    "INSERT INTO sg_run_errors (run_id, error) VALUES (?, ?) "
+                    "ON CONFLICT (run_id) DO UPDATE SET error = excluded.error",
+                    (run_id, _dumps(error)),
+                )
+        return True
+
+    def run_error(self, run_id: str) -> Row | None:
+        with self._reading() as conn:
+            found = self._run(
+                conn, "SELECT error FROM sg_run_errors WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if found is None else cast(Row, orjson.loads(found[0]))
 
     def list_runs(
         self, thread_id: str, *, status: str | None, limit: int, offset: int

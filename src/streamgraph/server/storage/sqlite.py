@@ -20,6 +20,9 @@ from streamgraph.server.storage.sql import SQLITE, SqlStorage
 __all__ = ("SqliteStorage",)
 
 
+_OUTAGES = ("locked", "disk I/O error", "unable to open", "full", "readonly")
+
+
 def _lower(text: Any) -> Any:
     return text.lower() if isinstance(text, str) else text
 
@@ -49,6 +52,18 @@ class SqliteStorage(SqlStorage):
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+    def outage(self, error: BaseException) -> str | None:
+        if isinstance(error, sqlite3.OperationalError) and any(
+            cause in str(error) for cause in _OUTAGES
+        ):
+            return f"Storage unavailable: SQLite ({error})"
+        return None
+
+    def refused(self, error: BaseException) -> str | None:
+        if isinstance(error, OverflowError):
+            return "a number too large for the database (SQLite integers have 64 bits)"
+        return None
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
