@@ -288,15 +288,29 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
         if not _keyed_by_interrupt_id(resume):
             loop.null_resume = [resume]
         return
+    calls = _interrupted_calls(pending, {task.id for task in tasks})
     if isinstance(resume, dict) and resume and all(k in interrupted for k in resume):
-        answers = {interrupted[k].id: v for k, v in resume.items()}
-    elif len(interrupted) > 1 and len({t.id for t in interrupted.values()}) > 1:
+        keyed = dict(resume)
+    elif len({calls.get(k, task.id) for k, task in interrupted.items()}) > 1:
         raise RuntimeError(
             "When there are multiple pending interrupts, you must specify the interrupt id "
             "when resuming: Command(resume={interrupt_id: value, ...})"
         )
     else:
-        answers = {next(iter(interrupted.values())).id: resume}
+        keyed = {next(iter(interrupted)): resume}
+    answers: dict[str, Any] = {}
+    for key, value in keyed.items():
+        call = calls.get(key)
+        if call is None:
+            answers[interrupted[key].id] = value
+            continue
+        # A @task call's interrupt: its caller re-runs and the call gets the answer.
+        interrupted[key].resuming = True
+        loop.call_answers[call] = value
+        saved = next((v for c, v in pending[call] if c == RESUME), [])
+        loop.saves.append(
+            SaveOp("put_writes", loop.checkpoint_config, ([(RESUME, [*saved, value])], call, ""))
+        )
     for task in tasks:
         if task.id in answers:
             task.resume = [*task.resume, answers[task.id]]
@@ -308,6 +322,20 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
                     ([(RESUME, task.resume)], task.id, _path(task)),
                 )
             )
+
+
+def _interrupted_calls(pending: dict[str, list[tuple[str, Any]]], tasks: set[str]) -> dict[str, str]:
+    """Interrupt id -> id of the ``@task`` call that raised it (calls are not tasks of the
+    step: their writes are saved under ids of their own)."""
+    owners: dict[str, str] = {}
+    for id, writes in pending.items():
+        if id in tasks:
+            continue
+        for channel, value in writes:
+            if channel == INTERRUPT:
+                for interrupt in value:
+                    owners[interrupt.id] = id
+    return owners
 
 
 def _keyed_by_interrupt_id(resume: Any) -> bool:

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ("Loop", "StopRun", "Task")
 
+PREVIOUS = "__previous__"
 _CHECKPOINT_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
 
 
@@ -137,7 +138,7 @@ class Loop(Routes):
         self.stop_requested = False  # set from another thread to stop at the next step
         self.outer = outer  # the run whose task runs this one (a nested graph's)
         self.control = control  # RunControl: drain requests stop the run at a step boundary
-        self.previous: Any = None  # Runtime.previous (the functional API's last return)
+        self.call_answers: dict[str, Any] = {}  # resume answers for @task calls, by call id
         self._server_info: Any = MISSING
         self._step_id: tuple[int, str] | None = None
         self.null_resume: list[Any] = []  # a resume answer no interrupt was waiting for
@@ -201,6 +202,12 @@ class Loop(Routes):
                 and k not in ("thread_id", "checkpoint_ns", "checkpoint_id")
             },
         }
+
+    @property
+    def previous(self) -> Any:
+        """``Runtime.previous``: an entrypoint's last saved return value for the thread."""
+        channel = self.channels.get(PREVIOUS)
+        return None if channel is None or channel.value is MISSING else channel.value
 
     @property
     def saver_config(self) -> dict[str, Any]:
@@ -295,8 +302,9 @@ class Loop(Routes):
         self.checkpoint_parent = with_checkpoint_map(saved.parent_config, saved.metadata)
         self.checkpoint_metadata = {k: saved.metadata.get(k) for k in ("source", "step", "parents")}
         values = self.checkpoint["channel_values"]
+        stopped_at_input = START in values and not self.graph.low_level
         if (
-            START not in values
+            not stopped_at_input
             and resume is MISSING
             and "checkpoint_id" in self.saver_config["configurable"]
         ):
@@ -305,7 +313,7 @@ class Loop(Routes):
             self.step += 1
             save_checkpoint(self, "fork", pull, sends)
         self.stop = self.step + 2 + self.limit
-        if START in values:  # stopped before its input was processed
+        if stopped_at_input:  # stopped before its input was processed
             tasks = [self._start_task(values[START], self.step + 1)]
         else:
             pull, sends = pending_triggers(self.checkpoint, self)
@@ -348,6 +356,8 @@ class Loop(Routes):
                 if prepare is not None:
                     prepare(value)
         if self.saver is not None:
+            for call in task.call_tasks:  # its @task calls' results, under their own ids
+                self._save_task_writes(call)
             self._save_task_writes(task)
         if self.messages is not None and self.messages.writers:
             self.messages.close_writers(task)  # v3 message writers end with their task
@@ -359,7 +369,9 @@ class Loop(Routes):
             if self.want_updates:
                 self.emit("updates", {INTERRUPT: task.interrupts})
             if self.want_values:
-                self.emit("values", {**self.values(), INTERRUPT: task.interrupts})
+                values = self.values()
+                values = values if isinstance(values, dict) else {}  # (an entrypoint's)
+                self.emit("values", {**values, INTERRUPT: task.interrupts})
         else:
             if self.messages is not None and task.error is None:
                 self.messages.emit_output(task)  # whole messages precede the update

@@ -32,6 +32,8 @@ class Task:
         "_config",
         "_runtime",
         "attempt",
+        "call_tasks",
+        "calls",
         "children",
         "error",
         "hidden",
@@ -95,6 +97,8 @@ class Task:
         self._config: dict[str, Any] | None = None
         self._runtime: Any = None
         self.children = 0
+        self.calls = 0  # @task calls made so far (a call's id depends on its position)
+        self.call_tasks: list[Task] = []  # finished @task calls, saved with this task
         self.interrupts_seen = 0
         self.attempt = 1  # 2 after one retry...
         self.started = 0.0  # time.time() when the first attempt started

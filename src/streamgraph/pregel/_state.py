@@ -59,7 +59,7 @@ def inspect(
 
 def next_tasks(loop: Loop) -> list[Task]:
     values = loop.checkpoint["channel_values"]
-    if START in values:
+    if START in values and not loop.graph.low_level:  # (low-level graphs: a channel)
         return [loop._start_task(values[START], loop.step + 1)]
     pull, sends = pending_triggers(loop.checkpoint, loop)
     return loop._prepare(loop.step + 1, pull, sends)

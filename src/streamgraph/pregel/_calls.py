@@ -1,0 +1,299 @@
+"""Functional-API task calls: a ``@task`` called while a task runs (an ``@entrypoint``, a
+graph node, another ``@task``) runs as a *push* task of the current step.
+
+The call gets an id derived from its caller's id and its position among the caller's calls,
+so a caller re-run from the same checkpoint (resuming after an interrupt, retrying after a
+failure) makes the same calls under the same ids. A call whose result was saved at that
+checkpoint returns it without running again; one that was interrupted runs again with its
+``interrupt()`` answers. Its result is saved as a ``__return__`` write under its own id when
+its caller finishes (the driver's thread does every save).
+
+A call returns a future: ``CallFuture`` (a ``concurrent.futures.Future`` that can also be
+awaited) on sync callers, an ``asyncio`` future on the event loop. It runs on the worker pool
+(async functions called from sync code: on an event loop of their own) or as an asyncio task.
+Its ``updates`` and ``tasks`` events are delivered while the step runs, from whichever
+thread finishes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Generator, Sequence
+from contextvars import copy_context
+from datetime import UTC, datetime
+from queue import SimpleQueue
+from typing import TYPE_CHECKING, Any
+
+from streamgraph._context import SCOPE
+from streamgraph.channels.base import MISSING
+from streamgraph.checkpoint.base import ERROR, RESUME
+from streamgraph.constants import INTERRUPT, NS_END, PUSH
+from streamgraph.errors import GraphInterrupt
+from streamgraph.pregel._execute import arun_task, run_task
+from streamgraph.pregel._ids import task_id, unique_task_id
+from streamgraph.pregel._node import Node, is_async_callable
+from streamgraph.pregel._pool import submit
+from streamgraph.pregel._scope import Task
+from streamgraph.types import RetryPolicy, TimeoutPolicy
+
+if TYPE_CHECKING:
+    from streamgraph.pregel._loop import Loop
+
+__all__ = ("RETURN", "CallFuture", "CallNode", "call")
+
+RETURN = "__return__"
+
+
+class _CallSchema:
+    """A call's input is ``(args, kwargs)``: no state keys to read."""
+
+    kind = "call"
+    stored_keys: tuple[str, ...] = ()
+    managed: dict[str, Any] = {}
+
+
+_SCHEMA: Any = _CallSchema()
+
+
+class CallNode(Node):
+    """The node a ``@task`` function runs as: called with the call's own arguments, its
+    return value written to ``__return__``."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        timeout: TimeoutPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            name,
+            fn,
+            input_schema=_SCHEMA,
+            state_schema=_SCHEMA,
+            writable=frozenset(),
+            triggers=(PUSH,),
+            retry_policy=retry_policy,
+            timeout=timeout,
+        )
+        self.is_async = is_async_callable(fn)
+        self.call = _call_with_arguments(fn)
+
+    def writes_for(self, value: Any) -> list[tuple[str, Any]]:
+        return [(RETURN, value)]
+
+
+def _call_with_arguments(fn: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    def call(value: Any, scope: Any) -> Any:
+        args, kwargs = value
+        return fn(*args, **kwargs)
+
+    return call
+
+
+class CallFuture(concurrent.futures.Future[Any]):
+    """A call's result on a sync caller: ``.result()`` waits for it (keeping the stream's
+    events flowing meanwhile); ``await`` works too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settled: SimpleQueue[bool] | None = None
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done() and timeout is None:
+            from streamgraph.pregel._mailbox import wait_for
+
+            with self._condition:
+                if not self.done():
+                    self._settled = SimpleQueue()
+            if self._settled is not None:
+                wait_for(self._settled)
+        return super().result(timeout)
+
+    def settle(self, ok: bool, value: Any) -> None:
+        if ok:
+            self.set_result(value)
+        else:
+            self.set_exception(value)
+        settled = self._settled
+        if settled is not None:
+            settled.put(True)
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return asyncio.wrap_future(self).__await__()
+
+
+def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Start a call of ``node`` from the running task; return its future."""
+    parent: Task | None = SCOPE.get(None)
+    if parent is None:
+        raise RuntimeError(
+            f"Called task {node.name!r} outside of a running graph: call tasks from an "
+            "@entrypoint, a graph node or another @task"
+        )
+    loop = parent.loop
+    child = _child_task(loop, parent, node, (args, kwargs))
+    if loop.want_tasks:
+        _emit_live(loop, child, {**_start(child)})
+    saved = _saved_writes(loop, child.id)
+    if saved is not None and not any(c in (ERROR, INTERRUPT) for c, _ in saved):
+        value = next((v for c, v in saved if c == RETURN), None)
+        return _done_future(value)
+    if saved is not None:
+        child.resuming = True
+        child.resume = list(next((v for c, v in saved if c == RESUME), ()))
+    answer = loop.call_answers.pop(child.id, MISSING) if loop.call_answers else MISSING
+    if answer is not MISSING:
+        child.resume = [*child.resume, answer]
+        child.resuming = True
+    try:
+        aloop = asyncio.get_running_loop()
+    except RuntimeError:
+        aloop = None
+    if aloop is not None:
+        return _start_async(aloop, loop, parent, child)
+    future = CallFuture()
+    submit(_run_sync, copy_context(), loop, parent, child, future)
+    return future
+
+
+def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
+    index = parent.calls
+    parent.calls += 1
+    if loop.saver is None:
+        loop.id_count += 1
+        id = unique_task_id(loop.id_base, loop.id_count)
+    else:
+        id = task_id(bytes.fromhex(parent.id.replace("-", "")), PUSH, str(index))
+    local = f"{node.name}{NS_END}{id}"
+    path = (PUSH, parent.path, index, parent.id)
+    return Task(
+        loop,
+        node,
+        node.name,
+        input,
+        path,
+        (*parent.order, index),
+        (PUSH,),
+        parent.step,
+        id,
+        loop.ns_prefix + local,
+        (*loop.ns, local),
+    )
+
+
+def _saved_writes(loop: Loop, id: str) -> list[tuple[str, Any]] | None:
+    if loop.saver is None or not loop.pending_writes:
+        return None
+    found = [(channel, value) for task, channel, value in loop.pending_writes if task == id]
+    return found or None
+
+
+def _done_future(value: Any) -> Any:
+    try:
+        aloop = asyncio.get_running_loop()
+    except RuntimeError:
+        future = CallFuture()
+        future.set_result(value)
+        return future
+    done = aloop.create_future()
+    done.set_result(value)
+    return done
+
+
+def _run_sync(context: Any, loop: Loop, parent: Task, child: Task, future: CallFuture) -> None:
+    try:
+        if child.node.is_async:
+            context.run(asyncio.run, arun_task(child, loop))
+        else:
+            context.run(run_task, child, loop)
+    except BaseException as error:
+        child.error = error
+    ok, value = _finished(loop, parent, child)
+    future.settle(ok, value)
+
+
+def _start_async(aloop: asyncio.AbstractEventLoop, loop: Loop, parent: Task, child: Task) -> Any:
+    if child.node.is_async:
+        return aloop.create_task(_arun(loop, parent, child), context=copy_context())
+    future = aloop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if future.done():
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def job(context: Any) -> None:
+        try:
+            context.run(run_task, child, loop)
+        except BaseException as error:
+            child.error = error
+        ok, value = _finished(loop, parent, child)
+        aloop.call_soon_threadsafe(settle, ok, value)
+
+    submit(job, copy_context())
+    return future
+
+
+async def _arun(loop: Loop, parent: Task, child: Task) -> Any:
+    try:
+        await arun_task(child, loop)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as error:
+        child.error = error
+    ok, value = _finished(loop, parent, child)
+    if not ok:
+        raise value
+    return value
+
+
+def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
+    """Record a finished call (saved with its caller) and stream what it shows."""
+    parent.call_tasks.append(child)
+    if child.interrupts:
+        return False, GraphInterrupt(child.interrupts)
+    value = next((v for c, v in child.writes if c == RETURN), None)
+    if child.error is None and loop.want_updates:
+        loop.put_live("updates", {child.name: value})
+    if loop.want_tasks:
+        _emit_live(loop, child, _result(child, value))
+    if child.error is not None:
+        return False, child.error
+    return True, value
+
+
+def _start(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "name": task.name, "input": task.input, "triggers": task.triggers}
+
+
+def _result(task: Task, value: Any) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "name": task.name,
+        "error": task.error,
+        "result": {RETURN: value} if task.error is None else {},
+        "interrupts": [],
+    }
+
+
+def _emit_live(loop: Loop, task: Task, payload: dict[str, Any]) -> None:
+    if "tasks" in loop.modes:
+        loop.put_live("tasks", payload)
+    if "debug" in loop.modes:
+        loop.put_live(
+            "debug",
+            {
+                "step": task.step,
+                "timestamp": datetime.now(UTC).isoformat(),
+                "type": "task_result" if "result" in payload else "task",
+                "payload": payload,
+            },
+        )
