@@ -140,7 +140,9 @@ def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if loop.want_tasks:
         _emit_live(loop, child, {**_start(child)})
     saved = _saved_writes(loop, child.id)
-    if saved is not None and not any(c in (ERROR, INTERRUPT) for c, _ in saved):
+    if saved is not None and (
+        any(c == RETURN for c, _ in saved) or not any(c in (ERROR, INTERRUPT) for c, _ in saved)
+    ):
         value = next((v for c, v in saved if c == RETURN), None)
         return _done_future(value)
     if saved is not None:

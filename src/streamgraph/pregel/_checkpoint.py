@@ -329,7 +329,7 @@ def _interrupted_calls(pending: dict[str, list[tuple[str, Any]]], tasks: set[str
     step: their writes are saved under ids of their own)."""
     owners: dict[str, str] = {}
     for id, writes in pending.items():
-        if id in tasks:
+        if id in tasks or any(channel == "__return__" for channel, _ in writes):
             continue
         for channel, value in writes:
             if channel == INTERRUPT:

@@ -98,6 +98,8 @@ def snapshot(loop: Loop, *, apply_pending: bool = True) -> StateSnapshot:
         finished = bool(own) and not errors and not stopped
         regular = [(c, v) for c, v in own if c not in SPECIAL_WRITES or c == NO_WRITES]
         result = {c: v for c, v in regular if c in loop.stream_keys_set} if regular else None
+        if result and isinstance(loop.stream_keys, str):  # one channel: its value itself
+            result = result[loop.stream_keys]
         interrupts.extend(stopped)
         entries.append(
             PregelTask(

@@ -546,8 +546,8 @@ class Pregel(RunnableAPI, ThreadAPI):
             loop.events.run_finished(output)
         if version == "v2":
             return GraphOutput(self.output_spec.to_output(output), interrupts)
-        if interrupts and isinstance(output, dict):
-            return {**output, INTERRUPT: list(interrupts)}
+        if interrupts and (output is None or isinstance(output, dict)):
+            return {**(output or {}), INTERRUPT: list(interrupts)}
         return output
 
     def batch(
