@@ -108,6 +108,8 @@ async def _asteps(loop: Loop, input: Any, shape: Shape) -> AsyncIterator[Any]:
                 for event in _take(loop, inbox, shape, inbox_too=True):
                     yield event
                 await _run_inline(task, loop)
+                for event in _take(loop, inbox, shape, inbox_too=True):  # its @task calls'
+                    yield event
                 loop.finish_task(task)
                 await _asave(loop)
                 for event in _take(loop, inbox, shape, inbox_too=True):

@@ -148,6 +148,8 @@ def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if saved is not None:
         child.resuming = True
         child.resume = list(next((v for c, v in saved if c == RESUME), ()))
+    if loop.tracing is not None and parent.trace_run is not None:
+        _trace_start(parent, child, args, kwargs)
     answer = loop.call_answers.pop(child.id, MISSING) if loop.call_answers else MISSING
     if answer is not MISSING:
         child.resume = [*child.resume, answer]
@@ -263,6 +265,8 @@ def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
     if child.interrupts:
         return False, GraphInterrupt(child.interrupts)
     value = next((v for c, v in child.writes if c == RETURN), None)
+    if loop.tracing is not None:
+        loop.tracing.task_finished(child, value)
     if child.error is None and loop.want_updates:
         loop.put_live("updates", {child.name: value})
     if loop.want_tasks:
@@ -270,6 +274,19 @@ def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
     if child.error is not None:
         return False, child.error
     return True, value
+
+
+def _trace_start(parent: Task, child: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The call's run for the user's tracers: a child of its caller's run, its inputs by
+    parameter name."""
+    import inspect
+
+    try:
+        inputs = dict(inspect.signature(child.node.fn).bind(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        inputs = {"args": args, "kwargs": kwargs}
+    manager = parent.trace_run.get_child()
+    child.trace_run = manager.on_chain_start(None, inputs, name=child.name)
 
 
 def _start(task: Task) -> dict[str, Any]:
