@@ -22,7 +22,6 @@ from streamgraph.channels.ephemeral import EphemeralValue
 from streamgraph.channels.last_value import LastValue
 from streamgraph.constants import END, START
 from streamgraph.pregel._calls import CallNode, call
-from streamgraph.pregel._node import is_async_callable
 from streamgraph.pregel._read import PregelNode
 from streamgraph.pregel._write import ChannelWrite, ChannelWriteEntry
 from streamgraph.pregel.main import Pregel
@@ -78,6 +77,8 @@ class _TaskFunction:
 
 
 def _name_of(func: Any) -> str:
+    while isinstance(func, functools.partial):
+        func = func.func
     return getattr(func, "__name__", None) or type(func).__name__
 
 
@@ -186,7 +187,7 @@ class entrypoint(Generic[S]):  # noqa: N801 - LangGraph's name
             cache=self.cache,
             context_schema=self.context_schema,
         )
-        graph.is_async = is_async_callable(func)  # type: ignore[attr-defined]
+        graph.live_calls = True
         return graph
 
 

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = ("Loop", "StopRun", "Task")
 
 PREVIOUS = "__previous__"
+_CALL_MODES = frozenset(("updates", "tasks", "debug"))
 _CHECKPOINT_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
 
 
@@ -152,6 +153,8 @@ class Loop(Routes):
         self.persister: Any = None
         self.durability = durability
         self._route_events(own_modes, own_subgraphs, listeners)
+        if graph.live_calls and not own_modes.isdisjoint(_CALL_MODES):
+            self.inline_ok = False
         # Tracked when somebody wants messages here, or around here (then chat models still
         # stream, so that what they return is the streamed message, as in LangGraph).
         self.messages = (

@@ -179,6 +179,8 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
 
 def _update_task(loop: Loop, values: Any, as_node: str | None) -> Task:
     graph = loop.graph
+    if as_node is None and graph.low_level and len(graph.nodes) == 1:
+        as_node = next(iter(graph.nodes))  # (an entrypoint's: its one node, as LangGraph)
     if as_node is None:
         as_node = START if loop.saved is None and loop.checkpoint is None else _last_node(loop)
     if as_node != START and as_node not in graph.nodes and as_node != END:

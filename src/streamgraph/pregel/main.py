@@ -72,6 +72,10 @@ class Pregel(RunnableAPI, ThreadAPI):
     trigger_map: dict[str, tuple[str, ...]] = {}
     """Low-level graphs: the nodes each channel's update triggers."""
 
+    live_calls = False
+    """An ``@entrypoint``'s graph: its node's ``@task`` calls stream ``updates``/``tasks`` while
+    it runs, so its steps never run inline when those are wanted."""
+
     low_level = False
     """Built from channels and ``PregelNode``s (``Pregel(...)``), not by ``StateGraph``."""
 
