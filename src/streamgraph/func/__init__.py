@@ -203,11 +203,14 @@ def _types(func: Callable[..., Any], first: str) -> tuple[Any, Any, Any]:
     """The input, output and saved types, from the annotations (``Any`` where none)."""
     try:
         hints = get_type_hints(func)
+    except TypeError:  # entrypoint.final[int], say: it takes two types
+        raise
     except Exception:
         hints = {}
     input_type = hints.get(first, Any)
     output_type = save_type = hints.get("return", Any)
-    origin = getattr(output_type, "__origin__", None)
-    if origin is entrypoint.final:
+    if output_type is entrypoint.final:
+        output_type = save_type = Any
+    elif getattr(output_type, "__origin__", None) is entrypoint.final:
         output_type, save_type = output_type.__args__
     return input_type, output_type, save_type

@@ -148,8 +148,8 @@ def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if saved is not None:
         child.resuming = True
         child.resume = list(next((v for c, v in saved if c == RESUME), ()))
-    if loop.tracing is not None and parent.trace_run is not None:
-        _trace_start(parent, child, args, kwargs)
+    if loop.tracing is not None or loop.events is not None:
+        _run_started(loop, parent, child, args, kwargs)
     answer = loop.call_answers.pop(child.id, MISSING) if loop.call_answers else MISSING
     if answer is not MISSING:
         child.resume = [*child.resume, answer]
@@ -265,8 +265,8 @@ def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
     if child.interrupts:
         return False, GraphInterrupt(child.interrupts)
     value = next((v for c, v in child.writes if c == RETURN), None)
-    if loop.tracing is not None:
-        loop.tracing.task_finished(child, value)
+    if child.trace_run is not None:
+        _run_finished(child, value)
     if child.error is None and loop.want_updates:
         loop.put_live("updates", {child.name: value})
     if loop.want_tasks:
@@ -276,17 +276,35 @@ def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
     return True, value
 
 
-def _trace_start(parent: Task, child: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """The call's run for the user's tracers: a child of its caller's run, its inputs by
-    parameter name."""
+def _run_started(
+    loop: Loop, parent: Task, child: Task, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """The call's callback run (for the user's tracers and ``astream_events``): a child of
+    its caller's run, its inputs by parameter name."""
     import inspect
+    import uuid
 
+    callbacks = parent.config.get("callbacks")
+    if not hasattr(callbacks, "on_chain_start"):
+        return
     try:
         inputs = dict(inspect.signature(child.node.fn).bind(*args, **kwargs).arguments)
     except (TypeError, ValueError):
         inputs = {"args": args, "kwargs": kwargs}
-    manager = parent.trace_run.get_child()
-    child.trace_run = manager.on_chain_start(None, inputs, name=child.name)
+    run_id = uuid.UUID(loop.events.run_of(child)) if loop.events is not None else None
+    child.trace_run = callbacks.on_chain_start(None, inputs, name=child.name, run_id=run_id)
+
+
+def _run_finished(child: Task, value: Any) -> None:
+    from streamgraph.pregel._tracing import streamed
+
+    run = child.trace_run
+    child.trace_run = None
+    if child.error is not None or child.interrupts:
+        run.on_chain_error(child.error or GraphInterrupt(child.interrupts))
+        return
+    streamed(run, value)
+    run.on_chain_end(value)
 
 
 def _start(task: Task) -> dict[str, Any]:

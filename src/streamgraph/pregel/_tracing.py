@@ -159,7 +159,7 @@ class Tracing:
             return
         policy = task.node.trace_policy
         outputs = _processed(getattr(policy, "process_outputs", None), output)
-        _streamed(run, outputs)
+        streamed(run, outputs)
         run.on_chain_end(outputs if isinstance(outputs, dict) else {"output": outputs})
 
     def children_of(self, task: Task) -> Any:
@@ -175,7 +175,7 @@ class Tracing:
         self.run.on_chain_error(error)
 
 
-def _streamed(run: Any, output: Any) -> None:
+def streamed(run: Any, output: Any) -> None:
     """Show a task's output as its run's one streamed chunk to the handlers that record
     streamed output (``astream_log``'s), as LangGraph's node runs stream it."""
     from langchain_core.tracers._streaming import _StreamingCallbackHandler
