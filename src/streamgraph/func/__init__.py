@@ -22,6 +22,7 @@ from streamgraph.channels.ephemeral import EphemeralValue
 from streamgraph.channels.last_value import LastValue
 from streamgraph.constants import END, START
 from streamgraph.pregel._calls import CallNode, call
+from streamgraph.pregel._node import SYNC_TIMEOUT, is_async_callable
 from streamgraph.pregel._read import PregelNode
 from streamgraph.pregel._write import ChannelWrite, ChannelWriteEntry
 from streamgraph.pregel.main import Pregel
@@ -30,6 +31,7 @@ from streamgraph.types import CachePolicy, RetryPolicy, TimeoutPolicy
 __all__ = ("entrypoint", "task")
 
 PREVIOUS = "__previous__"
+C = TypeVar("C")
 R = TypeVar("R")
 S = TypeVar("S")
 
@@ -76,6 +78,18 @@ class _TaskFunction:
         return f"<task {self.name!r}>"
 
 
+def _deprecated(old: str, new: str, category: str) -> None:
+    import warnings
+
+    from streamgraph import warnings as categories
+
+    warnings.warn(
+        f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
+        category=getattr(categories, category),
+        stacklevel=3,
+    )
+
+
 def _name_of(func: Any) -> str:
     while isinstance(func, functools.partial):
         func = func.func
@@ -93,12 +107,15 @@ def task(
 ) -> Any:
     """Make a function a task: ``@task`` or ``@task(name=..., retry_policy=...)``."""
     if "retry" in kwargs:
+        _deprecated("retry", "retry_policy", "LangGraphDeprecatedSinceV05")
         retry_policy = kwargs.pop("retry")
     if kwargs:
         raise TypeError(f"task() got unexpected arguments: {sorted(kwargs)}")
     policy = TimeoutPolicy.coerce(timeout)
 
     def decorate(func: Callable[..., Any]) -> _TaskFunction:
+        if policy is not None and not is_async_callable(func):
+            raise ValueError(f"{SYNC_TIMEOUT} Task {_name_of(func)!r} is sync.")
         return _TaskFunction(
             func, name=name, retry_policy=retry_policy, cache_policy=cache_policy, timeout=policy
         )
@@ -108,11 +125,11 @@ def task(
     return decorate
 
 
-class entrypoint(Generic[S]):  # noqa: N801 - LangGraph's name
+class entrypoint(Generic[C]):
     """Make a function a graph (see the module docstring)."""
 
     @dataclass
-    class final(Generic[R, S]):  # noqa: N801 - LangGraph's name
+    class final(Generic[R, S]):
         """Return ``value`` from the entrypoint but save ``save`` as the thread's
         ``previous``."""
 
@@ -131,8 +148,10 @@ class entrypoint(Generic[S]):  # noqa: N801 - LangGraph's name
         **kwargs: Any,
     ) -> None:
         if "config_schema" in kwargs:
+            _deprecated("config_schema", "context_schema", "LangGraphDeprecatedSinceV10")
             context_schema = context_schema or kwargs.pop("config_schema")
         if "retry" in kwargs:
+            _deprecated("retry", "retry_policy", "LangGraphDeprecatedSinceV05")
             retry_policy = kwargs.pop("retry")
         if kwargs:
             raise TypeError(f"entrypoint() got unexpected arguments: {sorted(kwargs)}")

@@ -40,7 +40,7 @@ from streamgraph.types import RetryPolicy, TimeoutPolicy
 if TYPE_CHECKING:
     from streamgraph.pregel._loop import Loop
 
-__all__ = ("RETURN", "CallFuture", "CallNode", "call")
+__all__ = ("RETURN", "CallFuture", "CallNode", "await_calls", "call", "wait_for_calls")
 
 RETURN = "__return__"
 
@@ -159,10 +159,35 @@ def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     except RuntimeError:
         aloop = None
     if aloop is not None:
-        return _start_async(aloop, loop, parent, child)
-    future = CallFuture()
-    submit(_run_sync, copy_context(), loop, parent, child, future)
-    return future
+        started = _start_async(aloop, loop, parent, child)
+    else:
+        started = CallFuture()
+        submit(_run_sync, copy_context(), loop, parent, child, started)
+    parent.call_futures.append(started)
+    return started
+
+
+def wait_for_calls(task: Task) -> None:
+    """Block until every call ``task`` made has finished (so their results are saved with
+    it, even those it never waited for)."""
+    for future in task.call_futures:
+        if not future.done():
+            try:
+                future.result()
+            except BaseException:  # the caller's business: it saw it, or chose not to
+                pass
+    task.call_futures = []
+
+
+async def await_calls(task: Task) -> None:
+    """``wait_for_calls`` on the event loop."""
+    futures = [f for f in task.call_futures if not f.done()]
+    task.call_futures = []
+    if futures:
+        await asyncio.gather(
+            *(asyncio.wrap_future(f) if isinstance(f, CallFuture) else f for f in futures),
+            return_exceptions=True,
+        )
 
 
 def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
@@ -284,7 +309,7 @@ def _run_started(
     import inspect
     import uuid
 
-    callbacks = parent.config.get("callbacks")
+    callbacks: Any = parent.config.get("callbacks")
     if not hasattr(callbacks, "on_chain_start"):
         return
     try:

@@ -307,7 +307,7 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
         # A @task call's interrupt: its caller re-runs and the call gets the answer.
         interrupted[key].resuming = True
         loop.call_answers[call] = value
-        saved = next((v for c, v in pending[call] if c == RESUME), [])
+        saved: list[Any] = next((v for c, v in pending[call] if c == RESUME), [])
         loop.saves.append(
             SaveOp("put_writes", loop.checkpoint_config, ([(RESUME, [*saved, value])], call, ""))
         )
@@ -324,10 +324,12 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
             )
 
 
-def _interrupted_calls(pending: dict[str, list[tuple[str, Any]]], tasks: set[str]) -> dict[str, str]:
+def _interrupted_calls(
+    pending: dict[str, list[tuple[str, Any]]], tasks: set[str]
+) -> dict[str, str]:
     """Interrupt id -> id of the ``@task`` call that raised it (calls are not tasks of the
     step: their writes are saved under ids of their own)."""
-    owners: dict[str, str] = {}
+    owners: dict[str, Any] = {}
     for id, writes in pending.items():
         if id in tasks or any(channel == "__return__" for channel, _ in writes):
             continue

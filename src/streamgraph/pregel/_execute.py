@@ -218,6 +218,16 @@ def run_task(task: Task, loop: Loop) -> None:
     if task.timeout is not None:  # compile() refuses these; a Send may still ask
         task.error = _sync_timeout(task)
         return
+    try:
+        _attempts(task, loop)
+    finally:
+        if task.call_futures:  # @task calls it started and did not wait for
+            from streamgraph.pregel._calls import wait_for_calls
+
+            wait_for_calls(task)
+
+
+def _attempts(task: Task, loop: Loop) -> None:
     while True:
         try:
             _attempt(task, loop)
@@ -266,12 +276,23 @@ async def _aattempt(task: Task, loop: Loop) -> None:
 
 async def arun_task(task: Task, loop: Loop) -> None:
     """Run ``task`` on the event loop (call inside the task's context)."""
-    import asyncio
 
     SCOPE.set(task)
     if "langchain_core.runnables.config" in sys.modules:
         set_langchain_context(task)
     task.started = time.time()
+    try:
+        await _aattempts(task, loop)
+    finally:
+        if task.call_futures:  # @task calls it started and did not wait for
+            from streamgraph.pregel._calls import await_calls
+
+            await await_calls(task)
+
+
+async def _aattempts(task: Task, loop: Loop) -> None:
+    import asyncio
+
     while True:
         timeout = task.timeout
         try:

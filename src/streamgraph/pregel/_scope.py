@@ -32,6 +32,7 @@ class Task:
         "_config",
         "_runtime",
         "attempt",
+        "call_futures",
         "call_tasks",
         "calls",
         "children",
@@ -99,6 +100,7 @@ class Task:
         self.children = 0
         self.calls = 0  # @task calls made so far (a call's id depends on its position)
         self.call_tasks: list[Task] = []  # finished @task calls, saved with this task
+        self.call_futures: list[Any] = []  # their futures: the task ends after they do
         self.interrupts_seen = 0
         self.attempt = 1  # 2 after one retry...
         self.started = 0.0  # time.time() when the first attempt started
