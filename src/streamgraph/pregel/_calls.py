@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from streamgraph._context import SCOPE
 from streamgraph.channels.base import MISSING
 from streamgraph.checkpoint.base import ERROR, RESUME
-from streamgraph.constants import INTERRUPT, NS_END, PUSH
+from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PUSH
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._execute import arun_task, run_task
 from streamgraph.pregel._ids import task_id, unique_task_id
@@ -210,8 +210,8 @@ def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
         (PUSH,),
         parent.step,
         id,
-        loop.ns_prefix + local,
-        (*loop.ns, local),
+        f"{parent.ns}{NS_SEP}{local}",  # nested graphs it runs stream under its caller's
+        (*parent.ns_path, local),
     )
 
 

@@ -1,0 +1,139 @@
+"""The functional API behaves like LangGraph's: the same chunks for runs and resumes of
+``@entrypoint`` programs, the same snapshots and history (ids and timestamps masked)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from tests.differential._normalize import Normalizer
+from tests.differential.func_scenarios import FUNC_SCENARIOS, func_libs
+from tests.differential.test_threads import run_operation
+
+LIBS = func_libs()
+
+
+def transcript(lib_name: str, name: str, api: str) -> list[Any]:
+    graph, operations = FUNC_SCENARIOS[name](LIBS[lib_name])
+    normalize = Normalizer()
+    return [(op[0], normalize(run_operation(graph, op, api))) for op in operations]
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+@pytest.mark.parametrize("name", list(FUNC_SCENARIOS))
+def test_program_matches_langgraph(name: str, api: str) -> None:
+    expected = transcript("langgraph", name, "sync")
+    actual = transcript("streamgraph", name, api)
+    for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
+        assert got == want, f"operation {index} ({want[0]}) differs"
+
+
+def _parallel(lib: Any, pause: float = 0.01) -> Any:
+    @lib.task
+    def square(n: int) -> int:
+        time.sleep(pause)
+        return n * n
+
+    @lib.entrypoint()
+    def main(numbers: list[int]) -> list[int]:
+        futures = [square(n) for n in numbers]
+        return [f.result() for f in futures]
+
+    return main
+
+
+def test_parallel_calls_overlap() -> None:
+    """Calls started together run at once: ten 50 ms calls take far less than 500 ms."""
+    main = _parallel(LIBS["streamgraph"], pause=0.05)
+    main.invoke([0])  # warm up
+    started = time.perf_counter()
+    assert main.invoke(list(range(10))) == [n * n for n in range(10)]
+    assert time.perf_counter() - started < 0.3
+
+
+def test_parallel_updates_match_langgraph() -> None:
+    def updates(lib_name: str) -> list[Any]:
+        main = _parallel(LIBS[lib_name])
+        chunks = list(main.stream([1, 2, 3]))
+        return sorted(chunks[:-1], key=repr) + chunks[-1:]
+
+    assert updates("streamgraph") == updates("langgraph")
+
+
+def _async_program(lib: Any) -> Any:
+    @lib.task
+    async def mapper(n: int) -> str:
+        await asyncio.sleep(0.001 * n)
+        return str(n) * 2
+
+    @lib.task
+    def sync_mapper(n: int) -> str:
+        return str(n)
+
+    @lib.entrypoint(checkpointer=lib.InMemorySaver())
+    async def main(numbers: list[int]) -> list[str]:
+        mapped = await asyncio.gather(*(mapper(n) for n in numbers))
+        tail = await sync_mapper(len(numbers))
+        answer = lib.interrupt("question")
+        return [m + answer for m in [*mapped, tail]]
+
+    return main
+
+
+@pytest.mark.parametrize("lib_name", ["langgraph", "streamgraph"])
+def test_async_program_resumes(lib_name: str) -> None:
+    lib = LIBS[lib_name]
+    main = _async_program(lib)
+    config = {"configurable": {"thread_id": "1"}}
+
+    async def scenario() -> tuple[Any, Any]:
+        first = [c async for c in main.astream([0, 1], config)]
+        return first, await main.ainvoke(lib.Command(resume="!"), config)
+
+    first, result = asyncio.run(scenario())
+    assert sorted(first[:-1], key=repr) == [{"mapper": "00"}, {"mapper": "11"}, {"sync_mapper": "2"}]
+    assert [i.value for i in first[-1]["__interrupt__"]] == ["question"]
+    assert result == ["00!", "11!", "2!"]
+
+
+def test_task_outside_a_run_says_so() -> None:
+    from streamgraph.func import task
+
+    @task
+    def alone(n: int) -> int:
+        return n
+
+    with pytest.raises(RuntimeError, match="outside of a running graph"):
+        alone(1)
+
+
+def test_parallel_interrupts_resumed_by_id() -> None:
+    """Two calls interrupt at once: both interrupts are pending; a plain resume is refused,
+    one keyed by interrupt id answers each."""
+    from streamgraph.checkpoint.memory import InMemorySaver
+    from streamgraph.func import entrypoint, task
+    from streamgraph.types import Command, interrupt
+
+    @task
+    def ask(name: str) -> str:
+        return interrupt(f"add {name}?")
+
+    @entrypoint(checkpointer=InMemorySaver())
+    def main(names: list[str]) -> list[str]:
+        futures = [ask(n) for n in names]
+        answers = []
+        for future in futures:
+            answers.append(future.result())
+        return answers
+
+    config = {"configurable": {"thread_id": "1"}}
+    first = main.invoke(["ann", "bob"], config)
+    assert [i.value for i in first["__interrupt__"]] == ["add ann?"]
+    state = main.get_state(config)
+    assert [i.value for i in state.interrupts] == ["add ann?"]
+    answered = main.invoke(Command(resume={state.interrupts[0].id: "yes"}), config)
+    assert [i.value for i in answered["__interrupt__"]] == ["add bob?"]
+    assert main.invoke(Command(resume="no"), config) == ["yes", "no"]
