@@ -110,30 +110,29 @@ def test_task_outside_a_run_says_so() -> None:
         alone(1)
 
 
-def test_parallel_interrupts_resumed_by_id() -> None:
-    """Two calls interrupt at once: both interrupts are pending; a plain resume is refused,
-    one keyed by interrupt id answers each."""
-    from streamgraph.checkpoint.memory import InMemorySaver
-    from streamgraph.func import entrypoint, task
-    from streamgraph.types import Command, interrupt
+@pytest.mark.parametrize("lib_name", ["langgraph", "streamgraph"])
+def test_parallel_interrupts_resumed_by_id(lib_name: str) -> None:
+    """Two calls interrupt at once; the caller surfaces the one it waited for, but both are
+    pending: a plain resume is refused, one keyed by interrupt id answers that one."""
+    lib = LIBS[lib_name]
 
-    @task
+    @lib.task
     def ask(name: str) -> str:
-        return interrupt(f"add {name}?")
+        return lib.interrupt(f"add {name}?")
 
-    @entrypoint(checkpointer=InMemorySaver())
+    @lib.entrypoint(checkpointer=lib.InMemorySaver())
     def main(names: list[str]) -> list[str]:
         futures = [ask(n) for n in names]
-        answers = []
-        for future in futures:
-            answers.append(future.result())
-        return answers
+        time.sleep(0.05)  # both calls have interrupted
+        return [future.result() for future in futures]
 
     config = {"configurable": {"thread_id": "1"}}
     first = main.invoke(["ann", "bob"], config)
     assert [i.value for i in first["__interrupt__"]] == ["add ann?"]
     state = main.get_state(config)
     assert [i.value for i in state.interrupts] == ["add ann?"]
-    answered = main.invoke(Command(resume={state.interrupts[0].id: "yes"}), config)
+    with pytest.raises(RuntimeError, match="multiple pending interrupts"):
+        main.invoke(lib.Command(resume="no"), config)
+    answered = main.invoke(lib.Command(resume={state.interrupts[0].id: "yes"}), config)
     assert [i.value for i in answered["__interrupt__"]] == ["add bob?"]
-    assert main.invoke(Command(resume="no"), config) == ["yes", "no"]
+    assert main.invoke(lib.Command(resume="no"), config) == ["yes", "no"]

@@ -289,9 +289,11 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
             loop.null_resume = [resume]
         return
     calls = _interrupted_calls(pending, {task.id for task in tasks})
-    if isinstance(resume, dict) and resume and all(k in interrupted for k in resume):
+    owners = {k: calls.get(k, task.id) for k, task in interrupted.items()}
+    owners.update(calls)  # (a call's interrupt its caller never saw is pending too)
+    if isinstance(resume, dict) and resume and all(k in owners for k in resume):
         keyed = dict(resume)
-    elif len({calls.get(k, task.id) for k, task in interrupted.items()}) > 1:
+    elif len(set(owners.values())) > 1:
         raise RuntimeError(
             "When there are multiple pending interrupts, you must specify the interrupt id "
             "when resuming: Command(resume={interrupt_id: value, ...})"
@@ -305,7 +307,8 @@ def apply_resume(loop: Loop, tasks: list[Task], resume: Any) -> None:
             answers[interrupted[key].id] = value
             continue
         # A @task call's interrupt: its caller re-runs and the call gets the answer.
-        interrupted[key].resuming = True
+        if key in interrupted:
+            interrupted[key].resuming = True
         loop.call_answers[call] = value
         saved: list[Any] = next((v for c, v in pending[call] if c == RESUME), [])
         loop.saves.append(
