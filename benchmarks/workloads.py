@@ -35,7 +35,10 @@ def load(package: str) -> types.SimpleNamespace:
     config = importlib.import_module(f"{package}.config")
     memory = importlib.import_module(f"{package}.checkpoint.memory")
     sqlite = importlib.import_module(f"{package}.checkpoint.sqlite")
+    func = importlib.import_module(f"{package}.func")
     return types.SimpleNamespace(
+        entrypoint=func.entrypoint,
+        task=func.task,
         name=package,
         StateGraph=graph.StateGraph,
         START=graph.START,
@@ -222,6 +225,72 @@ def two_node_sqlite(lib: Any) -> Any:
 @workload("100-node chain + SQLite saver, invoke (new thread each run)")
 def chain_sqlite(lib: Any) -> Any:
     return with_new_thread(chain_graph(lib, sqlite_saver(lib)), lambda: {"n": 0})
+
+
+def _functional(lib: Any, checkpointer: Any = None) -> Any:
+    @lib.task
+    def refine(topic: str) -> str:
+        return topic + " and cats"
+
+    @lib.task
+    def joke(topic: str) -> str:
+        return f"This is a joke about {topic}"
+
+    @lib.entrypoint(checkpointer=checkpointer)
+    def program(topic: str) -> str:
+        return joke(refine(topic).result()).result()
+
+    return program
+
+
+@workload("functional API: entrypoint + 2 sequential tasks, invoke")
+def functional_two_tasks(lib: Any) -> Any:
+    program = _functional(lib)
+    return lambda: program.invoke("ice cream")
+
+
+@workload("functional API: entrypoint + 2 tasks, stream(updates)")
+def functional_two_tasks_stream(lib: Any) -> Any:
+    program = _functional(lib)
+    return lambda: list(program.stream("ice cream", stream_mode="updates"))
+
+
+@workload("functional API: entrypoint + 2 tasks + InMemorySaver (new thread each run)")
+def functional_memory(lib: Any) -> Any:
+    return with_new_thread(_functional(lib, lib.InMemorySaver()), lambda: "ice cream")
+
+
+@workload("functional API: 100 parallel tasks, invoke")
+def functional_fanout(lib: Any) -> Any:
+    @lib.task
+    def one(n: int) -> int:
+        return n + 1
+
+    @lib.entrypoint()
+    def program(count: int) -> int:
+        return sum(f.result() for f in [one(i) for i in range(count)])
+
+    return lambda: program.invoke(100)
+
+
+@workload("functional API: async entrypoint + 2 async tasks, ainvoke")
+def functional_async(lib: Any) -> Any:
+    @lib.task
+    async def refine(topic: str) -> str:
+        return topic + " and cats"
+
+    @lib.task
+    async def joke(topic: str) -> str:
+        return f"This is a joke about {topic}"
+
+    @lib.entrypoint()
+    async def program(topic: str) -> str:
+        return await joke(await refine(topic))
+
+    async def run() -> Any:
+        return await program.ainvoke("ice cream")
+
+    return run
 
 
 def is_async(run: Any) -> bool:

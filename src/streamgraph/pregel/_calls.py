@@ -21,6 +21,7 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable, Generator, Sequence
 from contextvars import copy_context
+from functools import partial
 from datetime import UTC, datetime
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
@@ -97,15 +98,40 @@ def _call_with_arguments(fn: Callable[..., Any]) -> Callable[[Any, Any], Any]:
 
 class CallFuture(concurrent.futures.Future[Any]):
     """A call's result on a sync caller: ``.result()`` waits for it (keeping the stream's
-    events flowing meanwhile); ``await`` works too."""
+    events flowing meanwhile); ``await`` works too.
 
-    def __init__(self) -> None:
+    A call starts on the worker pool when its caller makes another call or finishes; one
+    whose result is asked for before that runs right there on the caller's thread (so
+    ``step(x).result()`` costs no thread hop)."""
+
+    def __init__(self, job: Callable[[], None] | None = None, caller: Task | None = None) -> None:
         super().__init__()
         self._settled: SimpleQueue[bool] | None = None
+        self._job = job
+        self._caller = caller
+
+    def _take_job(self) -> Callable[[], None] | None:
+        with self._condition:
+            job, self._job = self._job, None
+        return job
+
+    def start(self) -> None:
+        """Run it on the worker pool, unless it has started."""
+        job = self._take_job()
+        if job is not None:
+            submit(job)
 
     def result(self, timeout: float | None = None) -> Any:
-        if not self.done() and timeout is None:
+        job = self._take_job()
+        if job is not None:
+            job()
+        elif not self.done() and timeout is None:
             from streamgraph.pregel._mailbox import wait_for
+
+            if self._caller is not None:  # the calls made after it run while it waits
+                for sibling in self._caller.call_futures:
+                    if type(sibling) is CallFuture:
+                        sibling.start()
 
             with self._condition:
                 if not self.done():
@@ -113,6 +139,10 @@ class CallFuture(concurrent.futures.Future[Any]):
             if self._settled is not None:
                 wait_for(self._settled)
         return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self.start()
+        return super().exception(timeout)
 
     def settle(self, ok: bool, value: Any) -> None:
         if ok:
@@ -124,6 +154,7 @@ class CallFuture(concurrent.futures.Future[Any]):
             settled.put(True)
 
     def __await__(self) -> Generator[Any, None, Any]:
+        self.start()
         return asyncio.wrap_future(self).__await__()
 
 
@@ -158,19 +189,26 @@ def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         aloop = asyncio.get_running_loop()
     except RuntimeError:
         aloop = None
+    futures = parent.call_futures
+    if futures and type(futures[-1]) is CallFuture:
+        futures[-1].start()  # a call made after it: they run side by side
     if aloop is not None:
         started = _start_async(aloop, loop, parent, child)
     else:
-        started = CallFuture()
-        submit(_run_sync, copy_context(), loop, parent, child, started)
-    parent.call_futures.append(started)
+        started = CallFuture(caller=parent)
+        started._job = partial(_run_sync, copy_context(), loop, parent, child, started)
+    futures.append(started)
     return started
 
 
 def wait_for_calls(task: Task) -> None:
     """Block until every call ``task`` made has finished (so their results are saved with
     it, even those it never waited for)."""
-    for future in task.call_futures:
+    futures = task.call_futures
+    for future in futures[:-1]:
+        if type(future) is CallFuture:
+            future.start()
+    for future in futures:
         if not future.done():
             try:
                 future.result()
