@@ -277,3 +277,23 @@ def custom_from_task(lib: Any) -> Any:
         return work(n).result() + work(n + 1).result()
 
     return main, [_stream(1, ["custom", "updates"], config={"configurable": {}})]
+
+
+@func_scenario
+def model_in_task(lib: Any) -> Any:
+    """A chat model called inside a call streams its tokens in ``messages`` mode, with the
+    call's name and path in the metadata."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    @lib.task
+    def call_model(topic: str) -> str:
+        reply = AIMessage(content=f"a joke about {topic}", id="reply")
+        model = GenericFakeChatModel(messages=iter([reply]))
+        return str(model.invoke(topic).content)
+
+    @lib.entrypoint(checkpointer=lib.InMemorySaver())
+    def main(topic: str) -> str:
+        return call_model(topic).result()
+
+    return main, [_stream("cats", ["messages", "updates"])]

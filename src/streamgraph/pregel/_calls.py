@@ -111,6 +111,8 @@ class CallFuture(concurrent.futures.Future[Any]):
         self._caller = caller
 
     def _take_job(self) -> Callable[[], None] | None:
+        if self._job is None:
+            return None
         with self._condition:
             job, self._job = self._job, None
         return job
@@ -237,7 +239,7 @@ def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
     else:
         id = task_id(bytes.fromhex(parent.id.replace("-", "")), PUSH, str(index))
     local = f"{node.name}{NS_END}{id}"
-    path = (PUSH, parent.path, index, parent.id)
+    path = (PUSH, parent.path, index, True)  # (as LangGraph shows a call's path)
     return Task(
         loop,
         node,
