@@ -94,7 +94,8 @@ def test_async_program_resumes(lib_name: str) -> None:
         return first, await main.ainvoke(lib.Command(resume="!"), config)
 
     first, result = asyncio.run(scenario())
-    assert sorted(first[:-1], key=repr) == [{"mapper": "00"}, {"mapper": "11"}, {"sync_mapper": "2"}]
+    updates = sorted(first[:-1], key=repr)
+    assert updates == [{"mapper": "00"}, {"mapper": "11"}, {"sync_mapper": "2"}]
     assert [i.value for i in first[-1]["__interrupt__"]] == ["question"]
     assert result == ["00!", "11!", "2!"]
 

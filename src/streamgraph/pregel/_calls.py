@@ -21,8 +21,8 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable, Generator, Sequence
 from contextvars import copy_context
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
