@@ -22,6 +22,7 @@ PUBLIC_MODULES = [
     "streamgraph.config",
     "streamgraph.constants",
     "streamgraph.errors",
+    "streamgraph.func",
     "streamgraph.graph",
     "streamgraph.managed",
     "streamgraph.messages",
@@ -53,6 +54,7 @@ def test_langgraph_names_are_importable_from_the_same_places() -> None:
         InvalidUpdateError,
         ParentCommand,
     )
+    from streamgraph.func import entrypoint, task  # noqa: F401
     from streamgraph.graph import END, START, StateGraph  # noqa: F401
     from streamgraph.types import (  # noqa: F401
         Command,
