@@ -297,3 +297,54 @@ def model_in_task(lib: Any) -> Any:
         return call_model(topic).result()
 
     return main, [_stream("cats", ["messages", "updates"])]
+
+
+@func_scenario
+def retried_entrypoint(lib: Any) -> Any:
+    """An entrypoint retried by its policy makes its calls again (new ids); one that failed
+    for good and is resumed from its checkpoint reuses the calls saved before the failure."""
+    runs: list[int] = []
+    attempts: list[int] = []
+
+    @lib.task
+    def double(n: int) -> int:
+        runs.append(n)
+        return n * 2
+
+    policy = lib.RetryPolicy(max_attempts=3, initial_interval=0.001, jitter=False)
+
+    @lib.entrypoint(checkpointer=lib.InMemorySaver(), retry_policy=policy)
+    def retried(n: int) -> dict[str, Any]:
+        doubled = double(n).result()
+        attempts.append(n)
+        if len(attempts) < 2:
+            raise ConnectionError("flaky")
+        return {"doubled": doubled, "runs": list(runs)}
+
+    return retried, [_stream(3, ["updates", "tasks"])]
+
+
+@func_scenario
+def resumed_after_failure(lib: Any) -> Any:
+    runs: list[int] = []
+    attempts: list[int] = []
+
+    @lib.task
+    def double(n: int) -> int:
+        runs.append(n)
+        return n * 2
+
+    @lib.entrypoint(checkpointer=lib.InMemorySaver())
+    def fails_once(n: int) -> dict[str, Any]:
+        doubled = double(n).result()
+        attempts.append(n)
+        if len(attempts) < 2:
+            raise ValueError("fails once")
+        return {"doubled": doubled, "runs": list(runs)}
+
+    return fails_once, [
+        ("invoke", 4, {}),
+        ("get_state", {}),
+        _stream(None, ["updates", "tasks"]),
+        ("get_state", {}),
+    ]
