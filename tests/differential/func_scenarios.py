@@ -348,3 +348,33 @@ def resumed_after_failure(lib: Any) -> Any:
         _stream(None, ["updates", "tasks"]),
         ("get_state", {}),
     ]
+
+
+@func_scenario
+def tasks_in_async_graph_node(lib: Any) -> Any:
+    """An async node awaits async and sync calls; a sync node calls an async task."""
+    import asyncio
+
+    @lib.task
+    async def slow_upper(text: str) -> str:
+        await asyncio.sleep(0)
+        return text.upper()
+
+    @lib.task
+    def exclaim(text: str) -> str:
+        return text + "!"
+
+    async def first(state: Steps) -> dict[str, Any]:
+        loud = await slow_upper("a")
+        return {"steps": [loud, await exclaim(loud)]}
+
+    def second(state: Steps) -> dict[str, Any]:
+        return {"steps": [slow_upper("b").result()]}
+
+    builder = lib.StateGraph(Steps)
+    builder.add_node("first", first)
+    builder.add_node("second", second)
+    builder.add_edge(lib.START, "first")
+    builder.add_edge("first", "second")
+    graph = builder.compile(checkpointer=lib.InMemorySaver())
+    return graph, [_stream({"steps": []}, ["updates", "values"])]

@@ -25,7 +25,7 @@ def transcript(lib_name: str, name: str, api: str) -> list[Any]:
 @pytest.mark.parametrize("api", ["sync", "async"])
 @pytest.mark.parametrize("name", list(FUNC_SCENARIOS))
 def test_program_matches_langgraph(name: str, api: str) -> None:
-    expected = transcript("langgraph", name, "sync")
+    expected = transcript("langgraph", name, api)
     actual = transcript("streamgraph", name, api)
     for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
         assert got == want, f"operation {index} ({want[0]}) differs"
