@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.channels.untracked_value import UntrackedValue
-from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT
+from streamgraph.constants import DEFAULT_RECURSION_LIMIT, INTERRUPT, NS_SEP
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._configs import merge_configs
 from streamgraph.pregel._drive import drive
@@ -652,6 +652,12 @@ def _nested_persistence(parent: Scope) -> dict[str, Any]:
     parents = dict(loop.parent_map) if loop.saver is not None else {}
     if loop.saver is not None and loop.checkpoint is not None:
         parents[loop.checkpoint_ns] = loop.checkpoint["id"]
+        # A @task call's namespace goes through its callers': they share the step's
+        # checkpoint (for a node's task, the range is empty).
+        parts = parent.ns.split(NS_SEP)
+        base = loop.checkpoint_ns.count(NS_SEP) + 1 if loop.checkpoint_ns else 0
+        for end in range(base + 1, len(parts)):
+            parents[NS_SEP.join(parts[:end])] = loop.checkpoint["id"]
     return {"parent_map": parents, "resume_input": parent.resume_input, "resuming": parent.resuming}
 
 
