@@ -378,3 +378,34 @@ def tasks_in_async_graph_node(lib: Any) -> Any:
     builder.add_edge("first", "second")
     graph = builder.compile(checkpointer=lib.InMemorySaver())
     return graph, [_stream({"steps": []}, ["updates", "values"])]
+
+
+@func_scenario
+def nested_calls_resume(lib: Any) -> Any:
+    """A task calling tasks: an interrupt two calls deep pauses the run; on resume the outer
+    call runs again, its finished inner call is replayed and the interrupted one answered."""
+    runs: list[int] = []
+
+    @lib.task
+    def inner(n: int) -> int:
+        runs.append(n)
+        return n * 2
+
+    @lib.task
+    def ask(question: str) -> str:
+        return lib.interrupt(question)
+
+    @lib.task
+    def outer(n: int) -> str:
+        doubled = inner(n).result()
+        return f"{doubled}-{ask(f'keep {doubled}?').result()}-{len(runs)}"
+
+    @lib.entrypoint(checkpointer=lib.InMemorySaver())
+    def main(n: int) -> str:
+        return outer(n).result()
+
+    return main, [
+        _stream(3, ["updates", "tasks"]),
+        ("get_state", {}),
+        _stream(lib.Command(resume="yes"), ["updates", "tasks"]),
+    ]

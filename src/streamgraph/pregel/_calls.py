@@ -32,7 +32,7 @@ from streamgraph.checkpoint.base import ERROR, RESUME
 from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PUSH
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._execute import arun_task, run_task
-from streamgraph.pregel._ids import task_id, unique_task_id
+from streamgraph.pregel._ids import interrupt_id, task_id, unique_task_id
 from streamgraph.pregel._node import Node, is_async_callable
 from streamgraph.pregel._pool import submit
 from streamgraph.pregel._scope import Task
@@ -326,9 +326,13 @@ async def _arun(loop: Loop, parent: Task, child: Task) -> Any:
 
 def _finished(loop: Loop, parent: Task, child: Task) -> tuple[bool, Any]:
     """Record a finished call (saved with its caller) and stream what it shows."""
-    parent.call_tasks.append(child)
     if child.interrupts:
+        if _raised_here(child):
+            parent.call_tasks.append(child)
+        else:  # passed up from a call of its own (saved there); it runs again on resume
+            parent.call_tasks.extend(child.call_tasks)
         return False, GraphInterrupt(child.interrupts)
+    parent.call_tasks.append(child)
     value = next((v for c, v in child.writes if c == RETURN), None)
     if child.trace_run is not None:
         _run_finished(child, value)
@@ -370,6 +374,15 @@ def _run_finished(child: Task, value: Any) -> None:
         return
     streamed(run, value)
     run.on_chain_end(value)
+
+
+def _raised_here(task: Task) -> bool:
+    """Whether ``task``'s interrupts come from its own ``interrupt()`` calls."""
+    own = {
+        interrupt_id(task.ns if index == 0 else f"{task.ns}{NS_SEP}{index}")
+        for index in range(task.interrupts_seen)
+    }
+    return all(interrupt.id in own for interrupt in task.interrupts)
 
 
 def _start(task: Task) -> dict[str, Any]:

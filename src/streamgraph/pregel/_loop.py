@@ -359,7 +359,10 @@ class Loop(Routes):
                 if prepare is not None:
                     prepare(value)
         if self.saver is not None:
-            for call in task.call_tasks:  # its @task calls' results, under their own ids
+            calls = task.call_tasks
+            while calls:  # its @task calls' results (and their calls'), under their own ids
+                call = calls.pop()
+                calls.extend(call.call_tasks)
                 self._save_task_writes(call)
             self._save_task_writes(task)
         if self.messages is not None and self.messages.writers:
