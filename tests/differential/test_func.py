@@ -192,3 +192,16 @@ def test_v3_run_stream_matches_langgraph(name: str, api: str) -> None:
     actual = _v3_run("streamgraph", name, api)
     assert actual[0] == expected[0]
     assert actual[1] == expected[1]
+
+
+def test_drawing_matches_langgraph() -> None:
+    def mermaid(lib_name: str) -> str:
+        lib = LIBS[lib_name]
+
+        @lib.entrypoint()
+        def main(n: int) -> int:
+            return n
+
+        return str(main.get_graph().draw_mermaid())
+
+    assert mermaid("streamgraph") == mermaid("langgraph")

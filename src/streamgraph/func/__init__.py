@@ -207,7 +207,23 @@ class entrypoint(Generic[C]):
             context_schema=self.context_schema,
         )
         graph.live_calls = True
+        drawing = functools.partial(_drawing, graph, _name_of(func))
+        graph.get_graph = drawing  # type: ignore[attr-defined]
         return graph
+
+
+def _drawing(graph: Pregel, name: str, config: Any = None, *, xray: int | bool = False) -> Any:
+    """``get_graph()`` of an entrypoint: ``__start__ -> name -.-> __end__``, as LangGraph
+    draws it."""
+    from langchain_core.runnables.graph import Graph
+
+    drawn = Graph()
+    node = drawn.add_node(None, name)
+    start = drawn.add_node(None, START)
+    end = drawn.add_node(None, END)
+    drawn.add_edge(start, node)
+    drawn.add_edge(node, end, conditional=True)
+    return drawn
 
 
 def _output(value: Any) -> Any:
