@@ -9,10 +9,12 @@ checkpoint returns it without running again; one that was interrupted runs again
 its caller finishes (the driver's thread does every save).
 
 A call returns a future: ``CallFuture`` (a ``concurrent.futures.Future`` that can also be
-awaited) on sync callers, an ``asyncio`` future on the event loop. It runs on the worker pool
-(async functions called from sync code: on an event loop of their own) or as an asyncio task.
-Its ``updates`` and ``tasks`` events are delivered while the step runs, from whichever
-thread finishes it.
+awaited) on sync callers, an ``asyncio`` future on the event loop. On the event loop it runs
+as an asyncio task (sync functions: on the worker pool). On a sync caller it starts on the
+worker pool once the caller makes another call, waits, or finishes; asked for its result
+before that, it runs on the caller's own thread (async functions called from sync code run on
+an event loop of their own). Its ``updates`` and ``tasks`` events are delivered while the
+step runs, from whichever thread finishes it. A caller finishes after every call it made.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from streamgraph.checkpoint.base import ERROR, RESUME
 from streamgraph.constants import INTERRUPT, NS_END, NS_SEP, PUSH
 from streamgraph.errors import GraphInterrupt
 from streamgraph.pregel._execute import arun_task, run_task
-from streamgraph.pregel._ids import interrupt_id, task_id, unique_task_id
+from streamgraph.pregel._ids import interrupt_id, task_id
 from streamgraph.pregel._node import Node, is_async_callable
 from streamgraph.pregel._pool import submit
 from streamgraph.pregel._scope import Task
@@ -233,11 +235,9 @@ async def await_calls(task: Task) -> None:
 def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
     index = parent.calls
     parent.calls += 1
-    if loop.saver is None:
-        loop.id_count += 1
-        id = unique_task_id(loop.id_base, loop.id_count)
-    else:
-        id = task_id(bytes.fromhex(parent.id.replace("-", "")), PUSH, str(index))
+    # (from the caller's id, which is unique too without a checkpointer: parallel callers
+    # make ids without sharing a counter)
+    id = task_id(bytes.fromhex(parent.id.replace("-", "")), PUSH, str(index))
     local = f"{node.name}{NS_END}{id}"
     path = (PUSH, parent.path, index, True)  # (as LangGraph shows a call's path)
     return Task(
