@@ -283,6 +283,10 @@ async def arun_task(task: Task, loop: Loop) -> None:
     task.started = time.time()
     try:
         await _aattempts(task, loop)
+    except BaseException:
+        for call in task.call_futures:  # the run is being cancelled: so are its calls
+            call.cancel()
+        raise
     finally:
         if task.call_futures:  # @task calls it started and did not wait for
             from streamgraph.pregel._calls import await_calls

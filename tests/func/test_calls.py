@@ -1,0 +1,129 @@
+"""``@task`` calls: when they start, what stops them, what is saved."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+import threading
+import time
+from typing import Annotated, Any, TypedDict
+
+import pytest
+
+from streamgraph.checkpoint.memory import InMemorySaver
+from streamgraph.func import entrypoint, task
+from streamgraph.graph import START, StateGraph
+from streamgraph.types import Command, interrupt
+
+
+def test_cancelling_an_async_run_cancels_its_calls() -> None:
+    cancelled: list[int] = []
+
+    @task
+    async def slow(n: int) -> int:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            cancelled.append(n)
+            raise
+        return n
+
+    @entrypoint()
+    async def main(count: int) -> list[int]:
+        return list(await asyncio.gather(*(slow(i) for i in range(count))))
+
+    async def scenario() -> float:
+        run = asyncio.create_task(main.ainvoke(3))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 1
+    assert sorted(cancelled) == [0, 1, 2]
+
+
+def test_a_call_nobody_waited_for_is_saved_before_an_interrupt() -> None:
+    runs: list[int] = []
+    release = threading.Event()
+
+    @task
+    def background(n: int) -> int:
+        release.wait(5)
+        runs.append(n)
+        return n
+
+    @entrypoint(checkpointer=InMemorySaver())
+    def main(n: int) -> dict[str, Any]:
+        later = background(n)
+        release.set()
+        answer = interrupt("go on?")  # before waiting for the call
+        return {"n": later.result(), "answer": answer, "runs": len(runs)}
+
+    config = {"configurable": {"thread_id": "1"}}
+    assert "__interrupt__" in main.invoke(7, config)
+    assert main.invoke(Command(resume="yes"), config) == {"n": 7, "answer": "yes", "runs": 1}
+
+
+def test_a_sequential_call_runs_on_its_callers_thread() -> None:
+    threads: list[int] = []
+
+    @task
+    def where() -> int:
+        return threading.get_ident()
+
+    @entrypoint()
+    def main(_: Any) -> None:
+        threads.append(threading.get_ident())
+        threads.append(where().result())
+
+    main.invoke(1)
+    assert threads[0] == threads[1]
+
+
+class Numbers(TypedDict):
+    seen: Annotated[list[str], operator.add]
+
+
+def test_parallel_nodes_calling_tasks_get_distinct_call_ids() -> None:
+    """Two nodes of one step call tasks at the same time, without a checkpointer."""
+    ids: list[str] = []
+
+    @task
+    def record(name: str) -> str:
+        from streamgraph.config import get_config
+
+        ids.append(get_config()["configurable"]["checkpoint_ns"])
+        return name
+
+    def make(name: str) -> Any:
+        def node(state: Numbers) -> dict[str, Any]:
+            futures = [record(f"{name}{i}") for i in range(20)]
+            return {"seen": [f.result() for f in futures]}
+
+        return node
+
+    builder = StateGraph(Numbers)
+    for name in ("a", "b"):
+        builder.add_node(name, make(name))
+        builder.add_edge(START, name)
+    builder.add_node("join", lambda state: None)
+    builder.add_edge(["a", "b"], "join")
+    result = builder.compile().invoke({"seen": []})
+    assert len(result["seen"]) == 40
+    assert len(set(ids)) == 40
+
+
+def test_an_async_task_called_from_sync_code_runs() -> None:
+    @task
+    async def double(n: int) -> int:
+        await asyncio.sleep(0)
+        return n * 2
+
+    @entrypoint()
+    def main(n: int) -> int:
+        return int(double(n).result())
+
+    assert main.invoke(4) == 8
