@@ -355,7 +355,15 @@ def graph_schemas(graph: Any, graph_id: str | None = None) -> GraphSchemaNoId:
     name = graph_id or graph.name
     state = graph.state_spec
     builder = getattr(graph, "builder", None)
-    context = getattr(builder, "context_schema", None)
+    context = getattr(builder, "context_schema", None) or graph.context_schema
+    if graph.low_level:  # (an entrypoint's, say): its channels' own schemas, as LangGraph's
+        return {
+            "input_schema": graph.get_input_jsonschema(),
+            "output_schema": graph.get_output_jsonschema(),
+            "state_schema": _object_schema(state.hints, f"{name}_state"),
+            "config_schema": {},
+            "context_schema": None if context is None else _class_schema(context, name),
+        }
     return {
         "input_schema": None
         if graph.input_spec is state
