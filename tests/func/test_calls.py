@@ -127,3 +127,30 @@ def test_an_async_task_called_from_sync_code_runs() -> None:
         return int(double(n).result())
 
     assert main.invoke(4) == 8
+
+
+def test_calls_waited_for_with_concurrent_futures_start() -> None:
+    """``wait()``/``as_completed()`` on calls nobody asked the result of yet still end."""
+    from concurrent.futures import as_completed, wait
+
+    @task
+    def square(n: int) -> int:
+        return n * n
+
+    @entrypoint()
+    def main(count: int) -> list[int]:
+        futures = [square(i) for i in range(count)]
+        wait(futures[-1:], timeout=5)
+        return sorted(f.result() for f in as_completed(futures, timeout=5))
+
+    assert main.invoke(4) == [0, 1, 4, 9]
+
+    @entrypoint()
+    def polling(n: int) -> int:
+        future = square(n)
+        deadline = time.monotonic() + 5
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return int(future.result())
+
+    assert polling.invoke(3) == 9

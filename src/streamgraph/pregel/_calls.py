@@ -111,6 +111,8 @@ class CallFuture(concurrent.futures.Future[Any]):
         self._settled: SimpleQueue[bool] | None = None
         self._job = job
         self._caller = caller
+        # concurrent.futures.wait()/as_completed() register a waiter: that starts it too
+        self._waiters: list[Any] = _StartingList(self)
 
     def _take_job(self) -> Callable[[], None] | None:
         if self._job is None:
@@ -148,6 +150,21 @@ class CallFuture(concurrent.futures.Future[Any]):
         self.start()
         return super().exception(timeout)
 
+    # Whoever looks at it any other way is waiting for it: it starts.
+    def done(self) -> bool:
+        if self._job is not None:
+            self.start()
+        return super().done()
+
+    def running(self) -> bool:
+        if self._job is not None:
+            self.start()
+        return super().running()
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None:
+        self.start()
+        super().add_done_callback(fn)
+
     def settle(self, ok: bool, value: Any) -> None:
         if ok:
             self.set_result(value)
@@ -160,6 +177,19 @@ class CallFuture(concurrent.futures.Future[Any]):
     def __await__(self) -> Generator[Any, None, Any]:
         self.start()
         return asyncio.wrap_future(self).__await__()
+
+
+class _StartingList(list[Any]):
+    """A future's waiter list whose first waiter starts the future."""
+
+    def __init__(self, future: CallFuture) -> None:
+        super().__init__()
+        self.future = future
+
+    def append(self, waiter: Any) -> None:
+        super().append(waiter)
+        if self.future._job is not None:  # (the future's lock is held: it is reentrant)
+            self.future.start()
 
 
 def call(node: CallNode, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
