@@ -154,3 +154,31 @@ def test_calls_waited_for_with_concurrent_futures_start() -> None:
         return int(future.result())
 
     assert polling.invoke(3) == 9
+
+
+def test_tools_run_side_by_side_call_tasks() -> None:
+    from langchain_core.messages import AIMessage
+    from langchain_core.tools import tool
+
+    from streamgraph.graph import MessagesState
+    from streamgraph.prebuilt import ToolNode
+
+    @task
+    def shout(text: str) -> str:
+        return text.upper()
+
+    @tool
+    def loud(text: str) -> str:
+        """Say it loud."""
+        return str(shout(text).result())
+
+    calls = [{"name": "loud", "args": {"text": t}, "id": t, "type": "tool_call"} for t in "abcd"]
+    builder = StateGraph(MessagesState)
+    builder.add_node("tools", ToolNode([loud]))
+    builder.add_edge(START, "tools")
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "1"}}
+    chunks = list(graph.stream({"messages": [AIMessage("", tool_calls=calls)]}, config))
+    shouted = sorted(c["shout"] for c in chunks if "shout" in c)
+    assert shouted == ["A", "B", "C", "D"]
+    assert [m.content for m in graph.get_state(config).values["messages"][1:]] == list("ABCD")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from collections.abc import Callable, Generator, Sequence
 from contextvars import copy_context
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ("RETURN", "CallFuture", "CallNode", "await_calls", "call", "wait_for_calls")
 
 RETURN = "__return__"
+_COUNTING = threading.Lock()
 
 
 class _CallSchema:
@@ -263,8 +265,9 @@ async def await_calls(task: Task) -> None:
 
 
 def _child_task(loop: Loop, parent: Task, node: CallNode, input: Any) -> Task:
-    index = parent.calls
-    parent.calls += 1
+    with _COUNTING:  # (a ToolNode's tools call from threads of their own)
+        index = parent.calls
+        parent.calls += 1
     # (from the caller's id, which is unique too without a checkpointer: parallel callers
     # make ids without sharing a counter)
     id = task_id(bytes.fromhex(parent.id.replace("-", "")), PUSH, str(index))
