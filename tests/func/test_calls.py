@@ -182,3 +182,29 @@ def test_tools_run_side_by_side_call_tasks() -> None:
     shouted = sorted(c["shout"] for c in chunks if "shout" in c)
     assert shouted == ["A", "B", "C", "D"]
     assert [m.content for m in graph.get_state(config).values["messages"][1:]] == list("ABCD")
+
+
+def test_parallel_nodes_interrupted_in_calls_resume_by_id() -> None:
+    @task
+    def ask(question: str) -> str:
+        return str(interrupt(question))
+
+    def node(name: str) -> Any:
+        return lambda state: {"seen": [ask(f"{name}?").result()]}
+
+    builder = StateGraph(Numbers)
+    for name in ("a", "b"):
+        builder.add_node(name, node(name))
+        builder.add_edge(START, name)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "1"}}
+    first = graph.invoke({"seen": []}, config)
+    assert sorted(i.value for i in first["__interrupt__"]) == ["a?", "b?"]
+    state = graph.get_state(config)
+    assert state.next == ("a", "b")
+    pending = sorted((t.name, t.interrupts[0].value) for t in state.tasks)
+    assert pending == [("a", "a?"), ("b", "b?")]
+    with pytest.raises(RuntimeError, match="multiple pending interrupts"):
+        graph.invoke(Command(resume="x"), config)
+    answers = {i.id: f"yes to {i.value}" for i in state.interrupts}
+    assert graph.invoke(Command(resume=answers), config) == {"seen": ["yes to a?", "yes to b?"]}
