@@ -208,3 +208,15 @@ def test_parallel_nodes_interrupted_in_calls_resume_by_id() -> None:
         graph.invoke(Command(resume="x"), config)
     answers = {i.id: f"yes to {i.value}" for i in state.interrupts}
     assert graph.invoke(Command(resume=answers), config) == {"seen": ["yes to a?", "yes to b?"]}
+
+
+def test_caching_is_refused_with_a_clear_error() -> None:
+    from streamgraph.types import CachePolicy
+
+    with pytest.raises(NotImplementedError, match=r"@entrypoint\(cache_policy=...\)"):
+        entrypoint(cache_policy=CachePolicy())
+    with pytest.raises(NotImplementedError, match=r"@task\(cache_policy=...\) on 'double'"):
+
+        @task(cache_policy=CachePolicy())
+        def double(n: int) -> int:
+            return n * 2

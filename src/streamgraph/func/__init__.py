@@ -155,6 +155,10 @@ class entrypoint(Generic[C]):
             retry_policy = kwargs.pop("retry")
         if kwargs:
             raise TypeError(f"entrypoint() got unexpected arguments: {sorted(kwargs)}")
+        if cache_policy is not None:
+            raise NotImplementedError(
+                "@entrypoint(cache_policy=...): caching is not supported by streamgraph yet"
+            )
         self.checkpointer = checkpointer
         self.store = store
         self.cache = cache
