@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar, get_type_hints
+from typing import Any, Generic, ParamSpec, TypeVar, get_type_hints, overload
 
 from streamgraph.channels.ephemeral import EphemeralValue
 from streamgraph.channels.last_value import LastValue
@@ -32,17 +32,19 @@ __all__ = ("entrypoint", "task")
 
 PREVIOUS = "__previous__"
 C = TypeVar("C")
+P = ParamSpec("P")
+T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
 
 
-class _TaskFunction:
+class _TaskFunction(Generic[P, T]):
     """A ``@task`` function: calling it (inside a run) starts the call and returns its
     future; ``.func`` is the plain function."""
 
     def __init__(
         self,
-        func: Callable[..., Any],
+        func: Callable[P, T] | Callable[P, Awaitable[T]],
         *,
         name: str | None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None,
@@ -64,7 +66,8 @@ class _TaskFunction:
         self.node = CallNode(self.name, func, retry_policy=retry_policy, timeout=timeout)
         functools.update_wrapper(self, func)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """The call's future: ``.result()`` on sync callers, ``await`` on async ones."""
         return call(self.node, args, kwargs)
 
     def clear_cache(self, cache: Any) -> None:
@@ -96,6 +99,26 @@ def _name_of(func: Any) -> str:
     return getattr(func, "__name__", None) or type(func).__name__
 
 
+@overload
+def task(__func_or_none__: Callable[P, Awaitable[T]]) -> _TaskFunction[P, T]: ...
+
+
+@overload
+def task(__func_or_none__: Callable[P, T]) -> _TaskFunction[P, T]: ...
+
+
+@overload
+def task(
+    __func_or_none__: None = None,
+    *,
+    name: str | None = None,
+    retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+    cache_policy: CachePolicy | None = None,
+    timeout: float | timedelta | TimeoutPolicy | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[P, T]], _TaskFunction[P, T]]: ...
+
+
 def task(
     __func_or_none__: Callable[..., Any] | None = None,
     *,
@@ -113,7 +136,7 @@ def task(
         raise TypeError(f"task() got unexpected arguments: {sorted(kwargs)}")
     policy = TimeoutPolicy.coerce(timeout)
 
-    def decorate(func: Callable[..., Any]) -> _TaskFunction:
+    def decorate(func: Callable[..., Any]) -> _TaskFunction[Any, Any]:
         if policy is not None and not is_async_callable(func):
             raise ValueError(f"{SYNC_TIMEOUT} Task {_name_of(func)!r} is sync.")
         return _TaskFunction(
