@@ -13,6 +13,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from streamgraph.constants import INTERRUPT, START
+from streamgraph.pregel._inbox import AsyncInbox, Inbox
 from streamgraph.types import STREAM_MODES
 
 __all__ = (
@@ -153,6 +154,9 @@ class Routes:
             return _no_op_writer
         if len(targets) == 1:
             put, ns = targets[0]
+            inbox = getattr(put, "__self__", None)
+            if type(inbox) in (Inbox, AsyncInbox) and put == inbox.put:
+                return inbox.event_writer(ns, "custom")
 
             def write_one(chunk: Any) -> None:
                 put((ns, "custom", chunk))
