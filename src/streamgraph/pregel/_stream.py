@@ -154,9 +154,10 @@ class Routes:
             return _no_op_writer
         if len(targets) == 1:
             put, ns = targets[0]
-            inbox = getattr(put, "__self__", None)
-            if type(inbox) in (Inbox, AsyncInbox) and put == inbox.put:
-                return inbox.event_writer(ns, "custom")
+            inbox: Any = getattr(put, "__self__", None)
+            if isinstance(inbox, Inbox | AsyncInbox) and put == inbox.put:
+                writer: Callable[[Any], None] = inbox.event_writer(ns, "custom")
+                return writer
 
             def write_one(chunk: Any) -> None:
                 put((ns, "custom", chunk))
