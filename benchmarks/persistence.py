@@ -281,3 +281,12 @@ def custom_events(lib_name: str, events: int = EVENTS) -> dict[str, float]:
         cwd=root,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+if __name__ == "__main__":  # python -m benchmarks.persistence [--quick]: these rows only
+    from benchmarks.__main__ import persistence_rows
+    from benchmarks.workloads import load
+
+    quick = "--quick" in sys.argv
+    loaded = {"streamgraph": load("streamgraph"), "langgraph": load("langgraph")}
+    persistence_rows(loaded, 3 if quick else 7, 0.05 if quick else 0.2)

@@ -5,7 +5,8 @@ a checkpoint has no stored parent."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, TypedDict
+import operator
+from typing import Annotated, Any, TypedDict
 
 import pytest
 
@@ -145,5 +146,87 @@ def test_a_run_saved_at_exit_keeps_every_value(
                     await asyncio.to_thread(graph.invoke, input, cfg, durability=durability)
             state = await asyncio.to_thread(graph.get_state, cfg)
             assert state.values == {"big": "b", "n": 10}
+
+    asyncio.run(main())
+
+
+class Items(TypedDict):
+    items: Annotated[list, operator.add]
+    n: int
+
+
+def appending_graph(saver: Any) -> Any:
+    def step(state: Items) -> dict[str, Any]:
+        return {"items": [state["n"]], "n": state["n"] + 1}
+
+    def again(state: Items) -> str:
+        return END if state["n"] % 5 == 0 else "step"
+
+    return (
+        StateGraph(Items)
+        .add_node("step", step)
+        .add_edge(START, "step")
+        .add_conditional_edges("step", again)
+        .compile(checkpointer=saver)
+    )
+
+
+def bytes_of_appending_runs(make_saver: Any, use_async: bool, size: int) -> int:
+    """Bytes stored by two 5-step runs, each appending one item a step, on a thread whose
+    list already holds ``size`` items."""
+
+    async def main() -> int:
+        async with make_saver() as saver:
+            saver.serde = counting = Counting(saver.serde)
+            graph = appending_graph(saver)
+            cfg = {"configurable": {"thread_id": new_thread()}}
+            await _run(graph, use_async, {"items": list(range(size)), "n": 0}, cfg)
+            counting.produced = 0
+            await _run(graph, use_async, {"n": 0}, cfg)
+            await _run(graph, use_async, {"n": 5}, cfg)
+            produced = counting.produced
+            expected = [*range(size), 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+            state = await asyncio.to_thread(graph.get_state, cfg)
+            assert state.values == {"items": expected, "n": 10}
+            history = await asyncio.to_thread(lambda: list(graph.get_state_history(cfg)))
+            lengths = [len(s.values["items"]) for s in history if s.values]
+            assert lengths == sorted(lengths, reverse=True)
+            assert lengths[0] == size + 15
+            return produced
+
+    return asyncio.run(main())
+
+
+def test_a_list_that_grows_stores_only_its_new_items(make_saver: Any, use_async: bool) -> None:
+    small = bytes_of_appending_runs(make_saver, use_async, 1_000)
+    large = bytes_of_appending_runs(make_saver, use_async, 100_000)
+    assert small == large
+    assert large < 20_000
+
+
+def test_a_list_stored_in_parts_reads_back_whole_at_every_checkpoint(
+    make_saver: Any, use_async: bool
+) -> None:
+    """More steps than a value may have parts: each checkpoint reads back its own list."""
+
+    async def main() -> None:
+        async with make_saver() as saver:
+            graph = appending_graph(saver)
+            cfg = {"configurable": {"thread_id": new_thread()}}
+            for start in range(0, 50, 5):
+                await _run(
+                    graph, use_async, {"items": ["x"] if start == 0 else [], "n": start}, cfg
+                )
+            history = await asyncio.to_thread(lambda: list(graph.get_state_history(cfg)))
+            for snapshot in history:
+                values = snapshot.values
+                if values and snapshot.metadata["source"] == "loop":
+                    assert values["items"][0] == "x"
+                    assert len(values["items"]) == values["n"] + 1
+                    assert values["items"][-1] == (values["n"] - 1 if values["n"] else "x")
+            forked = await asyncio.to_thread(graph.invoke, {"n": 0}, history[20].config)
+            assert (
+                forked["items"][: len(history[20].values["items"])] == history[20].values["items"]
+            )
 
     asyncio.run(main())

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import collections.abc
+import operator
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamgraph._internal import _appends as appends
 from streamgraph.channels.base import MISSING, BaseChannel
 from streamgraph.errors import ErrorCode, InvalidUpdateError, create_error_message
 from streamgraph.types import Overwrite
@@ -100,5 +102,12 @@ class BinaryOperatorAggregate(BaseChannel):
                 value = write
             else:
                 value = self.operator(value, write)
+        if (
+            self.operator is operator.add
+            and type(value) is list
+            and type(self.value) is list
+            and not overwritten
+        ):
+            appends.record(value, self.value)  # a saver may store only the new items
         self.value = value
         return True

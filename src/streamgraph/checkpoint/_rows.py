@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streamgraph.checkpoint._blobs import Lineage, Parent, join, split
+from streamgraph.checkpoint._blobs import Lineage, Parent, join, split, stored_lists
 from streamgraph.checkpoint.base import (
     WRITES_IDX_MAP,
     CheckpointTuple,
@@ -90,7 +90,7 @@ def checkpoint_rows(
     """The rows ``put`` stores; ``config`` names the parent, ``parent`` is what is known of
     it (``None``: nothing, so every value gets a blob)."""
     thread_id, ns, parent_id = config_ids(config)
-    stored, refs, values = split(checkpoint, new_versions, parent)
+    stored, refs, values, lists = split(checkpoint, new_versions, parent)
     checkpoint_id = checkpoint["id"]
     kind, data = serde.dumps_typed(stored)
     blobs = [
@@ -99,7 +99,8 @@ def checkpoint_rows(
     ]
     meta = _METADATA.dumps(dict(metadata)).decode()
     row = (thread_id, ns, checkpoint_id, parent_id or None, kind, data, meta, _json(refs))
-    return StoredCheckpoint(row, blobs, Parent(dict(checkpoint["channel_versions"]), refs))
+    lineage = Parent(dict(checkpoint["channel_versions"]), refs, lists)
+    return StoredCheckpoint(row, blobs, lineage)
 
 
 def _json(value: Any) -> str:
@@ -158,13 +159,15 @@ def to_tuple(
         for task_id, channel, wkind, value in writes
     ]
     values = {channel: serde.loads_typed((bkind, _bytes(value))) for channel, bkind, value in blobs}
-    checkpoint = serde.loads_typed((kind, _bytes(data)))
+    checkpoint = join(serde.loads_typed((kind, _bytes(data))), values)
     if lineage is not None:
-        parent = Parent(dict(checkpoint["channel_versions"]), _refs(refs))
+        refs = _refs(refs)
+        lists = stored_lists(checkpoint["channel_values"], refs)
+        parent = Parent(dict(checkpoint["channel_versions"]), refs, lists)
         lineage.remember(thread_id, ns, checkpoint_id, parent)
     return CheckpointTuple(
         make_config(thread_id, ns, checkpoint_id),
-        join(checkpoint, values),  # type: ignore[arg-type]
+        checkpoint,  # type: ignore[arg-type]
         _METADATA.loads_typed(("json", _bytes(metadata))),
         make_config(thread_id, ns, parent_id) if parent_id else None,
         pending,

@@ -16,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from streamgraph.checkpoint._blobs import Parent, join, split
+from streamgraph.checkpoint._blobs import Lineage, Parent, join, split, stored_lists
 from streamgraph.checkpoint.base import (
     WRITES_IDX_MAP,
     BaseCheckpointSaver,
@@ -107,6 +107,7 @@ class InMemorySaver(BaseCheckpointSaver):
         super().__init__(serde=serde)
         self.storage: dict[str, dict[str, _Namespace]] = {}
         self._lock = threading.RLock()
+        self._recent = Lineage(size=Lineage.LISTS)  # the lists the latest puts stored
 
     def _loads(self, data: Typed) -> Any:
         return self.serde.loads_typed(data)
@@ -125,9 +126,14 @@ class InMemorySaver(BaseCheckpointSaver):
         pending: list[PendingWrite] = [
             (task_id, channel, self._loads(value)) for task_id, channel, value, _ in writes.values()
         ]
+        joined = join(self._loads((kind, checkpoint)), values)
+        lists = stored_lists(joined["channel_values"], refs)
+        if lists:  # a run that goes on from this checkpoint may extend these lists
+            versions = joined["channel_versions"]
+            self._recent.remember(thread_id, ns, cid, Parent(dict(versions), refs, lists))
         return CheckpointTuple(
             _config(thread_id, ns, cid),
-            join(self._loads((kind, checkpoint)), values),  # type: ignore[arg-type]
+            joined,  # type: ignore[arg-type]
             self._loads((kind, metadata)),
             _config(thread_id, ns, parent) if parent else None,
             pending,
@@ -187,7 +193,11 @@ class InMemorySaver(BaseCheckpointSaver):
                     break
         yield from results
 
-    def _parent(self, space: _Namespace, parent_id: str | None) -> Parent | None:
+    def _parent(self, space: _Namespace, ids: tuple[str, str, str | None]) -> Parent | None:
+        parent_id = ids[2]
+        recent = self._recent.get(*ids)
+        if recent is not None:
+            return recent
         if space.latest is not None and space.latest[0] == parent_id:
             return space.latest[1]
         stored = space.checkpoints.get(parent_id) if parent_id else None
@@ -207,13 +217,20 @@ class InMemorySaver(BaseCheckpointSaver):
         checkpoint_id = checkpoint["id"]
         with self._lock:
             space = self.storage.setdefault(thread_id, {}).setdefault(ns, _Namespace())
-            stored, refs, blobs = split(checkpoint, new_versions, self._parent(space, parent_id))
+            stored, refs, blobs, lists = split(
+                checkpoint, new_versions, self._parent(space, (thread_id, ns, parent_id))
+            )
             for channel, value in blobs.items():
                 space.blobs[(channel, checkpoint_id)] = self.serde.dumps_typed(value)
             kind, data = self.serde.dumps_typed(stored)
             meta = self.serde.dumps_typed(metadata)[1]
             space.add(checkpoint_id, (kind, data, meta, parent_id, refs))
-            space.latest = (checkpoint_id, Parent(dict(checkpoint["channel_versions"]), refs))
+            versions = dict(checkpoint["channel_versions"])
+            space.latest = (checkpoint_id, Parent(versions, refs))
+            if lists:
+                self._recent.remember(
+                    thread_id, ns, checkpoint_id, space.latest[1]._replace(lists=lists)
+                )
         return _config(thread_id, ns, checkpoint_id)
 
     def put_writes(
@@ -238,6 +255,7 @@ class InMemorySaver(BaseCheckpointSaver):
     def delete_thread(self, thread_id: str) -> None:
         with self._lock:
             self.storage.pop(str(thread_id), None)
+            self._recent.forget_thread(str(thread_id))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         source, target = str(source_thread_id), str(target_thread_id)
@@ -258,6 +276,7 @@ class InMemorySaver(BaseCheckpointSaver):
                 }
                 if doomed:
                     space.remove(doomed)
+                    self._recent.forget_thread(str(thread_id))
 
     # The dict operations are instant: the async twins call straight through.
 

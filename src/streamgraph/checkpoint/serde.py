@@ -37,6 +37,7 @@ __all__ = ("JsonSerializer", "PackSerializer", "Serializer")
 logger = logging.getLogger(__name__)
 
 TAG = "__sg__"
+_TAG_BYTES = b'"__sg__"'
 
 
 class Serializer(Protocol):
@@ -247,6 +248,8 @@ def _loads_typed(data: tuple[str, bytes]) -> Any:
     if kind == PACK:
         return _pack.unpack(payload)
     if kind == "json":
+        if _TAG_BYTES not in payload:  # nothing tagged: no walk (metadata, mostly)
+            return orjson.loads(payload)
         return decode(orjson.loads(payload))
     raise TypeError(
         f"cannot read stored data of type {kind!r} (only {PACK!r} and 'json'; nothing is "

@@ -7,7 +7,6 @@ exactly when a step is replayed from the same checkpoint, which resuming relies 
 
 from __future__ import annotations
 
-import os
 import random
 import time
 
@@ -44,8 +43,10 @@ def checkpoint_id(step: int) -> str:
 
 
 def run_seed() -> bytes:
-    """Seed for task ids of a run without checkpoints: 16 random bytes."""
-    return os.urandom(16)
+    """Seed for task ids of a run without checkpoints: 16 random bytes (from ``random``, not
+    ``os.urandom``: ids need to be unique, not secret, and this spares a system call a run;
+    ``random`` reseeds itself in a forked child)."""
+    return random.getrandbits(128).to_bytes(16)
 
 
 _SPREAD = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: n -> n * _SPREAD is a bijection

@@ -103,12 +103,12 @@ class Room:
 class Inbox:
     """The sync driver's queue: any thread puts, the driver's thread gets."""
 
-    __slots__ = ("_get", "_get_nowait", "_put", "empty", "qsize", "room")
+    __slots__ = ("_get", "_get_nowait", "_put", "empty", "get_raw", "qsize", "room")
 
     def __init__(self) -> None:
         queue: SimpleQueue[Any] = SimpleQueue()
         self._put = queue.put
-        self._get = queue.get
+        self._get = self.get_raw = queue.get  # get_raw: the caller calls room.taken()
         self._get_nowait = queue.get_nowait
         self.empty = queue.empty
         self.qsize = queue.qsize
@@ -122,6 +122,18 @@ class Inbox:
     def put_nowait(self, item: Any) -> None:
         """Put without waiting for room (the caller waits afterwards: ``room.wait()``)."""
         self._put(item)
+
+    def event_writer(self, ns: Any, mode: str) -> Callable[[Any], None]:
+        """``lambda chunk: self.put((ns, mode, chunk))`` with one call less per event (a
+        node writing a million events pays it a million times)."""
+        put, qsize, room = self._put, self.qsize, self.room
+
+        def write(chunk: Any) -> None:
+            put((ns, mode, chunk))
+            if qsize() >= LIMIT:
+                room.wait()
+
+        return write
 
     def get(self, timeout: float | None = None) -> Any:
         """The next item (``queue.Empty`` after ``timeout`` seconds without one)."""
@@ -161,13 +173,33 @@ class AsyncInbox:
                 waiter.set_result(None)
             return
         if not self._wake_scheduled:
-            self._wake_scheduled = True
-            try:
-                self._loop.call_soon_threadsafe(self._wake)
-            except RuntimeError:  # the loop is closed: nobody is left to read
-                self.room.release()
+            self._schedule_wake()
         if len(self._items) >= LIMIT:
             self.room.wait()
+
+    def event_writer(self, ns: Any, mode: str) -> Callable[[Any], None]:
+        """``lambda chunk: self.put((ns, mode, chunk))`` with one call less per event."""
+        append, items, room = self._items.append, self._items, self.room
+        thread, get_thread = self._thread, threading.get_ident
+
+        def write(chunk: Any) -> None:
+            if get_thread() == thread:
+                self.put((ns, mode, chunk))
+                return
+            append((ns, mode, chunk))
+            if not self._wake_scheduled:
+                self._schedule_wake()
+            if len(items) >= LIMIT:
+                room.wait()
+
+        return write
+
+    def _schedule_wake(self) -> None:
+        self._wake_scheduled = True
+        try:
+            self._loop.call_soon_threadsafe(self._wake)
+        except RuntimeError:  # the loop is closed: nobody is left to read
+            self.room.release()
 
     def _wake(self) -> None:
         self._wake_scheduled = False

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.channels.base import MISSING
+from streamgraph.channels.binop import BinaryOperatorAggregate
 from streamgraph.checkpoint.base import ERROR, NO_WRITES
 from streamgraph.constants import (
     DEFAULT_RECURSION_LIMIT,
@@ -130,6 +131,9 @@ class Loop(Routes):
         self.step = 0
         self.out: list[Event] = []
         self.done: list[Task] = []
+        # A reducer key's value as a routing function saw it: (value before, the writes
+        # applied, value after). Applying the same writes to the same value reuses it.
+        self.fresh: dict[str, tuple[Any, list[Any], Any]] = {}
         self.followups: list[Task] = []  # error handlers to run in the current step
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
@@ -537,12 +541,15 @@ class Loop(Routes):
         pull: set[str] = set()
         sends: list[Send] = []
         updated: set[str] = set()
+        fresh, self.fresh = self.fresh, {}
         for key, values in grouped.items():
             target = branch_targets.get(key)
             if target is not None:
                 pull.add(target)
             elif key in channels:
-                if channels[key].update(values):
+                if key in fresh and _reuse(channels[key], fresh[key], values):
+                    updated.add(key)
+                elif channels[key].update(values):
                     updated.add(key)
             elif key == TASKS:
                 sends.extend(values)
@@ -674,9 +681,12 @@ class Loop(Routes):
         for key in schema.stored_keys:
             channel = channels[key]
             if key in pending:
+                before = channel.value
                 channel = channel.copy_empty()
-                channel.value = channels[key].value
+                channel.value = before
                 channel.update(pending[key])
+                if type(channel) is BinaryOperatorAggregate:
+                    self.fresh[key] = (before, pending[key], channel.value)
             if channel.value is not MISSING:
                 values[key] = channel.value
         for key, manager in schema.managed.items():
@@ -807,3 +817,18 @@ class _InputWrites:
 
     def __init__(self, writes: list[tuple[str, Any]]) -> None:
         self.writes = writes
+
+
+def _reuse(channel: Any, fresh: tuple[Any, list[Any], Any], values: list[Any]) -> bool:
+    """Give a reducer key the value a routing function already computed from the same
+    value and the same writes (an ``operator.add`` list is not copied twice a step)."""
+    before, applied, after = fresh
+    if (
+        type(channel) is not BinaryOperatorAggregate
+        or channel.value is not before
+        or len(applied) != len(values)
+        or any(a is not b for a, b in zip(applied, values, strict=True))
+    ):
+        return False
+    channel.value = after
+    return True

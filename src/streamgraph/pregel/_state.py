@@ -7,6 +7,8 @@ checkpoint knows the next step's tasks, their ids and their saved writes.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from streamgraph.checkpoint.base import (
@@ -35,7 +37,14 @@ if TYPE_CHECKING:
     from streamgraph.pregel._scope import Task
     from streamgraph.pregel.main import Pregel
 
-__all__ = ("empty_snapshot", "inspect", "snapshot", "update")
+__all__ = (
+    "empty_snapshot",
+    "inspect",
+    "inspect_many",
+    "restored_copy",
+    "snapshot",
+    "update",
+)
 
 
 def inspect(
@@ -55,6 +64,36 @@ def inspect(
     )
     restore(loop, saved)
     return loop
+
+
+def inspect_many(
+    graph: Pregel, saver: Any, config: dict[str, Any], saved: Iterable[CheckpointTuple]
+) -> Iterator[Loop]:
+    """``inspect`` of each of ``saved`` (a page of history): one loop is built, and each
+    checkpoint gets a copy of it with fresh per-run state (building a loop costs more than
+    reading a checkpoint)."""
+    template: Loop | None = None
+    for one in saved:
+        if template is None:
+            template = inspect(graph, saver, config, None)
+        yield restored_copy(template, one)
+
+
+def restored_copy(template: Loop, saved: CheckpointTuple) -> Loop:
+    """A copy of ``template`` (an inspecting loop) restored from ``saved``."""
+    loop = copy.copy(template)
+    graph = template.graph
+    loop.channels = {k: proto.copy_empty() for k, proto in graph.channel_protos.items()}
+    loop.barriers = {k: proto.copy_empty() for k, proto in graph.barrier_protos.items()}
+    for name in _PER_RUN_LISTS:
+        setattr(loop, name, [])
+    loop.fresh, loop.checkpoint_metadata = {}, {}
+    loop.changed_since_save, loop.last_updated = set(), set()
+    restore(loop, saved)
+    return loop
+
+
+_PER_RUN_LISTS = ("out", "done", "followups", "interrupts", "lifecycle", "null_resume", "saves")
 
 
 def next_tasks(loop: Loop) -> list[Task]:

@@ -13,6 +13,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from streamgraph.constants import INTERRUPT, START
+from streamgraph.pregel._inbox import AsyncInbox, Inbox
 from streamgraph.types import STREAM_MODES
 
 __all__ = (
@@ -153,6 +154,10 @@ class Routes:
             return _no_op_writer
         if len(targets) == 1:
             put, ns = targets[0]
+            inbox: Any = getattr(put, "__self__", None)
+            if isinstance(inbox, Inbox | AsyncInbox) and put == inbox.put:
+                writer: Callable[[Any], None] = inbox.event_writer(ns, "custom")
+                return writer
 
             def write_one(chunk: Any) -> None:
                 put((ns, "custom", chunk))

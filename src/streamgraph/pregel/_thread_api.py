@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from streamgraph.pregel._configs import merge_configs
-from streamgraph.pregel._state import empty_snapshot, inspect, snapshot, update
+from streamgraph.pregel._state import (
+    empty_snapshot,
+    inspect,
+    inspect_many,
+    restored_copy,
+    snapshot,
+    update,
+)
 from streamgraph.types import StateSnapshot, StateUpdate
 
 if TYPE_CHECKING:
@@ -94,8 +101,8 @@ class ThreadAPI:
     ) -> Iterator[StateSnapshot]:
         """The thread's checkpoints, newest first, as ``StateSnapshot``s."""
         config = self._state_config(config)
-        for saved in self.checkpointer.list(config, filter=filter, before=before, limit=limit):
-            found = inspect(self._pregel, self.checkpointer, config, saved)
+        saved = self.checkpointer.list(config, filter=filter, before=before, limit=limit)
+        for found in inspect_many(self._pregel, self.checkpointer, config, saved):
             yield snapshot(found, apply_pending=False)
 
     async def aget_state_history(
@@ -108,11 +115,13 @@ class ThreadAPI:
     ) -> AsyncIterator[StateSnapshot]:
         """The async twin of ``get_state_history()``."""
         config = self._state_config(config)
+        template = None
         async for saved in self.checkpointer.alist(
             config, filter=filter, before=before, limit=limit
         ):
-            found = inspect(self._pregel, self.checkpointer, config, saved)
-            yield snapshot(found, apply_pending=False)
+            if template is None:
+                template = inspect(self._pregel, self.checkpointer, config, None)
+            yield snapshot(restored_copy(template, saved), apply_pending=False)
 
     def update_state(
         self,
