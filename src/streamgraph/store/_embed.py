@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamgraph.store.base import IndexConfig, get_text_at_path, tokenize_path
+from streamgraph.store.base import IndexConfig, get_text_at_path
 
 __all__ = ("Index", "cosine")
 
@@ -33,7 +33,7 @@ class Index:
     def texts(self, value: Mapping[str, Any], index: list[str] | None) -> list[str]:
         """The texts of ``value`` to embed: at the put's ``index`` paths or the configured ones."""
         paths = self.fields if index is None else index
-        return [text for path in paths for text in get_text_at_path(value, tokenize_path(path))]
+        return [text for path in paths for text in get_text_at_path(value, path)]
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:

@@ -14,7 +14,7 @@ from abc import abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from streamgraph.store._embed import Index, cosine
@@ -39,7 +39,7 @@ __all__ = ("Row", "RowStore", "in_prefix", "now")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -190,9 +190,7 @@ class RowStore(BaseStore):
         old = self.read(op.namespace, op.key)
         created = old.created_at if old is not None and not old.expired(at) else at
         expires = at + timedelta(minutes=op.ttl) if op.ttl is not None else None
-        self.write(
-            Row(op.namespace, op.key, dict(op.value), created, at, op.ttl, expires, vectors)
-        )
+        self.write(Row(op.namespace, op.key, dict(op.value), created, at, op.ttl, expires, vectors))
 
     def _search(self, op: SearchOp, query: list[float] | None, at: datetime) -> list[SearchItem]:
         rows = [
@@ -203,7 +201,8 @@ class RowStore(BaseStore):
         if query is not None:
             scored = [(max((cosine(query, v) for v in r.vectors), default=None), r) for r in rows]
             ranked = sorted(
-                (pair for pair in scored if pair[0] is not None), key=lambda p: -p[0]  # type: ignore[operator]
+                (pair for pair in scored if pair[0] is not None),
+                key=lambda p: -p[0],  # type: ignore[operator]
             ) + [pair for pair in scored if pair[0] is None]
         else:
             ranked = [(None, row) for row in rows]
@@ -285,4 +284,3 @@ def _found(row: Row, score: float | None) -> SearchItem:
 
 def in_prefix(namespace: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
     return namespace[: len(prefix)] == prefix
-

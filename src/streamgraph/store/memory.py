@@ -25,7 +25,7 @@ class InMemoryStore(RowStore):
 
     def __init__(self, *, index: IndexConfig | None = None, ttl: TTLConfig | None = None) -> None:
         super().__init__(index=index, ttl=ttl)
-        self._data: dict[tuple[str, ...], dict[str, Row]] = {}
+        self._data: dict[tuple[tuple[str, ...], str], Row] = {}  # in first-write order
         self._lock = threading.RLock()
 
     async def _arun(self, ops: list[Op], prepared: object) -> list[Result]:
@@ -37,28 +37,19 @@ class InMemoryStore(RowStore):
             yield
 
     def read(self, namespace: tuple[str, ...], key: str) -> Row | None:
-        return self._data.get(namespace, {}).get(key)
+        return self._data.get((namespace, key))
 
     def scan(self, prefix: tuple[str, ...]) -> Iterable[Row]:
-        return [
-            row
-            for namespace, rows in self._data.items()
-            if in_prefix(namespace, prefix)
-            for row in rows.values()
-        ]
+        return [row for row in self._data.values() if in_prefix(row.namespace, prefix)]
 
     def write(self, row: Row) -> None:
-        self._data.setdefault(row.namespace, {})[row.key] = row
+        self._data[row.namespace, row.key] = row
 
     def remove(self, namespace: tuple[str, ...], key: str) -> None:
-        rows = self._data.get(namespace)
-        if rows is not None:
-            rows.pop(key, None)
-            if not rows:
-                del self._data[namespace]
+        self._data.pop((namespace, key), None)
 
     def namespaces(self) -> Iterable[tuple[str, ...]]:
-        return list(self._data)
+        return {namespace for namespace, _ in self._data}
 
     def touch(self, rows: Sequence[Row], at: datetime) -> None:
         for row in rows:
@@ -66,7 +57,7 @@ class InMemoryStore(RowStore):
                 row.expires_at = at + timedelta(minutes=row.ttl)
 
     def sweep(self, at: datetime) -> int:
-        expired = [row for rows in self._data.values() for row in rows.values() if row.expired(at)]
+        expired = [row for row in self._data.values() if row.expired(at)]
         for row in expired:
             self.remove(row.namespace, row.key)
         return len(expired)
