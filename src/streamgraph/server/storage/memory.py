@@ -34,6 +34,7 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+from streamgraph.store.memory import InMemoryStore
 
 if TYPE_CHECKING:
     from streamgraph.server.filters import MetadataFilter
@@ -64,6 +65,7 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self.checkpointer = InMemorySaver()
+        self.store = InMemoryStore()
         self._assistants: dict[str, Assistant] = {}
         self._versions: dict[str, list[Assistant]] = {}
         self._threads: dict[str, Thread] = {}
