@@ -102,6 +102,15 @@ def check_port(host: str, port: int) -> str | None:
     return None
 
 
+def free_port(host: str) -> int:
+    """A port on ``host`` that nothing listens on now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _serve(args: argparse.Namespace) -> int:
     from streamgraph.server.graphs import ConfigError, ConfigWarning
 
@@ -119,6 +128,8 @@ def _serve(args: argparse.Namespace) -> int:
     problem = check_port(args.host, args.port)
     if problem is not None:
         return _fail(problem)
+    if args.port == 0:  # "any free port": choose it now, so the URL printed below is real
+        args.port = free_port(args.host)
     if not args.no_compat:
         import streamgraph.compat
 

@@ -169,3 +169,32 @@ def test_demo_streams_through_the_sdk_as_events_happen(tmp_path: Path) -> None:
     assert lines[-1].startswith("server stopped")
     # The studio's address, for the seed graphs served by the demo.
     assert any(re.fullmatch(r"studio: http://127\.0\.0\.1:\d+/studio/ \(.*\)", x) for x in lines)
+
+
+def test_port_zero_serves_on_the_free_port_it_prints(tmp_path: Path) -> None:
+    write_app(tmp_path, {"shout": "./app.py:graph"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamgraph.cli", "serve", "--port", "0"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd() / "src")},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"at (http://127\.0\.0\.1:(\d+))$", line.strip())
+        assert found is not None and found.group(2) != "0", line
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(found.group(1) + "/ok").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
