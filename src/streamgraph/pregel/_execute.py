@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.errors import GraphBubbleUp, GraphInterrupt, NodeCancelledError, ParentCommand
+from streamgraph.pregel._cache import alookup, aremember, lookup, remember
 from streamgraph.pregel._messages import set_langchain_context
 from streamgraph.types import Command, RetryPolicy
 
@@ -218,9 +219,13 @@ def run_task(task: Task, loop: Loop) -> None:
     if task.timeout is not None:  # compile() refuses these; a Send may still ask
         task.error = _sync_timeout(task)
         return
+    if task.node.cache_policy is not None and lookup(task):
+        return
     while True:
         try:
             _attempt(task, loop)
+            if task.node.cache_policy is not None:
+                remember(task)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)
@@ -272,6 +277,8 @@ async def arun_task(task: Task, loop: Loop) -> None:
     if "langchain_core.runnables.config" in sys.modules:
         set_langchain_context(task)
     task.started = time.time()
+    if task.node.cache_policy is not None and await alookup(task):
+        return
     while True:
         timeout = task.timeout
         try:
@@ -281,6 +288,8 @@ async def arun_task(task: Task, loop: Loop) -> None:
                 from streamgraph.pregel._timeout import run_with_timeout
 
                 await run_with_timeout(task, timeout, _aattempt(task, loop))
+            if task.node.cache_policy is not None:
+                await aremember(task)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)

@@ -366,11 +366,15 @@ class Loop(Routes):
             if self.events is not None and task.error is None:
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
-                self.emit("updates", {task.name: self.update_payload(task.writes)})
+                update = {task.name: self.update_payload(task.writes)}
+                if task.cached:
+                    update["__metadata__"] = {"cached": True}
+                self.emit("updates", update)
         if self.tracing is not None:
             self.tracing.task_finished(task, self.update_payload(task.writes))
         # A task that hands a Command to the parent graph has no result of its own.
-        if self.want_tasks and not isinstance(task.error, ParentCommand):
+        # A task served from the cache shows its start and update, not a result (LangGraph's).
+        if self.want_tasks and not task.cached and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)

@@ -121,8 +121,6 @@ class Pregel(RunnableAPI, ThreadAPI):
             )
         if deprecated:
             raise TypeError(f"Pregel() got unexpected arguments: {sorted(deprecated)}")
-        if cache is not None or cache_policy is not None:
-            raise ValueError("Pregel(cache=/cache_policy=) is not supported by streamgraph")
         self.step_timeout = step_timeout
         assemble(
             self,
@@ -136,6 +134,8 @@ class Pregel(RunnableAPI, ThreadAPI):
             interrupt_after=interrupt_after_nodes,
             checkpointer=checkpointer,
             store=store,
+            cache=cache,
+            cache_policy=cache_policy,
             name=name,
             config=config,
             retry_policy=retry_policy,
@@ -161,6 +161,7 @@ class Pregel(RunnableAPI, ThreadAPI):
         interrupt_after: Any = None,
         checkpointer: Any = None,
         store: Any = None,
+        cache: Any = None,
         name: str = "LangGraph",
         config: dict[str, Any] | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
@@ -201,6 +202,7 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.interrupt_after_nodes = _names(interrupt_after, nodes)
         self.checkpointer = checkpointer
         self.store = store
+        self.cache = cache
         self.name = name
         self.config = config
         self.retry_policy = (
@@ -598,6 +600,20 @@ class Pregel(RunnableAPI, ThreadAPI):
             return_exceptions=True,
         )
         return _collect(list(results), return_exceptions)
+
+    def clear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """Forget the cached results of ``nodes`` (every cached node when ``None``)."""
+        from streamgraph.pregel._cache import cache_namespaces
+
+        cache, namespaces = cache_namespaces(self, nodes)
+        cache.clear(namespaces)
+
+    async def aclear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """``clear_cache`` for async code."""
+        from streamgraph.pregel._cache import cache_namespaces
+
+        cache, namespaces = cache_namespaces(self, nodes)
+        await cache.aclear(namespaces)
 
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
         """A shallow copy of the graph with the given attributes replaced."""

@@ -1,0 +1,162 @@
+"""Node caching: ``add_node(cache_policy=...)`` with ``compile(cache=...)``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, TypedDict
+
+import pytest
+
+from streamgraph.cache.base import BaseCache
+from streamgraph.cache.memory import InMemoryCache
+from streamgraph.cache.sqlite import SqliteCache
+from streamgraph.errors import GraphSetupError
+from streamgraph.graph import START, StateGraph
+from streamgraph.types import CachePolicy
+
+
+class State(TypedDict):
+    q: str
+
+
+def _graph(cache: BaseCache[Any] | None, policy: CachePolicy | None, calls: list[str]) -> Any:
+    def slow(state: State) -> State:
+        calls.append(state["q"])
+        return {"q": state["q"] + "!"}
+
+    def after(state: State) -> State:
+        return {"q": state["q"] + "?"}
+
+    builder = StateGraph(State)
+    builder.add_node("slow", slow, cache_policy=policy)
+    builder.add_node("after", after)
+    builder.add_edge(START, "slow")
+    builder.add_edge("slow", "after")
+    return builder.compile(cache=cache)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def cache(request: pytest.FixtureRequest, tmp_path: Path) -> BaseCache[Any]:
+    if request.param == "memory":
+        return InMemoryCache()
+    return SqliteCache(path=str(tmp_path / "cache.sqlite"))
+
+
+def test_a_cached_node_runs_once_per_input(cache: BaseCache[Any], stream: Any) -> None:
+    calls: list[str] = []
+    graph = _graph(cache, CachePolicy(), calls)
+    first = stream(graph, {"q": "a"})
+    assert first == [{"slow": {"q": "a!"}}, {"after": {"q": "a!?"}}]
+    again = stream(graph, {"q": "a"})
+    assert again == [
+        {"slow": {"q": "a!"}, "__metadata__": {"cached": True}},
+        {"after": {"q": "a!?"}},
+    ]
+    stream(graph, {"q": "b"})  # another input: another entry
+    assert calls == ["a", "b"]
+
+
+def test_cached_tasks_show_no_result_event(cache: BaseCache[Any]) -> None:
+    graph = _graph(cache, CachePolicy(), [])
+    graph.invoke({"q": "a"})
+    tasks = [c for mode, c in graph.stream({"q": "a"}, stream_mode=["tasks"]) if mode == "tasks"]
+    assert [(t["name"], "result" in t) for t in tasks] == [
+        ("slow", False),  # its start only
+        ("after", False),
+        ("after", True),
+    ]
+
+
+def test_key_func_and_ttl(cache: BaseCache[Any]) -> None:
+    calls: list[str] = []
+    policy = CachePolicy(key_func=lambda state: state["q"].lower(), ttl=1)
+    graph = _graph(cache, policy, calls)
+    graph.invoke({"q": "A"})
+    assert graph.invoke({"q": "a"}) == {"q": "A!?"}  # the same key: A's writes
+    time.sleep(1.1)
+    graph.invoke({"q": "a"})
+    assert calls == ["A", "a"]
+
+
+def test_clear_cache(cache: BaseCache[Any]) -> None:
+    calls: list[str] = []
+    graph = _graph(cache, CachePolicy(), calls)
+    graph.invoke({"q": "a"})
+    graph.clear_cache(["after"])  # not the cached node: nothing forgotten
+    graph.invoke({"q": "a"})
+    graph.clear_cache()
+    graph.invoke({"q": "a"})
+    assert calls == ["a", "a"]
+    with pytest.raises(ValueError, match="no node named nope"):
+        graph.clear_cache(["nope"])
+    with pytest.raises(ValueError, match="No cache is set"):
+        _graph(None, CachePolicy(), []).clear_cache()
+
+
+def test_failures_are_not_cached() -> None:
+    attempts: list[int] = []
+
+    def flaky(state: State) -> State:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("first time")
+        return {"q": "ok"}
+
+    builder = StateGraph(State)
+    builder.add_node("flaky", flaky, cache_policy=CachePolicy())
+    builder.add_edge(START, "flaky")
+    graph = builder.compile(cache=InMemoryCache())
+    with pytest.raises(RuntimeError):
+        graph.invoke({"q": "a"})
+    assert graph.invoke({"q": "a"}) == {"q": "ok"}
+    assert graph.invoke({"q": "a"}) == {"q": "ok"}
+    assert len(attempts) == 2
+
+
+def test_node_defaults_and_no_cache() -> None:
+    calls: list[str] = []
+    graph = _graph(None, CachePolicy(), calls)  # a policy without a cache: runs every time
+    graph.invoke({"q": "a"})
+    graph.invoke({"q": "a"})
+    assert calls == ["a", "a"]
+    with pytest.raises(GraphSetupError, match="must be a CachePolicy"):
+        StateGraph(State).add_node("x", lambda s: s, cache_policy=60)  # type: ignore[arg-type]
+
+
+SCRIPT = """
+import sys
+from typing import TypedDict
+from streamgraph.cache.sqlite import SqliteCache
+from streamgraph.graph import START, StateGraph
+from streamgraph.types import CachePolicy
+
+class State(TypedDict):
+    q: str
+
+def work(state):
+    print("ran")
+    return {"q": state["q"] + "!"}
+
+builder = StateGraph(State)
+builder.add_node("work", work, cache_policy=CachePolicy())
+builder.add_edge(START, "work")
+graph = builder.compile(cache=SqliteCache(path=sys.argv[1]))
+print(list(graph.stream({"q": "a"})))
+"""
+
+
+def test_the_sqlite_cache_outlives_the_process(tmp_path: Path) -> None:
+    path = str(tmp_path / "kept.sqlite")
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, path], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run() == "ran\n[{'work': {'q': 'a!'}}]\n"
+    assert run() == "[{'work': {'q': 'a!'}, '__metadata__': {'cached': True}}]\n"
