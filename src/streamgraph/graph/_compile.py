@@ -66,6 +66,7 @@ def _nodes(
             trace_policy=spec.trace_policy,
             is_error_handler=spec.is_error_handler,
         )
+        nodes[name].defer = spec.defer
     for name, spec in builder.nodes.items():
         if spec.error_handler is not None:
             nodes[name].error_handler = nodes[spec.error_handler]

@@ -29,6 +29,7 @@ class NodeSpec:
 
     __slots__ = (
         "cache_policy",
+        "defer",
         "destinations",
         "ends",
         "error_handler",
@@ -55,9 +56,11 @@ class NodeSpec:
         error_handler: str | None = None,
         is_error_handler: bool = False,
         cache_policy: CachePolicy | None = None,
+        defer: bool = False,
     ) -> None:
         self.fn = fn
         self.cache_policy = cache_policy
+        self.defer = defer
         self.input_schema = input_schema
         self.metadata = metadata
         self.retry_policy = retry_policy
@@ -329,8 +332,6 @@ class StateGraph:
                 f"{type(fn)!r} (node {name!r})"
             )
         self._check_name(name)
-        if defer:
-            raise GraphSetupError(f"Node `{name}`: defer=True is not supported by streamgraph")
         if cache_policy is not None and not isinstance(cache_policy, CachePolicy):
             raise GraphSetupError(
                 f"Node `{name}`: cache_policy must be a CachePolicy, got {cache_policy!r}"
@@ -368,6 +369,7 @@ class StateGraph:
             trace_policy=trace_policy,
             error_handler=handler_name,
             cache_policy=cache_policy,
+            defer=bool(defer),
         )
         return self
 

@@ -129,6 +129,7 @@ class Loop(Routes):
         self.out: list[Event] = []
         self.done: list[Task] = []
         self.followups: list[Task] = []  # error handlers to run in the current step
+        self.deferred: set[str] = set()  # deferred nodes triggered, waiting for the end
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
         self.interrupt_status = "pending"  # "interrupt_before"/"_after" for static stops
@@ -433,6 +434,8 @@ class Loop(Routes):
             raise StopRun
         just_ran = self.done
         pull, sends, updated = self._apply_writes()
+        if self.graph.deferred_nodes:
+            pull = self._defer(pull, sends)
         if self.want_values and updated and not updated.isdisjoint(self.stream_keys_set):
             self.emit("values", self.values())
         if self.interrupts:
@@ -468,6 +471,21 @@ class Loop(Routes):
         self.step = step
         self._announce(tasks)
         return tasks
+
+    def _defer(self, pull: set[str], sends: list[Send]) -> set[str]:
+        """Hold back triggered deferred nodes until a step would have nothing else to run."""
+        waiting = pull & self.graph.deferred_nodes
+        if waiting:
+            self.deferred |= waiting
+            pull = pull - waiting
+            for name in waiting:  # a join that triggered it is spent now, as when it runs
+                for key in self.graph.nodes[name].triggers:
+                    barrier = self.barriers.get(key)
+                    if barrier is not None:
+                        barrier.consume()
+        if not pull and not sends and self.deferred:
+            pull, self.deferred = self.deferred, set()
+        return pull
 
     def _announce(self, tasks: list[Task]) -> None:
         """Task start events: ``tasks``/``debug`` payloads, and the task runs of

@@ -252,6 +252,7 @@ class Node:
         "branches",
         "cache_policy",
         "call",
+        "defer",
         "edge_writes",
         "error_handler",
         "fn",
@@ -312,6 +313,7 @@ class Node:
         self.timeout = timeout
         self.trace_policy = trace_policy
         self.cache_policy = cache_policy
+        self.defer = False  # runs only when nothing else is left to run (add_node(defer=True))
         self.is_error_handler = is_error_handler
         self.error_handler: Node | None = None  # runs in this node's place when it fails
         self.reader: Callable[[Any], Any] | None = None  # low-level nodes read channels
