@@ -189,7 +189,11 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.write_preparers: dict[str, Callable[[Any], None]] = {
             k: prepare
             for k, c in channel_protos.items()
-            if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
+            if (
+                prepare := getattr(getattr(c, "operator", None), "prepare", None)
+                or getattr(c, "prepare_write", None)
+            )
+            is not None
         }
         # (LangGraph's Runnable API owns input_schema/output_schema: see _schemas.py)
         self.state_spec = state_schema
