@@ -68,3 +68,13 @@ def test_a_waiting_deferred_node_survives_an_interrupt(join: bool) -> None:
         {"summarize": {"answer": "a+b+a2"}},
     ]
     assert graph.get_state(config).next == ()
+
+
+def test_an_update_keeps_a_deferred_node_due() -> None:
+    graph = _graph(True, checkpointer=InMemorySaver(), interrupt_before=["summarize"])
+    config = {"configurable": {"thread_id": "1"}}
+    graph.invoke({"docs": []}, config)
+    assert graph.get_state(config).next == ("summarize",)
+    graph.update_state(config, {"docs": ["extra"]})
+    assert graph.get_state(config).next == ("summarize",)
+    assert graph.invoke(None, config)["answer"] == "a+b+a2+extra"

@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 
+from streamgraph.channels.base import MISSING
 from streamgraph.channels.delta import DeltaChannel
 from streamgraph.checkpoint.memory import InMemorySaver
 from streamgraph.errors import InvalidUpdateError
@@ -105,3 +106,18 @@ def test_bad_settings_are_named() -> None:
         DeltaChannel(concat, snapshot_frequency=0)
     with pytest.raises(TypeError, match="reducer"):
         DeltaChannel(42)  # type: ignore[arg-type]
+
+
+def test_from_checkpoint_and_replayed_writes() -> None:
+    channel = DeltaChannel(concat, list)
+    assert channel.from_checkpoint(MISSING).get() == []
+    seeded = channel.from_checkpoint(["seed"])
+    seeded.replay_writes([("t1", "items", ["a"]), ("t2", "items", ["b"])])
+    assert seeded.get() == ["seed", "a", "b"]
+    reset = channel.from_checkpoint(["seed"])
+    reset.replay_writes([("t1", "items", ["a"]), ("t2", "items", Overwrite(["new"]))])
+    assert reset.get() == ["new"]
+    last = DeltaChannel(lambda state, writes: writes[-1] if writes else state)
+    from_none = last.from_checkpoint(None)
+    from_none.replay_writes([])
+    assert from_none.get() is None  # None is a value, not "nothing saved"

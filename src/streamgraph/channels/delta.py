@@ -104,6 +104,27 @@ class DeltaChannel(BaseChannel):
         self.value = self.reducer(base, list(values))
         return True
 
+    def from_checkpoint(self, checkpoint: Any) -> DeltaChannel:
+        """A channel holding ``checkpoint`` (``MISSING``: the type's empty value; ``None``
+        is a value like any other)."""
+        new = self.copy_empty()
+        if checkpoint is not MISSING:
+            new.value = checkpoint
+        return new
+
+    def replay_writes(self, writes: Sequence[tuple[str, str, Any]]) -> None:
+        """Fold saved writes (``(task_id, channel, value)``, oldest first) into the value in
+        one reducer call; the last ``Overwrite`` among them is the new base."""
+        values = [value for _, _, value in writes]
+        base, start = self.value, 0
+        for i, value in enumerate(values):
+            replacement = _overwrite_value(value)
+            if replacement is not _NOT_OVERWRITE:
+                base = copy.copy(replacement) if replacement is not None else self.initial_value()
+                start = i + 1
+        rest = values[start:]
+        self.value = self.reducer(base, rest) if rest else base
+
     def prepare_write(self, value: Any) -> None:
         """Give the messages of a write their ids (see the module docstring)."""
         _give_ids(value)

@@ -87,7 +87,10 @@ def pending_triggers(checkpoint: Checkpoint, loop: Loop) -> tuple[set[str], list
     for key, barrier in loop.barriers.items():
         if barrier.is_available():
             pull.add(loop.graph.barrier_targets[key])
-    return pull, list(values.get(TASKS, ()))
+    sends = list(values.get(TASKS, ()))
+    if not pull and not sends and loop.deferred:  # nothing else left: the deferred run now
+        pull, loop.deferred = loop.deferred, set()
+    return pull, sends
 
 
 def make_checkpoint(
