@@ -107,7 +107,7 @@ class DeltaChannel(BaseChannel):
     def from_checkpoint(self, checkpoint: Any) -> DeltaChannel:
         """A channel holding ``checkpoint`` (``MISSING``: the type's empty value; ``None``
         is a value like any other)."""
-        new = self.copy_empty()
+        new = typing.cast(DeltaChannel, self.copy_empty())
         if checkpoint is not MISSING:
             new.value = checkpoint
         return new
