@@ -196,3 +196,72 @@ def test_auth_handlers_scope_the_store(tmp_path: Path) -> None:
             )
     finally:
         server.stop()
+
+
+GRAPH_FILE = """
+from typing import TypedDict
+from streamgraph.graph import START, StateGraph
+
+class S(TypedDict):
+    x: int
+
+builder = StateGraph(S)
+builder.add_node("n", lambda s: s)
+builder.add_edge(START, "n")
+graph = builder.compile()
+"""
+
+EMBED_FILE = """
+def embed(texts):
+    return [[t.count("tea") + 0.01, t.count("coffee") + 0.01] for t in texts]
+"""
+
+
+def _project(tmp_path: Path, store: Any) -> Path:
+    import json
+
+    (tmp_path / "graph.py").write_text(GRAPH_FILE)
+    (tmp_path / "embed.py").write_text(EMBED_FILE)
+    config = tmp_path / "langgraph.json"
+    config.write_text(json.dumps({"graphs": {"g": "./graph.py:graph"}, "store": store}))
+    return config
+
+
+def test_the_config_files_store_entry_sets_search_and_ttl(tmp_path: Path) -> None:
+    from streamgraph.server import create_app
+
+    store = {
+        "index": {"dims": 2, "embed": "./embed.py:embed", "fields": ["text"]},
+        "ttl": {"default_ttl": 60, "refresh_on_read": False},
+    }
+    app = create_app(config=_project(tmp_path, store), storage="memory")
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        for key, text in [("c", "coffee"), ("t", "tea tea")]:
+            put = {"namespace": ["m"], "key": key, "value": {"text": text}}
+            assert client.put("/store/items", json=put).status_code == 204
+        found = client.post("/store/items/search", json={"namespace_prefix": ["m"], "query": "tea"})
+        items = found.json()["items"]
+        assert [i["key"] for i in items] == ["t", "c"] and items[0]["score"] > items[1]["score"]
+        assert app.state.api.store.ttl_config == {"default_ttl": 60, "refresh_on_read": False}
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        ([], '"store" must be an object'),
+        ({"cache": {}}, "unknown keys"),
+        ({"index": {"dims": 0, "embed": "a:b"}}, "dims"),
+        ({"index": {"dims": 2, "embed": "nocolon"}}, "embed"),
+        ({"index": {"dims": 2, "embed": "./embed.py:missing"}}, "no attribute 'missing'"),
+        ({"ttl": {"default_ttl": "1h"}}, "default_ttl"),
+        ({"ttl": {"forever": True}}, "unknown key"),
+    ],
+)
+def test_a_bad_store_entry_is_named(tmp_path: Path, store: Any, message: str) -> None:
+    from streamgraph.server import create_app
+    from streamgraph.server.graphs import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        create_app(config=_project(tmp_path, store), storage="memory")

@@ -151,6 +151,10 @@ def create_app(
         webhooks=policy,
         guard=guard,
     )
+    if config is not None:
+        from streamgraph.server.store_config import configure_store
+
+        configure_store(api.store, loaded.store, base)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -88,6 +88,16 @@ class RowStore(BaseStore):
         self._sweeper: threading.Thread | None = None
         self._stop = threading.Event()
 
+    def configure(self, *, index: IndexConfig | None = None, ttl: TTLConfig | None = None) -> None:
+        """Set vector search and TTL settings after construction (a server's config file);
+        starts the TTL sweeper when ``ttl`` asks for one."""
+        if index is not None:
+            self.index_config = index
+            self.index = Index(index)
+        if ttl is not None:
+            self.ttl_config = ttl
+            self.start_ttl_sweeper()
+
     # -- the backend's primitives (called inside ``transaction()``) --
 
     @abstractmethod
