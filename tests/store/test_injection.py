@@ -84,3 +84,21 @@ def test_a_tool_wanting_a_store_without_one_is_told() -> None:
     call = {"name": "remember", "args": {"text": "milk"}, "id": "1", "type": "tool_call"}
     with pytest.raises(ValueError, match="compile your graph with a store"):
         _tool_graph(None).invoke({"messages": [AIMessage("", tool_calls=[call])]})
+
+
+def test_subgraphs_use_the_parents_store(invoke: Any) -> None:
+    store = InMemoryStore()
+
+    def inner(state: State, store: BaseStore) -> State:
+        store.put(("sub",), "seen", {"n": state["n"]})
+        return {"n": state["n"] + 1}
+
+    sub = StateGraph(State)
+    sub.add_node(inner)
+    sub.add_edge(START, "inner")
+    parent = StateGraph(State)
+    parent.add_node("sub", sub.compile())  # compiled without a store
+    parent.add_edge(START, "sub")
+    assert invoke(parent.compile(store=store), {"n": 5}) == {"n": 6}
+    item = store.get(("sub",), "seen")
+    assert item is not None and item.value == {"n": 5}
