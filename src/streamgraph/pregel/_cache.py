@@ -5,8 +5,10 @@ not run, and its ``updates`` chunk carries ``"__metadata__": {"cached": True}``.
 
 Entries live under ``("__pregel_ns_writes", <node name>)``, keyed by a hash of the policy's
 ``key_func`` of the task's input; ``clear_cache()`` deletes the namespaces of a graph's cached
-nodes. Any task runner (graph nodes, functional-API tasks) calls ``lookup``/``remember`` (or
-their async twins) around its attempts.
+nodes. ``run_task``/``arun_task`` call ``lookup``/``remember`` (or their async twins) around
+a task's attempts, for graph nodes and any other kind of task alike: a node whose input is not
+one value (a functional-API task's ``(args, kwargs)``) defines ``cache_key(input)`` to call its
+policy's ``key_func`` with the right arguments.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def cache_of(task: Task) -> BaseCache[Any] | None:
 
 
 def _key(task: Task, policy: CachePolicy) -> FullKey:
-    raw = policy.key_func(task.input)
+    custom = getattr(task.node, "cache_key", None)  # a node whose input is call arguments
+    raw = custom(task.input) if custom is not None else policy.key_func(task.input)
     data = raw if isinstance(raw, bytes) else str(raw).encode()
     return namespace(task.name), hashlib.blake2b(data, digest_size=16).hexdigest()
 
