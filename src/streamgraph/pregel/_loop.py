@@ -105,7 +105,8 @@ class Loop(Routes):
         self.config = config
         self.context = context
         # A nested graph without a store of its own uses the enclosing run's, as LangGraph's.
-        self.store = graph.store if graph.store is not None or outer is None else outer.store
+        store: Any = graph.store
+        self.store = store if store is not None or outer is None else outer.store
         self.ns = ns
         self.checkpoint_ns = checkpoint_ns
         self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
