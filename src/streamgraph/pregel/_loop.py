@@ -105,8 +105,9 @@ class Loop(Routes):
         self.config = config
         self.context = context
         # A nested graph without a store of its own uses the enclosing run's, as LangGraph's.
-        store: Any = graph.store
-        self.store = store if store is not None or outer is None else outer.store
+        self.store: Any = graph.store
+        if self.store is None and outer is not None:
+            self.store = outer.store
         self.ns = ns
         self.checkpoint_ns = checkpoint_ns
         self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
