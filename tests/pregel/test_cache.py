@@ -160,3 +160,18 @@ def test_the_sqlite_cache_outlives_the_process(tmp_path: Path) -> None:
 
     assert run() == "ran\n[{'work': {'q': 'a!'}}]\n"
     assert run() == "[{'work': {'q': 'a!'}, '__metadata__': {'cached': True}}]\n"
+
+
+def test_a_cache_hit_runs_no_node_in_events() -> None:
+    import asyncio
+
+    graph = _graph(InMemoryCache(), CachePolicy(), [])
+
+    async def names() -> list[tuple[str, str]]:
+        events = [e async for e in graph.astream_events({"q": "a"}, version="v2")]
+        return [(e["event"], e["name"]) for e in events if e["event"] == "on_chain_start"]
+
+    first, second = asyncio.run(names()), asyncio.run(names())
+    assert ("on_chain_start", "slow") in first
+    assert ("on_chain_start", "slow") not in second
+    assert ("on_chain_start", "after") in second

@@ -82,7 +82,9 @@ def _policy(task: Task) -> tuple[BaseCache[Any], CachePolicy] | None:
 
 
 def lookup(task: Task) -> bool:
-    """Fill ``task.writes`` from the cache; ``True`` on a hit."""
+    """Fill ``task.writes`` from the cache; ``True`` on a hit. The loop looks a step's tasks
+    up before announcing them (a hit runs no node: no task run in ``astream_events`` or
+    tracers, as LangGraph); the runners look up tasks nobody looked up yet."""
     found = _policy(task)
     if found is None:
         return False
@@ -104,6 +106,7 @@ async def alookup(task: Task) -> bool:
 
 def _hit(task: Task, hit: Any) -> bool:
     if hit is None:
+        task.cached = False
         return False
     task.writes = [(channel, value) for channel, value in hit]
     task.cached = True

@@ -219,7 +219,7 @@ def run_task(task: Task, loop: Loop) -> None:
     if task.timeout is not None:  # compile() refuses these; a Send may still ask
         task.error = _sync_timeout(task)
         return
-    if task.node.cache_policy is not None and lookup(task):
+    if task.node.cache_policy is not None and (task.cached or task.cached is None and lookup(task)):
         return
     while True:
         try:
@@ -277,7 +277,9 @@ async def arun_task(task: Task, loop: Loop) -> None:
     if "langchain_core.runnables.config" in sys.modules:
         set_langchain_context(task)
     task.started = time.time()
-    if task.node.cache_policy is not None and await alookup(task):
+    if task.node.cache_policy is not None and (
+        task.cached or task.cached is None and await alookup(task)
+    ):
         return
     while True:
         timeout = task.timeout

@@ -34,6 +34,7 @@ from streamgraph.errors import (
     ParentCommand,
     create_error_message,
 )
+from streamgraph.pregel._cache import lookup
 from streamgraph.pregel._checkpoint import (
     SaveOp,
     apply_resume,
@@ -365,16 +366,16 @@ class Loop(Routes):
             if self.want_values:
                 self.emit("values", {**self.values(), INTERRUPT: task.interrupts})
         else:
-            if self.messages is not None and task.error is None:
+            if self.messages is not None and task.error is None and not task.cached:
                 self.messages.emit_output(task)  # whole messages precede the update
-            if self.events is not None and task.error is None:
+            if self.events is not None and task.error is None and not task.cached:
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
                 update = {task.name: self.update_payload(task.writes)}
                 if task.cached:
                     update["__metadata__"] = {"cached": True}
                 self.emit("updates", update)
-        if self.tracing is not None:
+        if self.tracing is not None and not task.cached:
             self.tracing.task_finished(task, self.update_payload(task.writes))
         # A task that hands a Command to the parent graph has no result of its own.
         # A task served from the cache shows its start and update, not a result (LangGraph's).
@@ -492,17 +493,21 @@ class Loop(Routes):
 
     def _announce(self, tasks: list[Task]) -> None:
         """Task start events: ``tasks``/``debug`` payloads, and the task runs of
-        ``astream_events`` and of tracers."""
+        ``astream_events`` and of tracers (none for a task served from the cache)."""
+        if self.graph.cached_nodes:
+            for task in tasks:
+                if task.node.cache_policy is not None and not task.writes:
+                    lookup(task)
         if not self.want_tasks and self.events is None and self.tracing is None:
             return
         for task in tasks:
             if task.hidden:
                 continue
-            if self.tracing is not None:
+            if self.tracing is not None and not task.cached:
                 self.tracing.task_started(task)
             if self.want_tasks:
                 emit_task_event(self, task, start_payload(self, task))
-            if self.events is not None:
+            if self.events is not None and not task.cached:
                 self.events.task_started(task)
 
     def _should_interrupt(self, nodes: frozenset[str], names: Any) -> bool:

@@ -179,6 +179,9 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
         self.deferred_nodes = frozenset(name for name, node in nodes.items() if node.defer)
+        self.cached_nodes = frozenset(
+            n for n, node in nodes.items() if node.cache_policy is not None
+        )
         self.ephemeral_keys = tuple(k for k, c in channel_protos.items() if c.clears_each_step)
         # UntrackedValue keys: never saved (not in checkpoints, task writes or Send arguments)
         self.untracked_keys = frozenset(
