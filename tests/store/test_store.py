@@ -201,3 +201,20 @@ def test_stores_refuse_the_wrong_connection() -> None:
         SqliteStore("file.sqlite")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="psycopg Connection"):
         PostgresStore("postgresql://x")  # type: ignore[arg-type]
+
+
+def test_ensure_embeddings_wraps_functions() -> None:
+    from streamgraph.store.base import Embeddings, ensure_embeddings
+
+    async def aembed(texts: Sequence[str]) -> list[list[float]]:
+        return _embed(texts)
+
+    for given in (_embed, aembed):
+        wrapped = ensure_embeddings(given)
+        assert isinstance(wrapped, Embeddings)
+        assert asyncio.run(wrapped.aembed_query("tea")) == _embed(["tea"])[0]  # type: ignore[attr-defined]
+    plain = ensure_embeddings(_embed)
+    assert plain.embed_documents(["tea", "water"]) == _embed(["tea", "water"])
+    assert ensure_embeddings(plain) is plain
+    with pytest.raises(ValueError, match="must be given"):
+        ensure_embeddings(None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from streamgraph.store.base import IndexConfig, get_text_at_path
 
-__all__ = ("Index", "cosine")
+__all__ = ("Adapter", "Index", "cosine")
 
 
 class Index:
@@ -71,6 +71,25 @@ class Index:
         if query_fn is not None:
             return list(await query_fn(query))
         return (await self.aembed([query]))[0]
+
+
+class Adapter:
+    """Any embedder (``ensure_embeddings``) as LangChain's ``Embeddings`` interface."""
+
+    def __init__(self, embed: Any) -> None:
+        self._index = Index({"dims": 0, "embed": embed})
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._index.embed(list(texts))
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._index.embed_query(text)
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await self._index.aembed(list(texts))
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await self._index.aembed_query(text)
 
 
 def _embedder(embed: Any) -> Any:

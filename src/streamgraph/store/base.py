@@ -43,9 +43,11 @@ __all__ = (
     "SearchItem",
     "SearchOp",
     "TTLConfig",
+    "ensure_embeddings",
     "get_text_at_path",
     "matches_filter",
     "tokenize_path",
+    "validate_op_namespace",
 )
 
 
@@ -249,6 +251,21 @@ def validate_namespace(namespace: tuple[str, ...]) -> None:
         raise InvalidNamespaceError(
             f'Root label for namespace cannot be "langgraph". Got: {namespace}'
         )
+
+
+validate_op_namespace = validate_namespace
+
+
+def ensure_embeddings(embed: Any) -> Embeddings:
+    """``embed`` (an ``Embeddings``, a sync or async function of texts, or
+    ``"provider:model"``) as an ``Embeddings``."""
+    if embed is None:
+        raise ValueError("ensure_embeddings: embed must be given")
+    if isinstance(embed, Embeddings):
+        return embed
+    from streamgraph.store._embed import Adapter
+
+    return Adapter(embed)
 
 
 def matches_filter(value: Any, filter: Any) -> bool:
