@@ -232,7 +232,7 @@ def test_the_config_files_store_entry_sets_search_and_ttl(tmp_path: Path) -> Non
 
     store = {
         "index": {"dims": 2, "embed": "./embed.py:embed", "fields": ["text"]},
-        "ttl": {"default_ttl": 60, "refresh_on_read": False},
+        "ttl": {"default_ttl": 60, "refresh_on_read": False, "sweep_interval_minutes": 5},
     }
     app = create_app(config=_project(tmp_path, store), storage="memory")
     from starlette.testclient import TestClient
@@ -244,7 +244,9 @@ def test_the_config_files_store_entry_sets_search_and_ttl(tmp_path: Path) -> Non
         found = client.post("/store/items/search", json={"namespace_prefix": ["m"], "query": "tea"})
         items = found.json()["items"]
         assert [i["key"] for i in items] == ["t", "c"] and items[0]["score"] > items[1]["score"]
-        assert app.state.api.store.ttl_config == {"default_ttl": 60, "refresh_on_read": False}
+        store = app.state.api.store
+        assert store.ttl_config["default_ttl"] == 60 and store._sweeper.is_alive()
+    assert store._sweeper is None  # stopped with the server
 
 
 @pytest.mark.parametrize(

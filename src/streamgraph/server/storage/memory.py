@@ -74,7 +74,7 @@ class MemoryStorage:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        pass
+        self.store.stop_ttl_sweeper()
 
     def outage(self, error: BaseException) -> str | None:
         return None  # (memory is always there)

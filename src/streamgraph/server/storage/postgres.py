@@ -62,6 +62,7 @@ class PostgresStorage(SqlStorage):
             raise
 
     def close(self) -> None:
+        self.store.stop_ttl_sweeper()
         self.pool.close()
 
     def refused(self, error: BaseException) -> str | None:

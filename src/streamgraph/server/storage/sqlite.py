@@ -54,6 +54,7 @@ class SqliteStorage(SqlStorage):
             raise
 
     def close(self) -> None:
+        self.store.stop_ttl_sweeper()
         with self.lock:
             self.conn.close()
 
