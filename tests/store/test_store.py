@@ -218,3 +218,26 @@ def test_ensure_embeddings_wraps_functions() -> None:
     assert ensure_embeddings(plain) is plain
     with pytest.raises(ValueError, match="must be given"):
         ensure_embeddings(None)
+
+
+def test_a_postgres_pool_takes_writes_from_many_threads(pg_url: str) -> None:
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from streamgraph.store.postgres import PostgresStore
+
+    schema = f"s_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    url = f"{pg_url}?options=-csearch_path%3D{schema}"
+    try:
+        with PostgresStore.from_conn_string(url, pool_config={"max_size": 4}) as store:
+            store.setup()
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda i: store.put(("many",), f"k{i}", {"i": i}), range(40)))
+            assert len(store.search(("many",), limit=100)) == 40
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
