@@ -175,3 +175,33 @@ def test_a_cache_hit_runs_no_node_in_events() -> None:
     assert ("on_chain_start", "slow") in first
     assert ("on_chain_start", "slow") not in second
     assert ("on_chain_start", "after") in second
+
+
+def test_low_level_graphs_cache_by_node_or_graph_policy() -> None:
+    from streamgraph.channels import LastValue
+    from streamgraph.pregel import NodeBuilder, Pregel
+
+    calls: list[int] = []
+
+    def double(x: int) -> int:
+        calls.append(x)
+        return x * 2
+
+    def build(**options: Any) -> Any:
+        node = NodeBuilder().subscribe_only("input").do(double).write_to("output")
+        if "cache_policy" not in options:
+            node = node.add_cache_policy(CachePolicy())
+        return Pregel(
+            nodes={"double": node},
+            channels={"input": LastValue(int), "output": LastValue(int)},
+            input_channels="input",
+            output_channels="output",
+            cache=InMemoryCache(),
+            **options,
+        )
+
+    for graph in (build(), build(cache_policy=CachePolicy())):
+        calls.clear()
+        assert graph.invoke(3) == 6
+        assert graph.invoke(3) == 6
+        assert calls == [3]
