@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 PUBLIC_MODULES = [
+    "streamgraph.cache",
+    "streamgraph.cache.base",
+    "streamgraph.cache.memory",
+    "streamgraph.cache.sqlite",
     "streamgraph.channels",
+    "streamgraph.channels.delta",
     "streamgraph.checkpoint",
     "streamgraph.checkpoint.base",
     "streamgraph.checkpoint.memory",
@@ -29,6 +34,11 @@ PUBLIC_MODULES = [
     "streamgraph.prebuilt",
     "streamgraph.pregel",
     "streamgraph.runtime",
+    "streamgraph.store",
+    "streamgraph.store.base",
+    "streamgraph.store.memory",
+    "streamgraph.store.postgres",
+    "streamgraph.store.sqlite",
     "streamgraph.stream",
     "streamgraph.stream.transformers",
     "streamgraph.types",

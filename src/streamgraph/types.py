@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
@@ -251,10 +251,32 @@ def omit_payload(_value: Any) -> dict[str, Any]:
     return {}
 
 
-class CachePolicy(NamedTuple):
-    """Accepted for signature compatibility; node results are not cached."""
+def default_cache_key(*args: Any, **kwargs: Any) -> bytes:
+    """A node input as bytes to hash: its pickle (dict keys sorted), or its ``repr`` when it
+    cannot be pickled."""
+    import pickle
 
-    key_func: Callable[..., str | bytes] = repr
+    try:
+        return pickle.dumps((_frozen(args), _frozen(kwargs)), protocol=5)
+    except Exception:
+        return repr((args, kwargs)).encode()
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        pairs = ((k, _frozen(v)) for k, v in value.items())
+        return tuple(sorted(pairs, key=lambda kv: repr(kv[0])))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+class CachePolicy(NamedTuple):
+    """Cache a node's writes (``add_node(..., cache_policy=...)`` with ``compile(cache=...)``):
+    a later task of the node whose input has the same ``key_func`` gets them back without
+    running. ``ttl``: seconds a result is kept (``None``: until the cache is cleared)."""
+
+    key_func: Callable[..., str | bytes] = default_cache_key
     ttl: int | None = None
 
 

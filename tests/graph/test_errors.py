@@ -109,11 +109,6 @@ def test_nodes_reachable_through_command_are_not_flagged() -> None:
     StateGraph(S).add_node(router).add_node(b).add_edge(START, "router").compile()
 
 
-def test_unsupported_options_are_refused_not_ignored() -> None:
-    with pytest.raises(GraphSetupError, match="defer"):
-        StateGraph(S).add_node(a, defer=True)
-
-
 def test_a_plain_type_is_a_single_value_state() -> None:
     # As LangGraph: any other type than a TypedDict/dataclass/model is one root value.
     graph = StateGraph(int).add_node("inc", lambda n: n + 1).add_edge(START, "inc").compile()

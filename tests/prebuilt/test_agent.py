@@ -71,6 +71,30 @@ def test_callable_and_runnable_prompts() -> None:
         create_react_agent(model, [], prompt=42)
 
 
+def test_prompt_functions_get_config_and_store(invoke: Any) -> None:
+    from streamgraph.store.memory import InMemoryStore
+
+    store = InMemoryStore()
+    store.put(("users", "u1"), "name", {"name": "Alice"})
+
+    def prompt(state: Any, config: Any, *, store: Any) -> list[Any]:
+        user = config["configurable"]["user_id"]
+        name = store.get(("users", user), "name").value["name"]
+        return [SystemMessage(f"The user is {name}"), *state["messages"]]
+
+    async def aprompt(state: Any, config: Any, *, store: Any) -> list[Any]:
+        return prompt(state, config, store=store)
+
+    for given in (prompt, aprompt):
+        model = Recording(script=["ok"], seen=[])
+        agent = create_react_agent(model, [], prompt=given, store=store)
+        if given is aprompt:  # an async prompt needs the async API
+            asyncio.run(agent.ainvoke(QUESTION, {"configurable": {"user_id": "u1"}}))
+        else:
+            invoke(agent, QUESTION, config={"configurable": {"user_id": "u1"}})
+        assert model.seen[-1][0].content == "The user is Alice"
+
+
 def test_dynamic_model_is_chosen_per_call() -> None:
     chosen: list[int] = []
 

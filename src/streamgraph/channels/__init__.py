@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamgraph.channels.barrier import NamedBarrierValue
 from streamgraph.channels.base import BaseChannel
 from streamgraph.channels.binop import BinaryOperatorAggregate
+from streamgraph.channels.delta import DeltaChannel
 from streamgraph.channels.ephemeral import AnyValue, EphemeralValue
 from streamgraph.channels.last_value import LastValue
 from streamgraph.channels.topic import Topic
@@ -14,6 +15,7 @@ __all__ = (
     "AnyValue",
     "BaseChannel",
     "BinaryOperatorAggregate",
+    "DeltaChannel",
     "EphemeralValue",
     "LastValue",
     "NamedBarrierValue",

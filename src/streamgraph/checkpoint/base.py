@@ -213,6 +213,21 @@ class BaseCheckpointSaver(ABC):
         found = self.get_tuple(config)
         return found.checkpoint if found else None
 
+    def get_delta_channel_history(
+        self, config: dict[str, Any], channels: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """What a ``DeltaChannel`` starts from at the checkpoint ``config`` names, per channel:
+        ``{"seed": value, "writes": []}`` (no ``seed``: start empty). streamgraph's
+        checkpoints hold each channel's value, so the seed is the stored value itself."""
+        saved = self.get_tuple(config)
+        return _delta_history(saved, channels)
+
+    async def aget_delta_channel_history(
+        self, config: dict[str, Any], channels: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """``get_delta_channel_history`` for async code."""
+        return _delta_history(await self.aget_tuple(config), channels)
+
     def get_next_version(self, current: int | str | None, channel: Any = None) -> int:
         if current is None:
             return 1
@@ -269,3 +284,13 @@ class BaseCheckpointSaver(ABC):
     async def aget(self, config: dict[str, Any]) -> Checkpoint | None:
         found = await self.aget_tuple(config)
         return found.checkpoint if found else None
+
+
+def _delta_history(
+    saved: CheckpointTuple | None, channels: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    values = saved.checkpoint["channel_values"] if saved is not None else {}
+    return {
+        channel: {"seed": values[channel], "writes": []} if channel in values else {"writes": []}
+        for channel in channels
+    }

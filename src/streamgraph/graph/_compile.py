@@ -61,10 +61,12 @@ def _nodes(
             triggers=() if spec.is_error_handler else tuple(sorted([BRANCH_PREFIX + name, *joins])),
             metadata=spec.metadata,
             retry_policy=spec.retry_policy,
+            cache_policy=spec.cache_policy,
             timeout=spec.timeout,
             trace_policy=spec.trace_policy,
             is_error_handler=spec.is_error_handler,
         )
+        nodes[name].defer = spec.defer
     for name, spec in builder.nodes.items():
         if spec.error_handler is not None:
             nodes[name].error_handler = nodes[spec.error_handler]
@@ -99,6 +101,7 @@ def compile_graph(
     checkpointer: Any,
     store: Any,
     interrupt_before: Any,
+    cache: Any = None,
     interrupt_after: Any,
     name: str,
     debug: bool = False,
@@ -136,6 +139,7 @@ def compile_graph(
         interrupt_after=interrupt_after,
         checkpointer=checkpointer,
         store=store,
+        cache=cache,
         name=name,
     )
     graph.builder = builder

@@ -95,6 +95,9 @@ def channel_for(key: str, hint: Any) -> BaseChannel:
             if isinstance(item, BaseChannel):
                 channel = item.copy_empty()
                 channel.key = key
+                bind_type = getattr(channel, "bind_type", None)
+                if bind_type is not None:  # DeltaChannel: the annotation's type
+                    bind_type(typ)
                 return channel
             if isinstance(item, type) and issubclass(item, BaseChannel):
                 return item(typ, key=key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from langchain_core.messages import (
@@ -130,6 +130,13 @@ def _give_ids(value: Any) -> None:
 
 
 add_messages.prepare = _give_ids  # type: ignore[attr-defined]
+
+
+def _messages_delta_reducer(state: Any, writes: Sequence[Any]) -> Any:
+    """``add_messages`` for a ``DeltaChannel``: a step's writes folded in order."""
+    for write in writes:
+        state = add_messages(state, write)
+    return state
 
 
 @deprecated(

@@ -28,6 +28,8 @@ class NodeSpec:
     """A node as declared with ``add_node``."""
 
     __slots__ = (
+        "cache_policy",
+        "defer",
         "destinations",
         "ends",
         "error_handler",
@@ -53,8 +55,12 @@ class NodeSpec:
         trace_policy: TracePolicy | None = None,
         error_handler: str | None = None,
         is_error_handler: bool = False,
+        cache_policy: CachePolicy | None = None,
+        defer: bool = False,
     ) -> None:
         self.fn = fn
+        self.cache_policy = cache_policy
+        self.defer = defer
         self.input_schema = input_schema
         self.metadata = metadata
         self.retry_policy = retry_policy
@@ -326,10 +332,10 @@ class StateGraph:
                 f"{type(fn)!r} (node {name!r})"
             )
         self._check_name(name)
-        if defer:
-            raise GraphSetupError(f"Node `{name}`: defer=True is not supported by streamgraph")
-        if cache_policy is not None:
-            raise GraphSetupError(f"Node `{name}`: cache_policy is not supported by streamgraph")
+        if cache_policy is not None and not isinstance(cache_policy, CachePolicy):
+            raise GraphSetupError(
+                f"Node `{name}`: cache_policy must be a CachePolicy, got {cache_policy!r}"
+            )
         if input_schema is None and not isinstance(fn, Pregel):
             input_schema = first_param_schema(fn)
         if not isinstance(fn, Pregel) and not hasattr(fn, "invoke"):
@@ -362,6 +368,8 @@ class StateGraph:
             timeout=policy,
             trace_policy=trace_policy,
             error_handler=handler_name,
+            cache_policy=cache_policy,
+            defer=bool(defer),
         )
         return self
 
@@ -384,9 +392,7 @@ class StateGraph:
         if retry_policy is not None:
             defaults.retry_policy = retry_policy
         if cache_policy is not None:
-            raise GraphSetupError(
-                "set_node_defaults(cache_policy=...): node caching is not supported by streamgraph"
-            )
+            defaults.cache_policy = cache_policy
         if error_handler is not None:
             defaults.error_handler = error_handler
         if timeout is not None:
@@ -412,6 +418,8 @@ class StateGraph:
                 spec.retry_policy = defaults.retry_policy
             if spec.timeout is None:
                 spec.timeout = defaults.timeout
+            if spec.cache_policy is None and not spec.is_error_handler:
+                spec.cache_policy = defaults.cache_policy
 
     def _check_name(self, name: str) -> None:
 
@@ -561,6 +569,7 @@ class StateGraph:
             self,
             checkpointer=checkpointer,
             store=store,
+            cache=cache,
             interrupt_before=interrupt_before,
             interrupt_after=interrupt_after,
             name=name or "LangGraph",

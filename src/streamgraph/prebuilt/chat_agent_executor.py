@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
+from streamgraph._internal._runnable import RunnableCallable
 from streamgraph.constants import END
 from streamgraph.errors import ErrorCode, create_error_message
 from streamgraph.graph import StateGraph
@@ -140,10 +141,11 @@ def _prompt_runnable(prompt: Any) -> Runnable[Any, Any]:
         return RunnableLambda(lambda state: [system, *_get(state, "messages")], name="Prompt")
     if isinstance(prompt, Runnable):
         return prompt
+    # (a function may ask for config, store, runtime... by parameter name, as nodes do)
     if inspect.iscoroutinefunction(prompt):
-        return RunnableLambda(prompt, name="Prompt")
+        return RunnableCallable(None, prompt, name="Prompt")
     if callable(prompt):
-        return RunnableLambda(prompt, name="Prompt")
+        return RunnableCallable(prompt, name="Prompt")
     raise ValueError(f"Got unexpected type for `prompt`: {type(prompt)}")
 
 

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ("SaveOp", "checkpoint_payload", "restore", "untracked_left_out")
 
 FORMAT_VERSION = 1
+DEFERRED = "__deferred__"
+"""A deferred node's trigger in a checkpoint: it runs when nothing else is left to run."""
 
 
 class SaveOp(NamedTuple):
@@ -79,11 +81,16 @@ def restore(loop: Loop, saved: CheckpointTuple | None) -> None:
 def pending_triggers(checkpoint: Checkpoint, loop: Loop) -> tuple[set[str], list[Any]]:
     """The nodes triggered and the Sends queued by a checkpoint."""
     values = checkpoint["channel_values"]
-    pull = {loop.graph.branch_targets[key] for key in values if key in loop.graph.branch_targets}
+    targets = loop.graph.branch_targets
+    pull = {targets[key] for key in values if key in targets and values[key] != DEFERRED}
+    loop.deferred = {targets[key] for key in values if key in targets and values[key] == DEFERRED}
     for key, barrier in loop.barriers.items():
         if barrier.is_available():
             pull.add(loop.graph.barrier_targets[key])
-    return pull, list(values.get(TASKS, ()))
+    sends = list(values.get(TASKS, ()))
+    if not pull and not sends and loop.deferred:  # nothing else left: the deferred run now
+        pull, loop.deferred = loop.deferred, set()
+    return pull, sends
 
 
 def make_checkpoint(
@@ -96,6 +103,8 @@ def make_checkpoint(
             values[key] = value
     for name in pull:
         values[BRANCH_PREFIX + name] = None
+    for name in loop.deferred:  # triggered, waiting for the end of the run
+        values[BRANCH_PREFIX + name] = DEFERRED
     for key, barrier in loop.barriers.items():
         if barrier.value:
             values[key] = barrier.checkpoint()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamgraph._context import SCOPE
 from streamgraph.errors import GraphBubbleUp, GraphInterrupt, NodeCancelledError, ParentCommand
+from streamgraph.pregel._cache import alookup, aremember, lookup, remember
 from streamgraph.pregel._messages import set_langchain_context
 from streamgraph.types import Command, RetryPolicy
 
@@ -228,9 +229,13 @@ def run_task(task: Task, loop: Loop) -> None:
 
 
 def _attempts(task: Task, loop: Loop) -> None:
+    if task.node.cache_policy is not None and (task.cached or task.cached is None and lookup(task)):
+        return
     while True:
         try:
             _attempt(task, loop)
+            if task.node.cache_policy is not None:
+                remember(task)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)
@@ -297,6 +302,10 @@ async def arun_task(task: Task, loop: Loop) -> None:
 async def _aattempts(task: Task, loop: Loop) -> None:
     import asyncio
 
+    if task.node.cache_policy is not None and (
+        task.cached or task.cached is None and await alookup(task)
+    ):
+        return
     while True:
         timeout = task.timeout
         try:
@@ -306,6 +315,8 @@ async def _aattempts(task: Task, loop: Loop) -> None:
                 from streamgraph.pregel._timeout import run_with_timeout
 
                 await run_with_timeout(task, timeout, _aattempt(task, loop))
+            if task.node.cache_policy is not None:
+                await aremember(task)
             return
         except GraphBubbleUp as bubble:
             _record_failure(task, bubble)

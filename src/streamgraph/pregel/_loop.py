@@ -35,6 +35,7 @@ from streamgraph.errors import (
     ParentCommand,
     create_error_message,
 )
+from streamgraph.pregel._cache import lookup
 from streamgraph.pregel._checkpoint import (
     SaveOp,
     apply_resume,
@@ -107,7 +108,10 @@ class Loop(Routes):
         self.graph = graph
         self.config = config
         self.context = context
-        self.store = graph.store
+        # A nested graph without a store of its own uses the enclosing run's, as LangGraph's.
+        self.store: Any = graph.store
+        if self.store is None and outer is not None:
+            self.store = outer.store
         self.ns = ns
         self.checkpoint_ns = checkpoint_ns
         self.ns_prefix = checkpoint_ns + NS_SEP if checkpoint_ns else ""
@@ -135,6 +139,7 @@ class Loop(Routes):
         # applied, value after). Applying the same writes to the same value reuses it.
         self.fresh: dict[str, tuple[Any, list[Any], Any]] = {}
         self.followups: list[Task] = []  # error handlers to run in the current step
+        self.deferred: set[str] = set()  # deferred nodes triggered, waiting for the end
         self.interrupts: list[Interrupt] = []
         self.interrupted = False
         self.interrupt_status = "pending"  # "interrupt_before"/"_after" for static stops
@@ -383,16 +388,20 @@ class Loop(Routes):
                 values = values if isinstance(values, dict) else {}  # (an entrypoint's)
                 self.emit("values", {**values, INTERRUPT: task.interrupts})
         else:
-            if self.messages is not None and task.error is None:
+            if self.messages is not None and task.error is None and not task.cached:
                 self.messages.emit_output(task)  # whole messages precede the update
-            if self.events is not None and task.error is None:
+            if self.events is not None and task.error is None and not task.cached:
                 self.events.task_finished(task, self.update_payload(task.writes))
             if self.want_updates and (task.error is None or task.writes):
-                self.emit("updates", {task.name: self.update_payload(task.writes)})
-        if self.tracing is not None:
+                update = {task.name: self.update_payload(task.writes)}
+                if task.cached:
+                    update["__metadata__"] = {"cached": True}
+                self.emit("updates", update)
+        if self.tracing is not None and not task.cached:
             self.tracing.task_finished(task, self.update_payload(task.writes))
         # A task that hands a Command to the parent graph has no result of its own.
-        if self.want_tasks and not isinstance(task.error, ParentCommand):
+        # A task served from the cache shows its start and update, not a result (LangGraph's).
+        if self.want_tasks and not task.cached and not isinstance(task.error, ParentCommand):
             emit_task_event(self, task, result_payload(self, task))
         if task.error is None:
             self.done.append(task)
@@ -451,6 +460,8 @@ class Loop(Routes):
             raise StopRun
         just_ran = self.done
         pull, sends, updated = self._apply_writes()
+        if self.graph.deferred_nodes:
+            pull = self._defer(pull, sends)
         if self.want_values and updated and not updated.isdisjoint(self.stream_keys_set):
             self.emit("values", self.values())
         if self.interrupts:
@@ -487,19 +498,38 @@ class Loop(Routes):
         self._announce(tasks)
         return tasks
 
+    def _defer(self, pull: set[str], sends: list[Send]) -> set[str]:
+        """Hold back triggered deferred nodes until a step would have nothing else to run."""
+        waiting = pull & self.graph.deferred_nodes
+        if waiting:
+            self.deferred |= waiting
+            pull = pull - waiting
+            for name in waiting:  # a join that triggered it is spent now, as when it runs
+                for key in self.graph.nodes[name].triggers:
+                    barrier = self.barriers.get(key)
+                    if barrier is not None:
+                        barrier.consume()
+        if not pull and not sends and self.deferred:
+            pull, self.deferred = self.deferred, set()
+        return pull
+
     def _announce(self, tasks: list[Task]) -> None:
         """Task start events: ``tasks``/``debug`` payloads, and the task runs of
-        ``astream_events`` and of tracers."""
+        ``astream_events`` and of tracers (none for a task served from the cache)."""
+        if self.graph.cached_nodes:
+            for task in tasks:
+                if task.node.cache_policy is not None and not task.writes:
+                    lookup(task)
         if not self.want_tasks and self.events is None and self.tracing is None:
             return
         for task in tasks:
             if task.hidden:
                 continue
-            if self.tracing is not None:
+            if self.tracing is not None and not task.cached:
                 self.tracing.task_started(task)
             if self.want_tasks:
                 emit_task_event(self, task, start_payload(self, task))
-            if self.events is not None:
+            if self.events is not None and not task.cached:
                 self.events.task_started(task)
 
     def _should_interrupt(self, nodes: frozenset[str], names: Any) -> bool:

@@ -157,6 +157,7 @@ class ChannelNode(Node):
             metadata=spec.metadata,
             retry_policy=spec.retry_policy,
             timeout=spec.timeout,
+            cache_policy=spec.cache_policy,
         )
         self.spec = spec
         self.tags = list(spec.tags or ())
@@ -239,8 +240,11 @@ def assemble(
     built: dict[str, Node] = {name: ChannelNode(name, spec, protos) for name, spec in specs.items()}
     known = frozenset(built)
     triggers: dict[str, list[str]] = {}
+    cache_policy = options.pop("cache_policy", None)  # the graph's: for nodes without one
     for name, node in built.items():
         node.known = known
+        if node.cache_policy is None:
+            node.cache_policy = cache_policy
         if node.timeout is not None and not has_native_async(node.fn):
             from streamgraph.pregel._node import SYNC_TIMEOUT
 

@@ -19,7 +19,7 @@ from streamgraph.errors import (
     ParentCommand,
     create_error_message,
 )
-from streamgraph.types import Command, RetryPolicy, Send, TimeoutPolicy
+from streamgraph.types import CachePolicy, Command, RetryPolicy, Send, TimeoutPolicy
 
 if TYPE_CHECKING:
     from streamgraph.graph._schema import Schema
@@ -250,7 +250,9 @@ class Node:
 
     __slots__ = (
         "branches",
+        "cache_policy",
         "call",
+        "defer",
         "edge_writes",
         "error_handler",
         "fn",
@@ -290,6 +292,7 @@ class Node:
         timeout: TimeoutPolicy | None = None,
         trace_policy: Any = None,
         is_error_handler: bool = False,
+        cache_policy: CachePolicy | None = None,
     ) -> None:
         from streamgraph.pregel.main import Pregel
 
@@ -309,6 +312,8 @@ class Node:
         self.retry_policy: tuple[RetryPolicy, ...] = tuple(retry_policy or ())
         self.timeout = timeout
         self.trace_policy = trace_policy
+        self.cache_policy = cache_policy
+        self.defer = False  # runs only when nothing else is left to run (add_node(defer=True))
         self.is_error_handler = is_error_handler
         self.error_handler: Node | None = None  # runs in this node's place when it fails
         self.reader: Callable[[Any], Any] | None = None  # low-level nodes read channels

@@ -32,6 +32,7 @@ class Task:
         "_config",
         "_runtime",
         "attempt",
+        "cached",
         "call_futures",
         "call_tasks",
         "calls",
@@ -89,6 +90,8 @@ class Task:
         self.ns = ns  # checkpoint namespace: "node:<id>", nested "parent:<id>|node:<id>"
         self.ns_path = ns_path  # the same as a tuple: the stream namespace of nested graphs
         self.writes: list[tuple[str, Any]] = []
+        # Its writes came from the graph's cache, the node did not run (None: not looked up).
+        self.cached: bool | None = None
         self.error: BaseException | None = None
         self.interrupts: tuple[Interrupt, ...] = ()
         self.resume: list[Any] = []  # answers for this task's interrupt() calls, in order

@@ -198,6 +198,8 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
             raise InvalidUpdateError("bulk_update_state: a superstep needs at least one update")
         pending = {t.name: t for t in next_tasks(loop)} if loop.checkpoint else {}
         loop.done = [_update_task(loop, values, as_node) for values, as_node in updates]
+        # A deferred node about to run stays triggered unless the update stands for it.
+        carried = (set(pending) & loop.graph.deferred_nodes) - {t.name for t in loop.done}
         for task in loop.done:
             # An update as a node that was about to run stands for that task's result.
             if task.name in pending:
@@ -211,6 +213,9 @@ def update(loop: Loop, supersteps: list[list[tuple[Any, str | None]]]) -> list[S
                     )
                 )
         pull, sends, _ = loop._apply_writes()
+        if loop.graph.deferred_nodes:
+            loop.deferred |= carried
+            pull = loop._defer(pull, sends)
         loop.step = loop.step + 1 if loop.saved is not None or loop.checkpoint else 0
         save_checkpoint(loop, "update", pull, sends)
     return loop.saves

@@ -125,8 +125,6 @@ class Pregel(RunnableAPI, ThreadAPI):
             )
         if deprecated:
             raise TypeError(f"Pregel() got unexpected arguments: {sorted(deprecated)}")
-        if cache is not None or cache_policy is not None:
-            raise ValueError("Pregel(cache=/cache_policy=) is not supported by streamgraph")
         self.step_timeout = step_timeout
         assemble(
             self,
@@ -140,6 +138,8 @@ class Pregel(RunnableAPI, ThreadAPI):
             interrupt_after=interrupt_after_nodes,
             checkpointer=checkpointer,
             store=store,
+            cache=cache,
+            cache_policy=cache_policy,
             name=name,
             config=config,
             retry_policy=retry_policy,
@@ -165,6 +165,7 @@ class Pregel(RunnableAPI, ThreadAPI):
         interrupt_after: Any = None,
         checkpointer: Any = None,
         store: Any = None,
+        cache: Any = None,
         name: str = "LangGraph",
         config: dict[str, Any] | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
@@ -181,6 +182,10 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.barrier_protos = barrier_protos
         self.barrier_targets = barrier_targets
         self.branch_targets = {f"branch:to:{name}": name for name in nodes}
+        self.deferred_nodes = frozenset(name for name, node in nodes.items() if node.defer)
+        self.cached_nodes = frozenset(
+            n for n, node in nodes.items() if node.cache_policy is not None
+        )
         self.ephemeral_keys = tuple(k for k, c in channel_protos.items() if c.clears_each_step)
         # UntrackedValue keys: never saved (not in checkpoints, task writes or Send arguments)
         self.untracked_keys = frozenset(
@@ -191,7 +196,11 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.write_preparers: dict[str, Callable[[Any], None]] = {
             k: prepare
             for k, c in channel_protos.items()
-            if (prepare := getattr(getattr(c, "operator", None), "prepare", None)) is not None
+            if (
+                prepare := getattr(getattr(c, "operator", None), "prepare", None)
+                or getattr(c, "prepare_write", None)
+            )
+            is not None
         }
         # (LangGraph's Runnable API owns input_schema/output_schema: see _schemas.py)
         self.state_spec = state_schema
@@ -205,6 +214,7 @@ class Pregel(RunnableAPI, ThreadAPI):
         self.interrupt_after_nodes = _names(interrupt_after, nodes)
         self.checkpointer = checkpointer
         self.store = store
+        self.cache = cache
         self.name = name
         self.config = config
         self.retry_policy = (
@@ -602,6 +612,20 @@ class Pregel(RunnableAPI, ThreadAPI):
             return_exceptions=True,
         )
         return _collect(list(results), return_exceptions)
+
+    def clear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """Forget the cached results of ``nodes`` (every cached node when ``None``)."""
+        from streamgraph.pregel._cache import cache_namespaces
+
+        cache, namespaces = cache_namespaces(self, nodes)
+        cache.clear(namespaces)
+
+    async def aclear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """``clear_cache`` for async code."""
+        from streamgraph.pregel._cache import cache_namespaces
+
+        cache, namespaces = cache_namespaces(self, nodes)
+        await cache.aclear(namespaces)
 
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
         """A shallow copy of the graph with the given attributes replaced."""

@@ -40,6 +40,8 @@ from streamgraph.server.storage.base import (
 )
 from streamgraph.server.webhooks import DELAYS as WEBHOOK_DELAYS
 from streamgraph.server.webhooks import WebhookPolicy, WebhookRefused, post_with_retries
+from streamgraph.store.base import BaseStore
+from streamgraph.store.memory import InMemoryStore
 from streamgraph.types import Command, Send
 
 __all__ = ("Api", "ApiError", "found", "new_id", "now", "system_assistant_id", "thread_row")
@@ -132,6 +134,8 @@ class Api:
         # Runs' saves and ends wait through storage outages (see ``outage.py``).
         self.pausing = Pausing(self.outage, pause_seconds)
         self.run_saver = PausingSaver(storage.checkpointer, self.pausing)
+        # The store of ``/store`` and of every graph's runs (a Storage without one: memory).
+        self.store: BaseStore = getattr(storage, "store", None) or InMemoryStore()
         self.webhooks = webhooks or WebhookPolicy()
         self.webhook_delays = WEBHOOK_DELAYS  # between attempts (tests shorten them)
         self.api_keys = frozenset(api_keys or ())
@@ -140,7 +144,7 @@ class Api:
         self.max_body_bytes = max_body_bytes
         self.logs = EventLogs(event_dir, keep_seconds=log_keep_seconds, max_bytes=log_max_bytes)
         self.runs = RunManager(self, workers=workers)
-        self._saver_graphs: dict[int, Any] = {}
+        self._saver_graphs: dict[tuple[int, bool], Any] = {}
         self._system = {system_assistant_id(graph_id): graph_id for graph_id in graphs}
         # Assistants by id and graph id: every run looks one up twice (when created, when
         # started); they change only through the routes, which forget them.
@@ -393,13 +397,17 @@ class Api:
             )
         return entry
 
-    def with_saver(self, graph: Any) -> Any:
-        """``graph`` checkpointing into the server's storage (one clone per graph)."""
-        clone = self._saver_graphs.get(id(graph))
+    def with_saver(self, graph: Any, *, checkpoints: bool = True) -> Any:
+        """``graph`` checkpointing into the server's storage (unless ``checkpoints`` is
+        False) with the server's store, as LangGraph's server runs graphs (one clone per
+        graph and kind)."""
+        clone = self._saver_graphs.get((id(graph), checkpoints))
         if clone is None or clone[0] is not graph:
             copy = graph.with_config()
-            copy.checkpointer = self.run_saver
-            clone = self._saver_graphs[id(graph)] = (graph, copy)
+            if checkpoints:
+                copy.checkpointer = self.run_saver
+            copy.store = self.store
+            clone = self._saver_graphs[id(graph), checkpoints] = (graph, copy)
         return clone[1]
 
     async def thread_graph(self, thread: Thread) -> Any | None:
@@ -422,8 +430,7 @@ class Api:
         kwargs = run["kwargs"]
         config = run_config(assistant, run)
         graph = await self.entry(assistant["graph_id"]).resolve(config)
-        if not temporary:
-            graph = self.with_saver(graph)
+        graph = self.with_saver(graph, checkpoints=not temporary)
         context = {**(assistant.get("context") or {}), **(kwargs.get("context") or {})}
         options = {
             "interrupt_before": kwargs.get("interrupt_before"),

@@ -33,7 +33,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from streamgraph.errors import StreamGraphError
-from streamgraph.server import routes_assistants, routes_runs, routes_threads  # noqa: F401
+from streamgraph.server import (  # noqa: F401
+    routes_assistants,
+    routes_runs,
+    routes_store,
+    routes_threads,
+)
 from streamgraph.server.api import Api, ApiError
 from streamgraph.server.auth import AuthDenied, AuthHandlerFailed, Guard, load_auth
 from streamgraph.server.graphs import ConfigError, GraphEntry, load_config, load_graphs
@@ -146,6 +151,10 @@ def create_app(
         webhooks=policy,
         guard=guard,
     )
+    if config is not None:
+        from streamgraph.server.store_config import configure_store
+
+        configure_store(api.store, loaded.store, base)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

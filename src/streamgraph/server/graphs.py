@@ -13,7 +13,8 @@ Keys that only shape LangGraph's Docker image (``python_version``, ``dockerfile_
 are ignored, as ``langgraph dev`` ignores them. ``auth`` names the project's ``Auth`` object
 (``{"path": "./auth.py:auth"}``, see ``streamgraph.server.auth``). ``encryption`` is
 refused: a server that quietly skipped it would store data unencrypted. Any other key this
-server does not implement (``http``, ``store``, a misspelt key, ...) is a ``ConfigWarning``.
+server does not implement (``http``, a misspelt key, ...) is a ``ConfigWarning``. ``store``
+configures the server's store (``streamgraph.server.store_config``).
 
 Every problem is a ``ConfigError`` with one line saying what is wrong and where.
 """
@@ -55,7 +56,7 @@ IMAGE_ONLY_KEYS = frozenset(
         "_INTERNAL_docker_tag",
     }
 )
-USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys", "auth", "webhooks"})
+USED_KEYS = frozenset({"graphs", "dependencies", "env", "api_keys", "auth", "webhooks", "store"})
 REFUSED_KEYS = {"encryption": "encryption at rest"}
 AUTH_KEYS = {"path": str, "disable_studio_auth": bool, "allow_langsmith_api_keys": bool}
 AUTH_IGNORED_KEYS = frozenset({"openapi", "cache"})
@@ -91,6 +92,7 @@ class ServerConfig:
         self.auth = auth
         """The ``auth`` entry, checked (``path`` and the flags), or None."""
         self.webhooks = webhooks  # LangGraph's "webhooks" (see ``webhooks.py``)
+        self.store: Any = None  # LangGraph's "store" (see ``store_config.py``)
 
 
 def load_config(path: str | os.PathLike[str]) -> ServerConfig:
@@ -122,9 +124,11 @@ def load_config(path: str | os.PathLike[str]) -> ServerConfig:
     webhooks = data.get("webhooks")
     if webhooks is not None and not isinstance(webhooks, dict):
         raise ConfigError(f'{file}: "webhooks" must be an object')
-    return ServerConfig(
+    loaded = ServerConfig(
         data["graphs"], base, env=env, api_keys=keys, path=file, auth=auth, webhooks=webhooks
     )
+    loaded.store = data.get("store")
+    return loaded
 
 
 def _auth_entry(value: Any, file: Path) -> dict[str, Any]:

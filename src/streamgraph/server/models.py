@@ -75,6 +75,13 @@ __all__ = (
     "RunsCancel",
     "Send",
     "ServerInfo",
+    "StoreDeleteRequest",
+    "StoreItem",
+    "StoreListNamespacesRequest",
+    "StoreNamespaces",
+    "StorePutRequest",
+    "StoreSearchRequest",
+    "StoreSearchResponse",
     "Subgraphs",
     "ThreadCountRequest",
     "ThreadCreate",
@@ -479,6 +486,68 @@ class RunsCancel(Body):
 
 
 # -- responses besides the SDK's objects ---------------------------------------------------------
+
+
+# -- store ---------------------------------------------------------------------------------------
+
+Labels = list[Text]
+"""A namespace: its labels (non-empty, without dots; checked by the route)."""
+
+
+class StorePutRequest(Body):
+    namespace: Labels
+    key: Text
+    value: JsonObject
+    index: Literal[False] | list[str] | None = None
+    """The value's paths to embed for vector search (``false``: none; absent: the store's)."""
+    ttl: Annotated[float, Field(ge=0)] | None = None
+    """Minutes until the item expires (absent: never, or the store's default)."""
+
+
+class StoreDeleteRequest(Body):
+    namespace: Labels
+    key: Text
+
+
+class StoreSearchRequest(Body):
+    namespace_prefix: Labels = Field(default_factory=list)
+    filter: JsonObject | None = None
+    """Items whose value matches (``{"kind": "note"}``, ``{"n": {"$gt": 3}}``)."""
+    limit: Limit = 10
+    offset: Offset = 0
+    query: str | None = None
+    """Rank by similarity to this text (with a store index configured)."""
+    refresh_ttl: bool | None = None
+
+
+class StoreListNamespacesRequest(Body):
+    prefix: Labels | None = None
+    """Namespaces starting with these labels (``"*"`` matches any one)."""
+    suffix: Labels | None = None
+    max_depth: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
+    """Cut namespaces to this many labels."""
+    limit: Limit = 100
+    offset: Offset = 0
+
+
+class StoreItem(TypedDict):
+    namespace: list[str]
+    key: str
+    value: JsonObject
+    created_at: str
+    updated_at: str
+
+
+class StoreSearchItem(StoreItem):
+    score: float | None
+
+
+class StoreSearchResponse(TypedDict):
+    items: list[StoreSearchItem]
+
+
+class StoreNamespaces(TypedDict):
+    namespaces: list[list[str]]
 
 
 class ErrorResponse(TypedDict):

@@ -34,6 +34,7 @@ from streamgraph.server.storage.base import (
     thread_copy,
     version_of,
 )
+from streamgraph.store.memory import InMemoryStore
 
 if TYPE_CHECKING:
     from streamgraph.server.filters import MetadataFilter
@@ -64,6 +65,7 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self.checkpointer = InMemorySaver()
+        self.store = InMemoryStore()
         self._assistants: dict[str, Assistant] = {}
         self._versions: dict[str, list[Assistant]] = {}
         self._threads: dict[str, Thread] = {}
@@ -72,7 +74,7 @@ class MemoryStorage:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        pass
+        self.store.stop_ttl_sweeper()
 
     def outage(self, error: BaseException) -> str | None:
         return None  # (memory is always there)

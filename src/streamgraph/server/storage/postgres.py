@@ -17,6 +17,7 @@ from psycopg_pool import PoolTimeout
 from streamgraph.checkpoint.postgres import PostgresSaver
 from streamgraph.server.storage.pgpool import GuardedPool, is_connection_error
 from streamgraph.server.storage.sql import POSTGRES, SqlStorage
+from streamgraph.store.postgres import PostgresStore
 
 __all__ = ("PostgresStorage",)
 
@@ -53,12 +54,15 @@ class PostgresStorage(SqlStorage):
             self.pool.wait(30.0)  # an unreachable database fails here, clearly
             self.checkpointer = PostgresSaver(self.pool)
             self.checkpointer.setup()
+            self.store = PostgresStore(self.pool)
+            self.store.setup()
             self.migrate()
         except BaseException:
             self.pool.close()
             raise
 
     def close(self) -> None:
+        self.store.stop_ttl_sweeper()
         self.pool.close()
 
     def refused(self, error: BaseException) -> str | None:

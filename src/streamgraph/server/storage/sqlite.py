@@ -16,6 +16,7 @@ from typing import Any
 
 from streamgraph.checkpoint.sqlite import SqliteSaver
 from streamgraph.server.storage.sql import SQLITE, SqlStorage
+from streamgraph.store.sqlite import SqliteStore
 
 __all__ = ("SqliteStorage",)
 
@@ -44,12 +45,16 @@ class SqliteStorage(SqlStorage):
             self.checkpointer = SqliteSaver(self.conn)
             self.lock = self.checkpointer.lock
             self.checkpointer.setup()  # WAL mode, busy timeout, the checkpoint tables
+            self.store = SqliteStore(self.conn)
+            self.store.lock = self.lock  # one connection: one lock for every transaction
+            self.store.setup()
             self.migrate()
         except BaseException:
             self.conn.close()
             raise
 
     def close(self) -> None:
+        self.store.stop_ttl_sweeper()
         with self.lock:
             self.conn.close()
 
