@@ -230,3 +230,33 @@ def test_a_list_stored_in_parts_reads_back_whole_at_every_checkpoint(
             )
 
     asyncio.run(main())
+
+
+def test_a_list_changed_in_place_before_it_grows_is_stored_whole(
+    make_saver: Any, use_async: bool
+) -> None:
+    """A node that appends to its state's list in place (bad practice, but seen) and then
+    returns more items: what is stored is the list the run goes on with."""
+
+    def step(state: Items) -> dict[str, Any]:
+        state["items"].append("in place")
+        return {"items": [state["n"]], "n": state["n"] + 1}
+
+    def again(state: Items) -> str:
+        return END if state["n"] >= 3 else "step"
+
+    async def main() -> None:
+        async with make_saver() as saver:
+            graph = (
+                StateGraph(Items)
+                .add_node("step", step)
+                .add_edge(START, "step")
+                .add_conditional_edges("step", again)
+                .compile(checkpointer=saver)
+            )
+            cfg = {"configurable": {"thread_id": new_thread()}}
+            result = await _run(graph, use_async, {"items": ["first"], "n": 0}, cfg)
+            state = await asyncio.to_thread(graph.get_state, cfg)
+            assert state.values == result
+
+    asyncio.run(main())
